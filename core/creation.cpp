@@ -1,0 +1,47 @@
+#include "core/creation.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sg {
+
+Tensor full(const Shape& shape, float value, DType dtype) {
+  Tensor out = Tensor::empty(shape, dtype);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    std::fill_n(out.data<T>(), out.numel(), static_cast<T>(value));
+  });
+  return out;
+}
+
+Tensor zeros(const Shape& shape, DType dtype) { return full(shape, 0.0f, dtype); }
+Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1.0f, dtype); }
+Tensor scalar(float value) { return full({}, value); }
+
+Tensor arange(int64_t start, int64_t end, int64_t step, DType dtype) {
+  SG_CHECK(step != 0, "arange: step must not be zero");
+  const int64_t n = std::max<int64_t>(0, (end - start + step - (step > 0 ? 1 : -1)) / step);
+  Tensor out = Tensor::empty({n}, dtype);
+  visit_dtype(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* data = out.data<T>();
+    for (int64_t i = 0; i < n; ++i) data[i] = static_cast<T>(start + i * step);
+  });
+  return out;
+}
+
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
+  SG_CHECK(numel_of(shape) == static_cast<int64_t>(values.size()),
+           "from_vector: {} values do not fill shape {}", values.size(), shape_str(shape));
+  Tensor out = Tensor::empty(shape, dtype_of<T>());
+  if (!values.empty()) std::memcpy(out.data<T>(), values.data(), values.size() * sizeof(T));
+  return out;
+}
+
+template Tensor from_vector<float>(const std::vector<float>&, const Shape&);
+template Tensor from_vector<int32_t>(const std::vector<int32_t>&, const Shape&);
+template Tensor from_vector<int64_t>(const std::vector<int64_t>&, const Shape&);
+template Tensor from_vector<uint8_t>(const std::vector<uint8_t>&, const Shape&);
+
+}  // namespace sg

@@ -1,0 +1,101 @@
+#include "core/matmul.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "core/blas.h"
+#include "core/parallel.h"
+
+namespace sg {
+
+namespace {
+
+// How BLAS reads one rows x cols matrix with strides (sr, sc): as stored, or as the transpose of a
+// row-major matrix. Nothing when the strides fit neither (a copy is needed).
+struct BlasLayout {
+  bool trans;
+  int64_t ld;
+};
+
+std::optional<BlasLayout> blas_layout(int64_t rows, int64_t cols, int64_t sr, int64_t sc) {
+  if ((cols == 1 || sc == 1) && (rows == 1 || sr >= std::max<int64_t>(1, cols)))
+    return BlasLayout{false, rows == 1 ? std::max<int64_t>(1, cols) : sr};
+  if ((rows == 1 || sr == 1) && (cols == 1 || sc >= std::max<int64_t>(1, rows)))
+    return BlasLayout{true, cols == 1 ? std::max<int64_t>(1, rows) : sc};
+  return std::nullopt;
+}
+
+std::optional<BlasLayout> blas_layout(const Tensor& m) {
+  return blas_layout(m.size(-2), m.size(-1), m.strides()[m.dim() - 2], m.strides()[m.dim() - 1]);
+}
+
+// The operand broadcast to batch + its matrix shape, copied first only when BLAS cannot read it.
+std::pair<Tensor, BlasLayout> blas_operand(const Tensor& t, Shape shape) {
+  if (auto layout = blas_layout(t)) return {t.expand(shape), *layout};
+  Tensor c = t.contiguous();
+  return {c.expand(shape), *blas_layout(c)};
+}
+
+// True when the batch axes and the row axis of `t` walk memory as one longer row axis.
+bool rows_fold_into_batch(const Tensor& t) {
+  int64_t expected = t.strides()[t.dim() - 2] * t.size(-2);
+  for (int64_t d = t.dim() - 3; d >= 0; --d) {
+    if (t.size(d) == 1) continue;
+    if (t.strides()[d] != expected) return false;
+    expected *= t.size(d);
+  }
+  return true;
+}
+
+bool batch_is_broadcast(const Tensor& t) {
+  for (int64_t d = 0; d < t.dim() - 2; ++d)
+    if (t.size(d) != 1 && t.strides()[d] != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  SG_CHECK(a.defined() && b.defined() && a.dtype() == DType::f32 && b.dtype() == DType::f32,
+           "matmul: expected two defined f32 tensors");
+  SG_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need rank >= 2, got shapes {} and {}",
+           shape_str(a.shape()), shape_str(b.shape()));
+  const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+  SG_CHECK(b.size(-2) == k, "matmul: inner dimensions differ: shapes {} and {}", shape_str(a.shape()),
+           shape_str(b.shape()));
+  Shape batch = broadcast_shapes(Shape(a.shape().begin(), a.shape().end() - 2),
+                                 Shape(b.shape().begin(), b.shape().end() - 2), "matmul");
+  Shape a_shape = batch, b_shape = batch, out_shape = batch;
+  a_shape.insert(a_shape.end(), {m, k});
+  b_shape.insert(b_shape.end(), {k, n});
+  out_shape.insert(out_shape.end(), {m, n});
+  Tensor out = Tensor::empty(out_shape);
+  if (out.numel() == 0) return out;
+  if (k == 0) {
+    std::fill_n(out.data<float>(), out.numel(), 0.0f);
+    return out;
+  }
+  detail::ensure_thread_settings();
+  auto [ea, la] = blas_operand(a, a_shape);
+  auto [eb, lb] = blas_operand(b, b_shape);
+  const int64_t batches = numel_of(batch);
+  if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea)) {
+    gemm(false, lb.trans, batches * m, n, k, 1.0f, ea.data<float>(), la.ld, eb.data<float>(), lb.ld,
+         0.0f, out.data<float>(), n);
+    return out;
+  }
+  for (int64_t i = 0; i < batches; ++i) {
+    int64_t oa = 0, ob = 0, rest = i;
+    for (int64_t d = static_cast<int64_t>(batch.size()) - 1; d >= 0; --d) {
+      const int64_t index = rest % batch[d];
+      rest /= batch[d];
+      oa += index * ea.strides()[d];
+      ob += index * eb.strides()[d];
+    }
+    gemm(la.trans, lb.trans, m, n, k, 1.0f, ea.data<float>() + oa, la.ld, eb.data<float>() + ob,
+         lb.ld, 0.0f, out.data<float>() + i * m * n, n);
+  }
+  return out;
+}
+
+}  // namespace sg

@@ -1,0 +1,36 @@
+#pragma once
+// One thread setting for the whole process: TBB's pool and OpenBLAS's pool are sized together so
+// that the two never oversubscribe the cores.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <cstdint>
+
+namespace sg {
+
+// Sets TBB's and OpenBLAS's thread counts (n >= 1). The default is SG_NUM_THREADS when set, else
+// the number of hardware threads.
+void set_num_threads(int n);
+int num_threads();
+
+namespace detail {
+void ensure_thread_settings();
+}
+
+// Calls body(begin, end) on sub-ranges of [begin, end) of at least `grain` items, in parallel.
+// Bodies must not depend on how the range is split (write disjoint outputs).
+template <class Body>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const Body& body) {
+  if (end - begin <= grain) {
+    if (end > begin) body(begin, end);
+    return;
+  }
+  detail::ensure_thread_settings();
+  tbb::parallel_for(tbb::blocked_range<int64_t>(begin, end, grain),
+                    [&](const tbb::blocked_range<int64_t>& r) { body(r.begin(), r.end()); });
+}
+
+// Element count below which a kernel is not worth splitting across threads.
+inline constexpr int64_t kParallelGrain = 32768;
+
+}  // namespace sg

@@ -1,0 +1,79 @@
+#include "core/random.h"
+
+#include <cmath>
+#include <numbers>
+
+#include "core/parallel.h"
+
+namespace sg {
+
+namespace {
+
+// SplitMix64's finaliser: a bijective mix whose outputs for consecutive inputs are independent.
+uint64_t mix64(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Box-Muller on two draws; the uniform is shifted into (0, 1] so the logarithm stays finite.
+float normal_from(uint64_t bits_a, uint64_t bits_b) {
+  double u1 = 1.0 - static_cast<double>(bits_a >> 11) * 0x1.0p-53;
+  double u2 = static_cast<double>(bits_b >> 11) * 0x1.0p-53;
+  return static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2));
+}
+
+// Element i takes the draws at counters first + i * draws_per_element onwards.
+template <class T, class Draw>
+Tensor fill_random(const Shape& shape, Generator& gen, uint64_t draws_per_element, const Draw& draw) {
+  Tensor out = Tensor::empty(shape, dtype_of<T>());
+  T* data = out.data<T>();
+  const uint64_t first = gen.reserve(static_cast<uint64_t>(out.numel()) * draws_per_element);
+  parallel_for(0, out.numel(), kParallelGrain / 8, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) data[i] = draw(first + static_cast<uint64_t>(i) * draws_per_element);
+  });
+  return out;
+}
+
+}  // namespace
+
+uint64_t Generator::reserve(uint64_t count) {
+  uint64_t first = state_.counter;
+  state_.counter += count;
+  return first;
+}
+
+uint64_t Generator::bits_at(uint64_t counter) const {
+  return mix64(mix64(state_.seed + 0x9e3779b97f4a7c15ULL) ^ (counter * 0xd1b54a32d192ed03ULL));
+}
+
+float bits_to_uniform(uint64_t bits) { return static_cast<float>(bits >> 40) * 0x1.0p-24f; }
+
+float Generator::uniform() { return bits_to_uniform(bits_at(reserve(1))); }
+
+float Generator::normal() {
+  uint64_t first = reserve(2);
+  return normal_from(bits_at(first), bits_at(first + 1));
+}
+
+Tensor randn(const Shape& shape, Generator& gen, float mean, float stddev) {
+  return fill_random<float>(shape, gen, 2, [&](uint64_t c) {
+    return mean + stddev * normal_from(gen.bits_at(c), gen.bits_at(c + 1));
+  });
+}
+
+Tensor rand_uniform(const Shape& shape, Generator& gen, float low, float high) {
+  SG_CHECK(low <= high, "rand_uniform: low {} is above high {}", low, high);
+  return fill_random<float>(shape, gen, 1, [&](uint64_t c) {
+    return low + (high - low) * bits_to_uniform(gen.bits_at(c));
+  });
+}
+
+Tensor bernoulli(const Shape& shape, float p, Generator& gen) {
+  SG_CHECK(p >= 0.0f && p <= 1.0f, "bernoulli: probability {} is outside [0, 1]", p);
+  return fill_random<uint8_t>(shape, gen, 1, [&](uint64_t c) -> uint8_t {
+    return bits_to_uniform(gen.bits_at(c)) < p ? 1 : 0;
+  });
+}
+
+}  // namespace sg

@@ -1,0 +1,41 @@
+#pragma once
+// A counter-based generator: the n-th number of a seed is a pure function of (seed, n), so the same
+// seed gives the same numbers on every machine and for every thread count, and the whole state is
+// two integers that a checkpoint can save.
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace sg {
+
+struct GeneratorState {
+  uint64_t seed = 0;
+  uint64_t counter = 0;
+};
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0) : state_{seed, 0} {}
+
+  // Reserves `count` consecutive 64-bit draws and returns the counter of the first.
+  uint64_t reserve(uint64_t count);
+  uint64_t bits_at(uint64_t counter) const;  // the draw at `counter`, without advancing
+
+  float uniform();  // in [0, 1)
+  float normal();
+
+  GeneratorState state() const { return state_; }
+  void set_state(GeneratorState state) { state_ = state; }
+
+ private:
+  GeneratorState state_;
+};
+
+// In [0, 1) from the top 24 bits of a draw.
+float bits_to_uniform(uint64_t bits);
+
+Tensor randn(const Shape& shape, Generator& gen, float mean = 0.0f, float stddev = 1.0f);
+Tensor rand_uniform(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f);
+Tensor bernoulli(const Shape& shape, float p, Generator& gen);  // b8: 1 with probability p
+
+}  // namespace sg

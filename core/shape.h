@@ -1,0 +1,23 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sg {
+
+using Shape = std::vector<int64_t>;
+
+int64_t numel_of(const Shape& shape);
+Shape contiguous_strides(const Shape& shape);
+std::string shape_str(const Shape& shape);
+
+// Maps a possibly negative axis into [0, rank); throws naming `op` when out of range.
+int64_t normalize_axis(int64_t axis, int64_t rank, const char* op);
+
+// NumPy broadcasting of two shapes; throws naming `op` and both shapes when incompatible.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+// Normalised, sorted, duplicate-free reduction axes; an empty list means every axis.
+std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t rank, const char* op);
+
+}  // namespace sg

@@ -1,0 +1,12 @@
+#pragma once
+#include "core/tensor.h"
+
+namespace sg {
+
+// Softmax along `axis`. An optional mask broadcastable to x is either additive (f32, added to the
+// logits) or boolean (b8, 1 = masked out). Masked entries get probability 0; a row with every entry
+// masked gives all zeros (softmax) or all -inf (log_softmax) rather than NaN.
+Tensor softmax(const Tensor& x, int64_t axis, const Tensor& mask = {});
+Tensor log_softmax(const Tensor& x, int64_t axis, const Tensor& mask = {});
+
+}  // namespace sg
