@@ -2,6 +2,7 @@
 // Everything in core/ in one include: #include "core/core.h".
 #include "core/blas.h"
 #include "core/creation.h"
+#include "core/cross_entropy.h"
 #include "core/elementwise.h"
 #include "core/format.h"
 #include "core/indexing.h"

@@ -123,6 +123,17 @@ Tensor gelu(const Tensor& x) {
   });
 }
 
+Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
+  SG_CHECK(x.shape() == grad.shape(), "gelu_backward: input {} and gradient {} differ in shape",
+           shape_str(x.shape()), shape_str(grad.shape()));
+  return map_binary<float>(x, grad, "gelu_backward", [](float v, float g) {
+    const float cdf = 0.5f * (1.0f + std::erf(v * static_cast<float>(std::numbers::sqrt2 / 2)));
+    const float pdf = std::exp(-0.5f * v * v) * static_cast<float>(0.5 * std::numbers::inv_sqrtpi *
+                                                                    std::numbers::sqrt2);
+    return g * (cdf + v * pdf);
+  });
+}
+
 Tensor add(const Tensor& a, const Tensor& b) {
   return map_binary<float>(a, b, "add", [](float x, float y) { return x + y; });
 }

@@ -13,6 +13,8 @@ Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor gelu(const Tensor& x);  // exact: x * Phi(x), as PyTorch's default
+// grad * d gelu(x) / dx = grad * (Phi(x) + x * phi(x)), fused because erf has no composition here.
+Tensor gelu_backward(const Tensor& x, const Tensor& grad);
 Tensor abs(const Tensor& x);
 
 Tensor add(const Tensor& a, const Tensor& b);

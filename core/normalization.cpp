@@ -1,6 +1,8 @@
 #include "core/normalization.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/parallel.h"
 
@@ -54,6 +56,78 @@ LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& b
       }
     }
   });
+  return out;
+}
+
+namespace {
+
+// Rows per block of the dgamma / dbeta partial sums: blocks are summed in a fixed order, so the
+// result does not depend on the thread count.
+constexpr int64_t kRowsPerBlock = 32;
+
+// dx for one row; returns nothing else because the parameter gradients are summed separately.
+void layer_norm_row_backward(const float* g, const float* x, const float* gamma, float mu,
+                             float rstd, int64_t d, float* dx) {
+  float mean_g = 0.0f, mean_gx = 0.0f;
+  for (int64_t j = 0; j < d; ++j) {
+    const float gg = gamma ? g[j] * gamma[j] : g[j];
+    mean_g += gg;
+    mean_gx += gg * (x[j] - mu) * rstd;
+  }
+  mean_g /= static_cast<float>(d);
+  mean_gx /= static_cast<float>(d);
+  for (int64_t j = 0; j < d; ++j) {
+    const float gg = gamma ? g[j] * gamma[j] : g[j];
+    dx[j] = rstd * (gg - mean_g - (x[j] - mu) * rstd * mean_gx);
+  }
+}
+
+}  // namespace
+
+LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& gamma,
+                                   const Tensor& mean, const Tensor& rstd) {
+  SG_CHECK(grad.shape() == x.shape(), "layer_norm_backward: gradient {} for input {}",
+           shape_str(grad.shape()), shape_str(x.shape()));
+  const int64_t d = x.size(-1);
+  check_affine(gamma, d, x.shape(), "gamma");
+  const Tensor gc = grad.contiguous(), xc = x.contiguous();
+  const Tensor gammac = gamma.defined() ? gamma.contiguous() : gamma;
+  const int64_t rows = x.numel() / d;
+  const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+  LayerNormGrads out{Tensor::empty(x.shape()), Tensor::empty({d}), Tensor::empty({d})};
+  std::vector<float> partial_gamma(blocks * d, 0.0f), partial_beta(blocks * d, 0.0f);
+  const float* pg = gc.data<float>();
+  const float* px = xc.data<float>();
+  const float* pgamma = gammac.defined() ? gammac.data<float>() : nullptr;
+  const Tensor meanc = mean.contiguous(), rstdc = rstd.contiguous();
+  const float* pmean = meanc.data<float>();
+  const float* prstd = rstdc.data<float>();
+  float* pdx = out.dx.data<float>();
+  parallel_for(0, blocks, std::max<int64_t>(1, kParallelGrain / (d * kRowsPerBlock)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t b = begin; b < end; ++b) {
+                   float* dgamma = partial_gamma.data() + b * d;
+                   float* dbeta = partial_beta.data() + b * d;
+                   for (int64_t r = b * kRowsPerBlock; r < std::min(rows, (b + 1) * kRowsPerBlock); ++r) {
+                     const float *g = pg + r * d, *xr = px + r * d;
+                     layer_norm_row_backward(g, xr, pgamma, pmean[r], prstd[r], d, pdx + r * d);
+                     for (int64_t j = 0; j < d; ++j) {
+                       dgamma[j] += g[j] * (xr[j] - pmean[r]) * prstd[r];
+                       dbeta[j] += g[j];
+                     }
+                   }
+                 }
+               });
+  float* dgamma = out.dgamma.data<float>();
+  float* dbeta = out.dbeta.data<float>();
+  std::fill_n(dgamma, d, 0.0f);
+  std::fill_n(dbeta, d, 0.0f);
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t j = 0; j < d; ++j) {
+      dgamma[j] += partial_gamma[b * d + j];
+      dbeta[j] += partial_beta[b * d + j];
+    }
+  if (!gamma.defined()) out.dgamma = Tensor();
   return out;
 }
 

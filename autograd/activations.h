@@ -1,0 +1,14 @@
+#pragma once
+#include "autograd/variable.h"
+
+namespace sg {
+
+Variable exp(const Variable& x);
+Variable log(const Variable& x);
+Variable sqrt(const Variable& x);
+Variable tanh(const Variable& x);
+Variable sigmoid(const Variable& x);
+Variable relu(const Variable& x);
+Variable gelu(const Variable& x);
+
+}  // namespace sg

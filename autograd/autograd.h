@@ -1,0 +1,16 @@
+#pragma once
+// Everything in autograd/ in one include: #include "autograd/autograd.h".
+#include "autograd/activations.h"
+#include "autograd/arithmetic.h"
+#include "autograd/dot.h"
+#include "autograd/dropout.h"
+#include "autograd/grad_mode.h"
+#include "autograd/gradcheck.h"
+#include "autograd/indexing.h"
+#include "autograd/layer_norm.h"
+#include "autograd/losses.h"
+#include "autograd/matmul.h"
+#include "autograd/reductions.h"
+#include "autograd/shape_ops.h"
+#include "autograd/softmax.h"
+#include "autograd/variable.h"

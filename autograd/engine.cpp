@@ -1,0 +1,103 @@
+#include "autograd/engine.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "autograd/anomaly.h"
+#include "autograd/grad_mode.h"
+#include "core/creation.h"
+#include "core/elementwise.h"
+
+namespace sg {
+
+namespace {
+
+// Adds `g` to the slot: the first gradient is kept as is, later ones are summed out of place
+// (gradient tensors may be shared between slots, so they are never written to).
+void accumulate(Tensor& slot, const Tensor& g) { slot = slot.defined() ? add(slot, g) : g; }
+
+// A leaf's .grad is owned by the leaf: copied on arrival, then summed into in place.
+void accumulate_leaf(VariableImpl& leaf, const Tensor& g) {
+  if (leaf.grad.defined()) add_inplace(leaf.grad, g);
+  else leaf.grad = g.clone();
+}
+
+Tensor initial_gradient(const Variable& root, const Tensor& grad_output) {
+  if (!grad_output.defined()) {
+    SG_CHECK(root.numel() == 1,
+             "backward: output of shape {} is not a scalar; pass a gradient of that shape",
+             shape_str(root.shape()));
+    return ones(root.shape());
+  }
+  SG_CHECK(grad_output.shape() == root.shape() && grad_output.dtype() == DType::f32,
+           "backward: gradient of shape {} for an output of shape {}",
+           shape_str(grad_output.shape()), shape_str(root.shape()));
+  return grad_output;
+}
+
+void check_returned_grads(const Node& node, const Grads& grads, const std::vector<bool>& needs) {
+  SG_CHECK(grads.size() == node.inputs.size(),
+           "backward of op '{}' returned {} gradients for {} inputs", node.op, grads.size(),
+           node.inputs.size());
+  for (size_t i = 0; i < grads.size(); ++i)
+    SG_CHECK(!needs[i] || !grads[i].defined() || grads[i].shape() == node.inputs[i].shape(),
+             "backward of op '{}' returned a gradient of shape {} for input {} of shape {}", node.op,
+             shape_str(grads[i].shape()), i, shape_str(node.inputs[i].shape()));
+}
+
+}  // namespace
+
+std::vector<Node*> topological_order(Node* root) {
+  // Iterative depth-first post-order, so that long chains cannot overflow the call stack.
+  std::vector<Node*> post_order;
+  std::unordered_set<Node*> visited{root};
+  std::vector<std::pair<Node*, size_t>> stack{{root, 0}};
+  while (!stack.empty()) {
+    auto& [node, next_input] = stack.back();
+    if (next_input == node->inputs.size()) {
+      post_order.push_back(node);
+      stack.pop_back();
+      continue;
+    }
+    const Variable& input = node->inputs[next_input++];
+    Node* child = input.defined() ? input.grad_fn().get() : nullptr;
+    if (child != nullptr && visited.insert(child).second) stack.emplace_back(child, 0);
+  }
+  return {post_order.rbegin(), post_order.rend()};
+}
+
+void run_backward(const Variable& root, const Tensor& grad_output, bool retain_graph) {
+  SG_CHECK(root.defined(), "backward: called on an undefined Variable");
+  SG_CHECK(root.requires_grad(),
+           "backward: the output does not require a gradient (no input requires one, or it was "
+           "computed under NoGradGuard)");
+  const Tensor seed = initial_gradient(root, grad_output);
+  if (root.is_leaf()) return accumulate_leaf(*root.impl(), seed);
+
+  NoGradGuard no_grad;  // backward rules compute with plain tensors; nothing is recorded
+  std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
+  for (Node* node : topological_order(root.grad_fn().get())) {
+    auto it = pending.find(node);
+    if (it == pending.end()) continue;
+    const Tensor g = std::move(it->second);
+    pending.erase(it);
+    SG_CHECK(!node->released(),
+             "backward: the graph behind op '{}' was freed by an earlier backward(); pass "
+             "retain_graph=true to the first backward() to run backward twice",
+             node->op);
+    std::vector<bool> needs;
+    for (const Variable& input : node->inputs) needs.push_back(input.requires_grad());
+    const Grads grads = node->backward(g, needs);
+    check_returned_grads(*node, grads, needs);
+    if (!retain_graph) node->backward = nullptr;
+    for (size_t i = 0; i < grads.size(); ++i) {
+      if (!needs[i] || !grads[i].defined()) continue;
+      if (anomaly_enabled()) check_finite(grads[i], "backward", node->op, node->created_at);
+      const Variable& input = node->inputs[i];
+      if (input.is_leaf()) accumulate_leaf(*input.impl(), grads[i]);
+      else accumulate(pending[input.grad_fn().get()], grads[i]);
+    }
+  }
+}
+
+}  // namespace sg

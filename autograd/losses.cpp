@@ -1,0 +1,32 @@
+#include "autograd/losses.h"
+
+#include "autograd/arithmetic.h"
+#include "autograd/record.h"
+#include "autograd/reductions.h"
+#include "core/creation.h"
+
+namespace sg {
+
+Variable cross_entropy(const Variable& logits, const Tensor& targets,
+                       const CrossEntropyOptions& options) {
+  SG_CHECK(logits.dim() >= 1, "cross_entropy: logits need a class axis, got shape {}",
+           shape_str(logits.shape()));
+  SG_CHECK(targets.defined() && targets.numel() * logits.size(-1) == logits.numel(),
+           "cross_entropy: targets of shape {} do not match logits of shape {}",
+           targets.defined() ? shape_str(targets.shape()) : "undefined", shape_str(logits.shape()));
+  const Tensor flat_logits = logits.data().reshape({-1, logits.size(-1)});
+  const Tensor flat_targets = targets.reshape({-1});
+  auto forward = std::make_shared<CrossEntropyForward>(
+      cross_entropy_forward(flat_logits, flat_targets, options));
+  return record("cross_entropy", {logits}, scalar(forward->loss),
+                [forward, flat_targets, options, shape = logits.shape()](const Tensor& g, const auto&) {
+                  return Grads{cross_entropy_backward(*forward, flat_targets, options, g.item<float>())
+                                   .reshape(shape)};
+                });
+}
+
+Variable mse(const Variable& prediction, const Variable& target) {
+  return mean(pow(prediction - target, 2.0f));
+}
+
+}  // namespace sg

@@ -1,0 +1,21 @@
+#pragma once
+// How a differentiable op is written: compute the forward with core kernels, then
+//
+//   return record("mul", {a, b}, out, [a = a.data(), b = b.data()](const Tensor& g, auto& needs) {
+//     return Grads{needs[0] ? sum_to(mul(g, b), a.shape()) : Tensor{}, ...};
+//   });
+//
+// record() attaches a Node only when gradients are enabled and some input requires one, so the
+// same code serves training and inference.
+#include <string_view>
+
+#include "autograd/variable.h"
+
+namespace sg {
+
+Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output, BackwardFn backward);
+
+// True when recording is on and some input requires a gradient.
+bool any_requires_grad(const std::vector<Variable>& inputs);
+
+}  // namespace sg

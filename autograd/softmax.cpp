@@ -1,0 +1,32 @@
+#include "autograd/softmax.h"
+
+#include <limits>
+
+#include "autograd/record.h"
+#include "core/creation.h"
+#include "core/elementwise.h"
+#include "core/indexing.h"
+#include "core/reduce.h"
+#include "core/softmax.h"
+
+namespace sg {
+
+// y = softmax(x): dx = y * (g - sum(g * y)) along the axis.
+Variable softmax(const Variable& x, int64_t axis, const Tensor& mask) {
+  Tensor y = softmax(x.data(), axis, mask);
+  return record("softmax", {x}, y, [y, axis](const Tensor& g, const auto&) {
+    return Grads{mul(y, sub(g, sum(mul(g, y), {axis}, true)))};
+  });
+}
+
+// y = log_softmax(x): dx = g - softmax(x) * sum(g). Masked entries (y = -inf) get no gradient.
+Variable log_softmax(const Variable& x, int64_t axis, const Tensor& mask) {
+  Tensor y = log_softmax(x.data(), axis, mask);
+  return record("log_softmax", {x}, y, [y, axis, masked = mask.defined()](const Tensor& g, const auto&) {
+    Tensor dx = sub(g, mul(exp(y), sum(g, {axis}, true)));
+    if (masked) dx = masked_fill(dx, eq(y, scalar(-std::numeric_limits<float>::infinity())), 0.0f);
+    return Grads{dx};
+  });
+}
+
+}  // namespace sg

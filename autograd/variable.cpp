@@ -1,0 +1,104 @@
+#include "autograd/variable.h"
+
+#include "autograd/anomaly.h"
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "autograd/record.h"
+
+namespace sg {
+
+Variable::Variable(Tensor data, bool requires_grad) : impl_(std::make_shared<VariableImpl>()) {
+  SG_CHECK(data.defined(), "Variable: cannot wrap an undefined tensor");
+  SG_CHECK(!requires_grad || data.dtype() == DType::f32,
+           "Variable: only f32 tensors can require gradients, got {}", dtype_name(data.dtype()));
+  impl_->data = std::move(data);
+  impl_->requires_grad = requires_grad;
+}
+
+const Tensor& Variable::data() const {
+  SG_CHECK(defined(), "Variable: use of an undefined Variable");
+  return impl_->data;
+}
+
+bool Variable::requires_grad() const { return defined() && impl_->requires_grad; }
+
+void Variable::set_requires_grad(bool requires_grad) {
+  SG_CHECK(is_leaf(), "set_requires_grad: '{}' is the output of op '{}'; only leaves can change",
+           name(), impl_->grad_fn->op);
+  SG_CHECK(!requires_grad || data().dtype() == DType::f32,
+           "set_requires_grad: only f32 tensors can require gradients, got {}",
+           dtype_name(data().dtype()));
+  impl_->requires_grad = requires_grad;
+}
+
+bool Variable::is_leaf() const { return defined() && impl_->grad_fn == nullptr; }
+
+const std::shared_ptr<Node>& Variable::grad_fn() const {
+  SG_CHECK(defined(), "Variable: use of an undefined Variable");
+  return impl_->grad_fn;
+}
+
+const Tensor& Variable::grad() const {
+  SG_CHECK(defined(), "Variable: use of an undefined Variable");
+  return impl_->grad;
+}
+
+void Variable::set_grad(Tensor grad) {
+  SG_CHECK(!grad.defined() || grad.shape() == shape(),
+           "set_grad: gradient of shape {} for a variable of shape {}", shape_str(grad.shape()),
+           shape_str(shape()));
+  impl_->grad = std::move(grad);
+}
+
+void Variable::zero_grad() { impl_->grad = Tensor(); }
+
+void Variable::backward(const Tensor& grad_output, bool retain_graph) const {
+  run_backward(*this, grad_output, retain_graph);
+}
+
+Variable Variable::detach() const { return Variable(data()); }
+
+void Variable::set_data(Tensor data) {
+  SG_CHECK(is_leaf(), "set_data: only a leaf's data can be replaced");
+  SG_CHECK(data.shape() == shape() && data.dtype() == this->data().dtype(),
+           "set_data: new data {} {} for a variable of {} {}", dtype_name(data.dtype()),
+           shape_str(data.shape()), dtype_name(this->data().dtype()), shape_str(shape()));
+  impl_->data = std::move(data);
+}
+
+const std::string& Variable::name() const {
+  SG_CHECK(defined(), "Variable: use of an undefined Variable");
+  return impl_->name;
+}
+
+Variable& Variable::set_name(std::string name) {
+  impl_->name = std::move(name);
+  return *this;
+}
+
+bool any_requires_grad(const std::vector<Variable>& inputs) {
+  if (!grad_enabled()) return false;
+  for (const Variable& v : inputs)
+    if (v.requires_grad()) return true;
+  return false;
+}
+
+Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output,
+                BackwardFn backward) {
+  const bool anomaly = anomaly_enabled();
+  const std::string created_at = anomaly ? capture_call_stack() : std::string();
+  if (anomaly) check_finite(output, "forward", std::string(op), created_at);
+  Variable result(std::move(output));
+  if (!any_requires_grad(inputs)) return result;
+  auto node = std::make_shared<Node>();
+  node->op = op;
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  node->output_shape = result.shape();
+  node->created_at = created_at;
+  result.impl_->grad_fn = std::move(node);
+  result.impl_->requires_grad = true;
+  return result;
+}
+
+}  // namespace sg

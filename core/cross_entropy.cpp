@@ -1,0 +1,87 @@
+#include "core/cross_entropy.h"
+
+#include <cmath>
+#include <vector>
+
+#include "core/parallel.h"
+#include "core/softmax.h"
+
+namespace sg {
+
+namespace {
+
+std::vector<int64_t> checked_targets(const Tensor& logits, const Tensor& targets,
+                                     const CrossEntropyOptions& options) {
+  SG_CHECK(logits.defined() && logits.dtype() == DType::f32 && logits.dim() == 2,
+           "cross_entropy: logits must be f32 of shape [N, C], got {}",
+           logits.defined() ? shape_str(logits.shape()) : "undefined");
+  SG_CHECK(targets.defined() && (targets.dtype() == DType::i32 || targets.dtype() == DType::i64) &&
+               targets.dim() == 1 && targets.size(0) == logits.size(0),
+           "cross_entropy: targets must be integers of shape [{}], got {} {}", logits.size(0),
+           targets.defined() ? dtype_name(targets.dtype()) : "undefined",
+           targets.defined() ? shape_str(targets.shape()) : "");
+  SG_CHECK(options.label_smoothing >= 0.0f && options.label_smoothing <= 1.0f,
+           "cross_entropy: label_smoothing {} is outside [0, 1]", options.label_smoothing);
+  std::vector<int64_t> t = targets.to(DType::i64).to_vector<int64_t>();
+  const int64_t classes = logits.size(1);
+  for (size_t i = 0; i < t.size(); ++i)
+    SG_CHECK(t[i] == options.ignore_index || (t[i] >= 0 && t[i] < classes),
+             "cross_entropy: target {} at row {} is outside [0, {}) and is not the ignore index {}",
+             t[i], i, classes, options.ignore_index);
+  return t;
+}
+
+}  // namespace
+
+CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& targets,
+                                          const CrossEntropyOptions& options) {
+  const std::vector<int64_t> t = checked_targets(logits, targets, options);
+  CrossEntropyForward out{0.0f, 0, log_softmax(logits, 1)};
+  const int64_t classes = logits.size(1);
+  const float* lp = out.log_probs.data<float>();
+  const float smooth = options.label_smoothing;
+  double total = 0.0;  // rows in order: the loss does not depend on the thread count
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == options.ignore_index) continue;
+    const float* row = lp + static_cast<int64_t>(i) * classes;
+    double row_loss = -(1.0 - smooth) * row[t[i]];
+    if (smooth > 0.0f) {
+      double all = 0.0;
+      for (int64_t c = 0; c < classes; ++c) all += row[c];
+      row_loss -= smooth * all / static_cast<double>(classes);
+    }
+    total += row_loss;
+    ++out.count;
+  }
+  out.loss = out.count > 0 ? static_cast<float>(total / static_cast<double>(out.count)) : 0.0f;
+  return out;
+}
+
+Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& targets,
+                              const CrossEntropyOptions& options, float grad) {
+  const Tensor& lp = forward.log_probs;
+  const std::vector<int64_t> t = checked_targets(lp, targets, options);
+  const int64_t classes = lp.size(1);
+  Tensor dlogits = Tensor::empty(lp.shape());
+  const float scale = forward.count > 0 ? grad / static_cast<float>(forward.count) : 0.0f;
+  const float smooth_each = options.label_smoothing / static_cast<float>(classes);
+  const float* plp = lp.data<float>();
+  float* pd = dlogits.data<float>();
+  parallel_for(0, static_cast<int64_t>(t.size()), std::max<int64_t>(1, kParallelGrain / classes),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t i = begin; i < end; ++i) {
+                   float* d = pd + i * classes;
+                   if (t[i] == options.ignore_index) {
+                     std::fill_n(d, classes, 0.0f);
+                     continue;
+                   }
+                   const float* row = plp + i * classes;
+                   for (int64_t c = 0; c < classes; ++c)
+                     d[c] = (std::exp(row[c]) - smooth_each) * scale;
+                   d[t[i]] -= (1.0f - options.label_smoothing) * scale;
+                 }
+               });
+  return dlogits;
+}
+
+}  // namespace sg

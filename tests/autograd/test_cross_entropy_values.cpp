@@ -1,0 +1,42 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+
+using namespace sg;
+
+TEST_CASE("cross_entropy equals a hand computation and skips ignored rows") {
+  // Row 0: logits (0, ln 3), target 1: -log(3/4). Row 1 ignored. Row 2: (2, 2), target 0: log 2.
+  const Tensor logits = from_vector<float>({0, std::log(3.0f), 5, -5, 2, 2}, {3, 2});
+  const Tensor targets = from_vector<int32_t>({1, -100, 0});
+  Variable x(logits, true);
+  Variable loss = cross_entropy(x, targets);
+  const double expected = (-std::log(0.75) + std::log(2.0)) / 2;
+  CHECK(loss.item<float>() == doctest::Approx(expected).epsilon(1e-6));
+  loss.backward();
+  // Ignored rows get no gradient; others get (softmax - onehot) / count.
+  CHECK(x.grad().at<float>({1, 0}) == 0.0f);
+  CHECK(x.grad().at<float>({0, 1}) == doctest::Approx((0.75 - 1) / 2));
+  CHECK(x.grad().at<float>({2, 0}) == doctest::Approx((0.5 - 1) / 2));
+}
+
+TEST_CASE("cross_entropy rejects targets outside the classes") {
+  Variable x(zeros({2, 3}), true);
+  CHECK_THROWS_WITH_AS(cross_entropy(x, from_vector<int64_t>({0, 3})),
+                       doctest::Contains("target 3 at row 1"), Error);
+  CHECK_THROWS_WITH_AS(cross_entropy(x, from_vector<int64_t>({0, 1, 2})),
+                       doctest::Contains("do not match"), Error);
+}
+
+TEST_CASE("label smoothing spreads the target mass over the classes") {
+  const Tensor logits = from_vector<float>({1, 2, 3}, {1, 3});
+  CrossEntropyOptions options;
+  options.label_smoothing = 0.3f;
+  const float loss = cross_entropy(Variable(logits), from_vector<int64_t>({2}), options).item<float>();
+  const Tensor lp = log_softmax(logits, 1);
+  const double expected = -(0.7 * lp.at<float>({0, 2})) -
+                          0.1 * (lp.at<float>({0, 0}) + lp.at<float>({0, 1}) + lp.at<float>({0, 2}));
+  CHECK(loss == doctest::Approx(expected).epsilon(1e-6));
+}

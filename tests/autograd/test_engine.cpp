@@ -1,0 +1,98 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+
+using namespace sg;
+
+namespace {
+Variable leaf(std::vector<float> values, Shape shape) {
+  return Variable(from_vector(values, shape), true);
+}
+}  // namespace
+
+TEST_CASE("backward of a two-line expression gives the hand-derived gradients") {
+  Variable x = leaf({1, 2, 3}, {3});
+  Variable w = leaf({4, 5, 6}, {3});
+  Variable loss = sum(x * w + x);  // d/dx = w + 1, d/dw = x
+  loss.backward();
+  CHECK(loss.item<float>() == doctest::Approx(4 + 10 + 18 + 6));
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{5, 6, 7});
+  CHECK(w.grad().to_vector<float>() == std::vector<float>{1, 2, 3});
+}
+
+TEST_CASE("a variable used twice accumulates both gradients") {
+  Variable x = leaf({3}, {1});
+  Variable y = x * x * x;  // dy/dx = 3x^2 = 27
+  sum(y).backward();
+  CHECK(x.grad().item<float>() == doctest::Approx(27));
+}
+
+TEST_CASE("gradients accumulate across backward calls until zero_grad") {
+  Variable x = leaf({2}, {1});
+  sum(x * 3.0f).backward();
+  sum(x * 3.0f).backward();
+  CHECK(x.grad().item<float>() == doctest::Approx(6));
+  x.zero_grad();
+  CHECK_FALSE(x.grad().defined());
+}
+
+TEST_CASE("a freed graph refuses a second backward; retain_graph allows it") {
+  Variable x = leaf({1, 2}, {2});
+  Variable loss = sum(exp(x));
+  loss.backward({}, true);
+  loss.backward();
+  CHECK(x.grad().at<float>({1}) == doctest::Approx(2 * std::exp(2.0f)));
+  CHECK_THROWS_WITH_AS(loss.backward(), doctest::Contains("retain_graph"), Error);
+}
+
+TEST_CASE("no_grad records nothing, detach cuts the graph, constants get no gradient") {
+  Variable x = leaf({1, 2}, {2});
+  Variable c(from_vector<float>({5, 6}));
+  {
+    NoGradGuard guard;
+    CHECK_FALSE((x * 2.0f).requires_grad());
+  }
+  CHECK((x * 2.0f).requires_grad());
+  CHECK_FALSE(x.detach().requires_grad());
+  Variable loss = sum(x * c + x.detach() * x);  // d/dx = c + x (the detached factor is constant)
+  loss.backward();
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{6, 8});
+  CHECK_FALSE(c.grad().defined());
+}
+
+TEST_CASE("backward checks its output") {
+  Variable x = leaf({1, 2}, {2});
+  CHECK_THROWS_WITH_AS((x * 2.0f).backward(), doctest::Contains("not a scalar"), Error);
+  (x * 2.0f).backward(from_vector<float>({1, 10}));
+  CHECK(x.grad().to_vector<float>() == std::vector<float>{2, 20});
+  CHECK_THROWS_WITH_AS((x * 2.0f).backward(from_vector<float>({1, 2, 3})),
+                       doctest::Contains("[3]"), Error);
+  Variable constant(from_vector<float>({1}));
+  CHECK_THROWS_WITH_AS(sum(constant).backward(), doctest::Contains("does not require"), Error);
+}
+
+TEST_CASE("a chain of 20000 ops backpropagates without exhausting the stack") {
+  Variable x = leaf({1}, {1});
+  Variable y = x;
+  for (int i = 0; i < 20000; ++i) y = y + 0.0f;
+  sum(y).backward();
+  CHECK(x.grad().item<float>() == 1.0f);
+}
+
+TEST_CASE("only leaves can change requires_grad; only f32 can require it") {
+  Variable x = leaf({1}, {1});
+  Variable y = x * 2.0f;
+  CHECK_FALSE(y.is_leaf());
+  CHECK_THROWS_AS(y.set_requires_grad(false), Error);
+  CHECK_THROWS_AS(Variable(arange(3), true), Error);
+}
+
+TEST_CASE("set_data replaces a leaf's values and checks the shape") {
+  Variable w = leaf({1, 2}, {2});
+  w.set_data(from_vector<float>({3, 4}));
+  CHECK(w.data().to_vector<float>() == std::vector<float>{3, 4});
+  CHECK_THROWS_AS(w.set_data(zeros({3})), Error);
+}

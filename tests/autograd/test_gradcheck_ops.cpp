@@ -1,0 +1,151 @@
+// Every differentiable op against central finite differences, with broadcasting and
+// non-contiguous inputs.
+#include <doctest/doctest.h>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+
+using namespace sg;
+
+namespace {
+
+Tensor random(const Shape& shape, uint64_t seed, float scale = 1.0f) {
+  Generator gen(seed);
+  return randn(shape, gen, 0.0f, scale);
+}
+
+// Values bounded away from zero, for log, sqrt, div and the kinks of relu / max.
+Tensor positive(const Shape& shape, uint64_t seed) {
+  Generator gen(seed);
+  return rand_uniform(shape, gen, 0.5f, 2.0f);
+}
+
+void check(const GradcheckFunction& f, const std::vector<Tensor>& inputs,
+           GradcheckOptions options = {}) {
+  GradcheckResult r = gradcheck(f, inputs, options);
+  INFO(r.message);
+  CHECK(r.ok);
+}
+
+using Vars = std::vector<Variable>;
+
+}  // namespace
+
+TEST_CASE("gradcheck: add, sub, mul, div with broadcasting") {
+  const std::vector<Tensor> in{random({2, 3, 4}, 1), positive({3, 1}, 2)};
+  check([](const Vars& v) { return v[0] + v[1]; }, in);
+  check([](const Vars& v) { return v[0] - v[1]; }, in);
+  check([](const Vars& v) { return v[0] * v[1]; }, in);
+  check([](const Vars& v) { return v[0] / v[1]; }, in);
+  check([](const Vars& v) { return v[1] / (v[0] * v[0] + 1.0f); }, in);
+}
+
+TEST_CASE("gradcheck: scalar forms, neg and pow") {
+  const std::vector<Tensor> in{positive({3, 4}, 3)};
+  check([](const Vars& v) { return -(2.0f * v[0] + 1.0f) / 3.0f - v[0]; }, in);
+  check([](const Vars& v) { return pow(v[0], 3.0f); }, in);
+  check([](const Vars& v) { return pow(v[0], -0.5f); }, in);
+}
+
+TEST_CASE("gradcheck: unary activations on a transposed input") {
+  const Tensor x = random({4, 3}, 4).transpose(0, 1);
+  const Tensor p = positive({4, 3}, 5).transpose(0, 1);
+  check([](const Vars& v) { return exp(v[0]); }, {x});
+  check([](const Vars& v) { return tanh(v[0]); }, {x});
+  check([](const Vars& v) { return sigmoid(v[0]); }, {x});
+  check([](const Vars& v) { return gelu(v[0]); }, {x});
+  check([](const Vars& v) { return log(v[0]); }, {p});
+  check([](const Vars& v) { return sqrt(v[0]); }, {p});
+  check([](const Vars& v) { return relu(v[0] - 1.25f); }, {p});
+}
+
+TEST_CASE("gradcheck: sum, mean and max over axes, with and without keepdim") {
+  const Tensor x = random({2, 3, 4}, 6);
+  check([](const Vars& v) { return sum(v[0]); }, {x});
+  check([](const Vars& v) { return sum(v[0], {0, 2}); }, {x});
+  check([](const Vars& v) { return mean(v[0], {1}, true); }, {x});
+  check([](const Vars& v) { return mean(v[0], {-1}); }, {x});
+  check([](const Vars& v) { return max(v[0], {2}); }, {x});
+  check([](const Vars& v) { return max(v[0], {0, 1}, true); }, {x});
+}
+
+TEST_CASE("gradcheck: matmul, plain, transposed and batched with broadcasting") {
+  check([](const Vars& v) { return matmul(v[0], v[1]); }, {random({3, 4}, 7), random({4, 5}, 8)});
+  check([](const Vars& v) { return matmul(v[0], v[1]); },
+        {random({4, 3}, 9).transpose(0, 1), random({5, 4}, 10).transpose(0, 1)});
+  check([](const Vars& v) { return matmul(v[0], v[1]); }, {random({2, 3, 4}, 11), random({4, 2}, 12)});
+  check([](const Vars& v) { return matmul(v[0], v[1]); },
+        {random({2, 1, 3, 4}, 13), random({3, 4, 2}, 14)});
+  check([](const Vars& v) { return matmul(v[0], transpose(v[1], -1, -2)); },
+        {random({2, 3, 4}, 15), random({2, 5, 4}, 16)});
+}
+
+TEST_CASE("gradcheck: views and joins") {
+  const Tensor x = random({2, 3, 4}, 17);
+  check([](const Vars& v) { return reshape(v[0], {6, -1}) * 2.0f; }, {x});
+  check([](const Vars& v) { return permute(v[0], {2, 0, 1}) * 2.0f; }, {x});
+  check([](const Vars& v) { return slice(v[0], 2, 1, 4, 2) * 2.0f; }, {x});
+  check([](const Vars& v) { return narrow(v[0], 1, 1, 2) * 2.0f; }, {x});
+  check([](const Vars& v) { return select(v[0], 0, 1) * 2.0f; }, {x});
+  check([](const Vars& v) { return squeeze(unsqueeze(v[0], 1), 1) * 2.0f; }, {x});
+  check([](const Vars& v) { return expand(v[0], {3, 2, 3, 4}) * 2.0f; }, {x});
+  check([](const Vars& v) { return concat({v[0], v[1] * v[1]}, 1); }, {x, random({2, 2, 4}, 18)});
+  check(
+      [](const Vars& v) {
+        auto parts = split(v[0], {1, 3}, -1);
+        return parts[0] * parts[1];
+      },
+      {x});
+}
+
+TEST_CASE("gradcheck: embedding with repeated ids, masked_fill") {
+  const Tensor ids = from_vector<int64_t>({1, 3, 1, 0, 3, 3}, {2, 3});
+  check([&](const Vars& v) { return embedding(v[0], ids); }, {random({4, 5}, 19)});
+  const Tensor mask = from_vector<uint8_t>({1, 0, 0, 1}, {1, 4});
+  check([&](const Vars& v) { return masked_fill(v[0], mask, -3.0f); }, {random({3, 4}, 20)});
+}
+
+TEST_CASE("gradcheck: softmax and log_softmax along each axis, with masks") {
+  const Tensor x = random({2, 3, 5}, 21);
+  for (int64_t axis : {0, 1, 2}) {
+    check([axis](const Vars& v) { return softmax(v[0], axis); }, {x});
+    check([axis](const Vars& v) { return log_softmax(v[0], axis); }, {x});
+  }
+  const Tensor bool_mask = from_vector<uint8_t>({0, 1, 0, 0, 1}, {5});
+  const Tensor add_mask = from_vector<float>({0, -1, 0.5f, 0, -2}, {5});
+  check([&](const Vars& v) { return softmax(v[0], -1, bool_mask); }, {x});
+  // Masked log-probabilities are -inf; the check looks at the finite ones.
+  check([&](const Vars& v) { return masked_fill(log_softmax(v[0], -1, bool_mask), bool_mask, 0.0f); },
+        {x});
+  check([&](const Vars& v) { return softmax(v[0], -1, add_mask); }, {x});
+  check([&](const Vars& v) { return softmax(v[0], 1); }, {random({3, 2, 5}, 22).transpose(0, 1)});
+}
+
+TEST_CASE("gradcheck: layer_norm with and without gamma and beta") {
+  const Tensor x = random({2, 3, 6}, 23);
+  check([](const Vars& v) { return layer_norm(v[0], v[1], v[2]); },
+        {x, random({6}, 24), random({6}, 25)});
+  check([](const Vars& v) { return layer_norm(v[0], Variable(), Variable()); }, {x});
+  check([](const Vars& v) { return layer_norm(v[0], v[1], Variable()); },
+        {random({6, 4}, 26).transpose(0, 1), random({6}, 27)});
+}
+
+TEST_CASE("gradcheck: dropout with a replayed generator") {
+  const Tensor x = random({4, 5}, 28);
+  // The same seed each call, so the finite differences see the same mask.
+  check([](const Vars& v) {
+        Generator gen(99);
+        return dropout(v[0], 0.3f, true, gen);
+      },
+      {x});
+}
+
+TEST_CASE("gradcheck: cross_entropy with ignore index and label smoothing, mse") {
+  const Tensor logits = random({2, 3, 4}, 29);
+  const Tensor targets = from_vector<int64_t>({0, 3, -100, 2, 1, -100}, {2, 3});
+  check([&](const Vars& v) { return cross_entropy(v[0], targets); }, {logits});
+  CrossEntropyOptions smooth;
+  smooth.label_smoothing = 0.1f;
+  check([&](const Vars& v) { return cross_entropy(v[0], targets, smooth); }, {logits});
+  check([](const Vars& v) { return mse(v[0], v[1]); }, {random({3, 4}, 30), random({3, 4}, 31)});
+}
