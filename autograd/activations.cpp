@@ -38,6 +38,13 @@ Variable sigmoid(const Variable& x) {
   });
 }
 
+// d softplus(x) / dx = sigmoid(x). The rule saves x rather than y: computed from y, sigmoid(x) =
+// 1 - exp(-y) loses digits as y shrinks and is exactly 0 for x below about -17.
+Variable softplus(const Variable& x) {
+  return record("softplus", {x}, softplus(x.data()),
+                [x = x.data()](const Tensor& g, const auto&) { return Grads{mul(g, sigmoid(x))}; });
+}
+
 Variable relu(const Variable& x) {
   Tensor y = relu(x.data());
   return record("relu", {x}, y, [y](const Tensor& g, const auto&) {

@@ -117,6 +117,13 @@ Tensor relu(const Tensor& x) {
 Tensor sigmoid(const Tensor& x) {
   return map_unary(x, "sigmoid", [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
 }
+// Naively, exp(x) overflows float above x = 88.7 and 1 + exp(x) rounds to 1 below x = -16.6,
+// where the answer is about exp(x). Taking out max(x, 0) leaves exp(-|x|) in (0, 1], and log1p
+// keeps its digits when it is tiny.
+Tensor softplus(const Tensor& x) {
+  return map_unary(x, "softplus",
+                   [](float v) { return std::max(v, 0.0f) + std::log1p(std::exp(-std::fabs(v))); });
+}
 Tensor gelu(const Tensor& x) {
   return map_unary(x, "gelu", [](float v) {
     return 0.5f * v * (1.0f + std::erf(v * static_cast<float>(std::numbers::sqrt2 / 2)));

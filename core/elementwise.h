@@ -11,6 +11,8 @@ Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+// log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so that no exp overflows.
+Tensor softplus(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor gelu(const Tensor& x);  // exact: x * Phi(x), as PyTorch's default
 // grad * d gelu(x) / dx = grad * (Phi(x) + x * phi(x)), fused because erf has no composition here.

@@ -36,9 +36,10 @@ std::pair<Tensor, BlasLayout> blas_operand(const Tensor& t, Shape shape) {
   return {c.expand(shape), *blas_layout(c)};
 }
 
-// True when the batch axes and the row axis of `t` walk memory as one longer row axis.
-bool rows_fold_into_batch(const Tensor& t) {
-  int64_t expected = t.strides()[t.dim() - 2] * t.size(-2);
+// True when the batch axes and the row axis of `t`, whose rows BLAS reads `ld` apart, walk memory
+// as one longer row axis. `ld` rather than the row stride: for a single row the two may differ.
+bool rows_fold_into_batch(const Tensor& t, int64_t ld) {
+  int64_t expected = ld * t.size(-2);
   for (int64_t d = t.dim() - 3; d >= 0; --d) {
     if (t.size(d) == 1) continue;
     if (t.strides()[d] != expected) return false;
@@ -79,7 +80,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   auto [ea, la] = blas_operand(a, a_shape);
   auto [eb, lb] = blas_operand(b, b_shape);
   const int64_t batches = numel_of(batch);
-  if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea)) {
+  if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea, la.ld)) {
     gemm(false, lb.trans, batches * m, n, k, 1.0f, ea.data<float>(), la.ld, eb.data<float>(), lb.ld,
          0.0f, out.data<float>(), n);
     return out;

@@ -47,6 +47,25 @@ uint64_t Generator::bits_at(uint64_t counter) const {
   return mix64(mix64(state_.seed + 0x9e3779b97f4a7c15ULL) ^ (counter * 0xd1b54a32d192ed03ULL));
 }
 
+std::string to_string(const GeneratorState& state) {
+  return fmt::format("{}:{}", state.seed, state.counter);
+}
+
+GeneratorState parse_generator_state(const std::string& text) {
+  GeneratorState state;
+  const auto colon = text.find(':');
+  try {
+    size_t used_seed = 0, used_counter = 0;
+    SG_CHECK(colon != std::string::npos, "");
+    state.seed = std::stoull(text.substr(0, colon), &used_seed);
+    state.counter = std::stoull(text.substr(colon + 1), &used_counter);
+    SG_CHECK(used_seed == colon && used_counter == text.size() - colon - 1, "");
+  } catch (const std::exception&) {
+    fail("parse_generator_state: expected 'seed:counter', got '{}'", text);
+  }
+  return state;
+}
+
 float bits_to_uniform(uint64_t bits) { return static_cast<float>(bits >> 40) * 0x1.0p-24f; }
 
 float Generator::uniform() { return bits_to_uniform(bits_at(reserve(1))); }

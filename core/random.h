@@ -3,6 +3,7 @@
 // seed gives the same numbers on every machine and for every thread count, and the whole state is
 // two integers that a checkpoint can save.
 #include <cstdint>
+#include <string>
 
 #include "core/tensor.h"
 
@@ -30,6 +31,10 @@ class Generator {
  private:
   GeneratorState state_;
 };
+
+// "seed:counter", for checkpoint metadata, and back; parsing throws on anything else.
+std::string to_string(const GeneratorState& state);
+GeneratorState parse_generator_state(const std::string& text);
 
 // In [0, 1) from the top 24 bits of a draw.
 float bits_to_uniform(uint64_t bits);

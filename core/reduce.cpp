@@ -46,7 +46,9 @@ double identity(Reduction kind) {
 void reduce_rows(const float* rows, int64_t outer, int64_t inner, Reduction kind, float* out) {
   const int64_t blocks = std::max<int64_t>(1, (inner + kBlock - 1) / kBlock);
   std::vector<double> partial(outer * blocks);
-  const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::min(inner, kBlock));
+  // An empty row (a sum over a 0-sized axis) still counts as one item of work, not zero.
+  const int64_t grain =
+      std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, std::min(inner, kBlock)));
   parallel_for(0, outer * blocks, grain, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       const int64_t r = t / blocks, b = t % blocks;
@@ -130,7 +132,10 @@ Tensor max(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
 
 Tensor mean(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
   Tensor total = reduce(x, axes, keepdim, Reduction::sum, "mean");
-  const int64_t count = x.numel() / std::max<int64_t>(1, total.numel());
+  if (total.numel() == 0) return total;  // a kept axis is empty: nothing to average
+  // Count from the reduced axes themselves; x.numel() / total.numel() is wrong for empty tensors.
+  int64_t count = 1;
+  for (int64_t d : normalize_axes(axes, x.dim(), "mean")) count *= x.size(d);
   SG_CHECK(count > 0, "mean: cannot average an empty axis of shape {}", shape_str(x.shape()));
   const float scale = 1.0f / static_cast<float>(count);
   float* p = total.data<float>();
@@ -143,7 +148,13 @@ Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) {
   axis = normalize_axis(axis, x.dim(), "argmax");
   const int64_t n = x.size(axis);
   SG_CHECK(n > 0, "argmax: axis {} of shape {} is empty", axis, shape_str(x.shape()));
-  const Tensor rows = x.transpose(axis, -1).contiguous();
+  // Move `axis` last but keep the other axes in order, so that rows come out in the output's order
+  // (a transpose would swap the last axis into `axis`'s place).
+  std::vector<int64_t> order;
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (d != axis) order.push_back(d);
+  order.push_back(axis);
+  const Tensor rows = x.permute(order).contiguous();
   const int64_t outer = rows.numel() / n;
   Tensor out = Tensor::empty(reduced_shape(x.shape(), {axis}, keepdim), DType::i64);
   const float* p = rows.data<float>();

@@ -77,6 +77,9 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
 int64_t Tensor::size(int64_t axis) const { return shape_[normalize_axis(axis, dim(), "size")]; }
 
 bool Tensor::is_contiguous() const {
+  // Zero elements fit any layout. Without this, a fresh zero-size tensor would look strided, since
+  // contiguous_strides() steps over a 0-sized axis as if it had size 1.
+  if (numel() == 0) return true;
   int64_t expected = 1;
   for (int64_t d = dim() - 1; d >= 0; --d) {
     if (shape_[d] != 1 && strides_[d] != expected) return false;
@@ -179,7 +182,12 @@ Tensor Tensor::permute(const std::vector<int64_t>& order) const {
 }
 
 Tensor Tensor::narrow(int64_t axis, int64_t start, int64_t length) const {
-  return slice(axis, start, start + length);
+  // Checked here too so that a bad range is reported as narrow's (start, length), not slice's.
+  const int64_t a = normalize_axis(axis, dim(), "narrow");
+  SG_CHECK(start >= 0 && length >= 0 && start + length <= shape_[a],
+           "narrow: start {} and length {} are out of bounds for axis {} of shape {}", start,
+           length, a, shape_str(shape_));
+  return slice(a, start, start + length);
 }
 
 Tensor Tensor::slice(int64_t axis, int64_t start, int64_t end, int64_t step) const {

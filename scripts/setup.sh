@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake libopenblas-dev libtbb-dev doctest-dev libfmt-dev)
+packages=(build-essential cmake libopenblas-dev libtbb-dev doctest-dev libfmt-dev nlohmann-json3-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -39,7 +39,7 @@ TEST_CASE("gradients accumulate across backward calls until zero_grad") {
   CHECK_FALSE(x.grad().defined());
 }
 
-TEST_CASE("a freed graph refuses a second backward; retain_graph allows it") {
+TEST_CASE("a freed graph refuses a second backward, and retain_graph allows it") {
   Variable x = leaf({1, 2}, {2});
   Variable loss = sum(exp(x));
   loss.backward({}, true);
@@ -82,7 +82,7 @@ TEST_CASE("a chain of 20000 ops backpropagates without exhausting the stack") {
   CHECK(x.grad().item<float>() == 1.0f);
 }
 
-TEST_CASE("only leaves can change requires_grad; only f32 can require it") {
+TEST_CASE("only leaves can change requires_grad, and only f32 can require it") {
   Variable x = leaf({1}, {1});
   Variable y = x * 2.0f;
   CHECK_FALSE(y.is_leaf());

@@ -2,6 +2,8 @@
 // non-contiguous inputs.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "autograd/autograd.h"
 #include "core/core.h"
 
@@ -57,6 +59,32 @@ TEST_CASE("gradcheck: unary activations on a transposed input") {
   check([](const Vars& v) { return log(v[0]); }, {p});
   check([](const Vars& v) { return sqrt(v[0]); }, {p});
   check([](const Vars& v) { return relu(v[0] - 1.25f); }, {p});
+}
+
+TEST_CASE("softplus: finite and exact at large |x|, gradient checked at moderate x") {
+  // Naive log(1 + exp(x)) in float gives inf at 100 and 0 at -30 and -80. (-80 rather than -100:
+  // softplus(-100) is about 4e-44, a denormal float with too few digits for a relative check.)
+  const std::vector<float> values{-80, -30, -5, -1, 0, 1, 5, 30, 100};
+  Variable x(from_vector(values), true);
+  Variable y = softplus(x);
+  sum(y).backward();
+  for (size_t i = 0; i < values.size(); ++i) {
+    const int64_t at = static_cast<int64_t>(i);
+    const double v = values[i];
+    const float out = y.data().at<float>({at});
+    INFO("x = " << v << ", softplus = " << out);
+    REQUIRE(std::isfinite(out));
+    if (v >= 30) {
+      CHECK(out == values[i]);  // log1p(exp(-x)) is below half an ulp of x
+    } else {
+      // Relative: at -30 the value is about 9e-14, where an absolute check would pass anything.
+      CHECK(out == doctest::Approx(std::log1p(std::exp(v))).epsilon(1e-6).scale(0));
+    }
+    const double sigmoid_v = 1.0 / (1.0 + std::exp(-v));
+    CHECK(x.grad().at<float>({at}) == doctest::Approx(sigmoid_v).epsilon(1e-6).scale(0));
+  }
+  const Tensor moderate = random({4, 3}, 32, 3.0f).transpose(0, 1);
+  check([](const Vars& v) { return softplus(v[0]); }, {moderate});
 }
 
 TEST_CASE("gradcheck: sum, mean and max over axes, with and without keepdim") {

@@ -1,0 +1,33 @@
+#include "bench/environment.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "bench/table.h"
+#include "core/blas.h"
+#include "core/parallel.h"
+
+namespace sg::bench {
+
+namespace {
+
+// OpenBLAS reads this at load time to override its CPU detection, which can pick slow generic
+// kernels on CPUs newer than the library.
+std::string openblas_coretype() {
+  const char* value = std::getenv("OPENBLAS_CORETYPE");
+  return value != nullptr ? value : "unset";
+}
+
+}  // namespace
+
+void print_environment() {
+  print_heading("Environment");
+  Table table({{"setting", Align::left}, {"value", Align::left}});
+  table.add_row({"BLAS configuration", blas_config()});
+  table.add_row({"BLAS core in use", blas_core_name()});
+  table.add_row({"OPENBLAS_CORETYPE", openblas_coretype()});
+  table.add_row({"threads", std::to_string(num_threads())});
+  table.print();
+}
+
+}  // namespace sg::bench

@@ -1,0 +1,41 @@
+#include "bench/options.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <string_view>
+
+namespace sg::bench {
+
+namespace {
+
+int parse_thread_count(std::string_view text) {
+  int n = 0;
+  const char* end = text.data() + text.size();
+  const auto [last, error] = std::from_chars(text.data(), end, n);
+  if (error != std::errc() || last != end || n < 1)
+    throw UsageError(fmt::format("--threads expects a whole number of at least 1, got '{}'", text));
+  return n;
+}
+
+}  // namespace
+
+Options parse_options(std::span<char* const> args) {
+  Options options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+    } else if (arg == "--quick") {
+      options.quick = true;
+    } else if (arg == "--threads") {
+      if (i + 1 == args.size()) throw UsageError("--threads needs a value");
+      options.threads = parse_thread_count(args[++i]);
+    } else {
+      throw UsageError(fmt::format("unknown option '{}'", arg));
+    }
+  }
+  return options;
+}
+
+}  // namespace sg::bench

@@ -1,0 +1,70 @@
+#include "core/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "core/error.h"
+
+namespace sg {
+
+namespace {
+
+std::string folder_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+[[noreturn]] void fail_errno(const char* what, const std::string& path) {
+  fail("{} '{}': {}", what, path, std::strerror(errno));
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  std::vector<char> name(path_.begin(), path_.end());
+  const std::string suffix = ".tmp.XXXXXX";
+  name.insert(name.end(), suffix.begin(), suffix.end());
+  name.push_back('\0');
+  fd_ = mkstemp(name.data());
+  if (fd_ < 0) fail_errno("cannot create a temporary file beside", path_);
+  temp_path_ = name.data();
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) close(fd_);
+  if (!committed_) unlink(temp_path_.c_str());
+}
+
+void AtomicFile::write(const void* data, size_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::write(fd_, p, bytes);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail_errno("cannot write", temp_path_);
+    p += n;
+    bytes -= static_cast<size_t>(n);
+  }
+}
+
+void AtomicFile::commit() {
+  if (fsync(fd_) != 0) fail_errno("cannot flush", temp_path_);
+  const int fd = fd_;
+  fd_ = -1;
+  if (close(fd) != 0) fail_errno("cannot close", temp_path_);
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail_errno("cannot rename onto", path_);
+  committed_ = true;
+  // The rename itself becomes durable once the folder is synced.
+  const int dir = open(folder_of(path_).c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    fsync(dir);
+    close(dir);
+  }
+}
+
+}  // namespace sg

@@ -1,0 +1,97 @@
+#include "models/causal_lm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "autograd/grad_mode.h"
+#include "autograd/losses.h"
+#include "autograd/matmul.h"
+#include "autograd/shape_ops.h"
+#include "core/creation.h"
+
+namespace sg::models {
+
+CausalLM::CausalLM(const ModelConfig& config) : config_(config) {
+  trunk = register_module("trunk", std::make_shared<Trunk>(config));
+  if (!config.tie_embeddings) {
+    Generator init(config.seed + 2);
+    output = register_module("output", std::make_shared<nn::Linear>(config.dim, config.vocab_size, init, false));
+  }
+  if (config.verbose)
+    std::fprintf(stderr, "CausalLM: %lld layers of %s attention, %lld parameters\n",
+                 static_cast<long long>(config.layers), config.attention.c_str(),
+                 static_cast<long long>(parameter_count()));
+}
+
+Variable CausalLM::forward(const Tensor& ids) {
+  check_token_ids(ids, config_.vocab_size, "CausalLM");
+  const Variable hidden = trunk->forward(ids, {}, {.padding = {}, .causal = true});
+  if (output) return output->forward(hidden);
+  return matmul(hidden, transpose(trunk->tokens->weight, 0, 1));
+}
+
+Variable CausalLM::loss(const Tensor& ids) {
+  SG_CHECK(ids.dim() == 2 && ids.size(1) >= 2, "CausalLM::loss: need [batch, length >= 2] ids, got {}",
+           shape_str(ids.shape()));
+  const int64_t length = ids.size(1) - 1;
+  const Variable logits = forward(ids.narrow(1, 0, length).contiguous());
+  return cross_entropy(logits, ids.narrow(1, 1, length).contiguous());
+}
+
+namespace {
+
+// Index drawn from softmax(logits / temperature) restricted to the top_k largest logits.
+int64_t sample_token(std::vector<float> logits, const GenerationOptions& options, Generator& gen) {
+  const int64_t vocab = static_cast<int64_t>(logits.size());
+  if (options.temperature == 0.0f)
+    return std::max_element(logits.begin(), logits.end()) - logits.begin();
+  if (options.top_k > 0 && options.top_k < vocab) {
+    std::vector<float> sorted = logits;
+    std::nth_element(sorted.begin(), sorted.begin() + (options.top_k - 1), sorted.end(), std::greater<>());
+    const float threshold = sorted[options.top_k - 1];
+    for (float& l : logits)
+      if (l < threshold) l = -INFINITY;
+  }
+  const float peak = *std::max_element(logits.begin(), logits.end());
+  std::vector<double> weights(vocab);
+  for (int64_t i = 0; i < vocab; ++i) weights[i] = std::exp((logits[i] - peak) / options.temperature);
+  double r = gen.uniform() * std::accumulate(weights.begin(), weights.end(), 0.0);
+  for (int64_t i = 0; i < vocab; ++i) {
+    r -= weights[i];
+    if (r < 0) return i;
+  }
+  return vocab - 1;
+}
+
+}  // namespace
+
+std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt, const GenerationOptions& options) {
+  SG_CHECK(!prompt.empty(), "CausalLM::generate: the prompt needs at least one token");
+  SG_CHECK(options.temperature >= 0.0f && options.top_k >= 0 && options.new_tokens >= 0,
+           "CausalLM::generate: temperature {} and top_k {} must not be negative", options.temperature,
+           options.top_k);
+  NoGradGuard no_grad;
+  const bool was_training = is_training();
+  eval();
+  Generator gen(options.seed);
+  std::vector<int64_t> tokens = prompt;
+  for (int64_t step = 0; step < options.new_tokens; ++step) {
+    // The context window: the last max_length tokens.
+    const int64_t start = std::max<int64_t>(0, static_cast<int64_t>(tokens.size()) - config_.max_length);
+    const std::vector<int64_t> window(tokens.begin() + start, tokens.end());
+    const int64_t length = static_cast<int64_t>(window.size());
+    const Tensor logits = forward(from_vector(window, {1, length})).data();
+    tokens.push_back(sample_token(logits.select(0, 0).select(0, length - 1).to_vector<float>(), options, gen));
+  }
+  train(was_training);
+  return tokens;
+}
+
+std::string CausalLM::settings() const {
+  return fmt::format("attention={}, layers={}, dim={}, heads={}, vocab={}, tied={}", config_.attention,
+                     config_.layers, config_.dim, config_.heads, config_.vocab_size, config_.tie_embeddings);
+}
+
+}  // namespace sg::models

@@ -1,0 +1,37 @@
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "models/trunk.h"
+#include "nn/linear.h"
+
+namespace sg::models {
+
+struct GenerationOptions {
+  int64_t new_tokens = 100;
+  float temperature = 1.0f;  // 0 picks the most likely token every time
+  int64_t top_k = 0;         // 0 samples from the whole vocabulary
+  uint64_t seed = 0;
+};
+
+// A decoder-only language model: every attention variant runs with a causal mask.
+class CausalLM : public nn::Module {
+ public:
+  explicit CausalLM(const ModelConfig& config);
+  Variable forward(const Tensor& ids);  // [B, L] -> logits [B, L, V]
+  // Mean next-token cross-entropy of ids[:, 1:] given ids[:, :-1].
+  Variable loss(const Tensor& ids);
+  // Continues `prompt` (at least one token) by sampling; returns prompt + new tokens.
+  std::vector<int64_t> generate(const std::vector<int64_t>& prompt, const GenerationOptions& options);
+  std::string type_name() const override { return "CausalLM"; }
+  std::string settings() const override;
+  const ModelConfig& config() const { return config_; }
+
+  std::shared_ptr<Trunk> trunk;
+  std::shared_ptr<nn::Linear> output;  // null when tied to the token embedding
+
+ private:
+  ModelConfig config_;
+};
+
+}  // namespace sg::models

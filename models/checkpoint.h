@@ -1,0 +1,21 @@
+#pragma once
+// Model checkpoints: the weights in safetensors with the model config (JSON) in the metadata under
+// "config", so `load_*` rebuilds the model without being told its shape.
+#include <memory>
+#include <string>
+
+#include "core/safetensors.h"
+#include "models/causal_lm.h"
+#include "models/encoder_classifier.h"
+
+namespace sg::models {
+
+Metadata model_metadata(const ModelConfig& config, Metadata extra = {});
+void save_model(const EncoderClassifier& model, const std::string& path, const Metadata& extra = {});
+void save_model(const CausalLM& model, const std::string& path, const Metadata& extra = {});
+std::shared_ptr<EncoderClassifier> load_encoder_classifier(const std::string& path);
+std::shared_ptr<CausalLM> load_causal_lm(const std::string& path);
+// The config stored in a checkpoint file.
+ModelConfig read_config(const std::string& path);
+
+}  // namespace sg::models

@@ -1,0 +1,42 @@
+#pragma once
+// One config struct builds either model kind; it is stored (as JSON) in every checkpoint so that a
+// model loads without the caller repeating it.
+#include <cstdint>
+#include <string>
+
+#include "nn/attention/config.h"
+
+namespace sg::models {
+
+struct ModelConfig {
+  int64_t vocab_size = 0;
+  int64_t dim = 256;
+  int64_t heads = 4;
+  int64_t layers = 4;
+  int64_t max_length = 128;
+  int64_t ffn_hidden = 0;          // 0 means 4 * dim
+  std::string attention = "V";     // any variant of nn/attention/config.h
+  int64_t factor_a = 0, factor_b = 0;  // FD factors (0: most square)
+  int64_t random_rank = 8;         // FR rank
+  float dropout = 0.1f;            // embeddings, residual branches, feed-forward
+  float attention_dropout = 0.1f;  // attention probabilities
+  bool learned_positions = true;   // else sinusoidal
+  // Encoder classifier only.
+  int64_t segments = 0;     // > 0 adds a segment (sentence A / B) embedding
+  int64_t num_classes = 2;  // 1 means regression (a single score)
+  // Causal LM only.
+  bool tie_embeddings = true;  // output projection = token embedding transposed
+  uint64_t seed = 0;           // initialisation and dropout
+  bool verbose = true;         // print the parameter count at construction
+
+  int64_t hidden() const { return ffn_hidden > 0 ? ffn_hidden : 4 * dim; }
+  nn::AttentionConfig attention_config() const;
+};
+
+// Throws sg::Error naming the first invalid field.
+void validate(const ModelConfig& config);
+std::string to_json(const ModelConfig& config);
+// Throws sg::Error naming the field that is missing or of the wrong type.
+ModelConfig config_from_json(const std::string& json);
+
+}  // namespace sg::models

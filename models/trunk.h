@@ -1,0 +1,38 @@
+#pragma once
+// What both model kinds share: token + position (+ segment) embeddings, dropout, N pre-LN blocks of
+// the configured attention variant, and a final LayerNorm.
+#include <memory>
+
+#include "models/config.h"
+#include "nn/containers.h"
+#include "nn/embedding.h"
+#include "nn/layer_norm.h"
+#include "nn/transformer_block.h"
+
+namespace sg::models {
+
+class Trunk : public nn::Module {
+ public:
+  explicit Trunk(const ModelConfig& config);
+  // ids [B, L] (i32 or i64); segments [B, L] or undefined; returns hidden states [B, L, d].
+  Variable forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask);
+  std::string type_name() const override { return "Trunk"; }
+
+  // The generator behind every dropout mask of the model: part of a training checkpoint.
+  Generator& dropout_generator() { return *dropout_gen_; }
+
+  std::shared_ptr<nn::Embedding> tokens;
+  std::shared_ptr<nn::PositionalEmbedding> positions;
+  std::shared_ptr<nn::Embedding> segment_embedding;  // null without segments
+  std::shared_ptr<nn::ModuleList<nn::TransformerBlock>> blocks;
+  std::shared_ptr<nn::LayerNorm> final_norm;
+
+ private:
+  std::shared_ptr<Generator> dropout_gen_;
+  std::shared_ptr<nn::Dropout> dropout_;
+};
+
+// Checks ids [B, L] of an integer type with every id below `vocab_size`.
+void check_token_ids(const Tensor& ids, int64_t vocab_size, const char* model);
+
+}  // namespace sg::models

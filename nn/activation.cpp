@@ -1,0 +1,10 @@
+#include "nn/activation.h"
+
+#include "autograd/activations.h"
+
+namespace sg::nn {
+
+Variable GELU::forward(const Variable& x) { return gelu(x); }
+Variable ReLU::forward(const Variable& x) { return relu(x); }
+
+}  // namespace sg::nn

@@ -1,0 +1,102 @@
+#include "nn/attention/attention.h"
+
+#include <limits>
+
+#include "autograd/arithmetic.h"
+#include "autograd/matmul.h"
+#include "autograd/shape_ops.h"
+#include "autograd/softmax.h"
+#include "core/creation.h"
+#include "core/elementwise.h"
+#include "core/indexing.h"
+#include "core/softmax.h"
+#include "nn/attention/heads.h"
+
+namespace sg::nn {
+
+namespace {
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+}  // namespace
+
+std::shared_ptr<AttentionLogits> make_logits(LogitKind kind, const AttentionConfig& c, Generator& gen) {
+  switch (kind) {
+    case LogitKind::dot_product: return std::make_shared<DotProductLogits>(c, gen);
+    case LogitKind::dense: return std::make_shared<DenseLogits>(c, gen);
+    case LogitKind::random: return std::make_shared<RandomLogits>(c, gen, true);
+    case LogitKind::random_fixed: return std::make_shared<RandomLogits>(c, gen, false);
+    case LogitKind::factorized_dense: return std::make_shared<FactorizedDenseLogits>(c, gen);
+    case LogitKind::factorized_random: return std::make_shared<FactorizedRandomLogits>(c, gen);
+  }
+  fail("make_logits: unknown kind");
+}
+
+Attention::Attention(const AttentionConfig& config, Generator& init_gen,
+                     std::shared_ptr<Generator> dropout_gen)
+    : config_(config) {
+  validate(config);
+  const auto kinds = parse_variant(config.variant);
+  for (LogitKind kind : kinds)
+    sources.push_back(register_module(logit_kind_name(kind), make_logits(kind, config, init_gen)));
+  if (kinds.size() > 1) mix = register_parameter("mix", zeros({static_cast<int64_t>(kinds.size())}));
+  value = register_module("value", std::make_shared<Linear>(config.dim, config.dim, init_gen));
+  output = register_module("output", std::make_shared<Linear>(config.dim, config.dim, init_gen));
+  dropout_ = register_module("dropout", std::make_shared<Dropout>(config.dropout, std::move(dropout_gen)));
+}
+
+std::string Attention::settings() const {
+  return fmt::format("variant={}, dim={}, heads={}, max_length={}", config_.variant, config_.dim,
+                     config_.heads, config_.max_length);
+}
+
+Tensor Attention::mixing_weights() const {
+  return mix.defined() ? softmax(mix.data(), 0) : ones({1});
+}
+
+Variable Attention::mixed_logits(const Variable& x) {
+  if (sources.size() == 1) return sources[0]->forward(x);
+  const Variable alpha = softmax(mix, 0);
+  Variable s = select(alpha, 0, 0) * sources[0]->forward(x);
+  for (size_t i = 1; i < sources.size(); ++i)
+    s = s + select(alpha, 0, static_cast<int64_t>(i)) * sources[i]->forward(x);
+  return s;
+}
+
+Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
+  SG_CHECK(x.dim() == 3 && x.size(2) == config_.dim,
+           "Attention ({}): input of shape {} is not [batch, length, {}]", config_.variant,
+           shape_str(x.shape()), config_.dim);
+  const int64_t batch = x.size(0), length = x.size(1);
+  SG_CHECK(length <= config_.max_length,
+           "Attention ({}): sequence length {} exceeds the layer's maximum length {}", config_.variant,
+           length, config_.max_length);
+  Variable logits = mixed_logits(x);
+  const Tensor additive = additive_attention_mask(mask, batch, length);
+  if (additive.defined()) {
+    const Shape full = broadcast_shapes(logits.shape(), additive.shape(), "Attention");
+    if (full != logits.shape()) logits = expand(logits, full);  // a view: no per-example copies
+  }
+  Variable probs = dropout_->forward(softmax(logits, -1, additive));
+  if (keep_weights_) last_weights_ = probs.data().expand({batch, config_.heads, length, length}).contiguous();
+  const Variable values = split_heads(value->forward(x), config_.heads);
+  return output->forward(merge_heads(matmul(probs, values)));
+}
+
+Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length) {
+  Tensor additive;
+  if (mask.padding.defined()) {
+    SG_CHECK(mask.padding.dtype() == DType::b8 && mask.padding.shape() == Shape({batch, length}),
+             "attention mask: padding must be b8 of shape [{}, {}], got {} {}", batch, length,
+             dtype_name(mask.padding.dtype()), shape_str(mask.padding.shape()));
+    additive = masked_fill(zeros({batch, 1, 1, length}), mask.padding.reshape({batch, 1, 1, length}),
+                           kMinusInf);
+  }
+  if (mask.causal) {
+    const Tensor positions = arange(length, DType::i64).to(DType::f32);
+    const Tensor future = gt(positions.reshape({1, length}), positions.reshape({length, 1}));
+    const Tensor causal = masked_fill(zeros({1, 1, length, length}), future.reshape({1, 1, length, length}), kMinusInf);
+    additive = additive.defined() ? add(additive, causal) : causal;
+  }
+  return additive;
+}
+
+}  // namespace sg::nn

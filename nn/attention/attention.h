@@ -1,0 +1,50 @@
+#pragma once
+// The attention family as one token-mixing layer: logits from one or more sources (V, D, R, Rfix,
+// FD, FR), mixed by learned softmax-normalised weights, masked, one softmax over keys, then the
+// value and output projections:
+//   S = sum_i alpha_i S_i,  P = softmax(S + mask),  Y = merge_heads(P @ split_heads(X Wv + bv)) Wo + bo
+#include <memory>
+#include <vector>
+
+#include "nn/attention/config.h"
+#include "nn/attention/logits.h"
+#include "nn/dropout.h"
+#include "nn/linear.h"
+#include "nn/token_mixer.h"
+
+namespace sg::nn {
+
+class Attention : public TokenMixer {
+ public:
+  Attention(const AttentionConfig& config, Generator& init_gen, std::shared_ptr<Generator> dropout_gen);
+  // x [B, L, d] with L <= max_length -> [B, L, d].
+  Variable forward(const Variable& x, const AttentionMask& mask) override;
+  std::string type_name() const override { return "Attention"; }
+  std::string settings() const override;
+  const AttentionConfig& config() const { return config_; }
+
+  // alpha = softmax(w): one weight per logit source, summing to one (just {1} for one source).
+  Tensor mixing_weights() const;
+
+  // When on, forward keeps the attention probabilities P [B, H, L, L] of its last call.
+  void keep_attention_weights(bool keep) { keep_weights_ = keep; }
+  const Tensor& attention_weights() const { return last_weights_; }
+
+  std::vector<std::shared_ptr<AttentionLogits>> sources;
+  Variable mix;  // w [N]; undefined for a single source
+  std::shared_ptr<Linear> value, output;
+
+ private:
+  Variable mixed_logits(const Variable& x);
+
+  AttentionConfig config_;
+  std::shared_ptr<Dropout> dropout_;
+  bool keep_weights_ = false;
+  Tensor last_weights_;
+};
+
+// An additive f32 mask ([B or 1, 1, L, L], -inf where attention is forbidden) from padding and
+// causality, or an undefined tensor when there is nothing to mask.
+Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length);
+
+}  // namespace sg::nn

@@ -1,0 +1,11 @@
+#pragma once
+#include "autograd/variable.h"
+
+namespace sg::nn {
+
+// [B, L, H * dh] -> [B, H, L, dh], a view.
+Variable split_heads(const Variable& x, int64_t heads);
+// [B, H, L, dh] -> [B, L, H * dh].
+Variable merge_heads(const Variable& x);
+
+}  // namespace sg::nn

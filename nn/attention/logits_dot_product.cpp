@@ -1,0 +1,23 @@
+#include <cmath>
+
+#include "autograd/arithmetic.h"
+#include "autograd/matmul.h"
+#include "autograd/shape_ops.h"
+#include "nn/attention/heads.h"
+#include "nn/attention/logits.h"
+
+namespace sg::nn {
+
+DotProductLogits::DotProductLogits(const AttentionConfig& c, Generator& gen) : heads_(c.heads) {
+  query = register_module("query", std::make_shared<Linear>(c.dim, c.dim, gen));
+  key = register_module("key", std::make_shared<Linear>(c.dim, c.dim, gen));
+}
+
+Variable DotProductLogits::forward(const Variable& x) {
+  const Variable q = split_heads(query->forward(x), heads_);
+  const Variable k = split_heads(key->forward(x), heads_);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
+  return matmul(q, transpose(k, -1, -2)) * scale;
+}
+
+}  // namespace sg::nn

@@ -1,0 +1,38 @@
+// R, Rfix and FR: logits that do not look at the input at all.
+#include "autograd/matmul.h"
+#include "autograd/shape_ops.h"
+#include "nn/attention/logits.h"
+#include "nn/init.h"
+
+namespace sg::nn {
+
+RandomLogits::RandomLogits(const AttentionConfig& c, Generator& gen, bool trainable) : trainable_(trainable) {
+  const Shape shape{c.heads, c.max_length, c.max_length};
+  if (trainable) matrix = register_parameter("matrix", normal(shape, 0.02f, gen));
+  else matrix = Variable(register_buffer("matrix", normal(shape, 1.0f, gen)));
+}
+
+Variable RandomLogits::forward(const Variable& x) {
+  const int64_t length = x.size(1);
+  return narrow(narrow(matrix, 1, 0, length), 2, 0, length);
+}
+
+std::string RandomLogits::settings() const {
+  return fmt::format("heads={}, max_length={}", matrix.size(0), matrix.size(1));
+}
+
+FactorizedRandomLogits::FactorizedRandomLogits(const AttentionConfig& c, Generator& gen) {
+  left = register_parameter("left", normal({c.heads, c.max_length, c.random_rank}, 0.02f, gen));
+  right = register_parameter("right", normal({c.heads, c.max_length, c.random_rank}, 0.02f, gen));
+}
+
+Variable FactorizedRandomLogits::forward(const Variable& x) {
+  const int64_t length = x.size(1);
+  return matmul(narrow(left, 1, 0, length), transpose(narrow(right, 1, 0, length), 1, 2));
+}
+
+std::string FactorizedRandomLogits::settings() const {
+  return fmt::format("heads={}, max_length={}, rank={}", left.size(0), left.size(1), left.size(2));
+}
+
+}  // namespace sg::nn

@@ -1,0 +1,23 @@
+#pragma once
+#include <memory>
+
+#include "core/random.h"
+#include "nn/module.h"
+
+namespace sg::nn {
+
+// Inverted dropout, active only in training mode. The generator is shared by all dropout layers of
+// a model, so one saved generator state replays every mask on resume.
+class Dropout : public UnaryModule {
+ public:
+  Dropout(float p, std::shared_ptr<Generator> gen);
+  Variable forward(const Variable& x) override;
+  std::string type_name() const override { return "Dropout"; }
+  std::string settings() const override;
+
+ private:
+  float p_;
+  std::shared_ptr<Generator> gen_;
+};
+
+}  // namespace sg::nn

@@ -1,0 +1,18 @@
+#include "nn/layer_norm.h"
+
+#include "autograd/layer_norm.h"
+#include "core/creation.h"
+
+namespace sg::nn {
+
+LayerNorm::LayerNorm(int64_t dim, float eps) : eps_(eps) {
+  SG_CHECK(dim > 0 && eps > 0.0f, "LayerNorm: dim {} and eps {} must be positive", dim, eps);
+  weight = register_parameter("weight", ones({dim}));
+  bias = register_parameter("bias", zeros({dim}));
+}
+
+Variable LayerNorm::forward(const Variable& x) { return layer_norm(x, weight, bias, eps_); }
+
+std::string LayerNorm::settings() const { return fmt::format("dim={}, eps={}", weight.size(0), eps_); }
+
+}  // namespace sg::nn

@@ -1,0 +1,17 @@
+#pragma once
+// Everything in nn/ in one include: #include "nn/nn.h".
+#include "nn/activation.h"
+#include "nn/attention/attention.h"
+#include "nn/attention/heatmap.h"
+#include "nn/checkpoint.h"
+#include "nn/containers.h"
+#include "nn/dropout.h"
+#include "nn/embedding.h"
+#include "nn/feed_forward.h"
+#include "nn/init.h"
+#include "nn/layer_norm.h"
+#include "nn/linear.h"
+#include "nn/losses.h"
+#include "nn/module.h"
+#include "nn/token_mixer.h"
+#include "nn/transformer_block.h"

@@ -1,0 +1,28 @@
+#pragma once
+#include <memory>
+
+#include "nn/dropout.h"
+#include "nn/feed_forward.h"
+#include "nn/layer_norm.h"
+#include "nn/token_mixer.h"
+
+namespace sg::nn {
+
+// Pre-LayerNorm block: x = x + Dropout(mixer(LN(x))); x = x + Dropout(FFN(LN(x))). The token
+// mixer is any attention module, so the Synthesizer variants plug in without changing the block.
+class TransformerBlock : public Module {
+ public:
+  TransformerBlock(std::shared_ptr<TokenMixer> mixer, int64_t dim, int64_t ffn_hidden, float dropout,
+                   Generator& init_gen, std::shared_ptr<Generator> dropout_gen);
+  Variable forward(const Variable& x, const AttentionMask& mask);
+  std::string type_name() const override { return "TransformerBlock"; }
+
+  std::shared_ptr<LayerNorm> norm1, norm2;
+  std::shared_ptr<TokenMixer> mixer;
+  std::shared_ptr<FeedForward> ffn;
+
+ private:
+  std::shared_ptr<Dropout> dropout_;
+};
+
+}  // namespace sg::nn

@@ -1,0 +1,41 @@
+#include "optim/adam.h"
+
+#include <cmath>
+
+#include "core/parallel.h"
+
+namespace sg::optim {
+
+Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
+    : Optimizer(std::move(groups), options.lr), options_(options) {
+  SG_CHECK(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f &&
+               options.beta2 < 1.0f && options.eps > 0.0f,
+           "Adam: betas ({}, {}) must lie in [0, 1) and eps {} be positive", options.beta1,
+           options.beta2, options.eps);
+}
+
+void Adam::update(const ParamGroup& group, const Variable& param, std::vector<Tensor>& slots,
+                  int64_t t) {
+  float* p = param.data().data<float>();
+  const Tensor grad = param.grad().contiguous();
+  const float* g = grad.data<float>();
+  float* m = slots[0].data<float>();
+  float* v = slots[1].data<float>();
+  const float lr = lr_value(group), wd = group.weight_decay;
+  const float b1 = options_.beta1, b2 = options_.beta2, eps = options_.eps;
+  const double td = static_cast<double>(t);
+  const float step_size = static_cast<float>(lr / (1.0 - std::pow(static_cast<double>(b1), td)));
+  const float sqrt_bc2 = static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(b2), td)));
+  const float shrink = options_.decoupled_weight_decay ? 1.0f - lr * wd : 1.0f;
+  const float l2 = options_.decoupled_weight_decay ? 0.0f : wd;
+  parallel_for(0, param.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const float gi = g[i] + l2 * p[i];
+      m[i] = b1 * m[i] + (1.0f - b1) * gi;
+      v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+      p[i] = p[i] * shrink - step_size * m[i] / (std::sqrt(v[i]) / sqrt_bc2 + eps);
+    }
+  });
+}
+
+}  // namespace sg::optim

@@ -1,0 +1,64 @@
+#pragma once
+// Optimizer: updates parameters from their .grad() in one fused pass per parameter. Parameters
+// without a gradient are left alone. State (moments, step count) is exposed as named tensors, so a
+// training checkpoint saves it beside the model and a resume continues bit for bit.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/variable.h"
+#include "core/safetensors.h"
+
+namespace sg::optim {
+
+// Parameters sharing hyper-parameters; e.g. weights with weight decay, biases and norms without.
+struct ParamGroup {
+  std::vector<Variable> params;
+  float weight_decay = 0.0f;
+  float lr_scale = 1.0f;  // the group's learning rate is lr() * lr_scale
+};
+
+class Optimizer {
+ public:
+  Optimizer(std::vector<ParamGroup> groups, float lr);
+  virtual ~Optimizer() = default;
+
+  void step();  // applies one update and counts it
+  void zero_grad();
+  float lr() const { return lr_; }
+  void set_lr(float lr);
+  int64_t step_count() const { return step_count_; }
+  const std::vector<ParamGroup>& groups() const { return groups_; }
+
+  // Named tensors "<prefix>step", and for each parameter updated so far "<prefix>group<g>.param<i>.steps"
+  // and ".<slot>". The slot tensors are the live state (save them before the next step); load checks
+  // every name and shape.
+  NamedTensorList state(const std::string& prefix = "optimizer.") const;
+  void load_state(const NamedTensorList& state, const std::string& prefix = "optimizer.");
+
+ protected:
+  // Updates one parameter; `slots` are this parameter's state tensors (created on first use by
+  // slot_names()), `t` counts this parameter's updates from 1 (as PyTorch does: a parameter that
+  // first gets a gradient late starts its bias correction then).
+  virtual void update(const ParamGroup& group, const Variable& param, std::vector<Tensor>& slots,
+                      int64_t t) = 0;
+  virtual std::vector<std::string> slot_names() const = 0;
+  float lr_value(const ParamGroup& group) const { return lr_ * group.lr_scale; }
+
+ private:
+  std::vector<ParamGroup> groups_;
+  struct ParamState {
+    int64_t steps = 0;
+    std::vector<Tensor> slots;
+  };
+  std::vector<std::vector<ParamState>> states_;  // [group][param]
+  float lr_;
+  int64_t step_count_ = 0;
+};
+
+// Splits named parameters into a decayed group (matrices and embeddings, rank >= 2) and a group
+// without decay (biases and LayerNorm weights, rank < 2), the usual AdamW practice.
+std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Variable>>& params,
+                                     float weight_decay);
+
+}  // namespace sg::optim

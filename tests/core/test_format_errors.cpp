@@ -1,0 +1,138 @@
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/core.h"
+#include "reference.h"
+
+using namespace sg;
+
+TEST_CASE("format shows values shape and dtype") {
+  CHECK(fmt::format("{}", ref::iota({2, 3})) ==
+        "Tensor([[0, 1, 2],\n [3, 4, 5]], shape=[2, 3], dtype=f32)");
+  CHECK(fmt::format("{}", from_vector<float>({1.5f, -0.25f, 3.14159f})) ==
+        "Tensor([1.5, -0.25, 3.142], shape=[3], dtype=f32)");
+  CHECK(fmt::format("{}", arange(3)) == "Tensor([0, 1, 2], shape=[3], dtype=i64)");
+  CHECK(fmt::format("{}", from_vector<uint8_t>({1, 0})) == "Tensor([1, 0], shape=[2], dtype=b8)");
+}
+
+TEST_CASE("format of rank-0 zero-size and undefined tensors") {
+  CHECK(fmt::format("{}", scalar(2.5f)) == "Tensor(2.5, shape=[], dtype=f32)");
+  CHECK(fmt::format("{}", zeros({0})) == "Tensor([], shape=[0], dtype=f32)");
+  CHECK(fmt::format("{}", Tensor()) == "Tensor(undefined)");
+}
+
+TEST_CASE("format prints views in logical order") {
+  CHECK(fmt::format("{}", arange(4).view({2, 2}).transpose(0, 1)) ==
+        "Tensor([[0, 2],\n [1, 3]], shape=[2, 2], dtype=i64)");
+  CHECK(fmt::format("{}", ref::iota({10}).slice(0, 1, 10, 4)) ==
+        "Tensor([1, 5, 9], shape=[3], dtype=f32)");
+  CHECK(fmt::format("{}", scalar(7.0f).expand({2})) == "Tensor([7, 7], shape=[2], dtype=f32)");
+}
+
+TEST_CASE("format abbreviates large tensors with an ellipsis") {
+  const std::string flat = fmt::format("{}", ref::iota({2000}));
+  CHECK(flat == "Tensor([0, 1, 2, ..., 1997, 1998, 1999], shape=[2000], dtype=f32)");
+  const std::string matrix = fmt::format("{}", ref::iota({40, 50}));
+  CHECK(ref::contains(matrix, "[0, 1, 2, ..., 47, 48, 49],"));
+  CHECK(ref::contains(matrix, " ...,\n"));
+  CHECK(ref::contains(matrix, "[1950, 1951, 1952, ..., 1997, 1998, 1999]]"));
+  CHECK(ref::contains(matrix, "shape=[40, 50]"));
+  CHECK_FALSE(ref::contains(matrix, "1000"));  // a middle row is left out
+  CHECK(matrix.size() < 400);
+  CHECK_FALSE(ref::contains(fmt::format("{}", ref::iota({10, 100})), "..."));  // 1000 is not large
+}
+
+TEST_CASE("operator<< prints what to_string returns") {
+  const Tensor x = ref::iota({2, 2});
+  std::ostringstream os;
+  os << x;
+  CHECK(os.str() == to_string(x));
+  CHECK(os.str() == fmt::format("{}", x));
+}
+
+TEST_CASE("sg::Error is a std::runtime_error") {
+  CHECK_THROWS_AS(zeros({2}).at<float>({2}), std::runtime_error);
+}
+
+TEST_CASE("a matmul shape mismatch names the op and both shapes") {
+  const std::string message = ref::error_message([] { matmul(zeros({2, 3}), zeros({4, 5})); });
+  INFO(message);
+  CHECK(ref::contains(message, "matmul"));
+  CHECK(ref::contains(message, "[2, 3]"));
+  CHECK(ref::contains(message, "[4, 5]"));
+}
+
+TEST_CASE("a broadcast mismatch names the op and both shapes") {
+  using Binary = std::function<Tensor(const Tensor&, const Tensor&)>;
+  const std::vector<std::pair<std::string, Binary>> ops = {
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
+      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }},
+      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
+      {"where",
+       [](const Tensor& a, const Tensor& b) {
+         return where(ones({2, 3}, DType::b8), a, b);
+       }},
+  };
+  for (const auto& [name, op] : ops) {
+    const std::string message = ref::error_message([&] { op(zeros({2, 3}), zeros({3, 2})); });
+    INFO(message);
+    CHECK(ref::contains(message, name + ":"));
+    CHECK(ref::contains(message, "[2, 3]"));
+    CHECK(ref::contains(message, "[3, 2]"));
+  }
+  const std::string batch = ref::error_message([] { matmul(zeros({2, 4, 3}), zeros({3, 3, 5})); });
+  CHECK(ref::contains(batch, "matmul"));
+  CHECK(ref::contains(batch, "[2]"));
+  CHECK(ref::contains(batch, "[3]"));
+}
+
+TEST_CASE("out-of-range indices throw from at select and narrow") {
+  const Tensor x = zeros({2, 3});
+  CHECK_THROWS_WITH_AS(x.at<float>({2, 0}), "at: index [2, 0] is out of bounds for shape [2, 3]",
+                       Error);
+  CHECK_THROWS_AS(x.at<float>({0, -1}), Error);
+  CHECK_THROWS_AS(x.at<float>({0, 0, 0}), Error);
+  CHECK_THROWS_WITH_AS(x.select(1, 3), doctest::Contains("select"), Error);
+  CHECK_THROWS_WITH_AS(x.select(1, 3), doctest::Contains("[2, 3]"), Error);
+  CHECK_THROWS_WITH_AS(x.narrow(1, 2, 2), doctest::Contains("narrow"), Error);
+  CHECK_THROWS_WITH_AS(x.narrow(1, 2, 2), doctest::Contains("[2, 3]"), Error);
+  CHECK_THROWS_AS(x.narrow(1, 1, -1), Error);
+  CHECK_THROWS_WITH_AS(x.transpose(0, 2), doctest::Contains("transpose"), Error);
+  CHECK_THROWS_WITH_AS(x.size(2), doctest::Contains("out of range"), Error);
+}
+
+TEST_CASE("dtype mismatches throw") {
+  CHECK_THROWS_WITH_AS(zeros({2}).at<int64_t>({0}), "at: tensor has dtype f32, accessed as i64",
+                       Error);
+  CHECK_THROWS_AS(arange(3).data<float>(), Error);
+  CHECK_THROWS_AS(arange(3).item<float>(), Error);
+  CHECK_THROWS_AS(arange(3).to_vector<float>(), Error);
+  CHECK_THROWS_WITH_AS(add(zeros({2}), arange(2)), doctest::Contains("i64"), Error);
+  CHECK_THROWS_AS(matmul(zeros({2, 2}), zeros({2, 2}, DType::i32)), Error);
+  CHECK_THROWS_AS(concat({zeros({2}), arange(2)}, 0), Error);
+}
+
+TEST_CASE("undefined tensors throw instead of crashing") {
+  const Tensor undefined;
+  CHECK_FALSE(undefined.defined());
+  CHECK_THROWS_AS(undefined.data<float>(), Error);
+  CHECK_THROWS_AS(undefined.raw_data(), Error);
+  CHECK_THROWS_AS(undefined.contiguous(), Error);
+  CHECK_THROWS_AS(undefined.clone(), Error);
+  CHECK_THROWS_AS(undefined.to(DType::i64), Error);
+  CHECK_THROWS_AS(exp(undefined), Error);
+  CHECK_THROWS_AS(sum(undefined), Error);
+  CHECK_THROWS_AS(softmax(undefined, 0), Error);
+  CHECK_THROWS_AS(concat({undefined}, 0), Error);
+}
+
+TEST_CASE("set_num_threads rejects non-positive counts") {
+  CHECK_THROWS_WITH_AS(set_num_threads(0), doctest::Contains("set_num_threads"), Error);
+  CHECK_THROWS_AS(set_num_threads(-2), Error);
+  CHECK(num_threads() >= 1);
+}

@@ -1,0 +1,156 @@
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+#include "models/causal_lm.h"
+#include "models/checkpoint.h"
+#include "models/encoder_classifier.h"
+#include "optim/optim.h"
+
+using namespace sg;
+using models::ModelConfig;
+
+namespace {
+
+const std::vector<std::string> kVariants{"V", "D", "R", "Rfix", "FD", "FR", "R+V", "D+V", "R+D+V"};
+
+ModelConfig tiny(const std::string& attention) {
+  return {.vocab_size = 16, .dim = 16, .heads = 2, .layers = 1, .max_length = 8, .attention = attention,
+          .dropout = 0.0f, .attention_dropout = 0.0f, .verbose = false};
+}
+
+Tensor random_ids(const Shape& shape, int64_t vocab, Generator& gen) {
+  std::vector<int64_t> ids(numel_of(shape));
+  for (auto& id : ids) id = static_cast<int64_t>(gen.uniform() * static_cast<float>(vocab));
+  return from_vector(ids, shape);
+}
+
+}  // namespace
+
+TEST_CASE("a tiny classifier with each attention variant overfits 32 examples to 100%") {
+  Generator gen(0);
+  const Tensor ids = random_ids({32, 8}, 16, gen);
+  std::vector<int64_t> labels(32);
+  for (auto& l : labels) l = gen.uniform() < 0.5f ? 0 : 1;  // random labels: only memorising fits them
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    models::EncoderClassifier model(tiny(variant));
+    optim::Adam adam({{model.parameters()}}, {.lr = 1e-2f});
+    float accuracy = 0;
+    for (int step = 0; step < 300 && accuracy < 1.0f; ++step) {
+      Variable logits = model.forward(ids);
+      Variable loss = cross_entropy(logits, from_vector(labels));
+      adam.zero_grad();
+      loss.backward();
+      adam.step();
+      const auto predicted = argmax(logits.data(), 1).to_vector<int64_t>();
+      int correct = 0;
+      for (size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i];
+      accuracy = static_cast<float>(correct) / 32.0f;
+    }
+    CHECK(accuracy == 1.0f);
+  }
+}
+
+TEST_CASE("the causal LM never looks ahead, whatever the attention variant") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    models::CausalLM lm(tiny(variant));
+    Generator gen(1);
+    const Tensor ids = random_ids({2, 8}, 16, gen);
+    Tensor changed = ids.clone();
+    for (int64_t b = 0; b < 2; ++b) changed.at<int64_t>({b, 6}) = (ids.at<int64_t>({b, 6}) + 5) % 16;
+    NoGradGuard no_grad;
+    const Tensor a = lm.forward(ids).data(), c = lm.forward(changed).data();
+    CHECK(a.narrow(1, 0, 6).to_vector<float>() == c.narrow(1, 0, 6).to_vector<float>());
+    CHECK(a.narrow(1, 6, 2).to_vector<float>() != c.narrow(1, 6, 2).to_vector<float>());
+  }
+}
+
+TEST_CASE("the classifier ignores tokens at padded positions") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    models::EncoderClassifier model(tiny(variant));
+    Generator gen(2);
+    const Tensor ids = random_ids({2, 8}, 16, gen);
+    Tensor changed = ids.clone();
+    changed.at<int64_t>({1, 7}) = (ids.at<int64_t>({1, 7}) + 3) % 16;
+    std::vector<uint8_t> pad(16, 0);
+    pad[15] = 1;  // example 1, position 7
+    const Tensor padding = from_vector(pad, {2, 8});
+    NoGradGuard no_grad;
+    CHECK(model.forward(ids, padding).data().to_vector<float>() ==
+          model.forward(changed, padding).data().to_vector<float>());
+    CHECK(model.forward(ids).data().to_vector<float>() != model.forward(changed).data().to_vector<float>());
+  }
+}
+
+TEST_CASE("generation is seeded, greedy at temperature 0, and slides past the context length") {
+  models::CausalLM lm(tiny("R+V"));
+  const std::vector<int64_t> prompt{1, 2, 3};
+  const auto a = lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 5, .seed = 4});
+  const auto b = lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 5, .seed = 4});
+  const auto c = lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 0, .seed = 5});
+  CHECK(a == b);
+  CHECK(a != c);
+  REQUIRE(a.size() == 23);
+  CHECK(std::vector<int64_t>(a.begin(), a.begin() + 3) == prompt);
+  for (int64_t t : a) CHECK((t >= 0 && t < 16));
+  // Greedy decoding picks the argmax of the last position, as does top-k with k = 1.
+  const auto greedy = lm.generate(prompt, {.new_tokens = 1, .temperature = 0.0f});
+  const auto top1 = lm.generate(prompt, {.new_tokens = 1, .temperature = 0.7f, .top_k = 1, .seed = 9});
+  NoGradGuard no_grad;
+  const Tensor logits = lm.forward(from_vector(prompt, {1, 3})).data();
+  CHECK(greedy.back() == argmax(logits.select(1, 2), -1).item<int64_t>());
+  CHECK(top1.back() == greedy.back());
+  CHECK_THROWS_AS(lm.generate({}, {}), Error);
+}
+
+TEST_CASE("a model checkpoint stores its config and reloads to identical outputs") {
+  const std::string path = (std::filesystem::temp_directory_path() / "sg_model_test.safetensors").string();
+  ModelConfig config = tiny("D+V");
+  config.segments = 2;
+  config.num_classes = 3;
+  config.seed = 11;
+  models::EncoderClassifier model(config);
+  models::save_model(model, path);
+  const ModelConfig read = models::read_config(path);
+  CHECK(read.attention == "D+V");
+  CHECK(read.segments == 2);
+  CHECK(read.num_classes == 3);
+  auto loaded = models::load_encoder_classifier(path);
+  Generator gen(3);
+  const Tensor ids = random_ids({2, 5}, 16, gen);
+  const Tensor segments = zeros({2, 5}, DType::i64);
+  NoGradGuard no_grad;
+  CHECK(loaded->forward(ids, {}, segments).data().to_vector<float>() ==
+        model.forward(ids, {}, segments).data().to_vector<float>());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
+  ModelConfig c = tiny("FR");
+  c.random_rank = 3;
+  c.learned_positions = false;
+  const ModelConfig back = models::config_from_json(models::to_json(c));
+  CHECK(models::to_json(back) == models::to_json(c));
+  CHECK_THROWS_WITH_AS(models::config_from_json("{\"dim\": 4}"), doctest::Contains("field 'vocab_size' is missing"),
+                       Error);
+  ModelConfig bad = tiny("V");
+  bad.heads = 3;
+  CHECK_THROWS_WITH_AS(models::EncoderClassifier{bad}, doctest::Contains("multiple of heads 3"), Error);
+}
+
+TEST_CASE("tied output embeddings save a vocab x dim matrix, and bad ids are rejected") {
+  ModelConfig c = tiny("V");
+  models::CausalLM tied(c);
+  c.tie_embeddings = false;
+  models::CausalLM untied(c);
+  CHECK(untied.parameter_count() - tied.parameter_count() == 16 * 16);
+  CHECK_THROWS_WITH_AS(tied.forward(from_vector<int64_t>({1, 99}, {1, 2})),
+                       doctest::Contains("token id 99 is outside the vocabulary of 16"), Error);
+  CHECK_THROWS_WITH_AS(tied.forward(zeros({1, 9}, DType::i64)), doctest::Contains("exceeds"), Error);
+}

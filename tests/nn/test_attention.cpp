@@ -1,0 +1,306 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+#include "nn/attention_reference.h"
+#include "nn/nn.h"
+
+using namespace sg;
+using nn::Attention;
+using nn::AttentionConfig;
+using nn::AttentionMask;
+
+namespace {
+
+const std::vector<std::string> kVariants{"V",   "D",   "R",   "Rfix", "FD",    "FR",
+                                         "R+V", "D+V", "R+D", "R+D+V", "FR+FD+V"};
+
+AttentionConfig small_config(const std::string& variant) {
+  return {.dim = 8, .heads = 2, .max_length = 6, .variant = variant, .factor_a = 2, .factor_b = 3,
+          .random_rank = 2};
+}
+
+// Replaces every parameter (and buffer) by normal(0, 0.5) values, so that the attention is far
+// from uniform and every term of the formulas matters.
+void randomize(Attention& layer, uint64_t seed) {
+  Generator gen(seed);
+  for (auto& [name, p] : layer.named_parameters()) copy_into(p.data(), randn(p.shape(), gen, 0.0f, 0.5f));
+  for (auto& [name, t] : layer.named_buffers()) copy_into(t, randn(t.shape(), gen, 0.0f, 0.5f));
+}
+
+testing::ReferenceAttention reference_of(const Attention& layer) {
+  testing::ReferenceAttention ref{layer.config(), {}};
+  for (auto& [name, p] : layer.named_parameters()) {
+    auto v = p.data().to_vector<float>();
+    ref.params[name] = std::vector<double>(v.begin(), v.end());
+  }
+  for (auto& [name, t] : layer.named_buffers()) {
+    auto v = t.to_vector<float>();
+    ref.params[name] = std::vector<double>(v.begin(), v.end());
+  }
+  return ref;
+}
+
+// max |a - b| relative to the largest |b|.
+double relative_error(const std::vector<double>& a, const std::vector<double>& b) {
+  double diff = 0, scale = 1e-6;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::fabs(a[i] - b[i]));
+    scale = std::max(scale, std::fabs(b[i]));
+  }
+  return diff / scale;
+}
+
+std::vector<double> as_double(const Tensor& t) {
+  auto v = t.to_vector<float>();
+  return {v.begin(), v.end()};
+}
+
+struct MaskCase {
+  const char* name;
+  bool causal;
+  bool padded;
+};
+const MaskCase kMasks[] = {{"no mask", false, false}, {"causal", true, false}, {"padding", false, true}};
+
+constexpr int64_t kBatch = 2, kLength = 5;
+
+AttentionMask make_mask(const MaskCase& m) {
+  AttentionMask mask;
+  mask.causal = m.causal;
+  // Example 1 ends in two padding positions.
+  if (m.padded) mask.padding = from_vector<uint8_t>({0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, {kBatch, kLength});
+  return mask;
+}
+
+std::vector<int> padding_list(const AttentionMask& mask) {
+  if (!mask.padding.defined()) return {};
+  std::vector<int> out;
+  for (uint8_t v : mask.padding.to_vector<uint8_t>()) out.push_back(v);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("attention parameter counts equal the design note's formulas") {
+  for (const auto& variant : kVariants) {
+    Generator gen(0);
+    Attention layer(small_config(variant), gen, nullptr);
+    INFO(variant);
+    CHECK(layer.parameter_count() == nn::expected_parameter_count(small_config(variant)));
+  }
+  // Worked by hand for d = 8, H = 2, l = 6: projections 2 (d^2 + d) = 144.
+  CHECK(nn::expected_parameter_count(small_config("R")) == 144 + 2 * 36);
+  CHECK(nn::expected_parameter_count(small_config("V")) == 144 + 2 * 64 + 16);
+  CHECK(nn::expected_parameter_count(small_config("D")) == 144 + 64 + 8 + 8 * 6 + 2 * 6);
+  CHECK(nn::expected_parameter_count(small_config("FR")) == 144 + 2 * 2 * 6 * 2);
+  CHECK(nn::expected_parameter_count(small_config("FD")) == 144 + 64 + 8 + 8 * 5 + 2 * 5);
+  CHECK(nn::expected_parameter_count(small_config("R+V")) == 144 + 72 + 144 + 2);
+  CHECK(nn::expected_parameter_count(small_config("Rfix")) == 144);
+}
+
+TEST_CASE("every variant and mask matches the plain-loop reference, outputs and gradients") {
+  for (const auto& variant : kVariants) {
+    for (const MaskCase& m : kMasks) {
+      INFO(variant << ", " << m.name);
+      Generator gen(1);
+      Attention layer(small_config(variant), gen, nullptr);
+      randomize(layer, 2);
+      const AttentionMask mask = make_mask(m);
+      Tensor x = randn({kBatch, kLength, 8}, gen);
+      const Tensor r = randn({kBatch, kLength, 8}, gen);
+      const testing::ReferenceAttention ref = reference_of(layer);
+
+      Variable xv(x, true);
+      Variable y = layer.forward(xv, mask);
+      const std::vector<double> expected = ref.forward(as_double(x), kBatch, kLength, padding_list(mask), m.causal);
+      CHECK(relative_error(as_double(y.data()), expected) < 1e-4);
+
+      sum(y * Variable(r)).backward();
+      // d sum(y r) / d theta from the reference by central differences in double precision.
+      auto numeric = [&](std::vector<double> values, auto&& set) {
+        std::vector<double> grad(values.size());
+        const std::vector<double> rv = as_double(r);
+        for (size_t i = 0; i < values.size(); ++i) {
+          double f[2];
+          for (int side = 0; side < 2; ++side) {
+            std::vector<double> v = values;
+            v[i] += side == 0 ? 1e-6 : -1e-6;
+            const std::vector<double> yv = set(v);
+            f[side] = 0;
+            for (size_t j = 0; j < yv.size(); ++j) f[side] += yv[j] * rv[j];
+          }
+          grad[i] = (f[0] - f[1]) / 2e-6;
+        }
+        return grad;
+      };
+      const auto dx = numeric(as_double(x), [&](const std::vector<double>& v) {
+        return ref.forward(v, kBatch, kLength, padding_list(mask), m.causal);
+      });
+      CHECK(relative_error(as_double(xv.grad()), dx) < 1e-4);
+      for (auto& [name, p] : layer.named_parameters()) {
+        INFO(name);
+        const auto dp = numeric(ref.params.at(name), [&, n = name](const std::vector<double>& v) {
+          testing::ReferenceAttention changed = ref;
+          changed.params[n] = v;
+          return changed.forward(as_double(x), kBatch, kLength, padding_list(mask), m.causal);
+        });
+        REQUIRE(p.grad().defined());
+        if (name == "V.key.bias") {
+          // Zero in theory: q . (k_j + b) shifts a whole row of logits by q . b.
+          for (double g : as_double(p.grad())) CHECK(std::fabs(g) < 1e-4);
+          for (double g : dp) CHECK(std::fabs(g) < 1e-4);
+          continue;
+        }
+        CHECK(relative_error(as_double(p.grad()), dp) < 1e-4);
+      }
+    }
+  }
+}
+
+TEST_CASE("gradcheck of every variant under every mask") {
+  for (const auto& variant : kVariants) {
+    for (const MaskCase& m : kMasks) {
+      INFO(variant << ", " << m.name);
+      // Seeds chosen so that no ReLU input of D / FD lies within the finite-difference step of its
+      // kink (seed 3 put one at -2e-5), where the derivative jumps and no step size agrees.
+      Generator gen(21);
+      Attention layer(small_config(variant), gen, nullptr);
+      randomize(layer, 22);
+      const AttentionMask mask = make_mask(m);
+      // A small step: D and FD pass through ReLUs, whose kinks a wide step may straddle.
+      GradcheckResult r = gradcheck([&](const std::vector<Variable>& v) { return layer.forward(v[0], mask); },
+                                    {randn({kBatch, kLength, 8}, gen)}, {.eps = 1e-3, .rtol = 1e-2, .atol = 2e-3});
+      INFO(r.message);
+      CHECK(r.ok);
+    }
+  }
+}
+
+TEST_CASE("with a causal mask no output depends on a later token") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    Generator gen(5);
+    Attention layer(small_config(variant), gen, nullptr);
+    randomize(layer, 6);
+    const Tensor x = randn({kBatch, kLength, 8}, gen);
+    Tensor changed = x.clone();
+    copy_into(changed.narrow(1, 3, 2), randn({kBatch, 2, 8}, gen));  // tokens 3 and 4
+    const AttentionMask causal{.padding = {}, .causal = true};
+    const Tensor y1 = layer.forward(Variable(x), causal).data();
+    const Tensor y2 = layer.forward(Variable(changed), causal).data();
+    CHECK(y1.narrow(1, 0, 3).to_vector<float>() == y2.narrow(1, 0, 3).to_vector<float>());
+    CHECK(y1.narrow(1, 3, 2).to_vector<float>() != y2.narrow(1, 3, 2).to_vector<float>());
+  }
+}
+
+TEST_CASE("padded keys get no weight: changing them leaves the real positions unchanged") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    Generator gen(7);
+    Attention layer(small_config(variant), gen, nullptr);
+    randomize(layer, 8);
+    const AttentionMask mask = make_mask({"padding", false, true});
+    const Tensor x = randn({kBatch, kLength, 8}, gen);
+    Tensor changed = x.clone();
+    copy_into(changed.select(0, 1).narrow(0, 3, 2), randn({2, 8}, gen));
+    const Tensor y1 = layer.forward(Variable(x), mask).data();
+    const Tensor y2 = layer.forward(Variable(changed), mask).data();
+    CHECK(y1.select(0, 1).narrow(0, 0, 3).to_vector<float>() ==
+          y2.select(0, 1).narrow(0, 0, 3).to_vector<float>());
+    CHECK(y1.select(0, 0).to_vector<float>() == y2.select(0, 0).to_vector<float>());
+  }
+}
+
+TEST_CASE("R with a zero matrix averages the values uniformly") {
+  Generator gen(9);
+  Attention layer(small_config("R"), gen, nullptr);
+  randomize(layer, 10);
+  fill_inplace(layer.named_parameters()[0].second.data(), 0.0f);  // R.matrix
+  REQUIRE(layer.named_parameters()[0].first == "R.matrix");
+  const Tensor x = randn({1, 4, 8}, gen);
+  const Tensor y = layer.forward(Variable(x), {}).data();
+  const Tensor mean_x = mean(x, {1}, true);
+  const Tensor expected = layer.output->forward(layer.value->forward(Variable(mean_x))).data();
+  for (int64_t i = 0; i < 4; ++i)
+    for (int64_t e = 0; e < 8; ++e) CHECK(y.at<float>({0, i, e}) == doctest::Approx(expected.at<float>({0, 0, e})).epsilon(1e-5));
+}
+
+TEST_CASE("mixture weights are a softmax: positive and summing to one") {
+  Generator gen(11);
+  Attention layer(small_config("R+D+V"), gen, nullptr);
+  CHECK(layer.mixing_weights().to_vector<float>() == std::vector<float>(3, 1.0f / 3));
+  copy_into(layer.mix.data(), from_vector<float>({2, -1, 0.5f}));
+  const auto alpha = layer.mixing_weights().to_vector<float>();
+  CHECK(alpha[0] + alpha[1] + alpha[2] == doctest::Approx(1.0));
+  CHECK(alpha[0] > alpha[2]);
+  CHECK(alpha[2] > alpha[1]);
+}
+
+TEST_CASE("attention weights are kept on request: rows sum to one, masked keys are zero") {
+  Generator gen(12);
+  Attention layer(small_config("R+V"), gen, nullptr);
+  randomize(layer, 13);
+  layer.keep_attention_weights(true);
+  layer.forward(Variable(randn({kBatch, kLength, 8}, gen)), make_mask({"padding", true, true}));
+  const Tensor p = layer.attention_weights();
+  REQUIRE(p.shape() == Shape{kBatch, 2, kLength, kLength});
+  const Tensor rows = sum(p, {-1});
+  for (float v : rows.to_vector<float>()) CHECK(v == doctest::Approx(1.0f));
+  CHECK(p.at<float>({0, 1, 1, 2}) == 0.0f);  // causal: query 1 never sees key 2
+  CHECK(p.at<float>({1, 0, 4, 3}) == 0.0f);  // padding: key 3 of example 1
+}
+
+TEST_CASE("clear errors for a long sequence, bad FD factors, unknown variants and bad input") {
+  Generator gen(14);
+  Attention layer(small_config("R"), gen, nullptr);
+  CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({1, 7, 8})), {}),
+                       doctest::Contains("sequence length 7 exceeds the layer's maximum length 6"), Error);
+  CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({1, 3, 5})), {}), doctest::Contains("[1, 3, 5]"), Error);
+  AttentionConfig bad_fd = small_config("FD");
+  bad_fd.factor_a = 4;
+  CHECK_THROWS_WITH_AS(Attention(bad_fd, gen, nullptr), doctest::Contains("must multiply to the maximum length 6"),
+                       Error);
+  CHECK_THROWS_WITH_AS(Attention(small_config("R+X"), gen, nullptr), doctest::Contains("unknown part 'X'"), Error);
+  CHECK_THROWS_WITH_AS(Attention(small_config("V+V"), gen, nullptr), doctest::Contains("appears twice"), Error);
+  AttentionMask wrong{.padding = zeros({1, 3}, DType::b8), .causal = false};
+  CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({2, 3, 8})), wrong), doctest::Contains("padding must be b8 of shape [2, 3]"),
+                       Error);
+}
+
+TEST_CASE("Rfix is a saved buffer, not a trained parameter") {
+  Generator gen(15);
+  Attention layer(small_config("Rfix"), gen, nullptr);
+  const auto buffers = layer.named_buffers();
+  REQUIRE(buffers.size() == 1);
+  CHECK(buffers[0].first == "Rfix.matrix");
+  for (auto& [name, p] : layer.named_parameters()) CHECK(name.find("Rfix") == std::string::npos);
+  // normal(0, 1): far from uniform attention.
+  const auto values = buffers[0].second.to_vector<float>();
+  double sq = 0;
+  for (float v : values) sq += v * v;
+  CHECK(std::sqrt(sq / static_cast<double>(values.size())) > 0.5);
+}
+
+TEST_CASE("the heat map is a PGM with one tile per head") {
+  Generator gen(16);
+  const Tensor p = softmax(randn({3, 4, 4}, gen), -1);
+  const std::string path = "attention_heatmap_test.pgm";
+  nn::write_attention_heatmap(p, path, 2);
+  std::ifstream in(path, std::ios::binary);
+  std::string magic;
+  int64_t width = 0, height = 0, maxval = 0;
+  in >> magic >> width >> height >> maxval;
+  CHECK(magic == "P5");
+  CHECK(width == 3 * 8 + 2 * 2);
+  CHECK(height == 8);
+  CHECK(maxval == 255);
+  in.get();
+  std::string pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(pixels.size() == static_cast<size_t>(width * height));
+  std::remove(path.c_str());
+}

@@ -1,0 +1,177 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "core/core.h"
+#include "optim/optim.h"
+
+using namespace sg;
+
+namespace {
+
+// Purely relative comparison: doctest's default scale of 1 would add an absolute slack as large as
+// the tolerance, too loose for learning rates around 0.01.
+doctest::Approx near(double expected, double relative = 1e-6) {
+  return doctest::Approx(expected).epsilon(relative).scale(0);
+}
+
+}  // namespace
+
+TEST_CASE("a constant schedule without warm-up returns its base rate") {
+  optim::Schedule s{.base_lr = 0.1f};
+  CHECK(s.lr_at(0) == 0.1f);
+  CHECK(s.lr_at(1000) == 0.1f);
+}
+
+// ---------------------------------------------------------------- Schedule boundaries
+
+namespace {
+
+// 10 warm-up steps, then 100 steps of decay from 0.1 down to 0.01 at step 110.
+optim::Schedule decaying(optim::Decay decay) {
+  return {.base_lr = 0.1f, .warmup_steps = 10, .total_steps = 110, .decay = decay, .min_lr = 0.01f};
+}
+
+}  // namespace
+
+TEST_CASE("warm-up starts at base / warmup and reaches base on its last step") {
+  const optim::Schedule s = decaying(optim::Decay::linear);
+  CHECK(s.lr_at(0) == near(0.1 / 10));
+  CHECK(s.lr_at(4) == near(0.1 * 5 / 10));
+  CHECK(s.lr_at(9) == near(0.1));
+}
+
+TEST_CASE("warm-up rises strictly step by step") {
+  const optim::Schedule s = decaying(optim::Decay::cosine);
+  for (int64_t step = 1; step < 10; ++step) {
+    CAPTURE(step);
+    CHECK(s.lr_at(step) > s.lr_at(step - 1));
+  }
+}
+
+TEST_CASE("decay starts from base at step warmup") {
+  CHECK(decaying(optim::Decay::linear).lr_at(10) == near(0.1));
+  CHECK(decaying(optim::Decay::cosine).lr_at(10) == near(0.1));
+  CHECK(decaying(optim::Decay::linear).lr_at(11) < decaying(optim::Decay::linear).lr_at(10));
+}
+
+TEST_CASE("linear decay is halfway between base and min at its midpoint") {
+  const optim::Schedule s = decaying(optim::Decay::linear);
+  CHECK(s.lr_at(60) == near(0.01 + (0.1 - 0.01) * 0.5));
+  CHECK(s.lr_at(35) == near(0.01 + (0.1 - 0.01) * 0.75));
+}
+
+TEST_CASE("cosine decay is (base + min) / 2 at its midpoint and follows the cosine") {
+  const optim::Schedule s = decaying(optim::Decay::cosine);
+  CHECK(s.lr_at(60) == near((0.1 + 0.01) / 2));
+  const double quarter = 0.01 + (0.1 - 0.01) * 0.5 * (1.0 + std::cos(std::numbers::pi * 0.25));
+  CHECK(s.lr_at(35) == near(quarter));
+}
+
+TEST_CASE("decay reaches min_lr at total_steps and stays there") {
+  for (optim::Decay decay : {optim::Decay::linear, optim::Decay::cosine}) {
+    const optim::Schedule s = decaying(decay);
+    CHECK(s.lr_at(109) > 0.01f);
+    CHECK(s.lr_at(110) == near(0.01));
+    CHECK(s.lr_at(111) == near(0.01));
+    CHECK(s.lr_at(100000) == near(0.01));
+  }
+}
+
+TEST_CASE("a constant schedule with warm-up holds base after the warm-up") {
+  const optim::Schedule s{.base_lr = 0.2f, .warmup_steps = 4};
+  CHECK(s.lr_at(0) == near(0.05));
+  CHECK(s.lr_at(3) == near(0.2));
+  CHECK(s.lr_at(4) == near(0.2));
+  CHECK(s.lr_at(1000) == near(0.2));
+}
+
+TEST_CASE("a decay whose warm-up does not end before total_steps throws") {
+  const optim::Schedule equal{
+      .base_lr = 0.1f, .warmup_steps = 10, .total_steps = 10, .decay = optim::Decay::linear};
+  const optim::Schedule longer{
+      .base_lr = 0.1f, .warmup_steps = 20, .total_steps = 10, .decay = optim::Decay::cosine};
+  const optim::Schedule no_total{.base_lr = 0.1f, .decay = optim::Decay::linear};
+  CHECK_THROWS_AS(equal.lr_at(0), Error);
+  CHECK_THROWS_AS(longer.lr_at(5), Error);
+  CHECK_THROWS_AS(no_total.lr_at(0), Error);
+}
+
+TEST_CASE("a negative step or negative warm-up throws") {
+  CHECK_THROWS_AS(decaying(optim::Decay::linear).lr_at(-1), Error);
+  const optim::Schedule s{.base_lr = 0.1f, .warmup_steps = -1};
+  CHECK_THROWS_AS(s.lr_at(0), Error);
+}
+
+// ---------------------------------------------------------------- clip_grad_norm
+
+namespace {
+
+double global_norm(const std::vector<Variable>& params) {
+  double squares = 0.0;
+  for (const Variable& p : params)
+    if (p.grad().defined())
+      for (float g : p.grad().to_vector<float>()) squares += static_cast<double>(g) * g;
+  return std::sqrt(squares);
+}
+
+struct ThreeFourTwelve {
+  Variable a{from_vector<float>({0, 0}), true};
+  Variable b{from_vector<float>({0}), true};
+  ThreeFourTwelve() {
+    a.set_grad(from_vector<float>({3, 4}));
+    b.set_grad(from_vector<float>({12}));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("clip_grad_norm returns the global norm before clipping") {
+  ThreeFourTwelve p;
+  CHECK(optim::clip_grad_norm({p.a, p.b}, 1.0) == near(13.0));
+  // The return value is the norm before clipping, not after.
+  CHECK(global_norm({p.a, p.b}) == near(1.0, 1e-5));
+}
+
+TEST_CASE("clip_grad_norm scales every gradient down to max_norm, keeping the direction") {
+  ThreeFourTwelve p;
+  optim::clip_grad_norm({p.a, p.b}, 2.6);
+  CHECK(global_norm({p.a, p.b}) == near(2.6, 1e-5));
+  const std::vector<float> ga = p.a.grad().to_vector<float>();
+  CHECK(ga[0] == near(0.6, 1e-5));
+  CHECK(ga[1] == near(0.8, 1e-5));
+  CHECK(p.b.grad().item<float>() == near(2.4, 1e-5));
+}
+
+TEST_CASE("clip_grad_norm leaves gradients below or at max_norm unchanged") {
+  ThreeFourTwelve p;
+  CHECK(optim::clip_grad_norm({p.a, p.b}, 100.0) == near(13.0));
+  CHECK(p.a.grad().to_vector<float>() == std::vector<float>{3, 4});
+  CHECK(p.b.grad().to_vector<float>() == std::vector<float>{12});
+  optim::clip_grad_norm({p.a, p.b}, 13.0);
+  CHECK(p.a.grad().to_vector<float>() == std::vector<float>{3, 4});
+  CHECK(p.b.grad().to_vector<float>() == std::vector<float>{12});
+}
+
+TEST_CASE("clip_grad_norm skips parameters without a gradient") {
+  ThreeFourTwelve p;
+  Variable frozen(from_vector<float>({100, 100}), true);
+  CHECK(optim::clip_grad_norm({p.a, frozen, p.b}, 1.0) == near(13.0));
+  CHECK_FALSE(frozen.grad().defined());
+  CHECK(global_norm({p.a, p.b}) == near(1.0, 1e-5));
+}
+
+TEST_CASE("clip_grad_norm of no gradients is zero") {
+  Variable frozen(from_vector<float>({1, 2}), true);
+  CHECK(optim::clip_grad_norm({frozen}, 1.0) == 0.0);
+  CHECK(optim::clip_grad_norm({}, 1.0) == 0.0);
+}
+
+TEST_CASE("clip_grad_norm rejects a non-positive max_norm") {
+  ThreeFourTwelve p;
+  CHECK_THROWS_AS(optim::clip_grad_norm({p.a, p.b}, 0.0), Error);
+  CHECK_THROWS_AS(optim::clip_grad_norm({p.a, p.b}, -1.0), Error);
+  CHECK(p.a.grad().to_vector<float>() == std::vector<float>{3, 4});
+}
