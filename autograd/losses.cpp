@@ -11,7 +11,8 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets,
                        const CrossEntropyOptions& options) {
   SG_CHECK(logits.dim() >= 1, "cross_entropy: logits need a class axis, got shape {}",
            shape_str(logits.shape()));
-  SG_CHECK(targets.defined() && targets.numel() * logits.size(-1) == logits.numel(),
+  SG_CHECK(targets.defined() &&
+               targets.shape() == Shape(logits.shape().begin(), logits.shape().end() - 1),
            "cross_entropy: targets of shape {} do not match logits of shape {}",
            targets.defined() ? shape_str(targets.shape()) : "undefined", shape_str(logits.shape()));
   const Tensor flat_logits = logits.data().reshape({-1, logits.size(-1)});
@@ -26,6 +27,9 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets,
 }
 
 Variable mse(const Variable& prediction, const Variable& target) {
+  // No broadcasting: a [B, 1] prediction against a [B] target would silently become [B, B].
+  SG_CHECK(prediction.shape() == target.shape(), "mse: prediction {} and target {} differ in shape",
+           shape_str(prediction.shape()), shape_str(target.shape()));
   return mean(pow(prediction - target, 2.0f));
 }
 

@@ -73,7 +73,12 @@ std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt, cons
            "CausalLM::generate: temperature {} and top_k {} must not be negative", options.temperature,
            options.top_k);
   NoGradGuard no_grad;
-  const bool was_training = is_training();
+  // Evaluation mode for the duration, restored even when an exception leaves early.
+  struct ModeGuard {
+    nn::Module& module;
+    bool was_training;
+    ~ModeGuard() { module.train(was_training); }
+  } mode{*this, is_training()};
   eval();
   Generator gen(options.seed);
   std::vector<int64_t> tokens = prompt;
@@ -85,7 +90,6 @@ std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt, cons
     const Tensor logits = forward(from_vector(window, {1, length})).data();
     tokens.push_back(sample_token(logits.select(0, 0).select(0, length - 1).to_vector<float>(), options, gen));
   }
-  train(was_training);
   return tokens;
 }
 

@@ -31,6 +31,9 @@ Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::Att
              "Trunk: segment ids of shape {} for token ids of shape {}",
              segments.defined() ? shape_str(segments.shape()) : "undefined", shape_str(ids.shape()));
     x = x + segment_embedding->forward(segments);
+  } else if (segments.defined()) {
+    for (int64_t s : segments.to(DType::i64).to_vector<int64_t>())
+      SG_CHECK(s == 0, "Trunk: segment id {} given to a model without segment embeddings", s);
   }
   x = dropout_->forward(x);
   for (const auto& block : *blocks) x = block->forward(x, mask);

@@ -13,7 +13,8 @@ double clip_grad_norm(const std::vector<Variable>& params, double max_norm) {
   for (const Variable& p : params)
     if (p.grad().defined()) squares += sum(mul(p.grad(), p.grad())).item<float>();
   const double norm = std::sqrt(squares);
-  if (norm > max_norm) {
+  // A NaN or infinite norm is returned unclipped: scaling would only turn Inf into NaN.
+  if (std::isfinite(norm) && norm > max_norm) {
     const float scale = static_cast<float>(max_norm / (norm + 1e-6));
     for (const Variable& p : params)
       if (p.grad().defined()) mul_inplace(p.grad(), scale);

@@ -104,7 +104,12 @@ void Optimizer::load_state(const NamedTensorList& state, const std::string& pref
 std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Variable>>& params,
                                      float weight_decay) {
   ParamGroup decay{{}, weight_decay, 1.0f}, no_decay{{}, 0.0f, 1.0f};
-  for (const auto& [name, p] : params) (p.dim() >= 2 ? decay : no_decay).params.push_back(p);
+  for (const auto& [name, p] : params) {
+    // Biases of any rank (D's per-head [H, l] bias too) and every vector (LayerNorm) are not decayed.
+    const std::string leaf = name.substr(name.rfind('.') + 1);
+    const bool decayed = p.dim() >= 2 && leaf.rfind("bias", 0) != 0;
+    (decayed ? decay : no_decay).params.push_back(p);
+  }
   return {decay, no_decay};
 }
 

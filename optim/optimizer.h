@@ -56,8 +56,9 @@ class Optimizer {
   int64_t step_count_ = 0;
 };
 
-// Splits named parameters into a decayed group (matrices and embeddings, rank >= 2) and a group
-// without decay (biases and LayerNorm weights, rank < 2), the usual AdamW practice.
+// Splits named parameters into a decayed group (matrices and embeddings: rank >= 2) and a group
+// without decay (anything whose name ends in "bias..." whatever its rank, and every vector such as
+// LayerNorm weights), the usual AdamW practice.
 std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Variable>>& params,
                                      float weight_decay);
 

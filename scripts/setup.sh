@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake libopenblas-dev libtbb-dev doctest-dev libfmt-dev nlohmann-json3-dev)
+packages=(build-essential cmake libopenblas-dev libtbb-dev doctest-dev libfmt-dev nlohmann-json3-dev libcli11-dev wordnet-base fortunes
+          pkg-config libsentencepiece-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -75,8 +75,13 @@ Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
     const Shape full = broadcast_shapes(logits.shape(), additive.shape(), "Attention");
     if (full != logits.shape()) logits = expand(logits, full);  // a view: no per-example copies
   }
-  Variable probs = dropout_->forward(softmax(logits, -1, additive));
-  if (keep_weights_) last_weights_ = probs.data().expand({batch, config_.heads, length, length}).contiguous();
+  Variable probs = softmax(logits, -1, additive);
+  const Shape full{batch, config_.heads, length, length};
+  if (keep_weights_) last_weights_ = probs.data().expand(full).contiguous();
+  // Input-blind logits (R, FR without padding) give probabilities without a batch axis; dropout
+  // must still draw an independent mask per example.
+  if (is_training() && config_.dropout > 0.0f && probs.shape() != full) probs = expand(probs, full);
+  probs = dropout_->forward(probs);
   const Variable values = split_heads(value->forward(x), config_.heads);
   return output->forward(merge_heads(matmul(probs, values)));
 }

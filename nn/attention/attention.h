@@ -26,7 +26,8 @@ class Attention : public TokenMixer {
   // alpha = softmax(w): one weight per logit source, summing to one (just {1} for one source).
   Tensor mixing_weights() const;
 
-  // When on, forward keeps the attention probabilities P [B, H, L, L] of its last call.
+  // When on, forward keeps the attention probabilities P [B, H, L, L] of its last call (before
+  // attention dropout, so rows sum to one).
   void keep_attention_weights(bool keep) { keep_weights_ = keep; }
   const Tensor& attention_weights() const { return last_weights_; }
 

@@ -40,3 +40,11 @@ TEST_CASE("label smoothing spreads the target mass over the classes") {
                           0.1 * (lp.at<float>({0, 0}) + lp.at<float>({0, 1}) + lp.at<float>({0, 2}));
   CHECK(loss == doctest::Approx(expected).epsilon(1e-6));
 }
+
+TEST_CASE("cross_entropy and mse refuse targets of the wrong layout") {
+  Variable logits(zeros({2, 3, 4}), true);
+  CHECK_THROWS_WITH_AS(cross_entropy(logits, zeros({3, 2}, DType::i64)), doctest::Contains("do not match"),
+                       Error);
+  CHECK_THROWS_WITH_AS(mse(Variable(zeros({4, 1})), Variable(zeros({4}))),
+                       doctest::Contains("[4, 1] and target [4]"), Error);
+}

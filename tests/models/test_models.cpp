@@ -154,3 +154,18 @@ TEST_CASE("tied output embeddings save a vocab x dim matrix, and bad ids are rej
                        doctest::Contains("token id 99 is outside the vocabulary of 16"), Error);
   CHECK_THROWS_WITH_AS(tied.forward(zeros({1, 9}, DType::i64)), doctest::Contains("exceeds"), Error);
 }
+
+TEST_CASE("generate leaves the model in training mode even when it fails") {
+  models::CausalLM lm(tiny("V"));
+  lm.train();
+  CHECK_THROWS_AS(lm.generate({99}, {.new_tokens = 2}), Error);  // id outside the vocabulary
+  CHECK(lm.is_training());
+}
+
+TEST_CASE("segment ids given to a model without segment embeddings must be zero") {
+  models::EncoderClassifier model(tiny("V"));
+  const Tensor ids = from_vector<int64_t>({1, 2, 3}, {1, 3});
+  CHECK_NOTHROW(model.forward(ids, {}, zeros({1, 3}, DType::i64)));
+  CHECK_THROWS_WITH_AS(model.forward(ids, {}, ones({1, 3}, DType::i64)),
+                       doctest::Contains("without segment embeddings"), Error);
+}

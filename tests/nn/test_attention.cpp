@@ -304,3 +304,19 @@ TEST_CASE("the heat map is a PGM with one tile per head") {
   CHECK(pixels.size() == static_cast<size_t>(width * height));
   std::remove(path.c_str());
 }
+
+TEST_CASE("attention dropout draws a separate mask for every example, even for input-blind R") {
+  Generator gen(17);
+  AttentionConfig config = small_config("R");
+  config.dropout = 0.5f;
+  Attention layer(config, gen, std::make_shared<Generator>(3));
+  randomize(layer, 18);
+  layer.train();
+  layer.keep_attention_weights(true);
+  const Tensor one = randn({1, kLength, 8}, gen);
+  const Tensor twice = concat(std::vector<Tensor>{one, one}, 0);  // two identical examples
+  const Tensor y = layer.forward(Variable(twice), {}).data();
+  CHECK(y.select(0, 0).to_vector<float>() != y.select(0, 1).to_vector<float>());
+  // The kept weights are the probabilities before dropout: rows still sum to one.
+  for (float v : sum(layer.attention_weights(), {-1}).to_vector<float>()) CHECK(v == doctest::Approx(1.0f));
+}

@@ -175,3 +175,13 @@ TEST_CASE("clip_grad_norm rejects a non-positive max_norm") {
   CHECK_THROWS_AS(optim::clip_grad_norm({p.a, p.b}, -1.0), Error);
   CHECK(p.a.grad().to_vector<float>() == std::vector<float>{3, 4});
 }
+
+TEST_CASE("clip_grad_norm returns a non-finite norm without touching the gradients") {
+  Variable a(zeros({2}), true);
+  a.set_grad(from_vector<float>({NAN, 1.0f}));
+  CHECK(std::isnan(optim::clip_grad_norm({a}, 1.0)));
+  CHECK(a.grad().at<float>({1}) == 1.0f);
+  a.set_grad(from_vector<float>({INFINITY, 1.0f}));
+  CHECK(std::isinf(optim::clip_grad_norm({a}, 1.0)));
+  CHECK(a.grad().at<float>({1}) == 1.0f);
+}

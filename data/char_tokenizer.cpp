@@ -1,0 +1,67 @@
+#include "data/char_tokenizer.h"
+
+#include <set>
+
+namespace sg::data {
+
+namespace {
+
+// Bytes in the UTF-8 character at text[pos], or 0 when the bytes there are not valid UTF-8.
+size_t utf8_length(std::string_view text, size_t pos) {
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  const size_t length = lead < 0x80           ? 1
+                        : (lead >> 5) == 0x6  ? 2
+                        : (lead >> 4) == 0xE  ? 3
+                        : (lead >> 3) == 0x1E ? 4
+                                              : 0;
+  if (length == 0 || pos + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k)
+    if ((static_cast<unsigned char>(text[pos + k]) & 0xC0) != 0x80) return 0;
+  return length;
+}
+
+// Calls visit(character) for each UTF-8 character, or visit("") for each invalid byte.
+template <class Visit>
+void for_each_char(std::string_view text, const Visit& visit) {
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t length = utf8_length(text, pos);
+    visit(text.substr(pos, length));
+    pos += length == 0 ? 1 : length;
+  }
+}
+
+}  // namespace
+
+CharTokenizer CharTokenizer::build(std::span<const std::string> texts) {
+  std::set<std::string, std::less<>> chars;
+  for (const std::string& text : texts)
+    for_each_char(text, [&](std::string_view c) {
+      if (!c.empty() && !chars.contains(c)) chars.emplace(c);
+    });
+  return CharTokenizer(Vocabulary({chars.begin(), chars.end()}));
+}
+
+std::vector<int64_t> CharTokenizer::encode(std::string_view text) const {
+  std::vector<int64_t> ids;
+  ids.reserve(text.size());
+  for_each_char(text, [&](std::string_view c) {
+    ids.push_back(c.empty() ? special_id(Special::unk) : vocabulary_.id_of(c));
+  });
+  return ids;
+}
+
+std::string CharTokenizer::token(int64_t id) const {
+  return vocabulary_.token(id);
+}
+
+std::string CharTokenizer::decode_ordinary(std::span<const int64_t> ids) const {
+  std::string text;
+  for (int64_t id : ids) text += vocabulary_.token(id);
+  return text;
+}
+
+void CharTokenizer::save(const std::string& path) const {
+  save_vocabulary_file(path, {kind(), vocabulary_});
+}
+
+}  // namespace sg::data

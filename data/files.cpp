@@ -1,0 +1,28 @@
+#include "data/files.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace sg::data {
+
+std::string read_text_file(const std::string& path, std::string_view who) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("{}: cannot read '{}': {}", who, path, std::strerror(errno));
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) fail("{}: cannot read '{}': read error", who, path);
+  return std::move(content).str();
+}
+
+void write_text_file(const std::string& path, std::string_view content) {
+  AtomicFile file(path);
+  file.write(content.data(), content.size());
+  file.commit();
+}
+
+}  // namespace sg::data

@@ -1,0 +1,125 @@
+#include "data/sentencepiece_tokenizer.h"
+
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <fmt/ranges.h>
+
+#include <unordered_map>
+
+#include "core/error.h"
+#include "data/files.h"
+
+namespace sg::data {
+
+namespace {
+
+class SentenceList : public sentencepiece::SentenceIterator {
+ public:
+  explicit SentenceList(std::span<const std::string> sentences) : sentences_(sentences) {}
+  bool done() const override { return next_ >= sentences_.size(); }
+  void Next() override { ++next_; }
+  const std::string& value() const override { return sentences_[next_]; }
+  sentencepiece::util::Status status() const override { return {}; }
+
+ private:
+  std::span<const std::string> sentences_;
+  size_t next_ = 0;
+};
+
+// SentencePiece's own pad and unk roles take [PAD] and [UNK]; [CLS] [SEP] [MASK] are control
+// symbols, which fill the free ids 1, 2, 4 in order and are never produced from text. No <s> or
+// </s>: [CLS] and [SEP] do that work. Unknown text decodes as "[UNK]", as in the other tokenizers.
+// The map form of Train, unlike the string form, does not log every argument; minloglevel 1 (a
+// process-wide SentencePiece setting) keeps its warnings and drops its progress chatter.
+std::unordered_map<std::string, std::string> training_arguments(
+    const SentencePieceOptions& options) {
+  return {{"model_type", options.model_type},
+          {"vocab_size", std::to_string(options.vocab_size)},
+          {"character_coverage", fmt::format("{}", options.character_coverage)},
+          {"num_threads", std::to_string(options.num_threads)},
+          {"hard_vocab_limit", "false"},
+          {"pad_id", "0"},
+          {"unk_id", "3"},
+          {"bos_id", "-1"},
+          {"eos_id", "-1"},
+          {"pad_piece", "[PAD]"},
+          {"unk_piece", "[UNK]"},
+          {"unk_surface", "[UNK]"},
+          {"control_symbols", "[CLS],[SEP],[MASK]"},
+          {"minloglevel", "1"}};
+}
+
+}  // namespace
+
+SentencePieceTokenizer SentencePieceTokenizer::train(std::span<const std::string> sentences,
+                                                     const SentencePieceOptions& options) {
+  SG_CHECK(options.model_type == "unigram" || options.model_type == "bpe",
+           "SentencePieceTokenizer::train: model_type '{}' is not unigram or bpe",
+           options.model_type);
+  SG_CHECK(options.vocab_size > kNumSpecialTokens && options.num_threads >= 1,
+           "SentencePieceTokenizer::train: vocab_size {} and num_threads {} must exceed {} and 0",
+           options.vocab_size, options.num_threads, kNumSpecialTokens);
+  SG_CHECK(!sentences.empty(), "SentencePieceTokenizer::train: no sentences");
+  SentenceList list(sentences);
+  std::string serialized;
+  const auto status =
+      sentencepiece::SentencePieceTrainer::Train(training_arguments(options), &list, &serialized);
+  SG_CHECK(status.ok(), "SentencePieceTokenizer::train: {}", status.ToString());
+  return SentencePieceTokenizer(std::move(serialized), "trained model");
+}
+
+SentencePieceTokenizer SentencePieceTokenizer::from_model(std::string serialized,
+                                                          const std::string& source) {
+  return SentencePieceTokenizer(std::move(serialized), source);
+}
+
+SentencePieceTokenizer::SentencePieceTokenizer(std::string serialized, const std::string& source)
+    : serialized_(std::move(serialized)),
+      processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
+  const auto status = processor_->LoadFromSerializedProto(serialized_);
+  SG_CHECK(status.ok(), "{}: not a SentencePiece model: {}", source, status.ToString());
+  SG_CHECK(processor_->GetPieceSize() > kNumSpecialTokens, "{}: only {} pieces", source,
+           processor_->GetPieceSize());
+  for (int id = 0; id < kNumSpecialTokens; ++id)
+    SG_CHECK(processor_->IdToPiece(id) == kSpecialTokenNames[static_cast<size_t>(id)],
+             "{}: a SentencePiece model without {} at ids 0..{} (id {} is '{}'); train it with "
+             "SentencePieceTokenizer::train",
+             source, fmt::join(kSpecialTokenNames, " "), kNumSpecialTokens - 1, id,
+             processor_->IdToPiece(id));
+}
+
+SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceTokenizer&&) noexcept = default;
+SentencePieceTokenizer& SentencePieceTokenizer::operator=(SentencePieceTokenizer&&) noexcept =
+    default;
+SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+int64_t SentencePieceTokenizer::vocab_size() const {
+  return processor_->GetPieceSize();
+}
+
+std::vector<int64_t> SentencePieceTokenizer::encode(std::string_view text) const {
+  std::vector<int> ids;
+  const auto status = processor_->Encode(text, &ids);
+  SG_CHECK(status.ok(), "SentencePieceTokenizer::encode: {}", status.ToString());
+  return {ids.begin(), ids.end()};
+}
+
+std::string SentencePieceTokenizer::token(int64_t id) const {
+  check_id(id, "SentencePieceTokenizer::token");
+  return processor_->IdToPiece(static_cast<int>(id));
+}
+
+std::string SentencePieceTokenizer::decode_ordinary(std::span<const int64_t> ids) const {
+  const std::vector<int> narrow(ids.begin(), ids.end());
+  std::string text;
+  const auto status = processor_->Decode(narrow, &text);
+  SG_CHECK(status.ok(), "SentencePieceTokenizer::decode: {}", status.ToString());
+  return text;
+}
+
+void SentencePieceTokenizer::save(const std::string& path) const {
+  write_text_file(path, serialized_);
+}
+
+}  // namespace sg::data

@@ -1,0 +1,52 @@
+#pragma once
+// Subword tokens from a SentencePiece model (Kudo & Richardson 2018) trained in memory on the train
+// split. The model keeps [PAD] [CLS] [SEP] [UNK] [MASK] at ids 0..4 like the other tokenizers, and
+// save() writes the standard .model file, which the Python `sentencepiece` package also reads.
+#include <memory>
+#include <span>
+
+#include "data/tokenizer.h"
+
+namespace sentencepiece {
+class SentencePieceProcessor;
+}
+
+namespace sg::data {
+
+struct SentencePieceOptions {
+  int64_t vocab_size = 8000;           // an upper bound: a small corpus may give fewer pieces
+  std::string model_type = "unigram";  // or "bpe"
+  double character_coverage = 1.0;     // fraction of characters kept; the rest become [UNK]
+  // One thread makes training reproducible; more threads are faster on large corpora.
+  int num_threads = 1;
+};
+
+class SentencePieceTokenizer : public Tokenizer {
+ public:
+  static SentencePieceTokenizer train(std::span<const std::string> sentences,
+                                      const SentencePieceOptions& options = {});
+  // From the bytes of a .model file; errors name `source`.
+  static SentencePieceTokenizer from_model(std::string serialized, const std::string& source);
+
+  SentencePieceTokenizer(SentencePieceTokenizer&&) noexcept;
+  SentencePieceTokenizer& operator=(SentencePieceTokenizer&&) noexcept;
+  ~SentencePieceTokenizer() override;
+
+  std::string kind() const override { return "sentencepiece"; }
+  int64_t vocab_size() const override;
+  std::vector<int64_t> encode(std::string_view text) const override;
+  std::string token(int64_t id) const override;
+  void save(const std::string& path) const override;  // the .model file
+
+ protected:
+  std::string decode_ordinary(std::span<const int64_t> ids) const override;
+  std::string_view separator() const override { return " "; }
+
+ private:
+  SentencePieceTokenizer(std::string serialized, const std::string& source);
+
+  std::string serialized_;  // the model proto, kept for save()
+  std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+};
+
+}  // namespace sg::data

@@ -1,0 +1,86 @@
+#include "data/word_tokenizer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "core/error.h"
+
+namespace sg::data {
+
+namespace {
+
+// ASCII classes only: <cctype> on a byte of a multi-byte UTF-8 character depends on the locale.
+bool is_ascii_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+bool is_ascii_punct(char c) {
+  return static_cast<unsigned char>(c) < 0x80 && std::ispunct(static_cast<unsigned char>(c));
+}
+
+}  // namespace
+
+std::vector<std::string> WordTokenizer::split_words(std::string_view text, bool lowercase) {
+  std::vector<std::string> words;
+  std::string word;
+  auto finish_word = [&] {
+    if (!word.empty()) words.push_back(std::move(word));
+    word.clear();
+  };
+  for (char c : text) {
+    if (is_ascii_space(c)) {
+      finish_word();
+    } else if (is_ascii_punct(c)) {
+      finish_word();
+      words.emplace_back(1, c);
+    } else {
+      word += lowercase && c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+  }
+  finish_word();
+  return words;
+}
+
+WordTokenizer WordTokenizer::build(std::span<const std::string> texts,
+                                   WordTokenizerOptions options) {
+  SG_CHECK(options.min_count >= 1, "WordTokenizer::build: min_count {} is below 1",
+           options.min_count);
+  std::map<std::string, int64_t, std::less<>> counts;
+  for (const std::string& text : texts)
+    for (std::string& word : split_words(text, options.lowercase)) ++counts[std::move(word)];
+  std::vector<std::pair<std::string, int64_t>> kept;
+  for (auto& [word, count] : counts)
+    if (count >= options.min_count) kept.emplace_back(word, count);
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<std::string> words;
+  words.reserve(kept.size());
+  for (auto& entry : kept) words.push_back(std::move(entry.first));
+  return WordTokenizer(Vocabulary(std::move(words)), options.lowercase);
+}
+
+std::vector<int64_t> WordTokenizer::encode(std::string_view text) const {
+  std::vector<int64_t> ids;
+  for (const std::string& word : split_words(text, lowercase_))
+    ids.push_back(vocabulary_.id_of(word));
+  return ids;
+}
+
+std::string WordTokenizer::token(int64_t id) const {
+  return vocabulary_.token(id);
+}
+
+std::string WordTokenizer::decode_ordinary(std::span<const int64_t> ids) const {
+  std::string text;
+  for (int64_t id : ids) {
+    if (!text.empty()) text += ' ';
+    text += vocabulary_.token(id);
+  }
+  return text;
+}
+
+void WordTokenizer::save(const std::string& path) const {
+  save_vocabulary_file(path, {kind(), vocabulary_, lowercase_});
+}
+
+}  // namespace sg::data

@@ -1,0 +1,253 @@
+// Trains a causal language model on a text file (characters or SentencePiece subwords), reports
+// validation loss and perplexity, and samples text from a checkpoint.
+//
+//   lm train --text ../shared/data/lm/tinyshakespeare.txt --out runs/shakespeare
+//   lm sample --checkpoint runs/shakespeare/best.safetensors --prompt "ROMEO:" --tokens 300
+// The defaults are nanoGPT's CPU configuration for tiny-shakespeare (4 layers, 4 heads, 128 dims,
+// context 64, batch 12, 2000 steps, dropout 0, AdamW 1e-3 with cosine decay to 1e-4).
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+#include "data/data.h"
+#include "examples/support/cli.h"
+#include "examples/support/csv_log.h"
+#include "examples/support/interrupt.h"
+#include "examples/support/progress.h"
+#include "examples/support/run_folder.h"
+#include "examples/support/svg_plot.h"
+#include "examples/support/tokenizers.h"
+#include "models/checkpoint.h"
+#include "nn/checkpoint.h"
+#include "optim/optim.h"
+
+using namespace sg;
+
+namespace {
+
+struct TrainOptions {
+  std::string text, out;
+  models::ModelConfig model{.dim = 128, .heads = 4, .layers = 4, .max_length = 64, .dropout = 0.0f,
+                            .attention_dropout = 0.0f};
+  examples::TokenizerChoice tokenizer{.kind = "char"};
+  int64_t steps = 2000, batch_size = 12, warmup = 100, eval_every = 250, eval_batches = 20, threads = 0, stop_after = 0;
+  float lr = 1e-3f, min_lr = 1e-4f, weight_decay = 0.1f, clip = 1.0f;
+  bool resume = false;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+// Mean next-token loss over the first `max_batches` sequential validation batches (all when 0).
+double validation_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens, int64_t batch_size,
+                       int64_t max_batches) {
+  NoGradGuard no_grad;
+  lm.eval();
+  const int64_t block = lm.config().max_length;
+  int64_t batches = data::sequential_batch_count(static_cast<int64_t>(tokens.size()), batch_size, block);
+  if (max_batches > 0) batches = std::min(batches, max_batches);
+  double total = 0.0;
+  int64_t windows = 0;
+  for (int64_t b = 0; b < batches; ++b) {
+    const Tensor batch = data::sequential_batch(tokens, batch_size, block, b);
+    total += lm.loss(batch).item<float>() * static_cast<double>(batch.size(0));
+    windows += batch.size(0);
+  }
+  lm.train();
+  return total / static_cast<double>(std::max<int64_t>(1, windows));
+}
+
+struct Run {
+  TrainOptions options;
+  examples::RunFolder folder;
+  std::unique_ptr<data::Tokenizer> tokenizer;
+  data::TokenSplit tokens;
+  std::shared_ptr<models::CausalLM> lm;
+  std::unique_ptr<optim::Adam> optimizer;
+  optim::Schedule schedule;
+  Generator data_gen{0};
+  int64_t step = 0;
+  double best = INFINITY;
+
+  void save_last() const {
+    nn::TrainingCheckpoint extra{optimizer->state(), models::model_metadata(lm->config())};
+    extra.metadata["step"] = std::to_string(step);
+    extra.metadata["best_validation_loss"] = fmt::format("{}", best);
+    extra.metadata["data_rng"] = to_string(data_gen.state());
+    extra.metadata["dropout_rng"] = to_string(lm->trunk->dropout_generator().state());
+    nn::save_training_checkpoint(folder.last_checkpoint(), *lm, extra);
+  }
+
+  void load_last() {
+    nn::TrainingCheckpoint extra = nn::load_training_checkpoint(folder.last_checkpoint(), *lm);
+    optimizer->load_state(extra.extra_tensors);
+    step = std::stoll(extra.metadata.at("step"));
+    best = std::stod(extra.metadata.at("best_validation_loss"));
+    data_gen.set_state(parse_generator_state(extra.metadata.at("data_rng")));
+    lm->trunk->dropout_generator().set_state(parse_generator_state(extra.metadata.at("dropout_rng")));
+    fmt::print(stderr, "resumed from {} at step {}\n", folder.last_checkpoint(), step);
+  }
+};
+
+void prepare(Run& r) {
+  const TrainOptions& o = r.options;
+  const std::string text = data::read_text_file(o.text, "lm train");
+  r.folder = examples::make_run_folder(o.out);
+  if (o.resume) {
+    r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
+  } else {
+    // The tokenizer sees only the training part, as the model does.
+    const std::string train_text = text.substr(0, static_cast<size_t>(0.9 * static_cast<double>(text.size())));
+    r.tokenizer = o.tokenizer.kind == "char" ? examples::build_tokenizer(o.tokenizer, {train_text})
+                                             : examples::build_tokenizer(o.tokenizer, lines_of(train_text));
+    r.tokenizer->save(r.folder.tokenizer());
+  }
+  r.tokens = data::split_tokens(r.tokenizer->encode(text), 0.9);
+  models::ModelConfig config = o.model;
+  config.vocab_size = r.tokenizer->vocab_size();
+  r.lm = std::make_shared<models::CausalLM>(config);
+  r.optimizer = std::make_unique<optim::Adam>(optim::AdamW(
+      optim::decay_groups(r.lm->named_parameters(), o.weight_decay), {.lr = o.lr, .beta2 = 0.99f}));
+  r.schedule = {.base_lr = o.lr, .warmup_steps = std::min(o.warmup, o.steps - 1), .total_steps = o.steps,
+                .decay = optim::Decay::cosine, .min_lr = o.min_lr};
+  r.data_gen = Generator(config.seed + 3);
+  if (o.resume) r.load_last();
+  fmt::print(stderr, "{}: {} train / {} validation tokens, {} tokenizer with {} tokens\n", o.text,
+             r.tokens.train.size(), r.tokens.validation.size(), r.tokenizer->kind(), r.tokenizer->vocab_size());
+}
+
+void write_plot(const examples::RunFolder& folder) {
+  const examples::CsvTable table = examples::read_csv(folder.log());
+  examples::Series train{"train loss", {}, {}}, validation{"validation loss", {}, {}};
+  for (const auto& row : table.rows) {
+    train.x.push_back(row[0]);
+    train.y.push_back(row[1]);
+    if (!std::isnan(row[4])) {
+      validation.x.push_back(row[0]);
+      validation.y.push_back(row[4]);
+    }
+  }
+  examples::write_svg_plot(folder.plot(), {{"loss", "step", {train, validation}}});
+}
+
+int train(const TrainOptions& o) {
+  if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
+  Run r{o, {}, {}, {}, {}, {}, {}};
+  prepare(r);
+  examples::CsvLog log(r.folder.log(), {"step", "loss", "lr", "tokens_per_s", "validation_loss"});
+  examples::install_interrupt_handler();
+  examples::Progress progress(o.steps);
+  const auto started = std::chrono::steady_clock::now();
+  auto last = started;
+  while (r.step < o.steps) {
+    if (examples::interrupted() || (o.stop_after > 0 && r.step == o.stop_after)) {
+      r.save_last();
+      progress.message(fmt::format("stopped: saved {}; continue with --resume", r.folder.last_checkpoint()));
+      return examples::interrupted() ? 130 : 0;
+    }
+    const Tensor batch = data::random_windows(r.tokens.train, o.batch_size, o.model.max_length, r.data_gen);
+    r.optimizer->set_lr(r.schedule.lr_at(r.step));
+    Variable loss = r.lm->loss(batch);
+    r.optimizer->zero_grad();
+    loss.backward();
+    optim::clip_grad_norm(r.lm->parameters(), o.clip);
+    r.optimizer->step();
+    ++r.step;
+    const auto now = std::chrono::steady_clock::now();
+    const double tokens_per_s = static_cast<double>(o.batch_size * o.model.max_length) /
+                                std::chrono::duration<double>(now - last).count();
+    last = now;
+    progress.update({r.step, 0, loss.item<float>(), r.optimizer->lr(), tokens_per_s});
+    double validation = NAN;
+    if (r.step % o.eval_every == 0 || r.step == o.steps) {
+      validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size, r.step == o.steps ? 0 : o.eval_batches);
+      std::string line = fmt::format("step {}: validation loss {:.4f}", r.step, validation);
+      if (validation < r.best) {
+        r.best = validation;
+        models::save_model(*r.lm, r.folder.best_model());
+        line += " (best, saved)";
+      }
+      progress.message(line);
+      r.save_last();
+    }
+    log.write({static_cast<double>(r.step), loss.item<float>(), r.optimizer->lr(), tokens_per_s, validation});
+  }
+  progress.finish();
+  write_plot(r.folder);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double final_loss = validation_loss(*r.lm, r.tokens.validation, o.batch_size, 0);
+  fmt::print("validation loss {:.4f} (perplexity {:.2f}) over the whole validation split after {} steps in {:.0f} s\n",
+             final_loss, std::exp(final_loss), r.step, seconds);
+  fmt::print("model {}  log {}  curves {}\n", r.folder.best_model(), r.folder.log(), r.folder.plot());
+  return 0;
+}
+
+struct SampleOptions {
+  std::string checkpoint, prompt = "\n";
+  models::GenerationOptions generation{.new_tokens = 300, .temperature = 0.8f, .top_k = 40};
+};
+
+int sample(const SampleOptions& o) {
+  auto lm = models::load_causal_lm(o.checkpoint);
+  const auto tokenizer = data::load_tokenizer(data::tokenizer_path_beside(o.checkpoint));
+  std::vector<int64_t> prompt = tokenizer->encode(o.prompt);
+  SG_CHECK(!prompt.empty(), "lm sample: the prompt '{}' has no tokens", o.prompt);
+  const std::vector<int64_t> tokens = lm->generate(prompt, o.generation);
+  fmt::print("{}\n", tokenizer->decode(tokens, true));
+  return 0;
+}
+
+void add_train_options(CLI::App& cmd, TrainOptions& o) {
+  cmd.add_option("--text", o.text, "a UTF-8 text file: the first 90% trains, the rest validates")->required()->check(CLI::ExistingFile);
+  cmd.add_option("--out", o.out, "run folder")->required();
+  cmd.add_option("--attention", o.model.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")->capture_default_str();
+  cmd.add_option("--dim", o.model.dim, "model width")->capture_default_str()->check(examples::positive());
+  cmd.add_option("--heads", o.model.heads, "attention heads")->capture_default_str()->check(examples::positive());
+  cmd.add_option("--layers", o.model.layers, "Transformer blocks")->capture_default_str()->check(examples::non_negative());
+  cmd.add_option("--context", o.model.max_length, "tokens of context")->capture_default_str()->check(CLI::Range(2, 4096));
+  cmd.add_option("--dropout", o.model.dropout, "dropout")->capture_default_str()->check(CLI::Range(0.0, 0.95));
+  cmd.add_option("--seed", o.model.seed, "initialisation, dropout and batch sampling")->capture_default_str();
+  cmd.add_option("--tokenizer", o.tokenizer.kind, "char or sentencepiece")->capture_default_str()->check(CLI::IsMember({"char", "sentencepiece"}));
+  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")->capture_default_str()->check(CLI::Range(16, 1000000));
+  cmd.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(examples::positive());
+  cmd.add_option("--batch-size", o.batch_size, "windows per step")->capture_default_str()->check(examples::positive());
+  cmd.add_option("--lr", o.lr, "peak learning rate")->capture_default_str()->check(examples::positive());
+  cmd.add_option("--min-lr", o.min_lr, "learning rate at the end of the cosine decay")->capture_default_str()->check(examples::non_negative());
+  cmd.add_option("--warmup", o.warmup, "warm-up steps")->capture_default_str()->check(examples::non_negative());
+  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay")->capture_default_str()->check(examples::non_negative());
+  cmd.add_option("--eval-every", o.eval_every, "steps between validation estimates")->capture_default_str()->check(examples::positive());
+  cmd.add_option("--eval-batches", o.eval_batches, "batches per validation estimate")->capture_default_str()->check(examples::positive());
+  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")->capture_default_str()->check(examples::non_negative());
+  cmd.add_option("--stop-after", o.stop_after, "save a checkpoint and stop after this many steps, as Ctrl-C does")->check(examples::positive());
+  cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Train causal language models and sample from them", "lm"};
+  app.require_subcommand(1);
+  TrainOptions train_options;
+  SampleOptions sample_options;
+  auto* train_cmd = app.add_subcommand("train", "train on a text file");
+  add_train_options(*train_cmd, train_options);
+  auto* sample_cmd = app.add_subcommand("sample", "generate text from a checkpoint");
+  sample_cmd->add_option("--checkpoint", sample_options.checkpoint, "a best.safetensors of lm train")->required()->check(CLI::ExistingFile);
+  sample_cmd->add_option("--prompt", sample_options.prompt, "text to continue")->capture_default_str();
+  sample_cmd->add_option("--tokens", sample_options.generation.new_tokens, "tokens to generate")->capture_default_str()->check(examples::non_negative());
+  sample_cmd->add_option("--temperature", sample_options.generation.temperature, "0 = always the likeliest token")->capture_default_str()->check(examples::non_negative());
+  sample_cmd->add_option("--top-k", sample_options.generation.top_k, "sample among the k likeliest (0 = all)")->capture_default_str()->check(examples::non_negative());
+  sample_cmd->add_option("--seed", sample_options.generation.seed, "sampling seed")->capture_default_str();
+  return examples::run_cli(app, argc, argv, [&] {
+    return train_cmd->parsed() ? train(train_options) : sample(sample_options);
+  });
+}

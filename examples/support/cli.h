@@ -1,0 +1,58 @@
+#pragma once
+// The command-line conventions every program shares: --help prints usage and exits 0; a bad flag or
+// value prints one line and exits 2; an sg::Error (bad file, bad shape...) prints one line and
+// exits 1. Nothing reaches the user as an uncaught exception.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <exception>
+#include <string>
+
+namespace sg::examples {
+
+// Readable checks: "--lr: -1 is not positive" rather than CLI11's range of doubles.
+inline CLI::Validator positive() {
+  return CLI::Validator(
+      [](std::string& value) {
+        try {
+          return std::stod(value) > 0 ? std::string() : value + " is not positive";
+        } catch (const std::exception&) {
+          return value + " is not a number";
+        }
+      },
+      "> 0");
+}
+
+inline CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& value) {
+        try {
+          return std::stod(value) >= 0 ? std::string() : value + " is negative";
+        } catch (const std::exception&) {
+          return value + " is not a number";
+        }
+      },
+      ">= 0");
+}
+
+template <class Body>
+int run_cli(CLI::App& app, int argc, char** argv, const Body& body) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "{}: {} (see --help)\n", app.get_name(), e.what());
+    return 2;
+  }
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace sg::examples

@@ -1,0 +1,72 @@
+#include "examples/support/csv_log.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace sg::examples {
+
+namespace {
+
+std::vector<std::string> split_commas(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream in(line);
+  std::string cell;
+  while (std::getline(in, cell, ',')) out.push_back(cell);
+  return out;
+}
+
+}  // namespace
+
+CsvLog::CsvLog(const std::string& path, std::vector<std::string> columns)
+    : path_(path), columns_(std::move(columns)) {
+  const std::string header = fmt::format("{}", fmt::join(columns_, ","));
+  std::string existing;
+  if (std::ifstream in(path); in) std::getline(in, existing);
+  const bool append = existing == header;
+  file_ = std::fopen(path.c_str(), append ? "a" : "w");
+  SG_CHECK(file_ != nullptr, "CsvLog: cannot open '{}' for writing", path);
+  if (!append) fmt::print(file_, "{}\n", header);
+  std::fflush(file_);
+}
+
+CsvLog::~CsvLog() {
+  if (file_) std::fclose(file_);
+}
+
+void CsvLog::write(const std::vector<double>& values) {
+  SG_CHECK(values.size() == columns_.size(), "CsvLog '{}': {} values for {} columns", path_, values.size(),
+           columns_.size());
+  fmt::print(file_, "{:.6g}\n", fmt::join(values, ","));
+  std::fflush(file_);
+}
+
+CsvTable read_csv(const std::string& path) {
+  std::ifstream in(path);
+  SG_CHECK(in.good(), "read_csv: cannot open '{}'", path);
+  CsvTable table;
+  std::string line;
+  SG_CHECK(static_cast<bool>(std::getline(in, line)), "read_csv '{}': the file is empty", path);
+  table.columns = split_commas(line);
+  for (int64_t number = 2; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    const auto cells = split_commas(line);
+    SG_CHECK(cells.size() == table.columns.size(), "read_csv '{}' line {}: {} cells for {} columns", path,
+             number, cells.size(), table.columns.size());
+    std::vector<double> row;
+    for (const auto& c : cells) {
+      try {
+        row.push_back(c == "nan" ? NAN : std::stod(c));
+      } catch (const std::exception&) {
+        fail("read_csv '{}' line {}: '{}' is not a number", path, number, c);
+      }
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return table;
+}
+
+}  // namespace sg::examples

@@ -1,0 +1,22 @@
+#include "examples/support/tokenizers.h"
+
+#include "core/error.h"
+#include "data/char_tokenizer.h"
+#include "data/sentencepiece_tokenizer.h"
+#include "data/word_tokenizer.h"
+
+namespace sg::examples {
+
+std::unique_ptr<data::Tokenizer> build_tokenizer(const TokenizerChoice& choice,
+                                                 const std::vector<std::string>& texts) {
+  if (choice.kind == "char") return std::make_unique<data::CharTokenizer>(data::CharTokenizer::build(texts));
+  if (choice.kind == "word")
+    return std::make_unique<data::WordTokenizer>(
+        data::WordTokenizer::build(texts, {.min_count = choice.min_count, .lowercase = true}));
+  if (choice.kind == "sentencepiece")
+    return std::make_unique<data::SentencePieceTokenizer>(
+        data::SentencePieceTokenizer::train(texts, {.vocab_size = choice.vocab_size}));
+  fail("tokenizer '{}' is not one of char, word, sentencepiece", choice.kind);
+}
+
+}  // namespace sg::examples

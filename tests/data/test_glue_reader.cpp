@@ -1,0 +1,281 @@
+#include <doctest/doctest.h>
+
+#include "data/glue_reader.h"
+#include "fixtures.h"
+
+using namespace sg;
+using namespace sg::data;
+using sg::testing::error_message;
+using sg::testing::TempFolder;
+
+namespace {
+
+// Writes the files, then reads `split` of `task` from them.
+std::vector<Example> read(const TempFolder& folder, const char* task, const char* split) {
+  return read_split(glue_task(task), folder.path.string(), split);
+}
+
+}  // namespace
+
+TEST_CASE("CoLA: headerless train and dev, headed test, quotes kept") {
+  TempFolder folder;
+  folder.write("train.tsv",
+               "gj04\t1\t\tOur friends won't buy this analysis, let alone the next one.\n"
+               "gj04\t0\t*\tThey drank the pub \"dry.\n");
+  folder.write("dev.tsv", "bc01\t1\t\tThe sailors rode the breeze clear of the rocks.\n");
+  folder.write("test.tsv", "index\tsentence\n0\tBill whistled past the house.\n");
+
+  const auto train = read(folder, "CoLA", "train");
+  REQUIRE(train.size() == 2);
+  CHECK(train[0].text_a == "Our friends won't buy this analysis, let alone the next one.");
+  CHECK(train[0].text_b.empty());
+  CHECK(train[0].label == 1);
+  CHECK(train[1].text_a == "They drank the pub \"dry.");
+  CHECK(train[1].label == 0);
+  CHECK(train[1].has_label);
+  CHECK(read(folder, "CoLA", "dev").size() == 1);
+
+  const auto test = read(folder, "CoLA", "test");
+  REQUIRE(test.size() == 1);
+  CHECK(test[0].text_a == "Bill whistled past the house.");
+  CHECK_FALSE(test[0].has_label);
+}
+
+TEST_CASE("SST-2: sentence and label by header, test with index, CRLF line ends") {
+  TempFolder folder;
+  folder.write("train.tsv",
+               "sentence\tlabel\nhide new secretions from the parental units \t0\n"
+               "the \" charm of the movie \t1\n");
+  folder.write("dev.tsv", "sentence\tlabel\r\nit 's a charming journey . \t1\r\n");
+  folder.write("test.tsv", "index\tsentence\n0\tuneasy mishmash of styles and genres .\n");
+
+  const auto train = read(folder, "sst-2", "train");
+  REQUIRE(train.size() == 2);
+  CHECK(train[1].text_a == "the \" charm of the movie ");
+  CHECK(train[1].label == 1);
+  const auto dev = read(folder, "SST-2", "dev");
+  REQUIRE(dev.size() == 1);
+  CHECK(dev[0].text_a == "it 's a charming journey . ");
+  CHECK(dev[0].label == 1);
+  const auto test = read(folder, "SST-2", "test");
+  REQUIRE(test.size() == 1);
+  CHECK(test[0].text_a == "uneasy mishmash of styles and genres .");
+  CHECK_FALSE(test[0].has_label);
+}
+
+TEST_CASE("MRPC: Quality and the #1 and #2 strings") {
+  TempFolder folder;
+  folder.write("train.tsv",
+               "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
+               "1\t702876\t702977\tAmrozi accused his brother , whom he called \" the witness \" "
+               ".\tReferring to him as only \" the witness \" , Amrozi accused his brother .\n"
+               "0\t2108705\t2108831\tYucaipa owned Dominick 's .\tYucaipa bought Dominick 's .\n");
+  folder.write("test.tsv",
+               "index\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
+               "0\t1089874\t1089925\tPCCW 's chief operating officer\tCurrent Chief Operating "
+               "Officer\n");
+  const auto train = read(folder, "MRPC", "train");
+  REQUIRE(train.size() == 2);
+  CHECK(train[0].text_a == "Amrozi accused his brother , whom he called \" the witness \" .");
+  CHECK(train[0].text_b ==
+        "Referring to him as only \" the witness \" , Amrozi accused his brother .");
+  CHECK(train[0].label == 1);
+  CHECK(train[1].label == 0);
+  const auto test = read(folder, "MRPC", "test");
+  REQUIRE(test.size() == 1);
+  CHECK(test[0].text_b == "Current Chief Operating Officer");
+  CHECK_FALSE(test[0].has_label);
+}
+
+TEST_CASE("STS-B: regression scores") {
+  TempFolder folder;
+  const std::string header =
+      "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2";
+  folder.write("train.tsv", header +
+                                "\tscore\n0\tmain-captions\tMSRvid\t2012test\t0001\tnone\tnone\tA "
+                                "plane is taking off.\tAn air plane is taking off.\t5.000\n"
+                                "1\tmain-captions\tMSRvid\t2012test\t0004\tnone\tnone\tA man is "
+                                "playing a \"flute.\tA man is playing a flute.\t3.800\n");
+  folder.write("test.tsv",
+               header + "\n0\tmain-news\theadlines\t2016\t0001\tnone\tnone\tA b\tC d\n");
+  const auto train = read(folder, "STS-B", "train");
+  REQUIRE(train.size() == 2);
+  CHECK(train[0].score == doctest::Approx(5.0f));
+  CHECK(train[1].score == doctest::Approx(3.8f));
+  CHECK(train[1].text_a == "A man is playing a \"flute.");
+  CHECK(train[1].label == -1);
+  const auto test = read(folder, "STS-B", "test");
+  REQUIRE(test.size() == 1);
+  CHECK(test[0].text_b == "C d");
+  CHECK_FALSE(test[0].has_label);
+}
+
+TEST_CASE("QQP: question pairs and is_duplicate") {
+  TempFolder folder;
+  folder.write("train.tsv",
+               "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
+               "133273\t213221\t213222\tHow is the life of a math student?\tWhich level of "
+               "prepration is enough for the exam jlpt5?\t0\n"
+               "402555\t536040\t536041\tHow do I control my \"horny emotions?\tHow do you control "
+               "your horniness?\t1\n");
+  folder.write("test.tsv", "id\tquestion1\tquestion2\n0\tWould the idea work?\tWill it work?\n");
+  const auto train = read(folder, "QQP", "train");
+  REQUIRE(train.size() == 2);
+  CHECK(train[1].text_a == "How do I control my \"horny emotions?");
+  CHECK(train[1].label == 1);
+  const auto test = read(folder, "QQP", "test");
+  REQUIRE(test.size() == 1);
+  CHECK(test[0].text_a == "Would the idea work?");
+  CHECK(test[0].text_b == "Will it work?");
+}
+
+TEST_CASE("MNLI: train, matched and mismatched dev and test") {
+  TempFolder folder;
+  const std::string common =
+      "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\t"
+      "sentence1_parse\tsentence2_parse\tsentence1\tsentence2";
+  const std::string parses = "\t( a )\t( b )\t(ROOT a)\t(ROOT b)\t";
+  folder.write("train.tsv", common + "\tlabel1\tgold_label\n0\t31193\t31193n\tgovernment" + parses +
+                                "Conceptually cream skimming has \"two basic dimensions.\t"
+                                "Product and geography are what make cream skimming work. "
+                                "\tneutral\tneutral\n");
+  const std::string dev_header = common + "\tlabel1\tlabel2\tlabel3\tlabel4\tlabel5\tgold_label\n";
+  folder.write("dev_matched.tsv",
+               dev_header + "0\t63735\t63735n\tslate" + parses +
+                   "The new rights are nice enough\tEveryone really likes the newest benefits "
+                   "\tneutral\tentailment\tneutral\tneutral\tneutral\tneutral\n");
+  folder.write("dev_mismatched.tsv",
+               dev_header + "0\t75290\t75290c\tletters" + parses +
+                   "Your contribution helped\tYour contributions were of no help"
+                   "\tcontradiction\tcontradiction\tcontradiction\tcontradiction\tcontradiction"
+                   "\tcontradiction\n");
+  folder.write("test_matched.tsv", common + "\n0\t31349\t31349\tgovernment" + parses + "A\tB\n");
+
+  const auto train = read(folder, "MNLI", "train");
+  REQUIRE(train.size() == 1);
+  CHECK(train[0].text_a == "Conceptually cream skimming has \"two basic dimensions.");
+  CHECK(train[0].label == 1);  // entailment, neutral, contradiction
+  const auto matched = read(folder, "MNLI", "dev_matched");
+  REQUIRE(matched.size() == 1);
+  CHECK(matched[0].text_b == "Everyone really likes the newest benefits ");
+  CHECK(matched[0].label == 1);
+  CHECK(read(folder, "MNLI", "dev")[0].text_a == matched[0].text_a);  // dev means matched
+  const auto mismatched = read(folder, "MNLI", "dev_mismatched");
+  REQUIRE(mismatched.size() == 1);
+  CHECK(mismatched[0].label == 2);
+  const auto test = read(folder, "MNLI", "test");
+  REQUIRE(test.size() == 1);
+  CHECK(test[0].text_a == "A");
+  CHECK_FALSE(test[0].has_label);
+  CHECK(error_message([&] {
+          read(folder, "MNLI", "test_mismatched");
+        }).find("test_mismatched.tsv") != std::string::npos);
+}
+
+TEST_CASE("QNLI, RTE and WNLI: index, two sentences, label") {
+  TempFolder folder;
+  const std::vector<std::tuple<const char*, const char*, const char*>> tasks = {
+      {"QNLI", "index\tquestion\tsentence\tlabel", "not_entailment"},
+      {"RTE", "index\tsentence1\tsentence2\tlabel", "not_entailment"},
+      {"WNLI", "index\tsentence1\tsentence2\tlabel", "1"}};
+  for (const auto& [task, header, label] : tasks) {
+    CAPTURE(task);
+    folder.write("train.tsv",
+                 std::string(header) + "\n0\tWhat \"is it?\tIt is a test.\t" + label + "\n");
+    const std::string test_header = std::string(header).substr(0, std::string(header).rfind('\t'));
+    folder.write("test.tsv", test_header + "\n0\tFirst.\tSecond.\n");
+    const auto train = read(folder, task, "train");
+    REQUIRE(train.size() == 1);
+    CHECK(train[0].text_a == "What \"is it?");
+    CHECK(train[0].text_b == "It is a test.");
+    CHECK(train[0].label == 1);
+    const auto test = read(folder, task, "test");
+    REQUIRE(test.size() == 1);
+    CHECK(test[0].text_b == "Second.");
+    CHECK_FALSE(test[0].has_label);
+  }
+}
+
+TEST_CASE("task descriptions") {
+  CHECK(glue_tasks().size() == 9);
+  const TaskSpec& stsb = glue_task("sts-b");
+  CHECK(stsb.is_regression);
+  CHECK(stsb.is_pair);
+  CHECK(stsb.metrics == std::vector<std::string>{"pearson", "spearman"});
+  CHECK(glue_task("CoLA").metrics == std::vector<std::string>{"mcc"});
+  CHECK(glue_task("MRPC").metrics == std::vector<std::string>{"f1", "accuracy"});
+  CHECK_FALSE(glue_task("SST-2").is_pair);
+  CHECK(glue_task("MNLI").num_labels() == 3);
+  CHECK(glue_task("MNLI").split_file("test").file == "test_matched.tsv");
+  CHECK(error_message([] { glue_task("SQuAD"); }).find("CoLA, SST-2") != std::string::npos);
+  CHECK(error_message([] {
+          glue_task("RTE").split_file("validation");
+        }).find("splits: train, dev, test") != std::string::npos);
+}
+
+TEST_CASE("malformed lines name the file and the 1-based line") {
+  TempFolder folder;
+  const std::string path = folder.write(
+      "train.tsv", "sentence\tlabel\ngood film\t1\nno label column here\nbad film\t0\n");
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+        path + ":3: expected 2 tab-separated columns, found 1");
+
+  folder.write("train.tsv", "sentence\tlabel\ngood\t1\nfine\tpositive\n");
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+        path + ":3: unknown label 'positive' (labels: 0, 1)");
+
+  folder.write("train.tsv", "sentence\tlabel\ngood\t1\tmore\n");
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }).find(path + ":2:") == 0);
+
+  folder.write("train.tsv", "text\tlabel\ngood\t1\n");
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+        path + ":1: no column 'sentence' in the header (columns: text, label)");
+
+  folder.write("train.tsv", "");
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }).find("empty file") !=
+        std::string::npos);
+
+  folder.write("train.tsv", "gj04\t1\t\tFine.\ngj04\t1\tFine, too.\n");
+  CHECK(error_message([&] { read(folder, "CoLA", "train"); }) ==
+        path + ":2: expected 4 tab-separated columns, found 3");
+
+  const std::string header =
+      "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n";
+  for (const char* score : {"high", "4.0x", "", "nan"}) {
+    CAPTURE(score);
+    folder.write("train.tsv", header + "0\tg\tf\ty\to\ts\ts\tA\tB\t" + score + "\n");
+    CHECK(error_message([&] { read(folder, "STS-B", "train"); }) ==
+          path + ":2: bad score '" + score + "', expected a number");
+  }
+}
+
+TEST_CASE("a missing file names the task and the path") {
+  TempFolder folder;
+  const std::string message = error_message([&] { read(folder, "MRPC", "dev"); });
+  CHECK(message == "MRPC: missing dev file '" + folder.file("dev.tsv") + "'");
+}
+
+TEST_CASE("TSV task: any label strings, collected from train") {
+  TempFolder folder;
+  folder.write("train.tsv",
+               "sentence\tlabel\nlovely\tpos\nawful \"day\tneg\nfine\tneutral\nok\tpos\n");
+  folder.write("dev.tsv", "sentence\tlabel\nterrible\tneg\n");
+  const TaskSpec task = tsv_task("toy", folder.path.string());
+  CHECK(task.name == "toy");
+  CHECK(task.label_names == std::vector<std::string>{"neg", "neutral", "pos"});
+  CHECK(task.metrics == std::vector<std::string>{"accuracy"});
+  const auto train = read_split(task, folder.path.string(), "train");
+  REQUIRE(train.size() == 4);
+  CHECK(train[1].text_a == "awful \"day");
+  CHECK(train[1].label == 0);
+  CHECK(train[0].label == 2);
+  CHECK(read_split(task, folder.path.string(), "dev")[0].label == 0);
+
+  folder.write("dev.tsv", "sentence\tlabel\nmeh\tmixed\n");
+  CHECK(error_message([&] {
+          read_split(task, folder.path.string(), "dev");
+        }).find("dev.tsv:2: unknown label 'mixed'") != std::string::npos);
+  folder.write("train.tsv", "sentence\tlabel\n");
+  CHECK(error_message([&] { tsv_task("empty", folder.path.string()); }).find("no labelled rows") !=
+        std::string::npos);
+}

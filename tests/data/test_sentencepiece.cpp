@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "data/encoding.h"
+#include "data/sentencepiece_tokenizer.h"
+#include "fixtures.h"
+
+using namespace sg;
+using namespace sg::data;
+using sg::testing::error_message;
+using sg::testing::TempFolder;
+
+namespace {
+
+using Ids = std::vector<int64_t>;
+
+// A small corpus of SST-2-like sentences, enough for a unigram model of about a hundred pieces.
+const std::vector<std::string> kCorpus = {
+    "a gorgeous , witty , seductive movie .",
+    "the film is strictly routine .",
+    "it 's a charming and often affecting journey .",
+    "unflinchingly bleak and desperate",
+    "allows us to hope that nolan is poised to embark a major career as a commercial yet "
+    "inventive filmmaker .",
+    "the acting , costumes , music , cinematography and sound are all astounding given the "
+    "production 's austere locales .",
+    "it 's slow -- very , very slow .",
+    "although laced with humor and a few fanciful touches , the film is a refreshingly serious "
+    "look at young women .",
+    "a sometimes tedious film .",
+    "or doing last year 's taxes with your ex-wife .",
+    "you do n't have to know about music to appreciate the film 's easygoing blend of comedy and "
+    "romance .",
+    "in exactly 89 minutes , most of which passed as slowly as if i 'd been sitting naked on an "
+    "igloo , formula 51 sank from quirky to jerky to utter turkey .",
+    "the mesmerizing performances of the leads keep the film grounded and keep the audience "
+    "riveted .",
+    "it takes a strange kind of laziness to waste the talents of robert forster , anne meara , "
+    "eugene levy , and reginald veljohnson all in the same movie .",
+    "the film suffers from a lack of humor ( something needed to balance out the violence ) .",
+    "we root for ( clara and paul ) , even like them , though perhaps it 's an emotion closer to "
+    "pity .",
+    "even horror fans will most likely not find what they 're seeking with trouble every day ; "
+    "the movie lacks both thrills and humor .",
+    "a gorgeous , high-spirited musical from india that exquisitely blends music , dance , song , "
+    "and high drama .",
+    "the emotions are raw and will strike a nerve with anyone who 's ever had family trauma .",
+    "audrey tatou has a knack for picking roles that magnify her outrageous charm , and in this "
+    "literate french comedy , she 's as morning-glory exuberant as she was in amélie .",
+};
+
+}  // namespace
+
+TEST_CASE("SentencePiece: train a unigram model in memory, encode and decode") {
+  const SentencePieceTokenizer tokenizer =
+      SentencePieceTokenizer::train(kCorpus, {.vocab_size = 120});
+  CHECK(tokenizer.kind() == "sentencepiece");
+  CHECK(tokenizer.vocab_size() > kNumSpecialTokens);
+  CHECK(tokenizer.vocab_size() <= 120);
+  for (int64_t id = 0; id < kNumSpecialTokens; ++id)
+    CHECK(tokenizer.token(id) == kSpecialTokenNames[static_cast<size_t>(id)]);
+
+  for (const std::string& sentence : kCorpus) {
+    const Ids ids = tokenizer.encode(sentence);
+    CHECK(std::none_of(ids.begin(), ids.end(), is_special_id));
+    CHECK(tokenizer.decode(ids) == sentence);
+  }
+  const Ids unknown = tokenizer.encode("film ☃");  // a character never seen in training
+  CHECK(unknown.back() == special_id(Special::unk));
+  CHECK(tokenizer.decode(unknown) == "film [UNK]");
+  // Special-token names in text are text, not the special ids.
+  const Ids cls_text = tokenizer.encode("[CLS]");
+  CHECK(std::find(cls_text.begin(), cls_text.end(), special_id(Special::cls)) == cls_text.end());
+
+  const Encoding pair = encode_pair(tokenizer, "the film", "a movie", 64);
+  CHECK(pair.ids.front() == special_id(Special::cls));
+  CHECK(tokenizer.decode(pair.ids) == "[CLS] the film [SEP] a movie [SEP]");
+  CHECK(tokenizer.decode(pair.ids, true) == "the film a movie");
+}
+
+TEST_CASE("SentencePiece: save beside a checkpoint and reload") {
+  TempFolder folder;
+  const SentencePieceTokenizer trained =
+      SentencePieceTokenizer::train(kCorpus, {.vocab_size = 100});
+  const std::string path = tokenizer_path_beside(folder.file("step_100.safetensors"));
+  trained.save(path);
+  const auto loaded = load_tokenizer(path);
+  CHECK(loaded->kind() == "sentencepiece");
+  CHECK(loaded->vocab_size() == trained.vocab_size());
+  for (const std::string& sentence : kCorpus)
+    CHECK(loaded->encode(sentence) == trained.encode(sentence));
+
+  // Training again on the same sentences gives the same model.
+  CHECK(SentencePieceTokenizer::train(kCorpus, {.vocab_size = 100}).encode(kCorpus[5]) ==
+        trained.encode(kCorpus[5]));
+
+  folder.write("bad.model", std::string("\x0a\x05garbage", 9));
+  CHECK(error_message([&] {
+          load_tokenizer(folder.file("bad.model"));
+        }).find(folder.file("bad.model") + ": not a SentencePiece model") == 0);
+}
+
+TEST_CASE("SentencePiece: bad training options") {
+  CHECK(error_message([] {
+          SentencePieceTokenizer::train(kCorpus, {.model_type = "word piece"});
+        }).find("model_type 'word piece'") != std::string::npos);
+  CHECK(error_message([] { SentencePieceTokenizer::train({}, {}); }) ==
+        "SentencePieceTokenizer::train: no sentences");
+}

@@ -1,0 +1,142 @@
+#include <doctest/doctest.h>
+
+#include "data/char_tokenizer.h"
+#include "data/encoding.h"
+#include "data/word_tokenizer.h"
+#include "fixtures.h"
+
+using namespace sg;
+using namespace sg::data;
+using sg::testing::error_message;
+using sg::testing::TempFolder;
+
+namespace {
+
+using Ids = std::vector<int64_t>;
+const std::vector<std::string> kCorpus = {"The cat sat.", "The dog sat, the cat ran!",
+                                          "A dog's day."};
+
+}  // namespace
+
+TEST_CASE("special tokens have the same ids in every tokenizer") {
+  CHECK(special_id(Special::pad) == 0);
+  CHECK(special_id(Special::cls) == 1);
+  CHECK(special_id(Special::sep) == 2);
+  CHECK(special_id(Special::unk) == 3);
+  CHECK(special_id(Special::mask) == 4);
+  const CharTokenizer chars = CharTokenizer::build(kCorpus);
+  const WordTokenizer words = WordTokenizer::build(kCorpus);
+  for (int64_t id = 0; id < kNumSpecialTokens; ++id) {
+    CHECK(chars.token(id) == kSpecialTokenNames[static_cast<size_t>(id)]);
+    CHECK(words.token(id) == kSpecialTokenNames[static_cast<size_t>(id)]);
+  }
+}
+
+TEST_CASE("character tokenizer: vocabulary, round trip, unknown characters") {
+  const CharTokenizer tokenizer = CharTokenizer::build(std::vector<std::string>{"abca", "héé"});
+  // Specials, then the characters by their bytes: a b c h é (é is two bytes, one character).
+  CHECK(tokenizer.vocab_size() == 5 + 5);
+  CHECK(tokenizer.token(5) == "a");
+  CHECK(tokenizer.token(9) == "é");
+  CHECK(tokenizer.encode("cab") == Ids{7, 5, 6});
+  CHECK(tokenizer.encode("hé") == Ids{8, 9});
+  CHECK(tokenizer.decode(tokenizer.encode("bach é")) == "bach[UNK]é");  // no space in training
+  CHECK(tokenizer.encode("z\xff") == Ids{3, 3});  // unseen, and a byte that is not UTF-8
+  CHECK(tokenizer.decode(Ids{1, 5, 6, 2, 0, 0}) == "[CLS]ab[SEP][PAD][PAD]");
+  CHECK(tokenizer.decode(Ids{1, 5, 6, 2, 0, 0}, true) == "ab");
+  CHECK(error_message([&] {
+          tokenizer.decode(Ids{5, 10});
+        }) == "Tokenizer::decode: id 10 outside the char tokenizer's vocabulary [0, 10)");
+}
+
+TEST_CASE("word tokenizer: lower-casing, punctuation, minimum count") {
+  CHECK(WordTokenizer::split_words("  Don't STOP,now.\tOK ", true) ==
+        std::vector<std::string>{"don", "'", "t", "stop", ",", "now", ".", "ok"});
+  CHECK(WordTokenizer::split_words("Café Noir", false) == std::vector<std::string>{"Café", "Noir"});
+
+  // Counts: the 3; . cat dog sat 2; then , ran ! a ' s day once.
+  const WordTokenizer tokenizer = WordTokenizer::build(kCorpus, {.min_count = 2});
+  CHECK(tokenizer.vocab_size() == 5 + 5);
+  CHECK(tokenizer.token(5) == "the");
+  CHECK(tokenizer.token(6) == ".");  // ties in byte order: . cat dog sat
+  CHECK(tokenizer.token(7) == "cat");
+  CHECK(tokenizer.encode("The CAT ran.") == Ids{5, 7, 3, 6});
+  CHECK(tokenizer.decode(tokenizer.encode("the dog sat.")) == "the dog sat .");
+  CHECK(tokenizer.decode(Ids{1, 5, 7, 2, 8, 2}) == "[CLS] the cat [SEP] dog [SEP]");
+  CHECK(WordTokenizer::build(kCorpus).vocab_size() == 5 + 12);
+  CHECK(error_message([] {
+          WordTokenizer::build(kCorpus, {.min_count = 0});
+        }).find("min_count 0") != std::string::npos);
+}
+
+TEST_CASE("character and word tokenizers save and load their vocabulary") {
+  TempFolder folder;
+  const CharTokenizer chars = CharTokenizer::build(kCorpus);
+  const WordTokenizer words = WordTokenizer::build(kCorpus, {.min_count = 1, .lowercase = false});
+  const std::string checkpoint = folder.file("model.safetensors");
+  CHECK(tokenizer_path_beside(checkpoint) == folder.file("model.tokenizer"));
+  for (const Tokenizer* original : std::vector<const Tokenizer*>{&chars, &words}) {
+    CAPTURE(original->kind());
+    original->save(tokenizer_path_beside(checkpoint));
+    const auto loaded = load_tokenizer(tokenizer_path_beside(checkpoint));
+    CHECK(loaded->kind() == original->kind());
+    CHECK(loaded->vocab_size() == original->vocab_size());
+    for (const std::string& text : {std::string("The Dog ran, the cat sat!"), std::string("xyz")})
+      CHECK(loaded->encode(text) == original->encode(text));
+  }
+  // The word tokenizer keeps its case setting.
+  CHECK(load_tokenizer(tokenizer_path_beside(checkpoint))->encode("The") !=
+        load_tokenizer(tokenizer_path_beside(checkpoint))->encode("the"));
+}
+
+TEST_CASE("loading a bad vocabulary file names the file and the problem") {
+  TempFolder folder;
+  const std::string path = folder.file("vocab.json");
+  auto load_error = [&](const std::string& content) {
+    folder.write("vocab.json", content);
+    return error_message([&] { load_tokenizer(path); });
+  };
+  CHECK(error_message([&] { load_tokenizer(folder.file("none.json")); }) ==
+        "load_tokenizer: cannot read '" + folder.file("none.json") +
+            "': No such file or directory");
+  CHECK(load_error("{\"format\": \"synthgrad-vocabulary\", ").find(path + ": not a vocabulary") ==
+        0);
+  CHECK(load_error("{\"tokens\": []}").find(path + ": not a synthgrad vocabulary file") == 0);
+  const std::string start = R"({"format": "synthgrad-vocabulary", "version": 1, )";
+  CHECK(load_error(start + R"("kind": "word", "tokens": ["a", "b"]})") ==
+        path + ": the first tokens must be [PAD] [CLS] [SEP] [UNK] [MASK]");
+  const std::string specials = R"("[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]")";
+  CHECK(load_error(start + R"("kind": "word", "tokens": [)" + specials + R"(, "a", "a"]})") ==
+        path + ": Vocabulary: token 'a' at ids 5 and 6");
+  CHECK(load_error(start + R"("kind": "bpe", "tokens": [)" + specials + "]}") ==
+        path + ": unknown tokenizer kind 'bpe' (expected char or word)");
+  CHECK(load_error(start + R"("kind": "word", "tokens": [)" + specials + ", 7]}")
+            .find(path + ": malformed vocabulary file") == 0);
+  CHECK(load_error(R"({"format": "synthgrad-vocabulary", "version": 2})")
+            .find("vocabulary version 2") != std::string::npos);
+  CHECK(load_error("").find(path + ": not a SentencePiece model") == 0);
+}
+
+TEST_CASE("single and pair encoding with longest-first truncation") {
+  const WordTokenizer tokenizer =
+      WordTokenizer::build(std::vector<std::string>{"a b c d e f g h i j"});
+  // Word ids: a 5, b 6, ... (all counts 1, byte order).
+  const Encoding single = encode_single(tokenizer, "a b c", 16);
+  CHECK(single.ids == Ids{1, 5, 6, 7, 2});
+  CHECK(single.segments == Ids{0, 0, 0, 0, 0});
+  CHECK(encode_single(tokenizer, "a b c", 4).ids == Ids{1, 5, 6, 2});
+
+  const Encoding pair = encode_pair(tokenizer, "a b", "c d e", 16);
+  CHECK(pair.ids == Ids{1, 5, 6, 2, 7, 8, 9, 2});
+  CHECK(pair.segments == Ids{0, 0, 0, 0, 1, 1, 1, 1});
+
+  // 6 + 2 tokens into a budget of 8 - 3 = 5: a loses its last three, as the longer part.
+  const Encoding cut = encode_pair(tokenizer, "a b c d e f", "g h", 8);
+  CHECK(cut.ids == Ids{1, 5, 6, 7, 2, 11, 12, 2});
+  CHECK(cut.segments == Ids{0, 0, 0, 0, 0, 1, 1, 1});
+  // Equal lengths: b gives up the tie, so a keeps one more.
+  CHECK(encode_pair(tokenizer, "a b c", "d e f", 8).ids == Ids{1, 5, 6, 7, 2, 8, 9, 2});
+  CHECK(encode_pair(tokenizer, "a b c", "d e f", 3).ids == Ids{1, 2, 2});
+  CHECK(error_message([&] { encode_pair(tokenizer, "a", "b", 2); }).find("max_length 2") !=
+        std::string::npos);
+}
