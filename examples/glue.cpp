@@ -33,7 +33,7 @@ struct TrainOptions {
   std::string task, data, out;
   models::ModelConfig model{.dim = 128, .heads = 4, .layers = 2, .max_length = 64};
   examples::TokenizerChoice tokenizer;
-  int64_t epochs = 3, batch_size = 32, max_steps = 0, threads = 0;
+  int64_t epochs = 3, batch_size = 32, max_steps = 0, threads = 0, stop_after = 0;
   float lr = 1e-3f, weight_decay = 0.01f, warmup_fraction = 0.1f, clip = 1.0f;
   bool resume = false;
 };
@@ -182,10 +182,10 @@ int train(const TrainOptions& options) {
   examples::Progress progress(t.schedule.total_steps);
   auto last = std::chrono::steady_clock::now();
   while (t.step < t.schedule.total_steps) {
-    if (examples::interrupted()) {
+    if (examples::interrupted() || (options.stop_after > 0 && t.step == options.stop_after)) {
       t.save_last();
-      progress.message(fmt::format("interrupted: saved {}; continue with --resume", t.run.last_checkpoint()));
-      return 130;
+      progress.message(fmt::format("stopped: saved {}; continue with --resume", t.run.last_checkpoint()));
+      return examples::interrupted() ? 130 : 0;
     }
     const data::Batch batch = t.batcher->next();
     t.optimizer->set_lr(t.schedule.lr_at(t.step));
@@ -273,6 +273,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--warmup", o.warmup_fraction, "fraction of steps spent warming up")->capture_default_str()->check(CLI::Range(0.0, 0.9));
   cmd.add_option("--clip", o.clip, "global gradient-norm clip")->capture_default_str()->check(examples::positive());
   cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")->capture_default_str()->check(examples::non_negative());
+  cmd.add_option("--stop-after", o.stop_after, "save a checkpoint and stop after this many steps, as Ctrl-C does")->check(examples::positive());
   cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
 }
 
