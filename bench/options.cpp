@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
@@ -20,7 +21,12 @@ int parse_thread_count(std::string_view text) {
 
 }  // namespace
 
-Options parse_options(std::span<char* const> args) {
+std::string Options::value(const std::string& name, const std::string& fallback) const {
+  auto it = values.find(name);
+  return it == values.end() ? fallback : it->second;
+}
+
+Options parse_options(std::span<char* const> args, std::span<const std::string_view> value_options) {
   Options options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
@@ -31,6 +37,9 @@ Options parse_options(std::span<char* const> args) {
     } else if (arg == "--threads") {
       if (i + 1 == args.size()) throw UsageError("--threads needs a value");
       options.threads = parse_thread_count(args[++i]);
+    } else if (std::find(value_options.begin(), value_options.end(), arg) != value_options.end()) {
+      if (i + 1 == args.size()) throw UsageError(fmt::format("{} needs a value", arg));
+      options.values[std::string(arg)] = args[++i];
     } else {
       throw UsageError(fmt::format("unknown option '{}'", arg));
     }

@@ -1,0 +1,228 @@
+// sg_bench train: synthgrad against PyTorch on the same models, each measurement in a fresh process
+// (so that peak memory is its own), synthgrad and PyTorch alternating round by round so that both
+// see the same machine load. Prints step times, tokens/s, the ratio, achieved GFLOP/s against the
+// sgemm rate of this run, peak memory, thread scaling and batch-1 inference latency.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "bench/environment.h"
+#include "bench/subcommands.h"
+#include "bench/table.h"
+#include "bench/timing.h"
+#include "bench/train_configs.h"
+#include "bench/train_measure.h"
+#include "core/core.h"
+
+namespace sg::bench {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// Runs a shell command and parses the last line of its output that is a JSON object.
+nlohmann::json run_json(const std::string& command) {
+  std::FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
+  std::string output;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = pclose(pipe);
+  const auto start = output.rfind("\n{", output.size() - 2);
+  const std::string line = output.substr(start == std::string::npos ? 0 : start + 1);
+  if (status != 0 || line.empty() || line[0] != '{')
+    throw std::runtime_error(fmt::format("'{}' failed (status {}): {}", command, status, output));
+  return nlohmann::json::parse(line);
+}
+
+struct Settings {
+  std::string self, python, script;
+  int steps;
+};
+
+struct TorchThreads {
+  int intra_op, blas;
+  std::string label() const { return fmt::format("{} intra-op / {} BLAS", intra_op, blas); }
+};
+
+nlohmann::json synthgrad(const Settings& s, const std::string& config, const std::string& variant,
+                         int threads) {
+  return run_json(fmt::format("{} train --one '{}:{}' --threads {} --steps {}", s.self, config,
+                              variant, threads, s.steps));
+}
+
+nlohmann::json pytorch(const Settings& s, const std::string& config, const std::string& variant,
+                       TorchThreads t) {
+  return run_json(
+      fmt::format("OPENBLAS_NUM_THREADS={} OMP_NUM_THREADS={} {} {} --config {} --variant '{}' "
+                  "--threads {} --steps {}",
+                  t.blas, t.intra_op, s.python, s.script, config, variant, t.intra_op, s.steps));
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// PyTorch's fastest thread setting on this machine, tried on one configuration.
+TorchThreads fastest_torch_threads(const Settings& s, const std::string& config, int cores) {
+  TorchThreads best{1, 1};
+  double best_time = 1e30;
+  for (int intra = 1; intra <= cores; ++intra)
+    for (int blas = 1; blas <= cores; ++blas) {
+      const double t = pytorch(s, config, "V", {intra, blas})["step_seconds"].get<double>();
+      fmt::print("  PyTorch on {} with {} intra-op and {} OpenBLAS threads: {:.1f} ms per step\n",
+                 config, intra, blas, t * 1e3);
+      if (t < best_time) best = {intra, blas}, best_time = t;
+    }
+  return best;
+}
+
+double sgemm_gflops() {
+  Generator gen(0);
+  const Tensor a = randn({2048, 256}, gen), b = randn({256, 1024}, gen);
+  const Timing t = time_runs([&] { matmul(a, b); }, {.warmup = 2, .runs = 7});
+  return 2.0 * 2048 * 256 * 1024 / t.median_s / 1e9;
+}
+
+std::string fixed(double v, int digits) {
+  return fmt::format("{:.{}f}", v, digits);
+}
+
+}  // namespace
+
+int run_train(const Options& options) {
+  const std::string one = options.value("--one", "");
+  const int steps = std::stoi(options.value("--steps", options.quick ? "2" : "8"));
+  if (!one.empty()) {
+    const auto colon = one.find(':');
+    if (colon == std::string::npos) throw UsageError("--one expects CONFIG:VARIANT");
+    fmt::print("{}\n",
+               measure_synthgrad(train_config(one.substr(0, colon)), one.substr(colon + 1), steps));
+    return 0;
+  }
+  print_environment();
+  // The path of this program: "/proc/self/exe" would name the shell that popen starts.
+  const Settings s{std::filesystem::read_symlink("/proc/self/exe").string(),
+                   options.value("--python", "/usr/bin/python3"),
+                   SG_BENCH_DIR "/torch_reference.py", steps};
+  const bool with_torch = s.python != "none";
+  const auto configs = split_list(options.value("--configs", "cls-small,lm-char,long"));
+  const auto variants = split_list(options.value("--variants", "V,R,Rfix,FR,D,FD,R+V,D+V"));
+  const int rounds = std::stoi(options.value("--rounds", options.quick ? "1" : "3"));
+  const int threads = num_threads();
+  for (const auto& c : configs) train_config(c);  // reject unknown names before any work
+
+  const double sgemm = sgemm_gflops();
+  fmt::print(
+      "\nsgemm 2048x256x1024 in this run: {:.1f} GFLOP/s (the limit for the GFLOP/s column)\n",
+      sgemm);
+  TorchThreads torch_threads{threads, threads};
+  if (with_torch) {
+    print_heading("PyTorch thread settings (the fastest is used below)");
+    torch_threads = fastest_torch_threads(s, configs.front(), threads);
+    fmt::print("  fastest: {}\n", torch_threads.label());
+  }
+
+  print_heading(fmt::format("One training step, synthgrad at {} threads, PyTorch at {}", threads,
+                            with_torch ? torch_threads.label() : "(skipped)"));
+  Table table({{"config", Align::left},
+               {"variant", Align::left},
+               {"synthgrad ms"},
+               {"tokens/s"},
+               {"PyTorch ms"},
+               {"tokens/s "},
+               {"speed-up"},
+               {"GFLOP/step"},
+               {"GFLOP/s"},
+               {"of sgemm"},
+               {"synthgrad MB"},
+               {"PyTorch MB"},
+               {"params"}});
+  std::map<std::string, double>
+      step_ms;  // config:variant -> synthgrad ms at `threads`, for scaling
+  for (const auto& config : configs) {
+    const TrainConfig& tc = train_config(config);
+    const double tokens = static_cast<double>(tc.batch * tc.length);
+    for (const auto& variant : variants) {
+      std::vector<double> sg_times, torch_times;
+      nlohmann::json sg_last, torch_last;
+      for (int r = 0; r < rounds; ++r) {
+        sg_last = synthgrad(s, config, variant, threads);
+        sg_times.push_back(sg_last["step_seconds"].get<double>());
+        if (with_torch) {
+          torch_last = pytorch(s, config, variant, torch_threads);
+          torch_times.push_back(torch_last["step_seconds"].get<double>());
+        }
+      }
+      const double sg_s = median(sg_times), torch_s = with_torch ? median(torch_times) : NAN;
+      const double flops = flops_per_step(tc, variant);
+      step_ms[config + ":" + variant] = sg_s * 1e3;
+      table.add_row({config, variant, fixed(sg_s * 1e3, 1), fixed(tokens / sg_s, 0),
+                     fixed(torch_s * 1e3, 1), fixed(tokens / torch_s, 0),
+                     fixed(torch_s / sg_s, 2) + "x", fixed(flops / 1e9, 2),
+                     fixed(flops / sg_s / 1e9, 1), fixed(100 * flops / sg_s / 1e9 / sgemm, 0) + "%",
+                     fixed(sg_last["peak_rss_mb"].get<double>(), 0),
+                     with_torch ? fixed(torch_last["peak_rss_mb"].get<double>(), 0) : "-",
+                     std::to_string(sg_last["parameters"].get<int64_t>())});
+      if (with_torch && sg_last["parameters"] != torch_last["parameters"])
+        fmt::print("  warning: {} {} has {} parameters in synthgrad, {} in PyTorch\n", config,
+                   variant, sg_last["parameters"].dump(), torch_last["parameters"].dump());
+    }
+  }
+  table.print();
+
+  if (threads > 1) {
+    print_heading("Thread scaling (V and R+V): one thread against the setting above");
+    Table scaling({{"config", Align::left},
+                   {"variant", Align::left},
+                   {"synthgrad 1 thread ms"},
+                   {"scaling"},
+                   {"PyTorch 1 thread ms"},
+                   {"speed-up at 1 thread"}});
+    for (const auto& config : configs) {
+      if (config == "long") continue;
+      for (const auto& variant : {std::string("V"), std::string("R+V")}) {
+        if (!step_ms.count(config + ":" + variant)) continue;
+        const double sg1 = synthgrad(s, config, variant, 1)["step_seconds"].get<double>() * 1e3;
+        const double t1 =
+            with_torch ? pytorch(s, config, variant, {1, 1})["step_seconds"].get<double>() * 1e3
+                       : NAN;
+        scaling.add_row({config, variant, fixed(sg1, 1),
+                         fixed(sg1 / step_ms[config + ":" + variant], 2) + "x", fixed(t1, 1),
+                         fixed(t1 / sg1, 2) + "x"});
+      }
+    }
+    scaling.print();
+  }
+
+  if (std::find(configs.begin(), configs.end(), "cls-small") != configs.end()) {
+    print_heading("Inference latency: cls-small, one sentence of 64 tokens (batch 1)");
+    Table latency({{"variant", Align::left}, {"synthgrad ms"}, {"PyTorch ms"}});
+    for (const auto& variant : variants) {
+      const double sg =
+          synthgrad(s, "cls-small", variant, threads)["inference_seconds"].get<double>() * 1e3;
+      const double pt =
+          with_torch
+              ? pytorch(s, "cls-small", variant, torch_threads)["inference_seconds"].get<double>() *
+                    1e3
+              : NAN;
+      latency.add_row({variant, fixed(sg, 2), fixed(pt, 2)});
+    }
+    latency.print();
+  }
+  return 0;
+}
+
+}  // namespace sg::bench

@@ -1,0 +1,73 @@
+#include "bench/train_configs.h"
+
+#include <fmt/format.h>
+
+#include "bench/options.h"
+#include "nn/attention/config.h"
+
+namespace sg::bench {
+
+const std::vector<TrainConfig>& train_configs() {
+  static const std::vector<TrainConfig> configs{
+      {"cls-small", false, 8192, 256, 4, 4, 64, 32},
+      {"lm-char", true, 96, 256, 4, 4, 128, 32},
+      {"long", false, 8192, 256, 4, 2, 512, 8},
+  };
+  return configs;
+}
+
+const TrainConfig& train_config(const std::string& name) {
+  for (const auto& c : train_configs())
+    if (c.name == name) return c;
+  throw UsageError(fmt::format("unknown configuration '{}' (cls-small, lm-char, long)", name));
+}
+
+models::ModelConfig model_config(const TrainConfig& c, const std::string& variant) {
+  return {.vocab_size = c.vocab,
+          .dim = c.dim,
+          .heads = c.heads,
+          .layers = c.layers,
+          .max_length = c.length,
+          .attention = variant,
+          .dropout = 0.1f,
+          .attention_dropout = 0.1f,
+          .num_classes = 2,
+          .tie_embeddings = true,
+          .verbose = false};
+}
+
+double flops_per_step(const TrainConfig& c, const std::string& variant) {
+  const double L = static_cast<double>(c.length), d = static_cast<double>(c.dim),
+               B = static_cast<double>(c.batch);
+  const double h = static_cast<double>(c.heads);
+  // Multiply-adds of one layer's forward pass for the whole batch.
+  double layer = B * (2 * L * d * d + 8 * L * d * d + L * L * d);  // value, output, FFN, P @ V
+  const nn::AttentionConfig attention = model_config(c, variant).attention_config();
+  for (nn::LogitKind kind : nn::parse_variant(variant)) {
+    switch (kind) {
+      case nn::LogitKind::dot_product:
+        layer += B * (2 * L * d * d + L * L * d);
+        break;
+      case nn::LogitKind::dense:
+        layer += B * (L * d * d + L * d * L);
+        break;
+      case nn::LogitKind::factorized_dense: {
+        const auto [a, b] = nn::factorized_dense_factors(attention);
+        layer += B * (L * d * d + L * d * static_cast<double>(a + b) + h * L * L);
+        break;
+      }
+      case nn::LogitKind::factorized_random:
+        layer += h * L * L * static_cast<double>(attention.random_rank);
+        break;
+      case nn::LogitKind::random:
+      case nn::LogitKind::random_fixed:
+        break;
+    }
+  }
+  double forward = static_cast<double>(c.layers) * layer;
+  if (c.language_model)
+    forward += B * L * d * static_cast<double>(c.vocab);  // tied output projection
+  return 3.0 * 2.0 * forward;
+}
+
+}  // namespace sg::bench

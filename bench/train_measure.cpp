@@ -1,0 +1,87 @@
+#include "bench/train_measure.h"
+
+#include <sys/resource.h>
+
+#include <nlohmann/json.hpp>
+
+#include "autograd/autograd.h"
+#include "bench/timing.h"
+#include "core/core.h"
+#include "models/causal_lm.h"
+#include "models/encoder_classifier.h"
+#include "optim/optim.h"
+
+namespace sg::bench {
+
+namespace {
+
+Tensor random_ids(int64_t rows, int64_t length, int64_t vocab, Generator& gen) {
+  std::vector<int64_t> ids(static_cast<size_t>(rows * length));
+  for (auto& id : ids) id = static_cast<int64_t>(gen.uniform() * static_cast<float>(vocab));
+  return from_vector(ids, {rows, length});
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// The step and the inference call of one model kind.
+template <class Model>
+nlohmann::json time_model(Model& model, const std::function<Variable()>& loss,
+                          const std::function<void()>& infer, int steps) {
+  auto optimizer =
+      optim::AdamW(optim::decay_groups(model.named_parameters(), 0.01f), {.lr = 1e-3f});
+  const Timing step = time_runs(
+      [&] {
+        Variable l = loss();
+        optimizer.zero_grad();
+        l.backward();
+        optimizer.step();
+      },
+      {.warmup = 2, .runs = steps});
+  model.eval();
+  const Timing inference = time_runs([&] { infer(); }, {.warmup = 2, .runs = 20});
+  return {{"step_seconds", step.median_s},
+          {"parameters", model.parameter_count()},
+          {"inference_seconds", inference.median_s}};
+}
+
+}  // namespace
+
+std::string measure_synthgrad(const TrainConfig& c, const std::string& variant, int steps) {
+  Generator gen(0);
+  const models::ModelConfig config = model_config(c, variant);
+  nlohmann::json result;
+  if (c.language_model) {
+    models::CausalLM lm(config);
+    const Tensor ids = random_ids(c.batch, c.length + 1, c.vocab, gen);
+    const Tensor one = random_ids(1, c.length, c.vocab, gen);
+    result = time_model(
+        lm, [&] { return lm.loss(ids); },
+        [&] {
+          NoGradGuard no_grad;
+          lm.forward(one);
+        },
+        steps);
+  } else {
+    models::EncoderClassifier model(config);
+    const Tensor ids = random_ids(c.batch, c.length, c.vocab, gen);
+    const Tensor labels = random_ids(1, c.batch, 2, gen).reshape({c.batch});
+    const Tensor one = random_ids(1, c.length, c.vocab, gen);
+    result = time_model(
+        model, [&] { return cross_entropy(model.forward(ids), labels); },
+        [&] {
+          NoGradGuard no_grad;
+          model.forward(one);
+        },
+        steps);
+  }
+  result["side"] = "synthgrad";
+  result["threads"] = num_threads();
+  result["peak_rss_mb"] = peak_rss_mb();
+  return result.dump();
+}
+
+}  // namespace sg::bench
