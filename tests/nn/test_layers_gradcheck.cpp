@@ -10,6 +10,7 @@
 #include "autograd/autograd.h"
 #include "core/core.h"
 #include "nn/nn.h"
+#include "nn/token_linear.h"
 
 using namespace sg;
 
@@ -33,19 +34,7 @@ Tensor copy(const Variable& parameter) {
   return parameter.data().clone();
 }
 
-// The smallest token mixer: one Linear applied to every token, ignoring the mask.
-class TokenLinear : public nn::TokenMixer {
- public:
-  TokenLinear(int64_t dim, Generator& gen) {
-    proj = register_module("proj", std::make_shared<nn::Linear>(dim, dim, gen));
-  }
-  Variable forward(const Variable& x, const nn::AttentionMask&) override {
-    return proj->forward(x);
-  }
-  std::string type_name() const override { return "TokenLinear"; }
-
-  std::shared_ptr<nn::Linear> proj;
-};
+using testing::TokenLinear;
 
 }  // namespace
 

@@ -10,25 +10,13 @@
 #include "autograd/autograd.h"
 #include "core/core.h"
 #include "nn/nn.h"
+#include "nn/token_linear.h"
 
 using namespace sg;
 
 namespace {
 
-// The smallest token mixer: one Linear applied to every token independently, ignoring the mask.
-// It lets the block be tested without depending on any attention implementation.
-class TokenLinear : public nn::TokenMixer {
- public:
-  TokenLinear(int64_t dim, Generator& gen) {
-    proj = register_module("proj", std::make_shared<nn::Linear>(dim, dim, gen));
-  }
-  Variable forward(const Variable& x, const nn::AttentionMask&) override {
-    return proj->forward(x);
-  }
-  std::string type_name() const override { return "TokenLinear"; }
-
-  std::shared_ptr<nn::Linear> proj;
-};
+using testing::TokenLinear;
 
 std::shared_ptr<nn::TransformerBlock> make_block(int64_t dim, int64_t hidden, float p,
                                                  Generator& gen,
