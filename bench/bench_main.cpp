@@ -20,8 +20,10 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
-    {"core", "sgemm GFLOP/s and the memory bandwidth of the element-wise kernels",
-     sg::bench::run_core, {}},
+    {"core",
+     "sgemm GFLOP/s and the memory bandwidth of the element-wise kernels",
+     sg::bench::run_core,
+     {}},
     {"train", "training steps against PyTorch: time, tokens/s, GFLOP/s, memory",
      sg::bench::run_train, sg::bench::kTrainOptions},
 };
@@ -31,17 +33,18 @@ constexpr int kUsageStatus = 2;
 void print_usage(std::FILE* out) {
   fmt::print(out, "usage: sg_bench SUBCOMMAND [--threads N] [--quick] [options]\n\nsubcommands:\n");
   for (const Subcommand& s : kSubcommands) fmt::print(out, "  {:<8}{}\n", s.name, s.summary);
-  fmt::print(out,
-             "\noptions:\n"
-             "  --threads N  run with N threads (default: SG_NUM_THREADS, else every core)\n"
-             "  --quick      few repetitions on small sizes, to check that everything runs\n"
-             "  --help       show this text\n"
-             "\ntrain options:\n"
-             "  --configs LIST   cls-small,lm-char,long (default: all three)\n"
-             "  --variants LIST  e.g. V,R+V (default: V,R,Rfix,FR,D,FD,R+V,D+V)\n"
-             "  --steps N        timed steps per measurement (default 8)\n"
-             "  --rounds N       alternating synthgrad / PyTorch rounds (default 3)\n"
-             "  --python PATH    a python3 with torch (default /usr/bin/python3); 'none' skips PyTorch\n");
+  fmt::print(
+      out,
+      "\noptions:\n"
+      "  --threads N  run with N threads (default: SG_NUM_THREADS, else every core)\n"
+      "  --quick      few repetitions on small sizes, to check that everything runs\n"
+      "  --help       show this text\n"
+      "\ntrain options:\n"
+      "  --configs LIST   cls-small,lm-char,long (default: all three)\n"
+      "  --variants LIST  e.g. V,R+V (default: V,R,Rfix,FR,D,FD,R+V,D+V)\n"
+      "  --steps N        timed steps per measurement (default 8)\n"
+      "  --rounds N       alternating synthgrad / PyTorch rounds (default 3)\n"
+      "  --python PATH    a python3 with torch (default /usr/bin/python3); 'none' skips PyTorch\n");
 }
 
 const Subcommand* find_subcommand(std::string_view name) {

@@ -26,7 +26,8 @@ std::string Options::value(const std::string& name, const std::string& fallback)
   return it == values.end() ? fallback : it->second;
 }
 
-Options parse_options(std::span<char* const> args, std::span<const std::string_view> value_options) {
+Options parse_options(std::span<char* const> args,
+                      std::span<const std::string_view> value_options) {
   Options options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];

@@ -29,6 +29,7 @@ class UsageError : public std::runtime_error {
 
 // Parses the arguments after the subcommand name. `value_options` are the subcommand's own options
 // that take a value (e.g. "--variants"); anything else unknown throws UsageError.
-Options parse_options(std::span<char* const> args, std::span<const std::string_view> value_options = {});
+Options parse_options(std::span<char* const> args,
+                      std::span<const std::string_view> value_options = {});
 
 }  // namespace sg::bench

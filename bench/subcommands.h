@@ -12,7 +12,7 @@ int run_core(const Options& options);   // core_bench.cpp
 int run_train(const Options& options);  // train_bench.cpp
 
 inline constexpr std::string_view kTrainOptionNames[] = {"--configs", "--variants", "--steps",
-                                                         "--rounds", "--python", "--one"};
+                                                         "--rounds",  "--python",   "--one"};
 inline constexpr std::span<const std::string_view> kTrainOptions{kTrainOptionNames};
 
 }  // namespace sg::bench

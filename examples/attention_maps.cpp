@@ -10,11 +10,11 @@
 #include <filesystem>
 
 #include "core/core.h"
+#include "examples/support/cli.h"
 #include "models/causal_lm.h"
 #include "nn/attention/attention.h"
 #include "nn/attention/heatmap.h"
 #include "optim/optim.h"
-#include "examples/support/cli.h"
 
 using namespace sg;
 
@@ -26,8 +26,9 @@ Tensor period_two_batch(int64_t batch, int64_t length, int64_t vocab, Generator&
   Tensor ids = Tensor::empty({batch, length}, DType::i64);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < length; ++t)
-      ids.at<int64_t>({b, t}) = t < 2 ? static_cast<int64_t>(gen.uniform() * static_cast<float>(vocab))
-                                      : ids.at<int64_t>({b, t - 2});
+      ids.at<int64_t>({b, t}) =
+          t < 2 ? static_cast<int64_t>(gen.uniform() * static_cast<float>(vocab))
+                : ids.at<int64_t>({b, t - 2});
   return ids;
 }
 
@@ -36,14 +37,24 @@ Tensor period_two_batch(int64_t batch, int64_t length, int64_t vocab, Generator&
 int main(int argc, char** argv) {
   std::string attention = "R", out = "attention_maps";
   int steps = 200;
-  CLI::App app{"Train a tiny causal LM and write its attention maps as PGM images", "attention_maps"};
-  app.add_option("--attention", attention, "attention variant: V, D, R, Rfix, FD, FR or a mix such as R+V")
+  CLI::App app{"Train a tiny causal LM and write its attention maps as PGM images",
+               "attention_maps"};
+  app.add_option("--attention", attention,
+                 "attention variant: V, D, R, Rfix, FD, FR or a mix such as R+V")
       ->capture_default_str();
-  app.add_option("--steps", steps, "training steps")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--steps", steps, "training steps")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   app.add_option("--out", out, "folder for the .pgm files")->capture_default_str();
   return sg::examples::run_cli(app, argc, argv, [&] {
-    models::ModelConfig config{.vocab_size = 12, .dim = 32, .heads = 2, .layers = 1, .max_length = 16,
-                               .attention = attention, .dropout = 0.0f, .attention_dropout = 0.0f};
+    models::ModelConfig config{.vocab_size = 12,
+                               .dim = 32,
+                               .heads = 2,
+                               .layers = 1,
+                               .max_length = 16,
+                               .attention = attention,
+                               .dropout = 0.0f,
+                               .attention_dropout = 0.0f};
     models::CausalLM lm(config);
     optim::Adam adam({{lm.parameters()}}, {.lr = 3e-3f});
     Generator data(1);
@@ -52,7 +63,8 @@ int main(int argc, char** argv) {
       adam.zero_grad();
       loss.backward();
       adam.step();
-      if (step == 0 || (step + 1) % 50 == 0) fmt::print("step {:5d}  loss {:.4f}\n", step + 1, loss.item<float>());
+      if (step == 0 || (step + 1) % 50 == 0)
+        fmt::print("step {:5d}  loss {:.4f}\n", step + 1, loss.item<float>());
     }
     std::filesystem::create_directories(out);
     auto& mixer = dynamic_cast<nn::Attention&>(*(*lm.trunk->blocks)[0].mixer);
@@ -61,7 +73,8 @@ int main(int argc, char** argv) {
     lm.forward(period_two_batch(1, 16, 12, data));
     const std::string path = fmt::format("{}/layer0_{}.pgm", out, attention);
     nn::write_attention_heatmap(mixer.attention_weights().select(0, 0), path, 8);
-    fmt::print("attention maps ({} heads, white = largest weight) written to {}\n", config.heads, path);
+    fmt::print("attention maps ({} heads, white = largest weight) written to {}\n", config.heads,
+               path);
     return 0;
   });
 }

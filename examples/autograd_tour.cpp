@@ -2,7 +2,8 @@
 // backward, print every gradient and confirm each with finite differences.
 //
 //   build/examples/autograd_tour            # DOT on stdout, then the gradients
-//   build/examples/autograd_tour graph.dot  # DOT to a file (render: dot -Tpng graph.dot -o graph.png)
+//   build/examples/autograd_tour graph.dot  # DOT to a file (render: dot -Tpng graph.dot -o
+//   graph.png)
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -16,7 +17,8 @@ using namespace sg;
 namespace {
 
 // One tanh layer and a squared-error loss: loss = mean((tanh(x @ w + b) - target)^2).
-Variable tiny_model(const Variable& x, const Variable& w, const Variable& b, const Variable& target) {
+Variable tiny_model(const Variable& x, const Variable& w, const Variable& b,
+                    const Variable& target) {
   Variable hidden = tanh(matmul(x, w) + b);
   return mse(hidden, target);
 }
@@ -49,9 +51,9 @@ int main(int argc, char** argv) {
     fmt::print("dloss/dw = {}\n", w.grad());
     fmt::print("dloss/db = {}\n", b.grad());
 
-    const GradcheckResult check = gradcheck(
-        [&](const std::vector<Variable>& v) { return tiny_model(x, v[0], v[1], target); },
-        {w.data(), b.data()});
+    const GradcheckResult check =
+        gradcheck([&](const std::vector<Variable>& v) { return tiny_model(x, v[0], v[1], target); },
+                  {w.data(), b.data()});
     fmt::print("gradcheck against finite differences: {}\n", check ? "passed" : check.message);
     return check ? 0 : 1;
   } catch (const std::exception& e) {

@@ -3,7 +3,8 @@
 // in the GLUE submission format.
 //
 //   glue train --task SST-2 --data ../shared/data/glue/SST-2 --attention R+V --out runs/sst2
-//   glue predict --checkpoint runs/sst2/best.safetensors --data ../shared/data/glue/SST-2 --out SST-2.tsv
+//   glue predict --checkpoint runs/sst2/best.safetensors --data ../shared/data/glue/SST-2 --out
+//   SST-2.tsv
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -45,10 +46,13 @@ data::TaskSpec find_task(const std::string& name, const std::string& folder) {
   return data::tsv_task(name, folder);
 }
 
-std::string dev_split(const data::TaskSpec& task) { return task.name == "MNLI" ? "dev_matched" : "dev"; }
+std::string dev_split(const data::TaskSpec& task) {
+  return task.name == "MNLI" ? "dev_matched" : "dev";
+}
 
 // The model's predictions for every example of `set`, in order: class ids or scores.
-std::vector<double> predict(models::EncoderClassifier& model, const data::EncodedDataset& set, int64_t batch_size) {
+std::vector<double> predict(models::EncoderClassifier& model, const data::EncodedDataset& set,
+                            int64_t batch_size) {
   NoGradGuard no_grad;
   model.eval();
   data::Batcher batches(set, {.batch_size = batch_size, .shuffle = false});
@@ -59,7 +63,8 @@ std::vector<double> predict(models::EncoderClassifier& model, const data::Encode
     if (set.is_regression) {
       for (float v : logits.to_vector<float>()) out.push_back(v);
     } else {
-      for (int64_t v : argmax(logits, 1).to_vector<int64_t>()) out.push_back(static_cast<double>(v));
+      for (int64_t v : argmax(logits, 1).to_vector<int64_t>())
+        out.push_back(static_cast<double>(v));
     }
   }
   model.train();
@@ -83,9 +88,11 @@ data::MetricValues evaluate(models::EncoderClassifier& model, const data::TaskSp
 double majority_baseline(const data::EncodedDataset& train, const data::EncodedDataset& dev) {
   std::map<int64_t, int64_t> counts;
   for (const auto& e : train.examples) ++counts[e.label];
-  const int64_t majority =
-      std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
-  const auto hits = std::count_if(dev.examples.begin(), dev.examples.end(), [&](auto& e) { return e.label == majority; });
+  const int64_t majority = std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) {
+                             return a.second < b.second;
+                           })->first;
+  const auto hits = std::count_if(dev.examples.begin(), dev.examples.end(),
+                                  [&](auto& e) { return e.label == majority; });
   return static_cast<double>(hits) / static_cast<double>(std::max<int64_t>(1, dev.size()));
 }
 
@@ -108,12 +115,14 @@ struct Trainer {
   double best = -INFINITY;
 
   Metadata run_metadata() const {
-    return {{"task", task.name}, {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))},
+    return {{"task", task.name},
+            {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))},
             {"best_dev", fmt::format("{}", best)}};
   }
 
   void save_last() const {
-    nn::TrainingCheckpoint extra{optimizer->state(), models::model_metadata(model->config(), run_metadata())};
+    nn::TrainingCheckpoint extra{optimizer->state(),
+                                 models::model_metadata(model->config(), run_metadata())};
     extra.metadata["step"] = std::to_string(step);
     extra.metadata["batch_position"] = data::to_string(batcher->position());
     extra.metadata["dropout_rng"] = to_string(model->trunk->dropout_generator().state());
@@ -126,7 +135,8 @@ struct Trainer {
     step = std::stoll(extra.metadata.at("step"));
     best = std::stod(extra.metadata.at("best_dev"));
     batcher->restore(data::parse_batch_position(extra.metadata.at("batch_position")));
-    model->trunk->dropout_generator().set_state(parse_generator_state(extra.metadata.at("dropout_rng")));
+    model->trunk->dropout_generator().set_state(
+        parse_generator_state(extra.metadata.at("dropout_rng")));
     fmt::print(stderr, "resumed from {} at step {}\n", run.last_checkpoint(), step);
   }
 };
@@ -147,15 +157,19 @@ void prepare(Trainer& t) {
   config.segments = t.task.is_pair ? 2 : 0;
   config.num_classes = t.task.is_regression ? 1 : t.task.num_labels();
   t.model = std::make_shared<models::EncoderClassifier>(config);
-  t.optimizer = std::make_unique<optim::Adam>(optim::AdamW(
-      optim::decay_groups(t.model->named_parameters(), o.weight_decay), {.lr = o.lr}));
-  t.batcher = std::make_unique<data::Batcher>(t.train_set, data::BatchOptions{.batch_size = o.batch_size, .seed = config.seed});
+  t.optimizer = std::make_unique<optim::Adam>(
+      optim::AdamW(optim::decay_groups(t.model->named_parameters(), o.weight_decay), {.lr = o.lr}));
+  t.batcher = std::make_unique<data::Batcher>(
+      t.train_set, data::BatchOptions{.batch_size = o.batch_size, .seed = config.seed});
   const int64_t total = o.max_steps > 0 ? o.max_steps : o.epochs * t.batcher->batches_per_epoch();
-  t.schedule = {.base_lr = o.lr, .warmup_steps = static_cast<int64_t>(o.warmup_fraction * static_cast<float>(total)),
-                .total_steps = total, .decay = optim::Decay::linear};
+  t.schedule = {.base_lr = o.lr,
+                .warmup_steps = static_cast<int64_t>(o.warmup_fraction * static_cast<float>(total)),
+                .total_steps = total,
+                .decay = optim::Decay::linear};
   if (o.resume) t.load_last();
-  fmt::print(stderr, "{}: {} train / {} dev examples, {} tokenizer with {} tokens, {} steps\n", t.task.name,
-             t.train_set.size(), t.dev_set.size(), t.tokenizer->kind(), t.tokenizer->vocab_size(), total);
+  fmt::print(stderr, "{}: {} train / {} dev examples, {} tokenizer with {} tokens, {} steps\n",
+             t.task.name, t.train_set.size(), t.dev_set.size(), t.tokenizer->kind(),
+             t.tokenizer->vocab_size(), total);
 }
 
 void write_plot(const examples::RunFolder& run, const std::string& metric) {
@@ -169,7 +183,8 @@ void write_plot(const examples::RunFolder& run, const std::string& metric) {
       dev.y.push_back(row[5]);
     }
   }
-  examples::write_svg_plot(run.plot(), {{"training loss", "step", {loss}}, {"dev " + metric, "step", {dev}}});
+  examples::write_svg_plot(run.plot(),
+                           {{"training loss", "step", {loss}}, {"dev " + metric, "step", {dev}}});
 }
 
 int train(const TrainOptions& options) {
@@ -177,27 +192,30 @@ int train(const TrainOptions& options) {
   Trainer t{options, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   prepare(t);
   const std::string metric = t.task.metrics.front();
-  examples::CsvLog log(t.run.log(), {"step", "epoch", "loss", "lr", "tokens_per_s", "dev_" + metric});
+  examples::CsvLog log(t.run.log(),
+                       {"step", "epoch", "loss", "lr", "tokens_per_s", "dev_" + metric});
   examples::install_interrupt_handler();
   examples::Progress progress(t.schedule.total_steps);
   auto last = std::chrono::steady_clock::now();
   while (t.step < t.schedule.total_steps) {
     if (examples::interrupted() || (options.stop_after > 0 && t.step == options.stop_after)) {
       t.save_last();
-      progress.message(fmt::format("stopped: saved {}; continue with --resume", t.run.last_checkpoint()));
+      progress.message(
+          fmt::format("stopped: saved {}; continue with --resume", t.run.last_checkpoint()));
       return examples::interrupted() ? 130 : 0;
     }
     const data::Batch batch = t.batcher->next();
     t.optimizer->set_lr(t.schedule.lr_at(t.step));
-    Variable loss = batch_loss(t.model->forward(batch.ids, batch.padding_mask, batch.segments), batch,
-                               t.task.is_regression);
+    Variable loss = batch_loss(t.model->forward(batch.ids, batch.padding_mask, batch.segments),
+                               batch, t.task.is_regression);
     t.optimizer->zero_grad();
     loss.backward();
     optim::clip_grad_norm(t.model->parameters(), options.clip);
     t.optimizer->step();
     ++t.step;
     const auto now = std::chrono::steady_clock::now();
-    const double tokens_per_s = static_cast<double>(batch.ids.numel()) / std::chrono::duration<double>(now - last).count();
+    const double tokens_per_s =
+        static_cast<double>(batch.ids.numel()) / std::chrono::duration<double>(now - last).count();
     last = now;
     const int64_t epoch = t.batcher->position().epoch;
     progress.update({t.step, epoch, loss.item<float>(), t.optimizer->lr(), tokens_per_s});
@@ -216,13 +234,14 @@ int train(const TrainOptions& options) {
       progress.message(line);
       t.save_last();
     }
-    log.write({static_cast<double>(t.step), static_cast<double>(epoch), loss.item<float>(), t.optimizer->lr(),
-               tokens_per_s, dev_value});
+    log.write({static_cast<double>(t.step), static_cast<double>(epoch), loss.item<float>(),
+               t.optimizer->lr(), tokens_per_s, dev_value});
   }
   progress.finish();
   write_plot(t.run, metric);
   fmt::print("best dev {} {:.4f}", metric, t.best);
-  if (!t.task.is_regression) fmt::print("  (majority-class baseline {:.4f})", majority_baseline(t.train_set, t.dev_set));
+  if (!t.task.is_regression)
+    fmt::print("  (majority-class baseline {:.4f})", majority_baseline(t.train_set, t.dev_set));
   fmt::print("\nmodel {}  log {}  curves {}\n", t.run.best_model(), t.run.log(), t.run.plot());
   return 0;
 }
@@ -235,7 +254,8 @@ struct PredictOptions {
 int predict_test(const PredictOptions& o) {
   auto model = models::load_encoder_classifier(o.checkpoint);
   const Metadata metadata = load_safetensors(o.checkpoint).metadata;
-  SG_CHECK(metadata.count("task"), "glue predict: '{}' has no task name in its metadata", o.checkpoint);
+  SG_CHECK(metadata.count("task"), "glue predict: '{}' has no task name in its metadata",
+           o.checkpoint);
   const data::TaskSpec task = find_task(metadata.at("task"), o.data);
   const auto tokenizer = data::load_tokenizer(data::tokenizer_path_beside(o.checkpoint));
   const auto examples = data::read_split(task, o.data, o.split);
@@ -243,37 +263,83 @@ int predict_test(const PredictOptions& o) {
   const std::vector<double> predicted = predict(*model, encoded, o.batch_size);
   std::string text = "index\tprediction\n";
   for (size_t i = 0; i < predicted.size(); ++i)
-    text += task.is_regression ? fmt::format("{}\t{:.3f}\n", i, predicted[i])
-                               : fmt::format("{}\t{}\n", i, task.label_names.at(static_cast<size_t>(predicted[i])));
+    text +=
+        task.is_regression
+            ? fmt::format("{}\t{:.3f}\n", i, predicted[i])
+            : fmt::format("{}\t{}\n", i, task.label_names.at(static_cast<size_t>(predicted[i])));
   data::write_text_file(o.out, text);
-  fmt::print("{} predictions for {} {} written to {}\n", predicted.size(), task.name, o.split, o.out);
+  fmt::print("{} predictions for {} {} written to {}\n", predicted.size(), task.name, o.split,
+             o.out);
   return 0;
 }
 
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
-  cmd.add_option("--task", o.task, "GLUE task (CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI) or a name for a TSV task")->required();
-  cmd.add_option("--data", o.data, "the task's folder (train.tsv, dev.tsv, test.tsv)")->required()->check(CLI::ExistingDirectory);
+  cmd.add_option("--task", o.task,
+                 "GLUE task (CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI) or a name for a "
+                 "TSV task")
+      ->required();
+  cmd.add_option("--data", o.data, "the task's folder (train.tsv, dev.tsv, test.tsv)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   cmd.add_option("--out", o.out, "run folder for checkpoints, tokenizer, log and plot")->required();
-  cmd.add_option("--attention", o.model.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")->capture_default_str();
-  cmd.add_option("--dim", o.model.dim, "model width")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--heads", o.model.heads, "attention heads")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--layers", o.model.layers, "Transformer blocks")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--max-length", o.model.max_length, "tokens per example (longer ones are cut)")->capture_default_str()->check(CLI::Range(3, 4096));
-  cmd.add_option("--dropout", o.model.dropout, "dropout")->capture_default_str()->check(CLI::Range(0.0, 0.95));
-  cmd.add_option("--attention-dropout", o.model.attention_dropout, "dropout on attention weights")->capture_default_str()->check(CLI::Range(0.0, 0.95));
-  cmd.add_option("--seed", o.model.seed, "initialisation, dropout and data order")->capture_default_str();
-  cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")->capture_default_str()->check(CLI::IsMember({"char", "word", "sentencepiece"}));
-  cmd.add_option("--min-count", o.tokenizer.min_count, "word tokenizer: minimum count of a word")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")->capture_default_str()->check(CLI::Range(16, 1000000));
-  cmd.add_option("--epochs", o.epochs, "passes over the train split")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--max-steps", o.max_steps, "stop after this many steps (0: epochs decide)")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--batch-size", o.batch_size, "examples per step")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--lr", o.lr, "peak learning rate (AdamW, linear warm-up and decay)")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay of matrices and embeddings")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--warmup", o.warmup_fraction, "fraction of steps spent warming up")->capture_default_str()->check(CLI::Range(0.0, 0.9));
-  cmd.add_option("--clip", o.clip, "global gradient-norm clip")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--stop-after", o.stop_after, "save a checkpoint and stop after this many steps, as Ctrl-C does")->check(examples::positive());
+  cmd.add_option("--attention", o.model.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")
+      ->capture_default_str();
+  cmd.add_option("--dim", o.model.dim, "model width")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--heads", o.model.heads, "attention heads")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--layers", o.model.layers, "Transformer blocks")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--max-length", o.model.max_length, "tokens per example (longer ones are cut)")
+      ->capture_default_str()
+      ->check(CLI::Range(3, 4096));
+  cmd.add_option("--dropout", o.model.dropout, "dropout")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  cmd.add_option("--attention-dropout", o.model.attention_dropout, "dropout on attention weights")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  cmd.add_option("--seed", o.model.seed, "initialisation, dropout and data order")
+      ->capture_default_str();
+  cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"char", "word", "sentencepiece"}));
+  cmd.add_option("--min-count", o.tokenizer.min_count, "word tokenizer: minimum count of a word")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1000000));
+  cmd.add_option("--epochs", o.epochs, "passes over the train split")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--max-steps", o.max_steps, "stop after this many steps (0: epochs decide)")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--batch-size", o.batch_size, "examples per step")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--lr", o.lr, "peak learning rate (AdamW, linear warm-up and decay)")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay of matrices and embeddings")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--warmup", o.warmup_fraction, "fraction of steps spent warming up")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9));
+  cmd.add_option("--clip", o.clip, "global gradient-norm clip")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--stop-after", o.stop_after,
+                 "save a checkpoint and stop after this many steps, as Ctrl-C does")
+      ->check(examples::positive());
   cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
 }
 
@@ -284,13 +350,21 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   TrainOptions train_options;
   PredictOptions predict_options;
-  auto* train_cmd = app.add_subcommand("train", "train on train.tsv, evaluate on dev.tsv after every epoch");
+  auto* train_cmd =
+      app.add_subcommand("train", "train on train.tsv, evaluate on dev.tsv after every epoch");
   add_train_options(*train_cmd, train_options);
-  auto* predict_cmd = app.add_subcommand("predict", "write test-split predictions in the GLUE submission format");
-  predict_cmd->add_option("--checkpoint", predict_options.checkpoint, "a best.safetensors of glue train")->required()->check(CLI::ExistingFile);
-  predict_cmd->add_option("--data", predict_options.data, "the task's folder")->required()->check(CLI::ExistingDirectory);
+  auto* predict_cmd =
+      app.add_subcommand("predict", "write test-split predictions in the GLUE submission format");
+  predict_cmd
+      ->add_option("--checkpoint", predict_options.checkpoint, "a best.safetensors of glue train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  predict_cmd->add_option("--data", predict_options.data, "the task's folder")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   predict_cmd->add_option("--out", predict_options.out, "predictions file (TSV)")->required();
-  predict_cmd->add_option("--split", predict_options.split, "split to predict")->capture_default_str();
+  predict_cmd->add_option("--split", predict_options.split, "split to predict")
+      ->capture_default_str();
   return examples::run_cli(app, argc, argv, [&] {
     return train_cmd->parsed() ? train(train_options) : predict_test(predict_options);
   });

@@ -31,10 +31,15 @@ namespace {
 
 struct TrainOptions {
   std::string text, out;
-  models::ModelConfig model{.dim = 128, .heads = 4, .layers = 4, .max_length = 64, .dropout = 0.0f,
+  models::ModelConfig model{.dim = 128,
+                            .heads = 4,
+                            .layers = 4,
+                            .max_length = 64,
+                            .dropout = 0.0f,
                             .attention_dropout = 0.0f};
   examples::TokenizerChoice tokenizer{.kind = "char"};
-  int64_t steps = 2000, batch_size = 12, warmup = 100, eval_every = 250, eval_batches = 20, threads = 0, stop_after = 0;
+  int64_t steps = 2000, batch_size = 12, warmup = 100, eval_every = 250, eval_batches = 20,
+          threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 1e-4f, weight_decay = 0.1f, clip = 1.0f;
   bool resume = false;
 };
@@ -53,7 +58,8 @@ double validation_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens,
   NoGradGuard no_grad;
   lm.eval();
   const int64_t block = lm.config().max_length;
-  int64_t batches = data::sequential_batch_count(static_cast<int64_t>(tokens.size()), batch_size, block);
+  int64_t batches =
+      data::sequential_batch_count(static_cast<int64_t>(tokens.size()), batch_size, block);
   if (max_batches > 0) batches = std::min(batches, max_batches);
   double total = 0.0;
   int64_t windows = 0;
@@ -93,7 +99,8 @@ struct Run {
     step = std::stoll(extra.metadata.at("step"));
     best = std::stod(extra.metadata.at("best_validation_loss"));
     data_gen.set_state(parse_generator_state(extra.metadata.at("data_rng")));
-    lm->trunk->dropout_generator().set_state(parse_generator_state(extra.metadata.at("dropout_rng")));
+    lm->trunk->dropout_generator().set_state(
+        parse_generator_state(extra.metadata.at("dropout_rng")));
     fmt::print(stderr, "resumed from {} at step {}\n", folder.last_checkpoint(), step);
   }
 };
@@ -106,9 +113,11 @@ void prepare(Run& r) {
     r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
   } else {
     // The tokenizer sees only the training part, as the model does.
-    const std::string train_text = text.substr(0, static_cast<size_t>(0.9 * static_cast<double>(text.size())));
-    r.tokenizer = o.tokenizer.kind == "char" ? examples::build_tokenizer(o.tokenizer, {train_text})
-                                             : examples::build_tokenizer(o.tokenizer, lines_of(train_text));
+    const std::string train_text =
+        text.substr(0, static_cast<size_t>(0.9 * static_cast<double>(text.size())));
+    r.tokenizer = o.tokenizer.kind == "char"
+                      ? examples::build_tokenizer(o.tokenizer, {train_text})
+                      : examples::build_tokenizer(o.tokenizer, lines_of(train_text));
     r.tokenizer->save(r.folder.tokenizer());
   }
   r.tokens = data::split_tokens(r.tokenizer->encode(text), 0.9);
@@ -117,12 +126,16 @@ void prepare(Run& r) {
   r.lm = std::make_shared<models::CausalLM>(config);
   r.optimizer = std::make_unique<optim::Adam>(optim::AdamW(
       optim::decay_groups(r.lm->named_parameters(), o.weight_decay), {.lr = o.lr, .beta2 = 0.99f}));
-  r.schedule = {.base_lr = o.lr, .warmup_steps = std::min(o.warmup, o.steps - 1), .total_steps = o.steps,
-                .decay = optim::Decay::cosine, .min_lr = o.min_lr};
+  r.schedule = {.base_lr = o.lr,
+                .warmup_steps = std::min(o.warmup, o.steps - 1),
+                .total_steps = o.steps,
+                .decay = optim::Decay::cosine,
+                .min_lr = o.min_lr};
   r.data_gen = Generator(config.seed + 3);
   if (o.resume) r.load_last();
   fmt::print(stderr, "{}: {} train / {} validation tokens, {} tokenizer with {} tokens\n", o.text,
-             r.tokens.train.size(), r.tokens.validation.size(), r.tokenizer->kind(), r.tokenizer->vocab_size());
+             r.tokens.train.size(), r.tokens.validation.size(), r.tokenizer->kind(),
+             r.tokenizer->vocab_size());
 }
 
 void write_plot(const examples::RunFolder& folder) {
@@ -151,10 +164,12 @@ int train(const TrainOptions& o) {
   while (r.step < o.steps) {
     if (examples::interrupted() || (o.stop_after > 0 && r.step == o.stop_after)) {
       r.save_last();
-      progress.message(fmt::format("stopped: saved {}; continue with --resume", r.folder.last_checkpoint()));
+      progress.message(
+          fmt::format("stopped: saved {}; continue with --resume", r.folder.last_checkpoint()));
       return examples::interrupted() ? 130 : 0;
     }
-    const Tensor batch = data::random_windows(r.tokens.train, o.batch_size, o.model.max_length, r.data_gen);
+    const Tensor batch =
+        data::random_windows(r.tokens.train, o.batch_size, o.model.max_length, r.data_gen);
     r.optimizer->set_lr(r.schedule.lr_at(r.step));
     Variable loss = r.lm->loss(batch);
     r.optimizer->zero_grad();
@@ -169,7 +184,8 @@ int train(const TrainOptions& o) {
     progress.update({r.step, 0, loss.item<float>(), r.optimizer->lr(), tokens_per_s});
     double validation = NAN;
     if (r.step % o.eval_every == 0 || r.step == o.steps) {
-      validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size, r.step == o.steps ? 0 : o.eval_batches);
+      validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size,
+                                   r.step == o.steps ? 0 : o.eval_batches);
       std::string line = fmt::format("step {}: validation loss {:.4f}", r.step, validation);
       if (validation < r.best) {
         r.best = validation;
@@ -179,15 +195,20 @@ int train(const TrainOptions& o) {
       progress.message(line);
       r.save_last();
     }
-    log.write({static_cast<double>(r.step), loss.item<float>(), r.optimizer->lr(), tokens_per_s, validation});
+    log.write({static_cast<double>(r.step), loss.item<float>(), r.optimizer->lr(), tokens_per_s,
+               validation});
   }
   progress.finish();
   write_plot(r.folder);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const double final_loss = validation_loss(*r.lm, r.tokens.validation, o.batch_size, 0);
-  fmt::print("validation loss {:.4f} (perplexity {:.2f}) over the whole validation split after {} steps in {:.0f} s\n",
-             final_loss, std::exp(final_loss), r.step, seconds);
-  fmt::print("model {}  log {}  curves {}\n", r.folder.best_model(), r.folder.log(), r.folder.plot());
+  fmt::print(
+      "validation loss {:.4f} (perplexity {:.2f}) over the whole validation split after {} steps "
+      "in {:.0f} s\n",
+      final_loss, std::exp(final_loss), r.step, seconds);
+  fmt::print("model {}  log {}  curves {}\n", r.folder.best_model(), r.folder.log(),
+             r.folder.plot());
   return 0;
 }
 
@@ -207,27 +228,65 @@ int sample(const SampleOptions& o) {
 }
 
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
-  cmd.add_option("--text", o.text, "a UTF-8 text file: the first 90% trains, the rest validates")->required()->check(CLI::ExistingFile);
+  cmd.add_option("--text", o.text, "a UTF-8 text file: the first 90% trains, the rest validates")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd.add_option("--out", o.out, "run folder")->required();
-  cmd.add_option("--attention", o.model.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")->capture_default_str();
-  cmd.add_option("--dim", o.model.dim, "model width")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--heads", o.model.heads, "attention heads")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--layers", o.model.layers, "Transformer blocks")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--context", o.model.max_length, "tokens of context")->capture_default_str()->check(CLI::Range(2, 4096));
-  cmd.add_option("--dropout", o.model.dropout, "dropout")->capture_default_str()->check(CLI::Range(0.0, 0.95));
-  cmd.add_option("--seed", o.model.seed, "initialisation, dropout and batch sampling")->capture_default_str();
-  cmd.add_option("--tokenizer", o.tokenizer.kind, "char or sentencepiece")->capture_default_str()->check(CLI::IsMember({"char", "sentencepiece"}));
-  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")->capture_default_str()->check(CLI::Range(16, 1000000));
-  cmd.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--batch-size", o.batch_size, "windows per step")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--lr", o.lr, "peak learning rate")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--min-lr", o.min_lr, "learning rate at the end of the cosine decay")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--warmup", o.warmup, "warm-up steps")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--eval-every", o.eval_every, "steps between validation estimates")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--eval-batches", o.eval_batches, "batches per validation estimate")->capture_default_str()->check(examples::positive());
-  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")->capture_default_str()->check(examples::non_negative());
-  cmd.add_option("--stop-after", o.stop_after, "save a checkpoint and stop after this many steps, as Ctrl-C does")->check(examples::positive());
+  cmd.add_option("--attention", o.model.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")
+      ->capture_default_str();
+  cmd.add_option("--dim", o.model.dim, "model width")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--heads", o.model.heads, "attention heads")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--layers", o.model.layers, "Transformer blocks")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--context", o.model.max_length, "tokens of context")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 4096));
+  cmd.add_option("--dropout", o.model.dropout, "dropout")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  cmd.add_option("--seed", o.model.seed, "initialisation, dropout and batch sampling")
+      ->capture_default_str();
+  cmd.add_option("--tokenizer", o.tokenizer.kind, "char or sentencepiece")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"char", "sentencepiece"}));
+  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1000000));
+  cmd.add_option("--steps", o.steps, "training steps")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--batch-size", o.batch_size, "windows per step")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--lr", o.lr, "peak learning rate")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--min-lr", o.min_lr, "learning rate at the end of the cosine decay")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--warmup", o.warmup, "warm-up steps")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--eval-every", o.eval_every, "steps between validation estimates")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--eval-batches", o.eval_batches, "batches per validation estimate")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--stop-after", o.stop_after,
+                 "save a checkpoint and stop after this many steps, as Ctrl-C does")
+      ->check(examples::positive());
   cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
 }
 
@@ -241,12 +300,27 @@ int main(int argc, char** argv) {
   auto* train_cmd = app.add_subcommand("train", "train on a text file");
   add_train_options(*train_cmd, train_options);
   auto* sample_cmd = app.add_subcommand("sample", "generate text from a checkpoint");
-  sample_cmd->add_option("--checkpoint", sample_options.checkpoint, "a best.safetensors of lm train")->required()->check(CLI::ExistingFile);
-  sample_cmd->add_option("--prompt", sample_options.prompt, "text to continue")->capture_default_str();
-  sample_cmd->add_option("--tokens", sample_options.generation.new_tokens, "tokens to generate")->capture_default_str()->check(examples::non_negative());
-  sample_cmd->add_option("--temperature", sample_options.generation.temperature, "0 = always the likeliest token")->capture_default_str()->check(examples::non_negative());
-  sample_cmd->add_option("--top-k", sample_options.generation.top_k, "sample among the k likeliest (0 = all)")->capture_default_str()->check(examples::non_negative());
-  sample_cmd->add_option("--seed", sample_options.generation.seed, "sampling seed")->capture_default_str();
+  sample_cmd
+      ->add_option("--checkpoint", sample_options.checkpoint, "a best.safetensors of lm train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sample_cmd->add_option("--prompt", sample_options.prompt, "text to continue")
+      ->capture_default_str();
+  sample_cmd->add_option("--tokens", sample_options.generation.new_tokens, "tokens to generate")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  sample_cmd
+      ->add_option("--temperature", sample_options.generation.temperature,
+                   "0 = always the likeliest token")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  sample_cmd
+      ->add_option("--top-k", sample_options.generation.top_k,
+                   "sample among the k likeliest (0 = all)")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  sample_cmd->add_option("--seed", sample_options.generation.seed, "sampling seed")
+      ->capture_default_str();
   return examples::run_cli(app, argc, argv, [&] {
     return train_cmd->parsed() ? train(train_options) : sample(sample_options);
   });

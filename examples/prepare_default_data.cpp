@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // Lexicographer file numbers of the classes used (see lexnames(5WN)).
-const std::map<int, std::string> kClasses{{5, "animal"},  {6, "artifact"}, {13, "food"},
-                                          {15, "location"}, {18, "person"}, {20, "plant"}};
+const std::map<int, std::string> kClasses{{5, "animal"},    {6, "artifact"}, {13, "food"},
+                                          {15, "location"}, {18, "person"},  {20, "plant"}};
 constexpr int kPerClass = 2500;  // keeps the classes balanced and a run near two minutes
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -49,7 +49,8 @@ bool parse_synset(const std::string& line, int& lexfile, std::string& gloss) {
 void write_wordnet_task(const fs::path& wordnet, const fs::path& out) {
   const fs::path source = wordnet / "data.noun";
   std::ifstream in(source);
-  SG_CHECK(in.good(), "prepare_default_data: cannot read '{}' (is the wordnet-base package installed?)",
+  SG_CHECK(in.good(),
+           "prepare_default_data: cannot read '{}' (is the wordnet-base package installed?)",
            source.string());
   std::map<int, int> taken;
   std::string train = "sentence\tlabel\n", dev = "sentence\tlabel\n", test = "index\tsentence\n";
@@ -62,19 +63,24 @@ void write_wordnet_task(const fs::path& wordnet, const fs::path& out) {
     auto cls = kClasses.find(lexfile);
     if (cls == kClasses.end() || taken[lexfile]++ >= kPerClass) continue;
     // One line in ten goes to dev and one to test: a split fixed by the file, not by chance.
-    if (line_number % 10 == 3) dev += fmt::format("{}\t{}\n", gloss, cls->second);
-    else if (line_number % 10 == 7) test += fmt::format("{}\t{}\n", test_index++, gloss);
-    else train += fmt::format("{}\t{}\n", gloss, cls->second);
+    if (line_number % 10 == 3)
+      dev += fmt::format("{}\t{}\n", gloss, cls->second);
+    else if (line_number % 10 == 7)
+      test += fmt::format("{}\t{}\n", test_index++, gloss);
+    else
+      train += fmt::format("{}\t{}\n", gloss, cls->second);
   }
   fs::create_directories(out);
   write_text(out / "train.tsv", train);
   write_text(out / "dev.tsv", dev);
   write_text(out / "test.tsv", test);
-  fmt::print("wrote {} ({} classes, {} examples each at most)\n", out.string(), kClasses.size(), kPerClass);
+  fmt::print("wrote {} ({} classes, {} examples each at most)\n", out.string(), kClasses.size(),
+             kPerClass);
 }
 
 void write_fortunes(const fs::path& folder, const fs::path& out) {
-  SG_CHECK(fs::is_directory(folder), "prepare_default_data: no folder '{}' (is the fortunes package installed?)",
+  SG_CHECK(fs::is_directory(folder),
+           "prepare_default_data: no folder '{}' (is the fortunes package installed?)",
            folder.string());
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder))
@@ -94,8 +100,10 @@ void write_fortunes(const fs::path& folder, const fs::path& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string out = "build/data", wordnet = "/usr/share/wordnet", fortunes = "/usr/share/games/fortunes";
-  CLI::App app{"Write the default data sets (WordNet gloss classification, fortunes text)", "prepare_default_data"};
+  std::string out = "build/data", wordnet = "/usr/share/wordnet",
+              fortunes = "/usr/share/games/fortunes";
+  CLI::App app{"Write the default data sets (WordNet gloss classification, fortunes text)",
+               "prepare_default_data"};
   app.add_option("--out", out, "output folder")->capture_default_str();
   app.add_option("--wordnet", wordnet, "WordNet database folder")->capture_default_str();
   app.add_option("--fortunes", fortunes, "fortunes folder")->capture_default_str();

@@ -17,7 +17,8 @@ CausalLM::CausalLM(const ModelConfig& config) : config_(config) {
   trunk = register_module("trunk", std::make_shared<Trunk>(config));
   if (!config.tie_embeddings) {
     Generator init(config.seed + 2);
-    output = register_module("output", std::make_shared<nn::Linear>(config.dim, config.vocab_size, init, false));
+    output = register_module(
+        "output", std::make_shared<nn::Linear>(config.dim, config.vocab_size, init, false));
   }
   if (config.verbose)
     std::fprintf(stderr, "CausalLM: %lld layers of %s attention, %lld parameters\n",
@@ -33,8 +34,8 @@ Variable CausalLM::forward(const Tensor& ids) {
 }
 
 Variable CausalLM::loss(const Tensor& ids) {
-  SG_CHECK(ids.dim() == 2 && ids.size(1) >= 2, "CausalLM::loss: need [batch, length >= 2] ids, got {}",
-           shape_str(ids.shape()));
+  SG_CHECK(ids.dim() == 2 && ids.size(1) >= 2,
+           "CausalLM::loss: need [batch, length >= 2] ids, got {}", shape_str(ids.shape()));
   const int64_t length = ids.size(1) - 1;
   const Variable logits = forward(ids.narrow(1, 0, length).contiguous());
   return cross_entropy(logits, ids.narrow(1, 1, length).contiguous());
@@ -49,14 +50,16 @@ int64_t sample_token(std::vector<float> logits, const GenerationOptions& options
     return std::max_element(logits.begin(), logits.end()) - logits.begin();
   if (options.top_k > 0 && options.top_k < vocab) {
     std::vector<float> sorted = logits;
-    std::nth_element(sorted.begin(), sorted.begin() + (options.top_k - 1), sorted.end(), std::greater<>());
+    std::nth_element(sorted.begin(), sorted.begin() + (options.top_k - 1), sorted.end(),
+                     std::greater<>());
     const float threshold = sorted[options.top_k - 1];
     for (float& l : logits)
       if (l < threshold) l = -INFINITY;
   }
   const float peak = *std::max_element(logits.begin(), logits.end());
   std::vector<double> weights(vocab);
-  for (int64_t i = 0; i < vocab; ++i) weights[i] = std::exp((logits[i] - peak) / options.temperature);
+  for (int64_t i = 0; i < vocab; ++i)
+    weights[i] = std::exp((logits[i] - peak) / options.temperature);
   double r = gen.uniform() * std::accumulate(weights.begin(), weights.end(), 0.0);
   for (int64_t i = 0; i < vocab; ++i) {
     r -= weights[i];
@@ -67,11 +70,12 @@ int64_t sample_token(std::vector<float> logits, const GenerationOptions& options
 
 }  // namespace
 
-std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt, const GenerationOptions& options) {
+std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt,
+                                        const GenerationOptions& options) {
   SG_CHECK(!prompt.empty(), "CausalLM::generate: the prompt needs at least one token");
   SG_CHECK(options.temperature >= 0.0f && options.top_k >= 0 && options.new_tokens >= 0,
-           "CausalLM::generate: temperature {} and top_k {} must not be negative", options.temperature,
-           options.top_k);
+           "CausalLM::generate: temperature {} and top_k {} must not be negative",
+           options.temperature, options.top_k);
   NoGradGuard no_grad;
   // Evaluation mode for the duration, restored even when an exception leaves early.
   struct ModeGuard {
@@ -84,18 +88,21 @@ std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt, cons
   std::vector<int64_t> tokens = prompt;
   for (int64_t step = 0; step < options.new_tokens; ++step) {
     // The context window: the last max_length tokens.
-    const int64_t start = std::max<int64_t>(0, static_cast<int64_t>(tokens.size()) - config_.max_length);
+    const int64_t start =
+        std::max<int64_t>(0, static_cast<int64_t>(tokens.size()) - config_.max_length);
     const std::vector<int64_t> window(tokens.begin() + start, tokens.end());
     const int64_t length = static_cast<int64_t>(window.size());
     const Tensor logits = forward(from_vector(window, {1, length})).data();
-    tokens.push_back(sample_token(logits.select(0, 0).select(0, length - 1).to_vector<float>(), options, gen));
+    tokens.push_back(
+        sample_token(logits.select(0, 0).select(0, length - 1).to_vector<float>(), options, gen));
   }
   return tokens;
 }
 
 std::string CausalLM::settings() const {
-  return fmt::format("attention={}, layers={}, dim={}, heads={}, vocab={}, tied={}", config_.attention,
-                     config_.layers, config_.dim, config_.heads, config_.vocab_size, config_.tie_embeddings);
+  return fmt::format("attention={}, layers={}, dim={}, heads={}, vocab={}, tied={}",
+                     config_.attention, config_.layers, config_.dim, config_.heads,
+                     config_.vocab_size, config_.tie_embeddings);
 }
 
 }  // namespace sg::models

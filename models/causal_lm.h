@@ -22,7 +22,8 @@ class CausalLM : public nn::Module {
   // Mean next-token cross-entropy of ids[:, 1:] given ids[:, :-1].
   Variable loss(const Tensor& ids);
   // Continues `prompt` (at least one token) by sampling; returns prompt + new tokens.
-  std::vector<int64_t> generate(const std::vector<int64_t>& prompt, const GenerationOptions& options);
+  std::vector<int64_t> generate(const std::vector<int64_t>& prompt,
+                                const GenerationOptions& options);
   std::string type_name() const override { return "CausalLM"; }
   std::string settings() const override;
   const ModelConfig& config() const { return config_; }

@@ -8,7 +8,8 @@ namespace {
 
 ModelConfig config_of(const SafetensorsContent& content, const std::string& path) {
   auto it = content.metadata.find("config");
-  SG_CHECK(it != content.metadata.end(), "load model '{}': no model config in the file's metadata", path);
+  SG_CHECK(it != content.metadata.end(), "load model '{}': no model config in the file's metadata",
+           path);
   try {
     return config_from_json(it->second);
   } catch (const Error& e) {
@@ -43,8 +44,12 @@ std::shared_ptr<EncoderClassifier> load_encoder_classifier(const std::string& pa
   return load<EncoderClassifier>(path);
 }
 
-std::shared_ptr<CausalLM> load_causal_lm(const std::string& path) { return load<CausalLM>(path); }
+std::shared_ptr<CausalLM> load_causal_lm(const std::string& path) {
+  return load<CausalLM>(path);
+}
 
-ModelConfig read_config(const std::string& path) { return config_of(load_safetensors(path), path); }
+ModelConfig read_config(const std::string& path) {
+  return config_of(load_safetensors(path), path);
+}
 
 }  // namespace sg::models

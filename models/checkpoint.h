@@ -11,7 +11,8 @@
 namespace sg::models {
 
 Metadata model_metadata(const ModelConfig& config, Metadata extra = {});
-void save_model(const EncoderClassifier& model, const std::string& path, const Metadata& extra = {});
+void save_model(const EncoderClassifier& model, const std::string& path,
+                const Metadata& extra = {});
 void save_model(const CausalLM& model, const std::string& path, const Metadata& extra = {});
 std::shared_ptr<EncoderClassifier> load_encoder_classifier(const std::string& path);
 std::shared_ptr<CausalLM> load_causal_lm(const std::string& path);

@@ -7,15 +7,21 @@
 namespace sg::models {
 
 nn::AttentionConfig ModelConfig::attention_config() const {
-  return {.dim = dim, .heads = heads, .max_length = max_length, .variant = attention,
-          .dropout = attention_dropout, .factor_a = factor_a, .factor_b = factor_b,
+  return {.dim = dim,
+          .heads = heads,
+          .max_length = max_length,
+          .variant = attention,
+          .dropout = attention_dropout,
+          .factor_a = factor_a,
+          .factor_b = factor_b,
           .random_rank = random_rank};
 }
 
 void validate(const ModelConfig& c) {
   SG_CHECK(c.vocab_size > 0, "model config: vocab_size {} must be positive", c.vocab_size);
   SG_CHECK(c.layers >= 0, "model config: layers {} must not be negative", c.layers);
-  SG_CHECK(c.dropout >= 0.0f && c.dropout < 1.0f, "model config: dropout {} is outside [0, 1)", c.dropout);
+  SG_CHECK(c.dropout >= 0.0f && c.dropout < 1.0f, "model config: dropout {} is outside [0, 1)",
+           c.dropout);
   SG_CHECK(c.segments >= 0, "model config: segments {} must not be negative", c.segments);
   SG_CHECK(c.num_classes >= 1, "model config: num_classes {} must be at least 1", c.num_classes);
   SG_CHECK(c.ffn_hidden >= 0, "model config: ffn_hidden {} must not be negative", c.ffn_hidden);
@@ -46,7 +52,8 @@ void visit_fields(Json& j, Config& c, const Visit& visit) {
 
 std::string to_json(const ModelConfig& config) {
   nlohmann::ordered_json j;
-  visit_fields(j, config, [](auto& json, const char* name, const auto& value) { json[name] = value; });
+  visit_fields(j, config,
+               [](auto& json, const char* name, const auto& value) { json[name] = value; });
   return j.dump();
 }
 

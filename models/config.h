@@ -14,13 +14,13 @@ struct ModelConfig {
   int64_t heads = 4;
   int64_t layers = 4;
   int64_t max_length = 128;
-  int64_t ffn_hidden = 0;          // 0 means 4 * dim
-  std::string attention = "V";     // any variant of nn/attention/config.h
+  int64_t ffn_hidden = 0;              // 0 means 4 * dim
+  std::string attention = "V";         // any variant of nn/attention/config.h
   int64_t factor_a = 0, factor_b = 0;  // FD factors (0: most square)
-  int64_t random_rank = 8;         // FR rank
-  float dropout = 0.1f;            // embeddings, residual branches, feed-forward
-  float attention_dropout = 0.1f;  // attention probabilities
-  bool learned_positions = true;   // else sinusoidal
+  int64_t random_rank = 8;             // FR rank
+  float dropout = 0.1f;                // embeddings, residual branches, feed-forward
+  float attention_dropout = 0.1f;      // attention probabilities
+  bool learned_positions = true;       // else sinusoidal
   // Encoder classifier only.
   int64_t segments = 0;     // > 0 adds a segment (sentence A / B) embedding
   int64_t num_classes = 2;  // 1 means regression (a single score)

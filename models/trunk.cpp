@@ -10,16 +10,20 @@ Trunk::Trunk(const ModelConfig& c) : dropout_gen_(std::make_shared<Generator>(c.
   Generator init(c.seed);
   tokens = register_module("tokens", std::make_shared<nn::Embedding>(c.vocab_size, c.dim, init));
   if (c.learned_positions)
-    positions = register_module("positions", std::make_shared<nn::LearnedPositionalEmbedding>(c.max_length, c.dim, init));
+    positions = register_module(
+        "positions", std::make_shared<nn::LearnedPositionalEmbedding>(c.max_length, c.dim, init));
   else
-    positions = register_module("positions", std::make_shared<nn::SinusoidalPositionalEmbedding>(c.max_length, c.dim));
+    positions = register_module(
+        "positions", std::make_shared<nn::SinusoidalPositionalEmbedding>(c.max_length, c.dim));
   if (c.segments > 0)
-    segment_embedding = register_module("segments", std::make_shared<nn::Embedding>(c.segments, c.dim, init));
+    segment_embedding =
+        register_module("segments", std::make_shared<nn::Embedding>(c.segments, c.dim, init));
   dropout_ = register_module("dropout", std::make_shared<nn::Dropout>(c.dropout, dropout_gen_));
   blocks = register_module("blocks", std::make_shared<nn::ModuleList<nn::TransformerBlock>>());
   for (int64_t i = 0; i < c.layers; ++i) {
     auto mixer = std::make_shared<nn::Attention>(c.attention_config(), init, dropout_gen_);
-    blocks->push_back(std::make_shared<nn::TransformerBlock>(mixer, c.dim, c.hidden(), c.dropout, init, dropout_gen_));
+    blocks->push_back(std::make_shared<nn::TransformerBlock>(mixer, c.dim, c.hidden(), c.dropout,
+                                                             init, dropout_gen_));
   }
   final_norm = register_module("final_norm", std::make_shared<nn::LayerNorm>(c.dim));
 }
@@ -29,7 +33,8 @@ Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::Att
   if (segment_embedding) {
     SG_CHECK(segments.defined() && segments.shape() == ids.shape(),
              "Trunk: segment ids of shape {} for token ids of shape {}",
-             segments.defined() ? shape_str(segments.shape()) : "undefined", shape_str(ids.shape()));
+             segments.defined() ? shape_str(segments.shape()) : "undefined",
+             shape_str(ids.shape()));
     x = x + segment_embedding->forward(segments);
   } else if (segments.defined()) {
     for (int64_t s : segments.to(DType::i64).to_vector<int64_t>())
@@ -41,12 +46,15 @@ Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::Att
 }
 
 void check_token_ids(const Tensor& ids, int64_t vocab_size, const char* model) {
-  SG_CHECK(ids.defined() && (ids.dtype() == DType::i32 || ids.dtype() == DType::i64) && ids.dim() == 2,
-           "{}: token ids must be an i32/i64 tensor [batch, length], got {}", model,
-           ids.defined() ? fmt::format("{} {}", dtype_name(ids.dtype()), shape_str(ids.shape())) : "undefined");
+  SG_CHECK(
+      ids.defined() && (ids.dtype() == DType::i32 || ids.dtype() == DType::i64) && ids.dim() == 2,
+      "{}: token ids must be an i32/i64 tensor [batch, length], got {}", model,
+      ids.defined() ? fmt::format("{} {}", dtype_name(ids.dtype()), shape_str(ids.shape()))
+                    : "undefined");
   SG_CHECK(ids.size(1) > 0, "{}: empty sequences", model);
   for (int64_t id : ids.to(DType::i64).to_vector<int64_t>())
-    SG_CHECK(id >= 0 && id < vocab_size, "{}: token id {} is outside the vocabulary of {}", model, id, vocab_size);
+    SG_CHECK(id >= 0 && id < vocab_size, "{}: token id {} is outside the vocabulary of {}", model,
+             id, vocab_size);
 }
 
 }  // namespace sg::models

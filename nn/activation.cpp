@@ -4,7 +4,11 @@
 
 namespace sg::nn {
 
-Variable GELU::forward(const Variable& x) { return gelu(x); }
-Variable ReLU::forward(const Variable& x) { return relu(x); }
+Variable GELU::forward(const Variable& x) {
+  return gelu(x);
+}
+Variable ReLU::forward(const Variable& x) {
+  return relu(x);
+}
 
 }  // namespace sg::nn

@@ -10,7 +10,9 @@ namespace {
 
 constexpr const char* kModelPrefix = "model.";
 
-std::string describe(const Tensor& t) { return fmt::format("{} {}", dtype_name(t.dtype()), shape_str(t.shape())); }
+std::string describe(const Tensor& t) {
+  return fmt::format("{} {}", dtype_name(t.dtype()), shape_str(t.shape()));
+}
 
 }  // namespace
 
@@ -36,7 +38,8 @@ void load_state(Module& module, const NamedTensorList& state, const std::string&
                                      describe(it->second), describe(t)));
     given.erase(it);
   }
-  for (const auto& [name, t] : given) problems.push_back(fmt::format("unexpected '{}' ({})", name, describe(t)));
+  for (const auto& [name, t] : given)
+    problems.push_back(fmt::format("unexpected '{}' ({})", name, describe(t)));
   SG_CHECK(problems.empty(), "load_state from '{}' into {}: {}", source, module.type_name(),
            fmt::join(problems, "; "));
   std::map<std::string, Tensor> values(state.begin(), state.end());
@@ -67,8 +70,10 @@ TrainingCheckpoint load_training_checkpoint(const std::string& path, Module& mod
   TrainingCheckpoint rest{{}, content.metadata};
   const std::string prefix = kModelPrefix;
   for (auto& [name, t] : content.tensors) {
-    if (name.rfind(prefix, 0) == 0) model_state.emplace_back(name.substr(prefix.size()), t);
-    else rest.extra_tensors.emplace_back(name, t);
+    if (name.rfind(prefix, 0) == 0)
+      model_state.emplace_back(name.substr(prefix.size()), t);
+    else
+      rest.extra_tensors.emplace_back(name, t);
   }
   load_state(model, model_state, path);
   return rest;

@@ -14,6 +14,8 @@ Variable Dropout::forward(const Variable& x) {
   return dropout(x, p_, true, *gen_);
 }
 
-std::string Dropout::settings() const { return fmt::format("p={}", p_); }
+std::string Dropout::settings() const {
+  return fmt::format("p={}", p_);
+}
 
 }  // namespace sg::nn

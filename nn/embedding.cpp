@@ -19,13 +19,16 @@ Embedding::Embedding(int64_t count, int64_t dim, Generator& gen) {
   weight = register_parameter("weight", normal({count, dim}, 0.02f, gen));
 }
 
-Variable Embedding::forward(const Tensor& ids) { return embedding(weight, ids); }
+Variable Embedding::forward(const Tensor& ids) {
+  return embedding(weight, ids);
+}
 
 std::string Embedding::settings() const {
   return fmt::format("count={}, dim={}", weight.size(0), weight.size(1));
 }
 
-LearnedPositionalEmbedding::LearnedPositionalEmbedding(int64_t max_length, int64_t dim, Generator& gen) {
+LearnedPositionalEmbedding::LearnedPositionalEmbedding(int64_t max_length, int64_t dim,
+                                                       Generator& gen) {
   SG_CHECK(max_length > 0 && dim > 0, "LearnedPositionalEmbedding: sizes must be positive");
   weight = register_parameter("weight", normal({max_length, dim}, 0.02f, gen));
 }

@@ -19,7 +19,9 @@ Tensor symmetric_uniform(const Shape& shape, double bound, Generator& gen) {
 
 }  // namespace
 
-Tensor normal(const Shape& shape, float stddev, Generator& gen) { return randn(shape, gen, 0.0f, stddev); }
+Tensor normal(const Shape& shape, float stddev, Generator& gen) {
+  return randn(shape, gen, 0.0f, stddev);
+}
 
 Tensor xavier_uniform(const Shape& shape, Generator& gen) {
   auto [fan_in, fan_out] = fans(shape, "xavier_uniform");
@@ -33,9 +35,12 @@ Tensor kaiming_uniform(const Shape& shape, Generator& gen) {
 
 Tensor init_weight(const Shape& shape, Init init, Generator& gen) {
   switch (init) {
-    case Init::xavier_uniform: return xavier_uniform(shape, gen);
-    case Init::kaiming_uniform: return kaiming_uniform(shape, gen);
-    case Init::normal_002: break;
+    case Init::xavier_uniform:
+      return xavier_uniform(shape, gen);
+    case Init::kaiming_uniform:
+      return kaiming_uniform(shape, gen);
+    case Init::normal_002:
+      break;
   }
   return normal(shape, 0.02f, gen);
 }

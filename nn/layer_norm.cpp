@@ -11,8 +11,12 @@ LayerNorm::LayerNorm(int64_t dim, float eps) : eps_(eps) {
   bias = register_parameter("bias", zeros({dim}));
 }
 
-Variable LayerNorm::forward(const Variable& x) { return layer_norm(x, weight, bias, eps_); }
+Variable LayerNorm::forward(const Variable& x) {
+  return layer_norm(x, weight, bias, eps_);
+}
 
-std::string LayerNorm::settings() const { return fmt::format("dim={}, eps={}", weight.size(0), eps_); }
+std::string LayerNorm::settings() const {
+  return fmt::format("dim={}, eps={}", weight.size(0), eps_);
+}
 
 }  // namespace sg::nn

@@ -15,7 +15,8 @@ void check_name(const std::string& name, const std::string& type) {
 
 template <class List>
 bool has_name(const List& list, const std::string& name) {
-  return std::any_of(list.begin(), list.end(), [&](const auto& item) { return item.first == name; });
+  return std::any_of(list.begin(), list.end(),
+                     [&](const auto& item) { return item.first == name; });
 }
 
 std::string with_prefix(const std::string& prefix, const std::string& name) {
@@ -80,12 +81,14 @@ void Module::set_buffer(const std::string& name, const Tensor& value) {
 
 void Module::collect_parameters(const std::string& prefix, NamedVariables& out) const {
   for (const auto& [name, v] : parameters_) out.emplace_back(with_prefix(prefix, name), v);
-  for (const auto& [name, child] : children_) child->collect_parameters(with_prefix(prefix, name), out);
+  for (const auto& [name, child] : children_)
+    child->collect_parameters(with_prefix(prefix, name), out);
 }
 
 void Module::collect_buffers(const std::string& prefix, NamedTensors& out) const {
   for (const auto& [name, t] : buffers_) out.emplace_back(with_prefix(prefix, name), t);
-  for (const auto& [name, child] : children_) child->collect_buffers(with_prefix(prefix, name), out);
+  for (const auto& [name, child] : children_)
+    child->collect_buffers(with_prefix(prefix, name), out);
 }
 
 NamedVariables Module::named_parameters() const {
@@ -123,8 +126,9 @@ void Module::zero_grad() {
 
 void Module::print(const std::string& name, int depth, std::string& out) const {
   const std::string indent(2 * depth, ' ');
-  out += fmt::format("{}{}{}({}) [{} parameters]\n", indent, name.empty() ? "" : "(" + name + "): ",
-                     type_name(), settings(), grouped(parameter_count()));
+  out += fmt::format("{}{}{}({}) [{} parameters]\n", indent,
+                     name.empty() ? "" : "(" + name + "): ", type_name(), settings(),
+                     grouped(parameter_count()));
   for (const auto& [n, v] : parameters_)
     out += fmt::format("{}  {} {}\n", indent, n, shape_str(v.shape()));
   for (const auto& [n, t] : buffers_)

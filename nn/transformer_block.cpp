@@ -10,7 +10,8 @@ TransformerBlock::TransformerBlock(std::shared_ptr<TokenMixer> token_mixer, int6
   norm1 = register_module("norm1", std::make_shared<LayerNorm>(dim));
   mixer = register_module("mixer", std::move(token_mixer));
   norm2 = register_module("norm2", std::make_shared<LayerNorm>(dim));
-  ffn = register_module("ffn", std::make_shared<FeedForward>(dim, ffn_hidden, dropout, init_gen, dropout_gen));
+  ffn = register_module(
+      "ffn", std::make_shared<FeedForward>(dim, ffn_hidden, dropout, init_gen, dropout_gen));
   dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout, std::move(dropout_gen)));
 }
 

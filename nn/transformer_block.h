@@ -12,8 +12,8 @@ namespace sg::nn {
 // mixer is any attention module, so the Synthesizer variants plug in without changing the block.
 class TransformerBlock : public Module {
  public:
-  TransformerBlock(std::shared_ptr<TokenMixer> mixer, int64_t dim, int64_t ffn_hidden, float dropout,
-                   Generator& init_gen, std::shared_ptr<Generator> dropout_gen);
+  TransformerBlock(std::shared_ptr<TokenMixer> mixer, int64_t dim, int64_t ffn_hidden,
+                   float dropout, Generator& init_gen, std::shared_ptr<Generator> dropout_gen);
   Variable forward(const Variable& x, const AttentionMask& mask);
   std::string type_name() const override { return "TransformerBlock"; }
 

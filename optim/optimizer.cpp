@@ -49,7 +49,8 @@ NamedTensorList Optimizer::state(const std::string& prefix) const {
       if (state.steps == 0) continue;
       const std::string param = fmt::format("{}group{}.param{}.", prefix, g, i);
       out.emplace_back(param + "steps", from_vector<int64_t>({state.steps}));
-      for (size_t s = 0; s < state.slots.size(); ++s) out.emplace_back(param + names[s], state.slots[s]);
+      for (size_t s = 0; s < state.slots.size(); ++s)
+        out.emplace_back(param + names[s], state.slots[s]);
     }
   return out;
 }
@@ -105,7 +106,8 @@ std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Va
                                      float weight_decay) {
   ParamGroup decay{{}, weight_decay, 1.0f}, no_decay{{}, 0.0f, 1.0f};
   for (const auto& [name, p] : params) {
-    // Biases of any rank (D's per-head [H, l] bias too) and every vector (LayerNorm) are not decayed.
+    // Biases of any rank (D's per-head [H, l] bias too) and every vector (LayerNorm) are not
+    // decayed.
     const std::string leaf = name.substr(name.rfind('.') + 1);
     const bool decayed = p.dim() >= 2 && leaf.rfind("bias", 0) != 0;
     (decayed ? decay : no_decay).params.push_back(p);

@@ -30,9 +30,9 @@ class Optimizer {
   int64_t step_count() const { return step_count_; }
   const std::vector<ParamGroup>& groups() const { return groups_; }
 
-  // Named tensors "<prefix>step", and for each parameter updated so far "<prefix>group<g>.param<i>.steps"
-  // and ".<slot>". The slot tensors are the live state (save them before the next step); load checks
-  // every name and shape.
+  // Named tensors "<prefix>step", and for each parameter updated so far
+  // "<prefix>group<g>.param<i>.steps" and ".<slot>". The slot tensors are the live state (save them
+  // before the next step); load checks every name and shape.
   NamedTensorList state(const std::string& prefix = "optimizer.") const;
   void load_state(const NamedTensorList& state, const std::string& prefix = "optimizer.");
 

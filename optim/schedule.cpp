@@ -15,8 +15,8 @@ float Schedule::lr_at(int64_t step) const {
   if (step < warmup_steps)
     return base_lr * static_cast<float>(step + 1) / static_cast<float>(warmup_steps);
   if (decay == Decay::constant) return base_lr;
-  const double progress = std::min(
-      1.0, static_cast<double>(step - warmup_steps) / static_cast<double>(total_steps - warmup_steps));
+  const double progress = std::min(1.0, static_cast<double>(step - warmup_steps) /
+                                            static_cast<double>(total_steps - warmup_steps));
   const double factor =
       decay == Decay::linear ? 1.0 - progress : 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
   return static_cast<float>(min_lr + (base_lr - min_lr) * factor);

@@ -2,8 +2,8 @@
 // The command-line conventions every program shares: --help prints usage and exits 0; a bad flag or
 // value prints one line and exits 2; an sg::Error (bad file, bad shape...) prints one line and
 // exits 1. Nothing reaches the user as an uncaught exception.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <exception>
 #include <string>

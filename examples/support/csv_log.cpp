@@ -38,8 +38,8 @@ CsvLog::~CsvLog() {
 }
 
 void CsvLog::write(const std::vector<double>& values) {
-  SG_CHECK(values.size() == columns_.size(), "CsvLog '{}': {} values for {} columns", path_, values.size(),
-           columns_.size());
+  SG_CHECK(values.size() == columns_.size(), "CsvLog '{}': {} values for {} columns", path_,
+           values.size(), columns_.size());
   fmt::print(file_, "{:.6g}\n", fmt::join(values, ","));
   std::fflush(file_);
 }
@@ -54,8 +54,8 @@ CsvTable read_csv(const std::string& path) {
   for (int64_t number = 2; std::getline(in, line); ++number) {
     if (line.empty()) continue;
     const auto cells = split_commas(line);
-    SG_CHECK(cells.size() == table.columns.size(), "read_csv '{}' line {}: {} cells for {} columns", path,
-             number, cells.size(), table.columns.size());
+    SG_CHECK(cells.size() == table.columns.size(), "read_csv '{}' line {}: {} cells for {} columns",
+             path, number, cells.size(), table.columns.size());
     std::vector<double> row;
     for (const auto& c : cells) {
       try {

@@ -18,7 +18,11 @@ extern "C" void on_interrupt(int) {
 
 }  // namespace
 
-void install_interrupt_handler() { std::signal(SIGINT, on_interrupt); }
-bool interrupted() { return g_interrupted.load(); }
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_interrupt);
+}
+bool interrupted() {
+  return g_interrupted.load();
+}
 
 }  // namespace sg::examples

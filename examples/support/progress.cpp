@@ -9,20 +9,27 @@ namespace {
 
 std::string duration(double seconds) {
   const auto s = static_cast<int64_t>(seconds + 0.5);
-  return s >= 3600 ? fmt::format("{}h{:02d}m", s / 3600, (s / 60) % 60) : fmt::format("{}m{:02d}s", s / 60, s % 60);
+  return s >= 3600 ? fmt::format("{}h{:02d}m", s / 3600, (s / 60) % 60)
+                   : fmt::format("{}m{:02d}s", s / 60, s % 60);
 }
 
 }  // namespace
 
 Progress::Progress(int64_t total_steps)
-    : total_(total_steps), terminal_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()),
+    : total_(total_steps),
+      terminal_(isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
       last_print_(start_) {}
 
 std::string Progress::line(const ProgressFields& f) const {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double eta = f.step > 0 ? elapsed / static_cast<double>(f.step) * static_cast<double>(total_ - f.step) : 0.0;
-  return fmt::format("step {}/{} epoch {} loss {:.4f} lr {:.2e} {:.0f} tok/s elapsed {} eta {}", f.step, total_,
-                     f.epoch, f.loss, f.lr, f.tokens_per_second, duration(elapsed), duration(eta));
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double eta =
+      f.step > 0 ? elapsed / static_cast<double>(f.step) * static_cast<double>(total_ - f.step)
+                 : 0.0;
+  return fmt::format("step {}/{} epoch {} loss {:.4f} lr {:.2e} {:.0f} tok/s elapsed {} eta {}",
+                     f.step, total_, f.epoch, f.loss, f.lr, f.tokens_per_second, duration(elapsed),
+                     duration(eta));
 }
 
 void Progress::update(const ProgressFields& f) {
@@ -30,7 +37,8 @@ void Progress::update(const ProgressFields& f) {
   if (terminal_) {
     constexpr int kWidth = 24;
     const int filled = total_ > 0 ? static_cast<int>(kWidth * f.step / total_) : 0;
-    fmt::print(stderr, "\r[{}{}] {}\x1b[K", std::string(filled, '#'), std::string(kWidth - filled, '.'), line(f));
+    fmt::print(stderr, "\r[{}{}] {}\x1b[K", std::string(filled, '#'),
+               std::string(kWidth - filled, '.'), line(f));
     drawn_ = true;
   } else if (now - last_print_ >= std::chrono::seconds(5) || f.step == total_) {
     fmt::print(stderr, "{}\n", line(f));

@@ -19,7 +19,7 @@ class Progress {
  public:
   explicit Progress(int64_t total_steps);
   void update(const ProgressFields& fields);
-  void finish();  // ends the bar's line
+  void finish();                          // ends the bar's line
   void message(const std::string& text);  // a line that does not disturb the bar
 
  private:

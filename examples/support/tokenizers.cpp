@@ -9,7 +9,8 @@ namespace sg::examples {
 
 std::unique_ptr<data::Tokenizer> build_tokenizer(const TokenizerChoice& choice,
                                                  const std::vector<std::string>& texts) {
-  if (choice.kind == "char") return std::make_unique<data::CharTokenizer>(data::CharTokenizer::build(texts));
+  if (choice.kind == "char")
+    return std::make_unique<data::CharTokenizer>(data::CharTokenizer::build(texts));
   if (choice.kind == "word")
     return std::make_unique<data::WordTokenizer>(
         data::WordTokenizer::build(texts, {.min_count = choice.min_count, .lowercase = true}));

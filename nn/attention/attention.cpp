@@ -18,14 +18,21 @@ namespace {
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 }  // namespace
 
-std::shared_ptr<AttentionLogits> make_logits(LogitKind kind, const AttentionConfig& c, Generator& gen) {
+std::shared_ptr<AttentionLogits> make_logits(LogitKind kind, const AttentionConfig& c,
+                                             Generator& gen) {
   switch (kind) {
-    case LogitKind::dot_product: return std::make_shared<DotProductLogits>(c, gen);
-    case LogitKind::dense: return std::make_shared<DenseLogits>(c, gen);
-    case LogitKind::random: return std::make_shared<RandomLogits>(c, gen, true);
-    case LogitKind::random_fixed: return std::make_shared<RandomLogits>(c, gen, false);
-    case LogitKind::factorized_dense: return std::make_shared<FactorizedDenseLogits>(c, gen);
-    case LogitKind::factorized_random: return std::make_shared<FactorizedRandomLogits>(c, gen);
+    case LogitKind::dot_product:
+      return std::make_shared<DotProductLogits>(c, gen);
+    case LogitKind::dense:
+      return std::make_shared<DenseLogits>(c, gen);
+    case LogitKind::random:
+      return std::make_shared<RandomLogits>(c, gen, true);
+    case LogitKind::random_fixed:
+      return std::make_shared<RandomLogits>(c, gen, false);
+    case LogitKind::factorized_dense:
+      return std::make_shared<FactorizedDenseLogits>(c, gen);
+    case LogitKind::factorized_random:
+      return std::make_shared<FactorizedRandomLogits>(c, gen);
   }
   fail("make_logits: unknown kind");
 }
@@ -37,10 +44,12 @@ Attention::Attention(const AttentionConfig& config, Generator& init_gen,
   const auto kinds = parse_variant(config.variant);
   for (LogitKind kind : kinds)
     sources.push_back(register_module(logit_kind_name(kind), make_logits(kind, config, init_gen)));
-  if (kinds.size() > 1) mix = register_parameter("mix", zeros({static_cast<int64_t>(kinds.size())}));
+  if (kinds.size() > 1)
+    mix = register_parameter("mix", zeros({static_cast<int64_t>(kinds.size())}));
   value = register_module("value", std::make_shared<Linear>(config.dim, config.dim, init_gen));
   output = register_module("output", std::make_shared<Linear>(config.dim, config.dim, init_gen));
-  dropout_ = register_module("dropout", std::make_shared<Dropout>(config.dropout, std::move(dropout_gen)));
+  dropout_ =
+      register_module("dropout", std::make_shared<Dropout>(config.dropout, std::move(dropout_gen)));
 }
 
 std::string Attention::settings() const {
@@ -67,8 +76,8 @@ Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
            shape_str(x.shape()), config_.dim);
   const int64_t batch = x.size(0), length = x.size(1);
   SG_CHECK(length <= config_.max_length,
-           "Attention ({}): sequence length {} exceeds the layer's maximum length {}", config_.variant,
-           length, config_.max_length);
+           "Attention ({}): sequence length {} exceeds the layer's maximum length {}",
+           config_.variant, length, config_.max_length);
   Variable logits = mixed_logits(x);
   const Tensor additive = additive_attention_mask(mask, batch, length);
   if (additive.defined()) {
@@ -92,13 +101,14 @@ Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t
     SG_CHECK(mask.padding.dtype() == DType::b8 && mask.padding.shape() == Shape({batch, length}),
              "attention mask: padding must be b8 of shape [{}, {}], got {} {}", batch, length,
              dtype_name(mask.padding.dtype()), shape_str(mask.padding.shape()));
-    additive = masked_fill(zeros({batch, 1, 1, length}), mask.padding.reshape({batch, 1, 1, length}),
-                           kMinusInf);
+    additive = masked_fill(zeros({batch, 1, 1, length}),
+                           mask.padding.reshape({batch, 1, 1, length}), kMinusInf);
   }
   if (mask.causal) {
     const Tensor positions = arange(length, DType::i64).to(DType::f32);
     const Tensor future = gt(positions.reshape({1, length}), positions.reshape({length, 1}));
-    const Tensor causal = masked_fill(zeros({1, 1, length, length}), future.reshape({1, 1, length, length}), kMinusInf);
+    const Tensor causal = masked_fill(zeros({1, 1, length, length}),
+                                      future.reshape({1, 1, length, length}), kMinusInf);
     additive = additive.defined() ? add(additive, causal) : causal;
   }
   return additive;

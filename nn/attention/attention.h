@@ -2,7 +2,8 @@
 // The attention family as one token-mixing layer: logits from one or more sources (V, D, R, Rfix,
 // FD, FR), mixed by learned softmax-normalised weights, masked, one softmax over keys, then the
 // value and output projections:
-//   S = sum_i alpha_i S_i,  P = softmax(S + mask),  Y = merge_heads(P @ split_heads(X Wv + bv)) Wo + bo
+//   S = sum_i alpha_i S_i,  P = softmax(S + mask),  Y = merge_heads(P @ split_heads(X Wv + bv)) Wo
+//   + bo
 #include <memory>
 #include <vector>
 
@@ -16,7 +17,8 @@ namespace sg::nn {
 
 class Attention : public TokenMixer {
  public:
-  Attention(const AttentionConfig& config, Generator& init_gen, std::shared_ptr<Generator> dropout_gen);
+  Attention(const AttentionConfig& config, Generator& init_gen,
+            std::shared_ptr<Generator> dropout_gen);
   // x [B, L, d] with L <= max_length -> [B, L, d].
   Variable forward(const Variable& x, const AttentionMask& mask) override;
   std::string type_name() const override { return "Attention"; }

@@ -13,9 +13,12 @@ struct KindName {
   LogitKind kind;
   const char* name;
 };
-constexpr KindName kKinds[] = {{LogitKind::dot_product, "V"},       {LogitKind::dense, "D"},
-                               {LogitKind::random, "R"},            {LogitKind::random_fixed, "Rfix"},
-                               {LogitKind::factorized_dense, "FD"}, {LogitKind::factorized_random, "FR"}};
+constexpr KindName kKinds[] = {{LogitKind::dot_product, "V"},
+                               {LogitKind::dense, "D"},
+                               {LogitKind::random, "R"},
+                               {LogitKind::random_fixed, "Rfix"},
+                               {LogitKind::factorized_dense, "FD"},
+                               {LogitKind::factorized_random, "FR"}};
 
 }  // namespace
 
@@ -30,10 +33,13 @@ std::vector<LogitKind> parse_variant(const std::string& variant) {
   size_t start = 0;
   while (true) {
     const size_t plus = variant.find('+', start);
-    const std::string part = variant.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
-    auto it = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const KindName& k) { return part == k.name; });
+    const std::string part =
+        variant.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+    auto it = std::find_if(std::begin(kKinds), std::end(kKinds),
+                           [&](const KindName& k) { return part == k.name; });
     SG_CHECK(it != std::end(kKinds),
-             "attention variant '{}': unknown part '{}' (expected V, D, R, Rfix, FD or FR joined by '+')",
+             "attention variant '{}': unknown part '{}' (expected V, D, R, Rfix, FD or FR joined "
+             "by '+')",
              variant, part);
     SG_CHECK(std::find(kinds.begin(), kinds.end(), it->kind) == kinds.end(),
              "attention variant '{}': '{}' appears twice", variant, part);
@@ -47,8 +53,8 @@ std::vector<LogitKind> parse_variant(const std::string& variant) {
 std::pair<int64_t, int64_t> factorized_dense_factors(const AttentionConfig& c) {
   if (c.factor_a > 0 || c.factor_b > 0) {
     SG_CHECK(c.factor_a > 0 && c.factor_b > 0 && c.factor_a * c.factor_b == c.max_length,
-             "attention FD: factors a={} and b={} must multiply to the maximum length {}", c.factor_a,
-             c.factor_b, c.max_length);
+             "attention FD: factors a={} and b={} must multiply to the maximum length {}",
+             c.factor_a, c.factor_b, c.max_length);
     return {c.factor_a, c.factor_b};
   }
   for (int64_t a = static_cast<int64_t>(std::sqrt(static_cast<double>(c.max_length))); a >= 1; --a)
@@ -60,7 +66,8 @@ void validate(const AttentionConfig& c) {
   SG_CHECK(c.dim > 0 && c.heads > 0 && c.dim % c.heads == 0,
            "attention: dim {} must be a positive multiple of heads {}", c.dim, c.heads);
   SG_CHECK(c.max_length > 0, "attention: max_length {} must be positive", c.max_length);
-  SG_CHECK(c.dropout >= 0.0f && c.dropout < 1.0f, "attention: dropout {} is outside [0, 1)", c.dropout);
+  SG_CHECK(c.dropout >= 0.0f && c.dropout < 1.0f, "attention: dropout {} is outside [0, 1)",
+           c.dropout);
   SG_CHECK(c.random_rank > 0, "attention FR: rank {} must be positive", c.random_rank);
   const auto kinds = parse_variant(c.variant);
   if (std::find(kinds.begin(), kinds.end(), LogitKind::factorized_dense) != kinds.end())
@@ -73,11 +80,20 @@ int64_t expected_parameter_count(const AttentionConfig& c) {
   const auto kinds = parse_variant(c.variant);
   for (LogitKind kind : kinds) {
     switch (kind) {
-      case LogitKind::dot_product: total += 2 * d * d + 2 * d; break;
-      case LogitKind::dense: total += d * d + d + d * l + h * l; break;
-      case LogitKind::random: total += h * l * l; break;
-      case LogitKind::random_fixed: break;
-      case LogitKind::factorized_random: total += 2 * h * l * c.random_rank; break;
+      case LogitKind::dot_product:
+        total += 2 * d * d + 2 * d;
+        break;
+      case LogitKind::dense:
+        total += d * d + d + d * l + h * l;
+        break;
+      case LogitKind::random:
+        total += h * l * l;
+        break;
+      case LogitKind::random_fixed:
+        break;
+      case LogitKind::factorized_random:
+        total += 2 * h * l * c.random_rank;
+        break;
       case LogitKind::factorized_dense: {
         auto [a, b] = factorized_dense_factors(c);
         total += d * d + d + d * (a + b) + h * (a + b);

@@ -11,15 +11,22 @@ namespace sg::nn {
 struct AttentionConfig {
   int64_t dim = 256;
   int64_t heads = 4;
-  int64_t max_length = 128;   // l: the synthetic matrices are l x l; longer inputs are an error
+  int64_t max_length = 128;  // l: the synthetic matrices are l x l; longer inputs are an error
   std::string variant = "V";
-  float dropout = 0.0f;       // on the attention probabilities, in training
-  int64_t factor_a = 0;       // FD: l = a * b; 0 picks the most square factorisation
+  float dropout = 0.0f;  // on the attention probabilities, in training
+  int64_t factor_a = 0;  // FD: l = a * b; 0 picks the most square factorisation
   int64_t factor_b = 0;
-  int64_t random_rank = 8;    // FR: k
+  int64_t random_rank = 8;  // FR: k
 };
 
-enum class LogitKind { dot_product, dense, random, random_fixed, factorized_dense, factorized_random };
+enum class LogitKind {
+  dot_product,
+  dense,
+  random,
+  random_fixed,
+  factorized_dense,
+  factorized_random
+};
 
 // "R+V" -> {random, dot_product}; throws naming the unknown or repeated part.
 std::vector<LogitKind> parse_variant(const std::string& variant);

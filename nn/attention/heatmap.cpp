@@ -13,7 +13,8 @@ void write_attention_heatmap(const Tensor& probs, const std::string& path, int64
                probs.size(1) == probs.size(2),
            "write_attention_heatmap: expected f32 [heads, L, L], got {}",
            probs.defined() ? shape_str(probs.shape()) : "undefined");
-  SG_CHECK(scale >= 1 && scale <= 64, "write_attention_heatmap: scale {} is outside [1, 64]", scale);
+  SG_CHECK(scale >= 1 && scale <= 64, "write_attention_heatmap: scale {} is outside [1, 64]",
+           scale);
   const int64_t heads = probs.size(0), length = probs.size(1), gap = 2;
   const int64_t tile = length * scale;
   const int64_t width = heads * tile + (heads - 1) * gap, height = tile;
@@ -25,7 +26,8 @@ void write_attention_heatmap(const Tensor& probs, const std::string& path, int64
     for (int64_t y = 0; y < height; ++y)
       for (int64_t x = 0; x < tile; ++x) {
         const float v = head[(y / scale) * length + x / scale] / peak;
-        pixels[y * width + h * (tile + gap) + x] = static_cast<unsigned char>(std::clamp(v, 0.0f, 1.0f) * 255.0f);
+        pixels[y * width + h * (tile + gap) + x] =
+            static_cast<unsigned char>(std::clamp(v, 0.0f, 1.0f) * 255.0f);
       }
   }
   const std::string header = fmt::format("P5\n{} {}\n255\n", width, height);

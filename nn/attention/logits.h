@@ -52,7 +52,9 @@ class RandomLogits : public AttentionLogits {
  public:
   RandomLogits(const AttentionConfig& config, Generator& gen, bool trainable);
   Variable forward(const Variable& x) override;
-  std::string type_name() const override { return trainable_ ? "RandomLogits" : "FixedRandomLogits"; }
+  std::string type_name() const override {
+    return trainable_ ? "RandomLogits" : "FixedRandomLogits";
+  }
   std::string settings() const override;
 
   Variable matrix;  // [H, l, l]

@@ -23,7 +23,8 @@ Variable per_head_affine(const Variable& a, const Variable& weight, const Variab
 
 DenseLogits::DenseLogits(const AttentionConfig& c, Generator& gen) : heads_(c.heads) {
   hidden = register_module("hidden", std::make_shared<Linear>(c.dim, c.dim, gen));
-  weight = register_parameter("weight", normal({c.heads, c.dim / c.heads, c.max_length}, 0.02f, gen));
+  weight =
+      register_parameter("weight", normal({c.heads, c.dim / c.heads, c.max_length}, 0.02f, gen));
   bias = register_parameter("bias", zeros({c.heads, c.max_length}));
 }
 
@@ -38,7 +39,8 @@ std::string DenseLogits::settings() const {
   return fmt::format("heads={}, max_length={}", heads_, weight.size(2));
 }
 
-FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& c, Generator& gen) : heads_(c.heads) {
+FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& c, Generator& gen)
+    : heads_(c.heads) {
   auto [a, b] = factorized_dense_factors(c);
   const int64_t head_dim = c.dim / c.heads;
   hidden = register_module("hidden", std::make_shared<Linear>(c.dim, c.dim, gen));

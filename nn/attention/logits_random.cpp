@@ -6,10 +6,13 @@
 
 namespace sg::nn {
 
-RandomLogits::RandomLogits(const AttentionConfig& c, Generator& gen, bool trainable) : trainable_(trainable) {
+RandomLogits::RandomLogits(const AttentionConfig& c, Generator& gen, bool trainable)
+    : trainable_(trainable) {
   const Shape shape{c.heads, c.max_length, c.max_length};
-  if (trainable) matrix = register_parameter("matrix", normal(shape, 0.02f, gen));
-  else matrix = Variable(register_buffer("matrix", normal(shape, 1.0f, gen)));
+  if (trainable)
+    matrix = register_parameter("matrix", normal(shape, 0.02f, gen));
+  else
+    matrix = Variable(register_buffer("matrix", normal(shape, 1.0f, gen)));
 }
 
 Variable RandomLogits::forward(const Variable& x) {

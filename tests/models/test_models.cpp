@@ -18,8 +18,15 @@ namespace {
 const std::vector<std::string> kVariants{"V", "D", "R", "Rfix", "FD", "FR", "R+V", "D+V", "R+D+V"};
 
 ModelConfig tiny(const std::string& attention) {
-  return {.vocab_size = 16, .dim = 16, .heads = 2, .layers = 1, .max_length = 8, .attention = attention,
-          .dropout = 0.0f, .attention_dropout = 0.0f, .verbose = false};
+  return {.vocab_size = 16,
+          .dim = 16,
+          .heads = 2,
+          .layers = 1,
+          .max_length = 8,
+          .attention = attention,
+          .dropout = 0.0f,
+          .attention_dropout = 0.0f,
+          .verbose = false};
 }
 
 Tensor random_ids(const Shape& shape, int64_t vocab, Generator& gen) {
@@ -34,7 +41,8 @@ TEST_CASE("a tiny classifier with each attention variant overfits 32 examples to
   Generator gen(0);
   const Tensor ids = random_ids({32, 8}, 16, gen);
   std::vector<int64_t> labels(32);
-  for (auto& l : labels) l = gen.uniform() < 0.5f ? 0 : 1;  // random labels: only memorising fits them
+  for (auto& l : labels)
+    l = gen.uniform() < 0.5f ? 0 : 1;  // random labels: only memorising fits them
   for (const auto& variant : kVariants) {
     INFO(variant);
     models::EncoderClassifier model(tiny(variant));
@@ -62,7 +70,8 @@ TEST_CASE("the causal LM never looks ahead, whatever the attention variant") {
     Generator gen(1);
     const Tensor ids = random_ids({2, 8}, 16, gen);
     Tensor changed = ids.clone();
-    for (int64_t b = 0; b < 2; ++b) changed.at<int64_t>({b, 6}) = (ids.at<int64_t>({b, 6}) + 5) % 16;
+    for (int64_t b = 0; b < 2; ++b)
+      changed.at<int64_t>({b, 6}) = (ids.at<int64_t>({b, 6}) + 5) % 16;
     NoGradGuard no_grad;
     const Tensor a = lm.forward(ids).data(), c = lm.forward(changed).data();
     CHECK(a.narrow(1, 0, 6).to_vector<float>() == c.narrow(1, 0, 6).to_vector<float>());
@@ -84,16 +93,20 @@ TEST_CASE("the classifier ignores tokens at padded positions") {
     NoGradGuard no_grad;
     CHECK(model.forward(ids, padding).data().to_vector<float>() ==
           model.forward(changed, padding).data().to_vector<float>());
-    CHECK(model.forward(ids).data().to_vector<float>() != model.forward(changed).data().to_vector<float>());
+    CHECK(model.forward(ids).data().to_vector<float>() !=
+          model.forward(changed).data().to_vector<float>());
   }
 }
 
 TEST_CASE("generation is seeded, greedy at temperature 0, and slides past the context length") {
   models::CausalLM lm(tiny("R+V"));
   const std::vector<int64_t> prompt{1, 2, 3};
-  const auto a = lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 5, .seed = 4});
-  const auto b = lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 5, .seed = 4});
-  const auto c = lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 0, .seed = 5});
+  const auto a =
+      lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 5, .seed = 4});
+  const auto b =
+      lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 5, .seed = 4});
+  const auto c =
+      lm.generate(prompt, {.new_tokens = 20, .temperature = 1.0f, .top_k = 0, .seed = 5});
   CHECK(a == b);
   CHECK(a != c);
   REQUIRE(a.size() == 23);
@@ -101,7 +114,8 @@ TEST_CASE("generation is seeded, greedy at temperature 0, and slides past the co
   for (int64_t t : a) CHECK((t >= 0 && t < 16));
   // Greedy decoding picks the argmax of the last position, as does top-k with k = 1.
   const auto greedy = lm.generate(prompt, {.new_tokens = 1, .temperature = 0.0f});
-  const auto top1 = lm.generate(prompt, {.new_tokens = 1, .temperature = 0.7f, .top_k = 1, .seed = 9});
+  const auto top1 =
+      lm.generate(prompt, {.new_tokens = 1, .temperature = 0.7f, .top_k = 1, .seed = 9});
   NoGradGuard no_grad;
   const Tensor logits = lm.forward(from_vector(prompt, {1, 3})).data();
   CHECK(greedy.back() == argmax(logits.select(1, 2), -1).item<int64_t>());
@@ -110,7 +124,8 @@ TEST_CASE("generation is seeded, greedy at temperature 0, and slides past the co
 }
 
 TEST_CASE("a model checkpoint stores its config and reloads to identical outputs") {
-  const std::string path = (std::filesystem::temp_directory_path() / "sg_model_test.safetensors").string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "sg_model_test.safetensors").string();
   ModelConfig config = tiny("D+V");
   config.segments = 2;
   config.num_classes = 3;
@@ -137,11 +152,12 @@ TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
   c.learned_positions = false;
   const ModelConfig back = models::config_from_json(models::to_json(c));
   CHECK(models::to_json(back) == models::to_json(c));
-  CHECK_THROWS_WITH_AS(models::config_from_json("{\"dim\": 4}"), doctest::Contains("field 'vocab_size' is missing"),
-                       Error);
+  CHECK_THROWS_WITH_AS(models::config_from_json("{\"dim\": 4}"),
+                       doctest::Contains("field 'vocab_size' is missing"), Error);
   ModelConfig bad = tiny("V");
   bad.heads = 3;
-  CHECK_THROWS_WITH_AS(models::EncoderClassifier{bad}, doctest::Contains("multiple of heads 3"), Error);
+  CHECK_THROWS_WITH_AS(models::EncoderClassifier{bad}, doctest::Contains("multiple of heads 3"),
+                       Error);
 }
 
 TEST_CASE("tied output embeddings save a vocab x dim matrix, and bad ids are rejected") {
@@ -152,7 +168,8 @@ TEST_CASE("tied output embeddings save a vocab x dim matrix, and bad ids are rej
   CHECK(untied.parameter_count() - tied.parameter_count() == 16 * 16);
   CHECK_THROWS_WITH_AS(tied.forward(from_vector<int64_t>({1, 99}, {1, 2})),
                        doctest::Contains("token id 99 is outside the vocabulary of 16"), Error);
-  CHECK_THROWS_WITH_AS(tied.forward(zeros({1, 9}, DType::i64)), doctest::Contains("exceeds"), Error);
+  CHECK_THROWS_WITH_AS(tied.forward(zeros({1, 9}, DType::i64)), doctest::Contains("exceeds"),
+                       Error);
 }
 
 TEST_CASE("generate leaves the model in training mode even when it fails") {

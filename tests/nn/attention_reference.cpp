@@ -52,7 +52,8 @@ Vec ReferenceAttention::forward(const Vec& x, int64_t batch, int64_t length,
         q[t] = linear(P.at("V.query.weight"), P.at("V.query.bias"), xt, d, d);
         k[t] = linear(P.at("V.key.weight"), P.at("V.key.bias"), xt, d, d);
       }
-      if (P.count("D.hidden.weight")) dense[t] = relu(linear(P.at("D.hidden.weight"), P.at("D.hidden.bias"), xt, d, d));
+      if (P.count("D.hidden.weight"))
+        dense[t] = relu(linear(P.at("D.hidden.weight"), P.at("D.hidden.bias"), xt, d, d));
       if (P.count("FD.hidden.weight"))
         fdense[t] = relu(linear(P.at("FD.hidden.weight"), P.at("FD.hidden.bias"), xt, d, d));
     }
@@ -70,14 +71,20 @@ Vec ReferenceAttention::forward(const Vec& x, int64_t batch, int64_t length,
                 break;
               case nn::LogitKind::dense:
                 logit = P.at("D.bias")[h * l + j];
-                for (int64_t e = 0; e < dh; ++e) logit += dense[i][h * dh + e] * P.at("D.weight")[(h * dh + e) * l + j];
+                for (int64_t e = 0; e < dh; ++e)
+                  logit += dense[i][h * dh + e] * P.at("D.weight")[(h * dh + e) * l + j];
                 break;
-              case nn::LogitKind::random: logit = P.at("R.matrix")[(h * l + i) * l + j]; break;
-              case nn::LogitKind::random_fixed: logit = P.at("Rfix.matrix")[(h * l + i) * l + j]; break;
+              case nn::LogitKind::random:
+                logit = P.at("R.matrix")[(h * l + i) * l + j];
+                break;
+              case nn::LogitKind::random_fixed:
+                logit = P.at("Rfix.matrix")[(h * l + i) * l + j];
+                break;
               case nn::LogitKind::factorized_random: {
                 const int64_t rank = c.random_rank;
                 for (int64_t r = 0; r < rank; ++r)
-                  logit += P.at("FR.left")[(h * l + i) * rank + r] * P.at("FR.right")[(h * l + j) * rank + r];
+                  logit += P.at("FR.left")[(h * l + i) * rank + r] *
+                           P.at("FR.right")[(h * l + j) * rank + r];
                 break;
               }
               case nn::LogitKind::factorized_dense: {

@@ -16,11 +16,16 @@ using nn::AttentionMask;
 
 namespace {
 
-const std::vector<std::string> kVariants{"V",   "D",   "R",   "Rfix", "FD",    "FR",
+const std::vector<std::string> kVariants{"V",   "D",   "R",   "Rfix",  "FD",     "FR",
                                          "R+V", "D+V", "R+D", "R+D+V", "FR+FD+V"};
 
 AttentionConfig small_config(const std::string& variant) {
-  return {.dim = 8, .heads = 2, .max_length = 6, .variant = variant, .factor_a = 2, .factor_b = 3,
+  return {.dim = 8,
+          .heads = 2,
+          .max_length = 6,
+          .variant = variant,
+          .factor_a = 2,
+          .factor_b = 3,
           .random_rank = 2};
 }
 
@@ -28,7 +33,8 @@ AttentionConfig small_config(const std::string& variant) {
 // from uniform and every term of the formulas matters.
 void randomize(Attention& layer, uint64_t seed) {
   Generator gen(seed);
-  for (auto& [name, p] : layer.named_parameters()) copy_into(p.data(), randn(p.shape(), gen, 0.0f, 0.5f));
+  for (auto& [name, p] : layer.named_parameters())
+    copy_into(p.data(), randn(p.shape(), gen, 0.0f, 0.5f));
   for (auto& [name, t] : layer.named_buffers()) copy_into(t, randn(t.shape(), gen, 0.0f, 0.5f));
 }
 
@@ -65,7 +71,8 @@ struct MaskCase {
   bool causal;
   bool padded;
 };
-const MaskCase kMasks[] = {{"no mask", false, false}, {"causal", true, false}, {"padding", false, true}};
+const MaskCase kMasks[] = {
+    {"no mask", false, false}, {"causal", true, false}, {"padding", false, true}};
 
 constexpr int64_t kBatch = 2, kLength = 5;
 
@@ -73,7 +80,8 @@ AttentionMask make_mask(const MaskCase& m) {
   AttentionMask mask;
   mask.causal = m.causal;
   // Example 1 ends in two padding positions.
-  if (m.padded) mask.padding = from_vector<uint8_t>({0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, {kBatch, kLength});
+  if (m.padded)
+    mask.padding = from_vector<uint8_t>({0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, {kBatch, kLength});
   return mask;
 }
 
@@ -117,7 +125,8 @@ TEST_CASE("every variant and mask matches the plain-loop reference, outputs and 
 
       Variable xv(x, true);
       Variable y = layer.forward(xv, mask);
-      const std::vector<double> expected = ref.forward(as_double(x), kBatch, kLength, padding_list(mask), m.causal);
+      const std::vector<double> expected =
+          ref.forward(as_double(x), kBatch, kLength, padding_list(mask), m.causal);
       CHECK(relative_error(as_double(y.data()), expected) < 1e-4);
 
       sum(y * Variable(r)).backward();
@@ -173,8 +182,9 @@ TEST_CASE("gradcheck of every variant under every mask") {
       randomize(layer, 22);
       const AttentionMask mask = make_mask(m);
       // A small step: D and FD pass through ReLUs, whose kinks a wide step may straddle.
-      GradcheckResult r = gradcheck([&](const std::vector<Variable>& v) { return layer.forward(v[0], mask); },
-                                    {randn({kBatch, kLength, 8}, gen)}, {.eps = 1e-3, .rtol = 1e-2, .atol = 2e-3});
+      GradcheckResult r =
+          gradcheck([&](const std::vector<Variable>& v) { return layer.forward(v[0], mask); },
+                    {randn({kBatch, kLength, 8}, gen)}, {.eps = 1e-3, .rtol = 1e-2, .atol = 2e-3});
       INFO(r.message);
       CHECK(r.ok);
     }
@@ -227,7 +237,8 @@ TEST_CASE("R with a zero matrix averages the values uniformly") {
   const Tensor mean_x = mean(x, {1}, true);
   const Tensor expected = layer.output->forward(layer.value->forward(Variable(mean_x))).data();
   for (int64_t i = 0; i < 4; ++i)
-    for (int64_t e = 0; e < 8; ++e) CHECK(y.at<float>({0, i, e}) == doctest::Approx(expected.at<float>({0, 0, e})).epsilon(1e-5));
+    for (int64_t e = 0; e < 8; ++e)
+      CHECK(y.at<float>({0, i, e}) == doctest::Approx(expected.at<float>({0, 0, e})).epsilon(1e-5));
 }
 
 TEST_CASE("mixture weights are a softmax: positive and summing to one") {
@@ -259,17 +270,21 @@ TEST_CASE("clear errors for a long sequence, bad FD factors, unknown variants an
   Generator gen(14);
   Attention layer(small_config("R"), gen, nullptr);
   CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({1, 7, 8})), {}),
-                       doctest::Contains("sequence length 7 exceeds the layer's maximum length 6"), Error);
-  CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({1, 3, 5})), {}), doctest::Contains("[1, 3, 5]"), Error);
+                       doctest::Contains("sequence length 7 exceeds the layer's maximum length 6"),
+                       Error);
+  CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({1, 3, 5})), {}),
+                       doctest::Contains("[1, 3, 5]"), Error);
   AttentionConfig bad_fd = small_config("FD");
   bad_fd.factor_a = 4;
-  CHECK_THROWS_WITH_AS(Attention(bad_fd, gen, nullptr), doctest::Contains("must multiply to the maximum length 6"),
-                       Error);
-  CHECK_THROWS_WITH_AS(Attention(small_config("R+X"), gen, nullptr), doctest::Contains("unknown part 'X'"), Error);
-  CHECK_THROWS_WITH_AS(Attention(small_config("V+V"), gen, nullptr), doctest::Contains("appears twice"), Error);
+  CHECK_THROWS_WITH_AS(Attention(bad_fd, gen, nullptr),
+                       doctest::Contains("must multiply to the maximum length 6"), Error);
+  CHECK_THROWS_WITH_AS(Attention(small_config("R+X"), gen, nullptr),
+                       doctest::Contains("unknown part 'X'"), Error);
+  CHECK_THROWS_WITH_AS(Attention(small_config("V+V"), gen, nullptr),
+                       doctest::Contains("appears twice"), Error);
   AttentionMask wrong{.padding = zeros({1, 3}, DType::b8), .causal = false};
-  CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({2, 3, 8})), wrong), doctest::Contains("padding must be b8 of shape [2, 3]"),
-                       Error);
+  CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({2, 3, 8})), wrong),
+                       doctest::Contains("padding must be b8 of shape [2, 3]"), Error);
 }
 
 TEST_CASE("Rfix is a saved buffer, not a trained parameter") {
@@ -318,5 +333,6 @@ TEST_CASE("attention dropout draws a separate mask for every example, even for i
   const Tensor y = layer.forward(Variable(twice), {}).data();
   CHECK(y.select(0, 0).to_vector<float>() != y.select(0, 1).to_vector<float>());
   // The kept weights are the probabilities before dropout: rows still sum to one.
-  for (float v : sum(layer.attention_weights(), {-1}).to_vector<float>()) CHECK(v == doctest::Approx(1.0f));
+  for (float v : sum(layer.attention_weights(), {-1}).to_vector<float>())
+    CHECK(v == doctest::Approx(1.0f));
 }

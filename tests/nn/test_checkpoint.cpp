@@ -42,7 +42,8 @@ bool same_state(const nn::Module& a, const nn::Module& b) {
   auto sa = nn::state_of(a), sb = nn::state_of(b);
   if (sa.size() != sb.size()) return false;
   for (size_t i = 0; i < sa.size(); ++i)
-    if (sa[i].first != sb[i].first || sa[i].second.to_vector<float>() != sb[i].second.to_vector<float>())
+    if (sa[i].first != sb[i].first ||
+        sa[i].second.to_vector<float>() != sb[i].second.to_vector<float>())
       return false;
   return true;
 }
@@ -53,7 +54,8 @@ std::vector<char> read_bytes(const std::string& path) {
 }
 
 void write_bytes(const std::string& path, const std::vector<char>& bytes) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace
@@ -76,7 +78,8 @@ TEST_CASE("the header is readable by an independent safetensors reader") {
   const std::vector<char> bytes = read_bytes(dir.file("t.safetensors"));
   uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
-  const auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(n));
+  const auto header =
+      nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(n));
   CHECK(header["w"]["dtype"] == "F32");
   CHECK(header["w"]["shape"] == nlohmann::json::array({2, 2}));
   CHECK(header["ids"]["dtype"] == "I64");
@@ -104,7 +107,8 @@ TEST_CASE("Python's json and struct read the file the same way (when python3 is 
       "assert e['dtype']=='F32' and e['shape']==[1,2]\n"
       "assert struct.unpack('<2f',d[8+n+b:8+n+b+8])==(0.25,8.0)\n";
   std::ofstream(dir.file("check.py")) << script;
-  CHECK(std::system(("python3 " + dir.file("check.py") + " " + dir.file("p.safetensors")).c_str()) == 0);
+  CHECK(std::system(
+            ("python3 " + dir.file("check.py") + " " + dir.file("p.safetensors")).c_str()) == 0);
 }
 
 TEST_CASE("loading reports every mismatch by name and changes nothing") {
@@ -120,7 +124,8 @@ TEST_CASE("loading reports every mismatch by name and changes nothing") {
     FAIL("expected a mismatch error");
   } catch (const Error& e) {
     const std::string m = e.what();
-    CHECK(m.find("'0.weight' is f32 [4, 3] in the file, f32 [5, 3] in the model") != std::string::npos);
+    CHECK(m.find("'0.weight' is f32 [4, 3] in the file, f32 [5, 3] in the model") !=
+          std::string::npos);
     CHECK(m.find("missing '1.weight'") != std::string::npos);
     CHECK(m.find("missing '2.weight'") != std::string::npos);
     CHECK(m.find("o.safetensors") != std::string::npos);
@@ -205,5 +210,6 @@ TEST_CASE("buffers are saved and restored") {
   b.set_buffer("table", zeros({4, 6}));
   nn::save_module(a, dir.file("p.safetensors"));
   nn::load_module(b, dir.file("p.safetensors"));
-  CHECK(nn::state_of(b)[0].second.to_vector<float>() == nn::state_of(a)[0].second.to_vector<float>());
+  CHECK(nn::state_of(b)[0].second.to_vector<float>() ==
+        nn::state_of(a)[0].second.to_vector<float>());
 }

@@ -21,7 +21,8 @@ std::vector<float> flat_parameters(const nn::Module& m) {
 float accuracy(nn::UnaryModule& model, const Tensor& x, const std::vector<int64_t>& labels) {
   NoGradGuard no_grad;
   model.eval();
-  const std::vector<int64_t> predicted = argmax(model.forward(Variable(x)).data(), -1).to_vector<int64_t>();
+  const std::vector<int64_t> predicted =
+      argmax(model.forward(Variable(x)).data(), -1).to_vector<int64_t>();
   int64_t correct = 0;
   for (size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i];
   return static_cast<float>(correct) / static_cast<float>(labels.size());
@@ -98,7 +99,8 @@ SG_CHILD_ROUTINE("resume_and_train", resume_and_train);
 }  // namespace
 
 TEST_CASE("N steps equal N/2 steps, a checkpoint, a new process and N/2 more, bit for bit") {
-  const auto dir = std::filesystem::temp_directory_path() / ("sg_resume_" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("sg_resume_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   // 14 steps of 8 from 48 examples: the run crosses two epoch boundaries and the checkpoint falls
   // mid-epoch, so order, position and generator states all matter.
@@ -107,7 +109,7 @@ TEST_CASE("N steps equal N/2 steps, a checkpoint, a new process and N/2 more, bi
   first_half.train(7);
   first_half.save((dir / "half.safetensors").string());
   REQUIRE(testing::run_child("resume_and_train", {(dir / "half.safetensors").string(), "7",
-                                                   (dir / "final.safetensors").string()}) == 0);
+                                                  (dir / "final.safetensors").string()}) == 0);
   testing::ToyTrainer resumed(99);  // different seed: everything must come from the file
   nn::load_module(resumed.model(), (dir / "final.safetensors").string());
   CHECK(flat_parameters(resumed.model()) == flat_parameters(straight.model()));

@@ -13,7 +13,9 @@ class TokenLinear : public nn::TokenMixer {
   TokenLinear(int64_t dim, Generator& gen) {
     proj = register_module("proj", std::make_shared<nn::Linear>(dim, dim, gen));
   }
-  Variable forward(const Variable& x, const nn::AttentionMask&) override { return proj->forward(x); }
+  Variable forward(const Variable& x, const nn::AttentionMask&) override {
+    return proj->forward(x);
+  }
   std::string type_name() const override { return "TokenLinear"; }
 
   std::shared_ptr<nn::Linear> proj;

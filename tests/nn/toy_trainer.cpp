@@ -8,10 +8,12 @@ ToyTrainer::ToyTrainer(uint64_t seed)
     : init_gen_(seed), dropout_gen_(std::make_shared<Generator>(seed + 1)), data_gen_(seed + 2) {
   model_ = std::make_shared<nn::Sequential>(std::vector<std::shared_ptr<nn::UnaryModule>>{
       std::make_shared<nn::Linear>(4, 16, init_gen_), std::make_shared<nn::GELU>(),
-      std::make_shared<nn::Dropout>(0.2f, dropout_gen_), std::make_shared<nn::Linear>(16, 3, init_gen_)});
+      std::make_shared<nn::Dropout>(0.2f, dropout_gen_),
+      std::make_shared<nn::Linear>(16, 3, init_gen_)});
   optimizer_ = std::make_unique<optim::Adam>(
       optim::AdamW(optim::decay_groups(model_->named_parameters(), 0.01f), {.lr = 0.01f}));
-  schedule_ = {.base_lr = 0.01f, .warmup_steps = 3, .total_steps = 40, .decay = optim::Decay::cosine};
+  schedule_ = {
+      .base_lr = 0.01f, .warmup_steps = 3, .total_steps = 40, .decay = optim::Decay::cosine};
   Generator data(1234);  // the data set itself is fixed; only its order depends on the seed
   inputs_ = randn({kExamples, 4}, data);
   std::vector<int64_t> labels(kExamples);
@@ -24,7 +26,8 @@ void ToyTrainer::start_epoch() {
   order_.resize(kExamples);
   std::iota(order_.begin(), order_.end(), 0);
   for (int64_t i = kExamples - 1; i > 0; --i)
-    std::swap(order_[i], order_[static_cast<int64_t>(data_gen_.uniform() * static_cast<float>(i + 1))]);
+    std::swap(order_[i],
+              order_[static_cast<int64_t>(data_gen_.uniform() * static_cast<float>(i + 1))]);
   position_ = 0;
 }
 
@@ -32,12 +35,14 @@ void ToyTrainer::train(int steps) {
   model_->train();
   for (int s = 0; s < steps; ++s) {
     if (position_ + kBatch > kExamples) start_epoch();
-    const std::vector<int64_t> rows(order_.begin() + position_, order_.begin() + position_ + kBatch);
+    const std::vector<int64_t> rows(order_.begin() + position_,
+                                    order_.begin() + position_ + kBatch);
     position_ += kBatch;
     const Tensor ids = from_vector(rows);
     std::vector<int64_t> targets;
     for (int64_t r : rows) targets.push_back(labels_.at<int64_t>({r}));
-    Variable loss = cross_entropy(model_->forward(Variable(embedding(inputs_, ids))), from_vector(targets));
+    Variable loss =
+        cross_entropy(model_->forward(Variable(embedding(inputs_, ids))), from_vector(targets));
     optimizer_->zero_grad();
     loss.backward();
     optim::clip_grad_norm(model_->parameters(), 1.0);

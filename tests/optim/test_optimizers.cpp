@@ -447,7 +447,8 @@ TEST_CASE("load_state rejects state tensors that match no parameter") {
 
 TEST_CASE("decay_groups keeps every bias out of decay, whatever its rank") {
   Variable weight(zeros({3, 4}), true), dense_bias(zeros({2, 6}), true), norm(zeros({4}), true);
-  const auto groups = optim::decay_groups({{"D.weight", weight}, {"D.bias", dense_bias}, {"norm.weight", norm}}, 0.1f);
+  const auto groups = optim::decay_groups(
+      {{"D.weight", weight}, {"D.bias", dense_bias}, {"norm.weight", norm}}, 0.1f);
   REQUIRE(groups.size() == 2);
   REQUIRE(groups[0].params.size() == 1);
   CHECK(groups[0].params[0].impl() == weight.impl());
