@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake libopenblas-dev libtbb-dev doctest-dev libfmt-dev nlohmann-json3-dev libcli11-dev wordnet-base fortunes
-          pkg-config libsentencepiece-dev)
+# Toolchain and libraries, then the data packages the default demo is built from.
+packages=(build-essential cmake pkg-config libopenblas-dev libtbb-dev doctest-dev libfmt-dev
+          nlohmann-json3-dev libcli11-dev libsentencepiece-dev
+          wordnet-base fortunes)
 
 missing=()
 for p in "${packages[@]}"; do
