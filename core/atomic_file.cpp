@@ -1,11 +1,14 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -18,6 +21,14 @@ std::string folder_of(const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Read, not set: umask() can only be queried by changing it, which races with other threads.
+mode_t current_umask() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  return 022;
 }
 
 [[noreturn]] void fail_errno(const char* what, const std::string& path) {
@@ -34,6 +45,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   fd_ = mkstemp(name.data());
   if (fd_ < 0) fail_errno("cannot create a temporary file beside", path_);
   temp_path_ = name.data();
+  // mkstemp creates the file private (0600); a saved file should get the usual permissions.
+  fchmod(fd_, 0666 & ~current_umask());
 }
 
 AtomicFile::~AtomicFile() {

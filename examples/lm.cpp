@@ -184,8 +184,8 @@ int train(const TrainOptions& o) {
     progress.update({r.step, 0, loss.item<float>(), r.optimizer->lr(), tokens_per_s});
     double validation = NAN;
     if (r.step % o.eval_every == 0 || r.step == o.steps) {
-      validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size,
-                                   r.step == o.steps ? 0 : o.eval_batches);
+      // The same batches every time, so that estimates compare; the whole split is scored at the end.
+      validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size, o.eval_batches);
       std::string line = fmt::format("step {}: validation loss {:.4f}", r.step, validation);
       if (validation < r.best) {
         r.best = validation;
