@@ -15,7 +15,7 @@ namespace sg {
 Variable softmax(const Variable& x, int64_t axis, const Tensor& mask) {
   Tensor y = softmax(x.data(), axis, mask);
   return record("softmax", {x}, y, [y, axis](const Tensor& g, const auto&) {
-    return Grads{mul(y, sub(g, sum(mul(g, y), {axis}, true)))};
+    return Grads{softmax_backward(y, g, axis)};
   });
 }
 

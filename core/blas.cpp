@@ -2,14 +2,91 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/parallel.h"
+
 namespace sg {
+
+namespace {
+
+// Multiply-adds below which a product is not split: a block this small costs about as much to
+// hand to another thread as to compute.
+constexpr int64_t kMinBlockWork = int64_t{1} << 19;
+// Enough blocks that two or more threads balance even when one of them starts late, few enough
+// that repacking the shared operand for every block stays cheap (a few percent).
+constexpr int64_t kMaxBlocks = 4;
+// Block edges on multiples of the micro-kernels' tile sizes.
+constexpr int64_t kBlockAlign = 16;
+
+void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                 int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n),
+              static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b,
+              static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+// How one product is cut: `count` blocks of `size` rows of C (or columns when !rows). Splitting the
+// longer side of C means the operand every block re-reads (B for rows, A for columns) is the
+// smaller one.
+struct Split {
+  bool rows;
+  int64_t size;
+  int64_t count;
+};
+
+Split split_of(int64_t m, int64_t n, int64_t k) {
+  const bool rows = m >= n;
+  const int64_t side = rows ? m : n;
+  const int64_t wanted = std::min({kMaxBlocks, m * n * k / kMinBlockWork, side / kBlockAlign});
+  if (wanted <= 1) return {rows, side, 1};
+  const int64_t size = (side + wanted - 1) / wanted;
+  const int64_t aligned = (size + kBlockAlign - 1) / kBlockAlign * kBlockAlign;
+  return {rows, aligned, (side + aligned - 1) / aligned};
+}
+
+}  // namespace
+
+void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t lda, std::span<const int64_t> a_offsets, const float* b,
+                  int64_t ldb, std::span<const int64_t> b_offsets, float beta, float* c,
+                  int64_t ldc, int64_t c_stride) {
+  SG_CHECK(a_offsets.size() == b_offsets.size(), "gemm_batched: {} offsets for A, {} for B",
+           a_offsets.size(), b_offsets.size());
+  if (m == 0 || n == 0 || a_offsets.empty()) return;
+  detail::ensure_thread_settings();  // OpenBLAS must be at one thread before the first call
+  const Split split = split_of(m, n, k);
+  const int64_t tasks = static_cast<int64_t>(a_offsets.size()) * split.count;
+  const int64_t block_work = std::max<int64_t>(1, m * n * k / split.count);
+  parallel_for(
+      0, tasks, std::max<int64_t>(1, kMinBlockWork / block_work), [&](int64_t begin, int64_t end) {
+        for (int64_t task = begin; task < end; ++task) {
+          const int64_t i = task / split.count;
+          const int64_t start = (task % split.count) * split.size;
+          const float* pa = a + a_offsets[i];
+          const float* pb = b + b_offsets[i];
+          float* pc = c + i * c_stride;
+          if (split.rows) {
+            const int64_t rows = std::min(split.size, m - start);
+            gemm_serial(trans_a, trans_b, rows, n, k, alpha, pa + (trans_a ? start : start * lda),
+                        lda, pb, ldb, beta, pc + start * ldc, ldc);
+          } else {
+            const int64_t cols = std::min(split.size, n - start);
+            gemm_serial(trans_a, trans_b, m, cols, k, alpha, pa, lda,
+                        pb + (trans_b ? start * ldb : start), ldb, beta, pc + start, ldc);
+          }
+        }
+      });
+}
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
-              static_cast<blasint>(ldc));
+  const int64_t zero = 0;
+  gemm_batched(trans_a, trans_b, m, n, k, alpha, a, lda, {&zero, 1}, b, ldb, {&zero, 1}, beta, c,
+               ldc, 0);
 }
 
 std::string blas_core_name() { return openblas_get_corename(); }

@@ -1,6 +1,13 @@
 #pragma once
 // The only door to BLAS: row-major single-precision GEMM and a description of the library in use.
+//
+// OpenBLAS runs with one thread of its own; large products are split here into blocks of rows (or
+// of columns, when C is wider than tall) of C, each one single-threaded BLAS call, and the blocks
+// run on TBB's threads. So one pool serves every kernel and no two pools spin against each other
+// for the cores. The blocks depend on the shape alone, never on the thread count, and each element
+// of C is computed by one call, so results are bit-identical for every thread count.
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace sg {
@@ -8,6 +15,14 @@ namespace sg {
 // C = alpha * op(A) @ op(B) + beta * C with row-major storage; op transposes when trans_* is set.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// The same for a batch of products: product i reads A at a + a_offsets[i] and B at
+// b + b_offsets[i] (in elements; a_offsets and b_offsets have one entry per product) and writes C
+// at c + i * c_stride. Products and blocks of products all run in parallel.
+void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                  const float* a, int64_t lda, std::span<const int64_t> a_offsets, const float* b,
+                  int64_t ldb, std::span<const int64_t> b_offsets, float beta, float* c,
+                  int64_t ldc, int64_t c_stride);
 
 std::string blas_core_name();  // e.g. "Haswell" or "SkylakeX"
 std::string blas_config();     // build configuration string of the library

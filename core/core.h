@@ -1,5 +1,6 @@
 #pragma once
 // Everything in core/ in one include: #include "core/core.h".
+#include "core/allocator.h"
 #include "core/blas.h"
 #include "core/creation.h"
 #include "core/cross_entropy.h"

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/fast_math.h"
 #include "core/parallel.h"
 #include "core/softmax.h"
 
@@ -77,7 +78,7 @@ Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& 
                    }
                    const float* row = plp + i * classes;
                    for (int64_t c = 0; c < classes; ++c)
-                     d[c] = (std::exp(row[c]) - smooth_each) * scale;
+                     d[c] = (fast_exp(row[c]) - smooth_each) * scale;
                    d[t[i]] -= (1.0f - options.label_smoothing) * scale;
                  }
                });

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "core/blas.h"
-#include "core/parallel.h"
 
 namespace sg {
 
@@ -56,7 +56,9 @@ bool batch_is_broadcast(const Tensor& t) {
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a, const Tensor& b) { return matmul(a, b, 1.0f); }
+
+Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias) {
   SG_CHECK(a.defined() && b.defined() && a.dtype() == DType::f32 && b.dtype() == DType::f32,
            "matmul: expected two defined f32 tensors");
   SG_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need rank >= 2, got shapes {} and {}",
@@ -71,31 +73,42 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   b_shape.insert(b_shape.end(), {k, n});
   out_shape.insert(out_shape.end(), {m, n});
   Tensor out = Tensor::empty(out_shape);
+  // With a bias, C starts as the bias and the GEMM adds to it (beta = 1); without, BLAS overwrites
+  // C (beta = 0).
+  float beta = 0.0f;
+  if (bias.defined()) {
+    SG_CHECK(bias.dtype() == DType::f32 &&
+                 broadcast_shapes(out_shape, bias.shape(), "matmul") == out_shape,
+             "matmul: bias of shape {} does not broadcast to the product's shape {}",
+             shape_str(bias.shape()), shape_str(out_shape));
+    copy_into(out, bias);
+    beta = 1.0f;
+  }
   if (out.numel() == 0) return out;
   if (k == 0) {
-    std::fill_n(out.data<float>(), out.numel(), 0.0f);
+    if (!bias.defined()) std::fill_n(out.data<float>(), out.numel(), 0.0f);
     return out;
   }
-  detail::ensure_thread_settings();
   auto [ea, la] = blas_operand(a, a_shape);
   auto [eb, lb] = blas_operand(b, b_shape);
   const int64_t batches = numel_of(batch);
   if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea, la.ld)) {
-    gemm(false, lb.trans, batches * m, n, k, 1.0f, ea.data<float>(), la.ld, eb.data<float>(), lb.ld,
-         0.0f, out.data<float>(), n);
+    gemm(false, lb.trans, batches * m, n, k, alpha, ea.data<float>(), la.ld, eb.data<float>(), lb.ld,
+         beta, out.data<float>(), n);
     return out;
   }
+  std::vector<int64_t> a_offsets(batches), b_offsets(batches);
   for (int64_t i = 0; i < batches; ++i) {
-    int64_t oa = 0, ob = 0, rest = i;
+    int64_t rest = i;
     for (int64_t d = static_cast<int64_t>(batch.size()) - 1; d >= 0; --d) {
       const int64_t index = rest % batch[d];
       rest /= batch[d];
-      oa += index * ea.strides()[d];
-      ob += index * eb.strides()[d];
+      a_offsets[i] += index * ea.strides()[d];
+      b_offsets[i] += index * eb.strides()[d];
     }
-    gemm(la.trans, lb.trans, m, n, k, 1.0f, ea.data<float>() + oa, la.ld, eb.data<float>() + ob,
-         lb.ld, 0.0f, out.data<float>() + i * m * n, n);
   }
+  gemm_batched(la.trans, lb.trans, m, n, k, alpha, ea.data<float>(), la.ld, a_offsets,
+               eb.data<float>(), lb.ld, b_offsets, beta, out.data<float>(), n, m * n);
   return out;
 }
 

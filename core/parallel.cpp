@@ -42,7 +42,7 @@ int default_thread_count() {
 void apply(ThreadSettings& s, int n) {
   s.control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<size_t>(n));
-  openblas_set_num_threads(n);
+  openblas_set_num_threads(1);  // gemm splits products across TBB's threads (core/blas.h)
   s.count = n;
   s.ready.store(true, std::memory_order_release);
 }

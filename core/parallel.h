@@ -1,6 +1,7 @@
 #pragma once
-// One thread setting for the whole process: TBB's pool and OpenBLAS's pool are sized together so
-// that the two never oversubscribe the cores.
+// One thread setting for the whole process. TBB's pool does all the parallel work: OpenBLAS is
+// held at one thread and gemm (core/blas.h) splits products across TBB's threads itself, so no
+// second pool spins against TBB's for the cores.
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
@@ -8,8 +9,9 @@
 
 namespace sg {
 
-// Sets TBB's and OpenBLAS's thread counts (n >= 1). The default is SG_NUM_THREADS when set, else
-// the number of hardware threads.
+// Sets the thread count of every kernel, GEMM included (n >= 1): TBB's pool gets n threads and
+// OpenBLAS's is kept at one. The default is SG_NUM_THREADS when set, else the number of hardware
+// threads.
 void set_num_threads(int n);
 int num_threads();
 

@@ -16,6 +16,30 @@ uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// The draw at `counter` is mix64(key ^ counter * odd constant), where the key depends on the seed
+// only: loops over many counters compute it once.
+uint64_t key_of(uint64_t seed) { return mix64(seed + 0x9e3779b97f4a7c15ULL); }
+uint64_t bits_from_key(uint64_t key, uint64_t counter) {
+  return mix64(key ^ (counter * 0xd1b54a32d192ed03ULL));
+}
+
+// The dropout factor for 32 random bits: `scale` when their top 24 fall below `threshold`, else 0.
+float keep_factor(uint32_t bits, uint32_t threshold, float scale) {
+  return (bits >> 8) < threshold ? scale : 0.0f;
+}
+
+// x * mask / (1 - p) for the element pairs [begin, end), pair i taking the two 32-bit halves of
+// the draw at first + i. Plain value parameters: the compiler then knows that the stores alias
+// none of them, and vectorises the loop.
+void apply_mask_to_pairs(const float* x, float* out, int64_t begin, int64_t end, uint64_t key,
+                         uint64_t first, uint32_t threshold, float scale) {
+  for (int64_t i = begin; i < end; ++i) {
+    const uint64_t bits = bits_from_key(key, first + static_cast<uint64_t>(i));
+    out[2 * i] = x[2 * i] * keep_factor(static_cast<uint32_t>(bits), threshold, scale);
+    out[2 * i + 1] = x[2 * i + 1] * keep_factor(static_cast<uint32_t>(bits >> 32), threshold, scale);
+  }
+}
+
 // Box-Muller on two draws; the uniform is shifted into (0, 1] so the logarithm stays finite.
 float normal_from(uint64_t bits_a, uint64_t bits_b) {
   double u1 = 1.0 - static_cast<double>(bits_a >> 11) * 0x1.0p-53;
@@ -44,7 +68,7 @@ uint64_t Generator::reserve(uint64_t count) {
 }
 
 uint64_t Generator::bits_at(uint64_t counter) const {
-  return mix64(mix64(state_.seed + 0x9e3779b97f4a7c15ULL) ^ (counter * 0xd1b54a32d192ed03ULL));
+  return bits_from_key(key_of(state_.seed), counter);
 }
 
 std::string to_string(const GeneratorState& state) {
@@ -93,6 +117,38 @@ Tensor bernoulli(const Shape& shape, float p, Generator& gen) {
   return fill_random<uint8_t>(shape, gen, 1, [&](uint64_t c) -> uint8_t {
     return bits_to_uniform(gen.bits_at(c)) < p ? 1 : 0;
   });
+}
+
+DropoutMask reserve_dropout_mask(Generator& gen, int64_t numel, float p) {
+  SG_CHECK(numel >= 0 && p >= 0.0f && p < 1.0f,
+           "reserve_dropout_mask: probability {} is outside [0, 1) or count {} is negative", p,
+           numel);
+  const uint64_t first = gen.reserve((static_cast<uint64_t>(numel) + 1) / 2);
+  return {gen.state().seed, first, numel, p};
+}
+
+Tensor apply_dropout_mask(const Tensor& x, const DropoutMask& mask) {
+  SG_CHECK(x.defined() && x.dtype() == DType::f32 && x.numel() == mask.numel,
+           "apply_dropout_mask: expected an f32 tensor of {} elements, got {}", mask.numel,
+           x.defined() ? shape_str(x.shape()) : "undefined");
+  const Tensor cx = x.contiguous();
+  Tensor out = Tensor::empty(x.shape());
+  const float* px = cx.data<float>();
+  float* po = out.data<float>();
+  // Kept when the top 24 of the element's 32 bits, as a uniform in [0, 1), fall below 1 - p:
+  // compared as integers against ceil((1 - p) 2^24), which is the same test.
+  const uint32_t threshold = static_cast<uint32_t>(std::ceil((1.0 - mask.p) * 0x1.0p24));
+  const float scale = 1.0f / (1.0f - mask.p);
+  const uint64_t key = key_of(mask.seed);
+  const int64_t pairs = mask.numel / 2;
+  parallel_for(0, pairs, kParallelGrain / 2, [&](int64_t begin, int64_t end) {
+    apply_mask_to_pairs(px, po, begin, end, key, mask.first, threshold, scale);
+  });
+  if (mask.numel % 2 == 1) {  // the last element has a draw of its own and uses its low half
+    const uint64_t bits = bits_from_key(key, mask.first + static_cast<uint64_t>(pairs));
+    po[2 * pairs] = px[2 * pairs] * keep_factor(static_cast<uint32_t>(bits), threshold, scale);
+  }
+  return out;
 }
 
 }  // namespace sg

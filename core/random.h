@@ -43,4 +43,21 @@ Tensor randn(const Shape& shape, Generator& gen, float mean = 0.0f, float stddev
 Tensor rand_uniform(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f);
 Tensor bernoulli(const Shape& shape, float p, Generator& gen);  // b8: 1 with probability p
 
+// The keep mask of one inverted-dropout call, as a function rather than a tensor: element i (in
+// row-major order) is kept with probability 1 - p, decided by 32 bits of the 64-bit draw at counter
+// first + i / 2 of the generator with this seed, so two elements share each draw. Applying it twice
+// (forward, then backward) regenerates the same mask on any thread count, and no mask is stored.
+struct DropoutMask {
+  uint64_t seed;
+  uint64_t first;
+  int64_t numel;
+  float p;
+};
+
+// Reserves the draws for a mask over `numel` elements (half as many draws, rounded up).
+DropoutMask reserve_dropout_mask(Generator& gen, int64_t numel, float p);
+// x * mask / (1 - p) in one pass: 0 where dropped (times x, so NaN and inf stay NaN), x / (1 - p)
+// where kept. x must have mask.numel elements; the result is contiguous.
+Tensor apply_dropout_mask(const Tensor& x, const DropoutMask& mask);
+
 }  // namespace sg

@@ -1,8 +1,12 @@
 #include "core/softmax.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "core/fast_math.h"
 #include "core/strided_loop.h"
 
 namespace sg {
@@ -20,27 +24,57 @@ struct Row {
   int64_t n;
 };
 
-template <bool kLog, class MaskAt>
-void softmax_row(const Row& row, const MaskAt& mask_at) {
+float max_of(const float* z, int64_t n) {
+  constexpr int kLanes = 16;  // independent maxima, so that the loop vectorises
+  float lanes[kLanes];
+  std::fill_n(lanes, kLanes, kMinusInf);
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], z[j + l]);
   float m = kMinusInf;
-  for (int64_t j = 0; j < row.n; ++j) m = std::max(m, row.x[j * row.sx] + mask_at(j));
+  for (; j < n; ++j) m = std::max(m, z[j]);
+  for (float lane : lanes) m = std::max(m, lane);
+  return m;
+}
+
+// In double, in lanes: vectorises, and rows of many small terms (a vocabulary) lose nothing.
+double sum_of(const float* e, int64_t n) {
+  constexpr int kLanes = 8;
+  double lanes[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] += e[j + l];
+  double total = 0.0;
+  for (; j < n; ++j) total += e[j];
+  for (double lane : lanes) total += lane;
+  return total;
+}
+
+// One row, through 2n floats of scratch: the logits plus mask are gathered into `z` and their
+// exponentials go to `e`, both contiguous, so that the max, exp and sum loops vectorise whatever
+// the strides of the row.
+template <bool kLog, class MaskAt>
+void softmax_row(const Row& row, const MaskAt& mask_at, float* scratch) {
+  const int64_t n = row.n;
+  float* z = scratch;
+  float* e = scratch + n;
+  for (int64_t j = 0; j < n; ++j) z[j] = row.x[j * row.sx] + mask_at(j);
+  const float m = max_of(z, n);
   if (m == kMinusInf) {
-    for (int64_t j = 0; j < row.n; ++j) row.out[j * row.so] = kLog ? kMinusInf : 0.0f;
+    for (int64_t j = 0; j < n; ++j) row.out[j * row.so] = kLog ? kMinusInf : 0.0f;
     return;
   }
-  double total = 0.0;
-  for (int64_t j = 0; j < row.n; ++j) {
-    float e = std::exp(row.x[j * row.sx] + mask_at(j) - m);
-    row.out[j * row.so] = e;
-    total += e;
+  for (int64_t j = 0; j < n; ++j) {
+    z[j] -= m;
+    e[j] = fast_exp(z[j]);
   }
+  const double total = sum_of(e, n);
   if (kLog) {
     const float log_total = static_cast<float>(std::log(total));
-    for (int64_t j = 0; j < row.n; ++j)
-      row.out[j * row.so] = row.x[j * row.sx] + mask_at(j) - m - log_total;
+    for (int64_t j = 0; j < n; ++j) row.out[j * row.so] = z[j] - log_total;
   } else {
     const float scale = static_cast<float>(1.0 / total);
-    for (int64_t j = 0; j < row.n; ++j) row.out[j * row.so] *= scale;
+    for (int64_t j = 0; j < n; ++j) row.out[j * row.so] = e[j] * scale;
   }
 }
 
@@ -48,6 +82,46 @@ Shape without_axis(const Shape& v, int64_t axis) {
   Shape out = v;
   out.erase(out.begin() + axis);
   return out;
+}
+
+// Calls body(offsets, scratch) for every row along `axis` of three operands walked over `shape`,
+// each with its own strides; offsets[k] is operand k's element offset of the row's first element
+// and scratch holds `scratch_floats` floats for the calling thread. Rows are split across threads
+// by their total length rather than their count.
+template <class Body>
+void for_each_row(const Shape& shape, int64_t axis, const std::array<Shape, 3>& strides,
+                  int64_t scratch_floats, const Body& body) {
+  const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, shape[axis]));
+  detail::for_each_run<3>(
+      without_axis(shape, axis),
+      {without_axis(strides[0], axis), without_axis(strides[1], axis),
+       without_axis(strides[2], axis)},
+      [&](const auto& off, int64_t rows, const auto& st) {
+        parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+          std::vector<float> scratch(scratch_floats);
+          for (int64_t i = begin; i < end; ++i)
+            body(std::array<int64_t, 3>{off[0] + i * st[0], off[1] + i * st[1], off[2] + i * st[2]},
+                 scratch.data());
+        });
+      });
+}
+
+// dx = y * (g - sum(g * y)) along one row of n elements, at strides s (of dx, y, g); with
+// kUnitStride the strides are known to be 1, which lets the loops vectorise.
+template <bool kUnitStride>
+void softmax_backward_row(float* dx, const float* y, const float* g, const std::array<int64_t, 3>& s,
+                          int64_t n) {
+  const auto at = [&](int64_t j, int k) { return kUnitStride ? j : j * s[k]; };
+  constexpr int kLanes = 16;  // independent partial sums, as in the reductions
+  float lanes[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] += g[at(j + l, 2)] * y[at(j + l, 1)];
+  double dot = 0.0;
+  for (; j < n; ++j) dot += g[at(j, 2)] * y[at(j, 1)];
+  for (float lane : lanes) dot += lane;
+  const float d = static_cast<float>(dot);
+  for (j = 0; j < n; ++j) dx[at(j, 0)] = y[at(j, 1)] * (g[at(j, 2)] - d);
 }
 
 template <bool kLog>
@@ -67,28 +141,24 @@ Tensor softmax_impl(const Tensor& x, int64_t axis, const Tensor& mask, const cha
     mask_strides = m.strides();
   }
   const int64_t n = x.size(axis);
-  const Shape outer = without_axis(x.shape(), axis);
   float* o0 = out.data<float>();
   const float* x0 = x.data<float>();
   const std::byte* m0 = mask.defined() ? m.raw_data() : nullptr;
   const int64_t so = out.strides()[axis], sx = x.strides()[axis], sm = mask_strides[axis];
-  detail::for_each_run<3>(
-      outer, {without_axis(out.strides(), axis), without_axis(x.strides(), axis), without_axis(mask_strides, axis)},
-      [&](const auto& off, int64_t runs, const auto& st) {
-        for (int64_t i = 0; i < runs; ++i) {
-          Row row{o0 + off[0] + i * st[0], so, x0 + off[1] + i * st[1], sx, n};
-          const int64_t mo = off[2] + i * st[2];
-          if (!mask.defined()) {
-            softmax_row<kLog>(row, [](int64_t) { return 0.0f; });
-          } else if (mask.dtype() == DType::f32) {
-            const float* pm = reinterpret_cast<const float*>(m0) + mo;
-            softmax_row<kLog>(row, [&](int64_t j) { return pm[j * sm]; });
-          } else {
-            const uint8_t* pm = reinterpret_cast<const uint8_t*>(m0) + mo;
-            softmax_row<kLog>(row, [&](int64_t j) { return pm[j * sm] ? kMinusInf : 0.0f; });
-          }
-        }
-      });
+  for_each_row(x.shape(), axis, {out.strides(), x.strides(), mask_strides}, 2 * n,
+               [&](const std::array<int64_t, 3>& off, float* scratch) {
+                 const Row row{o0 + off[0], so, x0 + off[1], sx, n};
+                 if (!mask.defined()) {
+                   softmax_row<kLog>(row, [](int64_t) { return 0.0f; }, scratch);
+                 } else if (mask.dtype() == DType::f32) {
+                   const float* pm = reinterpret_cast<const float*>(m0) + off[2];
+                   softmax_row<kLog>(row, [&](int64_t j) { return pm[j * sm]; }, scratch);
+                 } else {
+                   const uint8_t* pm = reinterpret_cast<const uint8_t*>(m0) + off[2];
+                   softmax_row<kLog>(row, [&](int64_t j) { return pm[j * sm] ? kMinusInf : 0.0f; },
+                                     scratch);
+                 }
+               });
   return out;
 }
 
@@ -100,6 +170,26 @@ Tensor softmax(const Tensor& x, int64_t axis, const Tensor& mask) {
 
 Tensor log_softmax(const Tensor& x, int64_t axis, const Tensor& mask) {
   return softmax_impl<true>(x, axis, mask, "log_softmax");
+}
+
+Tensor softmax_backward(const Tensor& y, const Tensor& grad, int64_t axis) {
+  SG_CHECK(y.defined() && grad.defined() && y.dtype() == DType::f32 &&
+               grad.dtype() == DType::f32 && y.shape() == grad.shape(),
+           "softmax_backward: expected f32 output and gradient of one shape");
+  axis = normalize_axis(axis, y.dim(), "softmax_backward");
+  Tensor dx = Tensor::empty(y.shape());
+  float* d0 = dx.data<float>();
+  const float* y0 = y.data<float>();
+  const float* g0 = grad.data<float>();
+  const std::array<int64_t, 3> s{dx.strides()[axis], y.strides()[axis], grad.strides()[axis]};
+  const bool unit = s[0] == 1 && s[1] == 1 && s[2] == 1;
+  const int64_t n = y.size(axis);
+  for_each_row(y.shape(), axis, {dx.strides(), y.strides(), grad.strides()}, 0,
+               [&](const std::array<int64_t, 3>& off, float*) {
+                 if (unit) softmax_backward_row<true>(d0 + off[0], y0 + off[1], g0 + off[2], s, n);
+                 else softmax_backward_row<false>(d0 + off[0], y0 + off[1], g0 + off[2], s, n);
+               });
+  return dx;
 }
 
 }  // namespace sg

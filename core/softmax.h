@@ -8,5 +8,8 @@ namespace sg {
 // masked gives all zeros (softmax) or all -inf (log_softmax) rather than NaN.
 Tensor softmax(const Tensor& x, int64_t axis, const Tensor& mask = {});
 Tensor log_softmax(const Tensor& x, int64_t axis, const Tensor& mask = {});
+// The gradient of y = softmax(x) along `axis`, from y and dL/dy: y * (g - sum(g * y)), one fused
+// pass per row instead of four element-wise kernels and a reduction.
+Tensor softmax_backward(const Tensor& y, const Tensor& grad, int64_t axis);
 
 }  // namespace sg

@@ -4,7 +4,8 @@
 
 namespace sg {
 
-// A 64-byte-aligned, uninitialised byte buffer shared by a tensor and all of its views.
+// A 64-byte-aligned, uninitialised byte buffer shared by a tensor and all of its views, taken from
+// the caching allocator (core/allocator.h).
 class Storage {
  public:
   explicit Storage(size_t nbytes);

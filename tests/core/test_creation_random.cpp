@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/core.h"
 #include "reference.h"
@@ -172,4 +173,40 @@ TEST_CASE("random draws do not depend on the thread count") {
   const std::vector<float> two = draw(2);
   CHECK(num_threads() == 2);
   CHECK(same_bits(one, two));
+}
+
+TEST_CASE("apply_dropout_mask zeroes about p, scales the rest and regenerates the same mask") {
+  const float p = 0.25f;
+  Generator gen(11);
+  const int64_t n = 100001;  // odd: the last element has half a draw of its own
+  const DropoutMask mask = reserve_dropout_mask(gen, n, p);
+  CHECK(gen.state().counter == (n + 1) / 2);  // two elements per 64-bit draw
+  const Tensor x = ones({n});
+  const std::vector<float> y = apply_dropout_mask(x, mask).to_vector<float>();
+  const float kept = 1.0f / (1.0f - p);
+  int64_t dropped = 0, others = 0;
+  for (float v : y) {
+    if (v == 0.0f) ++dropped;
+    else if (v != kept) ++others;
+  }
+  CHECK(others == 0);
+  CHECK(std::fabs(static_cast<double>(dropped) / n - p) < 0.01);  // sigma is 0.0014
+  // The same mask again (what the backward pass does), on any thread count.
+  ref::ThreadCountGuard guard;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    CHECK(same_bits(apply_dropout_mask(x, mask).to_vector<float>(), y));
+  }
+  // Elements are taken in row-major order whatever the strides.
+  const Tensor m = ref::random_tensor({40, 30}, 12).transpose(0, 1);
+  Generator a(13), b(13);
+  CHECK(same_bits(apply_dropout_mask(m, reserve_dropout_mask(a, m.numel(), p)).to_vector<float>(),
+                  apply_dropout_mask(m.contiguous(), reserve_dropout_mask(b, m.numel(), p))
+                      .to_vector<float>()));
+  // A dropped NaN stays NaN, as x * 0 does.
+  const Tensor nan = full({64}, std::numeric_limits<float>::quiet_NaN());
+  for (float v : apply_dropout_mask(nan, reserve_dropout_mask(gen, 64, 0.5f)).to_vector<float>())
+    CHECK(std::isnan(v));
+  CHECK_THROWS_AS(apply_dropout_mask(ones({3}), mask), Error);
+  CHECK_THROWS_AS(reserve_dropout_mask(gen, 3, 1.0f), Error);
 }

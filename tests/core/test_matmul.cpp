@@ -117,3 +117,11 @@ TEST_CASE("matmul rejects mismatched operands") {
   CHECK_THROWS_AS(matmul(arange(6).view({2, 3}), zeros({3, 2})), Error);
   CHECK_THROWS_AS(matmul(zeros({2, 3}), Tensor()), Error);
 }
+
+TEST_CASE("matmul of products large enough to be split into blocks of rows or columns") {
+  check_matmul(random({300, 70}), random({70, 200}));                      // blocks of rows
+  check_matmul(random({70, 300}).transpose(0, 1), random({70, 200}));      // of rows, A transposed
+  check_matmul(random({40, 90}), random({90, 530}));                       // blocks of columns
+  check_matmul(random({40, 90}), random({530, 90}).transpose(0, 1));       // of columns, B transposed
+  check_matmul(random({3, 130, 64}), random({3, 64, 140}).narrow(2, 3, 129));  // batched and split
+}

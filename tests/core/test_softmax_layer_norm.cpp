@@ -52,6 +52,23 @@ TEST_CASE("softmax and log_softmax along every axis") {
   check_softmax(ref::random_tensor({7}, 2), 0);
 }
 
+TEST_CASE("softmax_backward equals y * (g - sum(g * y)) along the axis") {
+  auto check = [](const Tensor& x, const Tensor& g, int64_t axis) {
+    CAPTURE(axis);
+    CAPTURE(shape_str(x.strides()));
+    const Tensor y = softmax(x, axis);
+    const Tensor want = mul(y, sub(g, sum(mul(g, y), {axis}, true)));
+    const std::vector<float> values = want.to_vector<float>();
+    ref::check_close(softmax_backward(y, g, axis),
+                     ref::Ref{want.shape(), std::vector<double>(values.begin(), values.end())}, 1e-5,
+                     1e-6);
+  };
+  const Tensor x = ref::random_tensor({3, 5, 37}, 30), g = ref::random_tensor({3, 5, 37}, 31);
+  for (int64_t axis : {0, 1, 2}) check(x, g, axis);
+  check(x.transpose(0, 2), g.transpose(0, 2), 0);  // strided rows
+  check(x.transpose(0, 2), g.transpose(0, 2).contiguous(), 2);
+}
+
 TEST_CASE("softmax rows sum to one") {
   const Tensor p = softmax(ref::random_tensor({6, 9}, 3), 0);
   const std::vector<float> totals = sum(p, {0}).to_vector<float>();

@@ -83,6 +83,18 @@ TEST_CASE("index_add_rows_inplace is bit-identical across thread counts") {
   });
 }
 
+TEST_CASE("matmul is bit-identical across thread counts") {
+  // Large enough that gemm splits them into blocks of rows, of columns, and runs batches in
+  // parallel; transposed operands as the backward pass of a linear layer produces them.
+  const Tensor a = ref::random_tensor({512, 256}, 6), b = ref::random_tensor({256, 384}, 7);
+  check_deterministic([&] { return matmul(a, b); });
+  check_deterministic([&] { return matmul(b.transpose(0, 1), a.transpose(0, 1)); });
+  check_deterministic([&] { return matmul(a.transpose(0, 1), a); });
+  check_deterministic([&] { return matmul(a.narrow(0, 0, 64), b); });
+  const Tensor q = ref::random_tensor({8, 4, 64, 32}, 8);
+  check_deterministic([&] { return matmul(q, q.transpose(-1, -2)); });
+}
+
 TEST_CASE("set_num_threads changes num_threads") {
   ref::ThreadCountGuard guard;
   set_num_threads(1);

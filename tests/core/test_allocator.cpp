@@ -1,0 +1,51 @@
+#include <doctest/doctest.h>
+
+#include <cstdint>
+
+#include "core/core.h"
+
+using namespace sg;
+
+namespace {
+bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kStorageAlignment == 0; }
+}  // namespace
+
+TEST_CASE("storage blocks are 64-byte aligned, small and large") {
+  for (int64_t n : {0, 1, 3, 17, 1000, 100000, 1 << 20}) {
+    const Tensor t = Tensor::empty({n});
+    CHECK(aligned(t.raw_data()));
+  }
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+TEST_CASE("a freed large block is reused for the next tensor of its size class") {
+  release_cached_memory();
+  const void* first = nullptr;
+  {
+    const Tensor t = Tensor::empty({300000});
+    first = t.raw_data();
+    CHECK(allocator_stats().bytes_in_use >= 300000 * sizeof(float));
+  }
+  CHECK(allocator_stats().bytes_cached >= 300000 * sizeof(float));
+  const uint64_t hits = allocator_stats().cache_hits;
+  const Tensor again = Tensor::empty({299000});  // a little smaller: the same size class
+  CHECK(again.raw_data() == first);
+  CHECK(allocator_stats().cache_hits == hits + 1);
+}
+#endif
+
+TEST_CASE("release_cached_memory empties the cache and the statistics follow") {
+  { const Tensor t = Tensor::empty({400000}); }
+  release_cached_memory();
+  CHECK(allocator_stats().bytes_cached == 0);
+  const size_t before = allocator_stats().bytes_in_use;
+  reset_peak_bytes_in_use();
+  {
+    const Tensor t = Tensor::empty({500000});
+    CHECK(allocator_stats().bytes_in_use >= before + 500000 * sizeof(float));
+  }
+  CHECK(allocator_stats().bytes_in_use == before);
+  CHECK(allocator_stats().peak_bytes_in_use >= before + 500000 * sizeof(float));
+  release_cached_memory();
+  CHECK(allocator_stats().bytes_cached == 0);
+}
