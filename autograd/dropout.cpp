@@ -10,8 +10,9 @@ Variable dropout(const Variable& x, float p, bool training, Generator& gen) {
   // Forward and backward are both a multiply by the kept-and-scaled mask; the backward regenerates
   // it from the generator's counter instead of keeping a tensor of it alive.
   const DropoutMask mask = reserve_dropout_mask(gen, x.numel(), p);
-  return record("dropout", {x}, apply_dropout_mask(x.data(), mask),
-                [mask](const Tensor& g, const auto&) { return Grads{apply_dropout_mask(g, mask)}; });
+  return record(
+      "dropout", {x}, apply_dropout_mask(x.data(), mask),
+      [mask](const Tensor& g, const auto&) { return Grads{apply_dropout_mask(g, mask)}; });
 }
 
 }  // namespace sg

@@ -93,8 +93,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias)
   auto [eb, lb] = blas_operand(b, b_shape);
   const int64_t batches = numel_of(batch);
   if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea, la.ld)) {
-    gemm(false, lb.trans, batches * m, n, k, alpha, ea.data<float>(), la.ld, eb.data<float>(), lb.ld,
-         beta, out.data<float>(), n);
+    gemm(false, lb.trans, batches * m, n, k, alpha, ea.data<float>(), la.ld, eb.data<float>(),
+         lb.ld, beta, out.data<float>(), n);
     return out;
   }
   std::vector<int64_t> a_offsets(batches), b_offsets(batches);

@@ -1,6 +1,5 @@
 #include "nn/linear.h"
 
-#include "autograd/arithmetic.h"
 #include "autograd/matmul.h"
 #include "autograd/shape_ops.h"
 #include "core/creation.h"
@@ -19,8 +18,8 @@ Variable Linear::forward(const Variable& x) {
            weight.size(1));
   // matmul wants rank >= 2: a single vector goes through as a batch of one.
   if (x.dim() == 1) return squeeze(forward(unsqueeze(x, 0)), 0);
-  Variable y = matmul(x, transpose(weight, 0, 1));
-  return bias.defined() ? y + bias : y;
+  // The bias rides on the GEMM (core/matmul.h) rather than costing another pass over y.
+  return matmul(x, transpose(weight, 0, 1), 1.0f, bias);
 }
 
 std::string Linear::settings() const {

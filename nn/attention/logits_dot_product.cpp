@@ -1,6 +1,5 @@
 #include <cmath>
 
-#include "autograd/arithmetic.h"
 #include "autograd/matmul.h"
 #include "autograd/shape_ops.h"
 #include "nn/attention/heads.h"
@@ -17,7 +16,7 @@ Variable DotProductLogits::forward(const Variable& x) {
   const Variable q = split_heads(query->forward(x), heads_);
   const Variable k = split_heads(key->forward(x), heads_);
   const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
-  return matmul(q, transpose(k, -1, -2)) * scale;
+  return matmul(q, transpose(k, -1, -2), scale);  // the scale is the GEMM's alpha: no extra pass
 }
 
 }  // namespace sg::nn

@@ -108,6 +108,18 @@ TEST_CASE("gradcheck: matmul, plain, transposed and batched with broadcasting") 
         {random({2, 3, 4}, 15), random({2, 5, 4}, 16)});
 }
 
+TEST_CASE("gradcheck: matmul with a scale and a bias, as a linear layer uses it") {
+  // A weight used transposed: its gradient is computed in its own layout.
+  check([](const Vars& v) { return matmul(v[0], transpose(v[1], 0, 1), 1.0f, v[2]); },
+        {random({2, 3, 4}, 40), random({5, 4}, 41), random({5}, 42)});
+  check([](const Vars& v) { return matmul(v[0], transpose(v[1], 0, 1), 0.5f, v[2]); },
+        {random({3, 4}, 43), random({5, 4}, 44), random({3, 1}, 45)});
+  check([](const Vars& v) { return matmul(v[0], transpose(v[1], -1, -2), 0.125f); },
+        {random({2, 3, 4}, 46), random({2, 5, 4}, 47)});
+  check([](const Vars& v) { return matmul(v[0], v[1], -2.0f, v[2]); },
+        {random({2, 3, 4}, 48), random({4, 5}, 49), random({2, 1, 5}, 50)});
+}
+
 TEST_CASE("gradcheck: views and joins") {
   const Tensor x = random({2, 3, 4}, 17);
   check([](const Vars& v) { return reshape(v[0], {6, -1}) * 2.0f; }, {x});

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <cstring>
+#include <thread>
+#include <vector>
+
 #include "core/core.h"
 #include "reference.h"
 
@@ -124,4 +129,32 @@ TEST_CASE("matmul of products large enough to be split into blocks of rows or co
   check_matmul(random({40, 90}), random({90, 530}));                       // blocks of columns
   check_matmul(random({40, 90}), random({530, 90}).transpose(0, 1));       // of columns, B transposed
   check_matmul(random({3, 130, 64}), random({3, 64, 140}).narrow(2, 3, 129));  // batched and split
+}
+
+TEST_CASE("matmuls running on several threads at once match the same matmuls run alone") {
+  // OpenBLAS runs at one thread and gemm splits work across TBB's threads, so BLAS is called from
+  // many threads at once: this checks that the library in use allows that.
+  std::vector<std::pair<Tensor, Tensor>> operands;
+  for (uint64_t i = 0; i < 6; ++i) {
+    const int64_t m = 64 + 37 * static_cast<int64_t>(i), k = 48 + 11 * static_cast<int64_t>(i);
+    operands.emplace_back(random({m, k}, i), random({k, 80}, i));
+    operands.emplace_back(random({2, 4, 32, 40}, i), random({2, 4, 24, 40}, i).transpose(-1, -2));
+  }
+  std::vector<Tensor> alone;
+  for (const auto& [a, b] : operands) alone.push_back(matmul(a, b));
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 10; ++round)
+        for (size_t i = 0; i < operands.size(); ++i) {
+          const size_t j = (i + static_cast<size_t>(t)) % operands.size();
+          const Tensor c = matmul(operands[j].first, operands[j].second);
+          if (std::memcmp(c.raw_data(), alone[j].raw_data(), c.numel() * sizeof(float)) != 0)
+            ++mismatches;
+        }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(mismatches == 0);
 }
