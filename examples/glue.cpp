@@ -18,6 +18,7 @@
 #include "examples/support/cli.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/interrupt.h"
+#include "examples/support/model_options.h"
 #include "examples/support/progress.h"
 #include "examples/support/run_folder.h"
 #include "examples/support/svg_plot.h"
@@ -282,28 +283,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd.add_option("--out", o.out, "run folder for checkpoints, tokenizer, log and plot")->required();
-  cmd.add_option("--attention", o.model.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")
-      ->capture_default_str();
-  cmd.add_option("--dim", o.model.dim, "model width")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--heads", o.model.heads, "attention heads")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--layers", o.model.layers, "Transformer blocks")
-      ->capture_default_str()
-      ->check(examples::non_negative());
+  examples::add_model_options(cmd, o.model);
   cmd.add_option("--max-length", o.model.max_length, "tokens per example (longer ones are cut)")
       ->capture_default_str()
       ->check(CLI::Range(3, 4096));
-  cmd.add_option("--dropout", o.model.dropout, "dropout")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
-  cmd.add_option("--attention-dropout", o.model.attention_dropout, "dropout on attention weights")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
-  cmd.add_option("--seed", o.model.seed, "initialisation, dropout and data order")
-      ->capture_default_str();
   cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")
       ->capture_default_str()
       ->check(CLI::IsMember({"char", "word", "sentencepiece"}));

@@ -17,6 +17,7 @@
 #include "examples/support/cli.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/interrupt.h"
+#include "examples/support/model_options.h"
 #include "examples/support/progress.h"
 #include "examples/support/run_folder.h"
 #include "examples/support/svg_plot.h"
@@ -184,7 +185,8 @@ int train(const TrainOptions& o) {
     progress.update({r.step, 0, loss.item<float>(), r.optimizer->lr(), tokens_per_s});
     double validation = NAN;
     if (r.step % o.eval_every == 0 || r.step == o.steps) {
-      // The same batches every time, so that estimates compare; the whole split is scored at the end.
+      // The same batches every time, so that estimates compare; the whole split is scored at the
+      // end.
       validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size, o.eval_batches);
       std::string line = fmt::format("step {}: validation loss {:.4f}", r.step, validation);
       if (validation < r.best) {
@@ -232,25 +234,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->required()
       ->check(CLI::ExistingFile);
   cmd.add_option("--out", o.out, "run folder")->required();
-  cmd.add_option("--attention", o.model.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")
-      ->capture_default_str();
-  cmd.add_option("--dim", o.model.dim, "model width")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--heads", o.model.heads, "attention heads")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--layers", o.model.layers, "Transformer blocks")
-      ->capture_default_str()
-      ->check(examples::non_negative());
+  examples::add_model_options(cmd, o.model);
   cmd.add_option("--context", o.model.max_length, "tokens of context")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));
-  cmd.add_option("--dropout", o.model.dropout, "dropout")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
-  cmd.add_option("--seed", o.model.seed, "initialisation, dropout and batch sampling")
-      ->capture_default_str();
   cmd.add_option("--tokenizer", o.tokenizer.kind, "char or sentencepiece")
       ->capture_default_str()
       ->check(CLI::IsMember({"char", "sentencepiece"}));

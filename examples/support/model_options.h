@@ -1,0 +1,28 @@
+#pragma once
+// The model options glue and lm share, so both programs spell and check them the same way.
+#include "examples/support/cli.h"
+#include "models/config.h"
+
+namespace sg::examples {
+
+inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
+  cmd.add_option("--attention", config.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")
+      ->capture_default_str();
+  cmd.add_option("--dim", config.dim, "model width")->capture_default_str()->check(positive());
+  cmd.add_option("--heads", config.heads, "attention heads")
+      ->capture_default_str()
+      ->check(positive());
+  cmd.add_option("--layers", config.layers, "Transformer blocks")
+      ->capture_default_str()
+      ->check(non_negative());
+  cmd.add_option("--dropout", config.dropout, "dropout")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  cmd.add_option("--attention-dropout", config.attention_dropout, "dropout on attention weights")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  cmd.add_option("--seed", config.seed, "initialisation, dropout and data order")
+      ->capture_default_str();
+}
+
+}  // namespace sg::examples
