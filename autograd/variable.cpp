@@ -76,6 +76,23 @@ Variable& Variable::set_name(std::string name) {
   return *this;
 }
 
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> orphans;
+  // Takes over the nodes that only `edges` keep alive, so that they die here, one at a time.
+  auto adopt = [&orphans](std::vector<Variable>& edges) {
+    for (Variable& input : edges)
+      if (input.defined() && input.sole_owner() && input.impl()->grad_fn.use_count() == 1)
+        orphans.push_back(std::move(input.impl()->grad_fn));
+    edges.clear();
+  };
+  adopt(inputs);
+  while (!orphans.empty()) {
+    std::shared_ptr<Node> node = std::move(orphans.back());
+    orphans.pop_back();
+    adopt(node->inputs);
+  }
+}
+
 bool any_requires_grad(const std::vector<Variable>& inputs) {
   if (!grad_enabled()) return false;
   for (const Variable& v : inputs)

@@ -62,6 +62,8 @@ class Variable {
   Variable& set_name(std::string name);
 
   VariableImpl* impl() const { return impl_.get(); }
+  // True when no other Variable shares this one's data and graph (see ~Node).
+  bool sole_owner() const { return impl_.use_count() == 1; }
 
  private:
   friend Variable record(std::string_view, std::vector<Variable>, Tensor, BackwardFn);
@@ -83,6 +85,10 @@ struct Node {
   BackwardFn backward;  // empty once released by a backward pass without retain_graph
   Shape output_shape;
   std::string created_at;  // a call stack, recorded only in anomaly mode
+
+  // Frees the graph behind this node iteratively: the default, recursive destruction of a long
+  // chain of nodes would exhaust the call stack.
+  ~Node();
 
   bool released() const { return !backward; }
 };
