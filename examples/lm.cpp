@@ -268,13 +268,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--eval-batches", o.eval_batches, "batches per validation estimate")
       ->capture_default_str()
       ->check(examples::positive());
-  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")
-      ->capture_default_str()
-      ->check(examples::non_negative());
-  cmd.add_option("--stop-after", o.stop_after,
-                 "save a checkpoint and stop after this many steps, as Ctrl-C does")
-      ->check(examples::positive());
-  cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
+  examples::add_run_options(cmd, o);
 }
 
 }  // namespace

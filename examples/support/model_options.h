@@ -1,5 +1,5 @@
 #pragma once
-// The model options glue and lm share, so both programs spell and check them the same way.
+// The options glue and lm share, so both programs spell and check them the same way.
 #include "examples/support/cli.h"
 #include "models/config.h"
 
@@ -23,6 +23,18 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
       ->check(CLI::Range(0.0, 0.95));
   cmd.add_option("--seed", config.seed, "initialisation, dropout and data order")
       ->capture_default_str();
+}
+
+// The run-control options of every training program: threads, a planned stop, and resumption.
+template <class Options>
+void add_run_options(CLI::App& cmd, Options& o) {
+  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")
+      ->capture_default_str()
+      ->check(non_negative());
+  cmd.add_option("--stop-after", o.stop_after,
+                 "save a checkpoint and stop after this many steps, as Ctrl-C does")
+      ->check(positive());
+  cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
 }
 
 }  // namespace sg::examples
