@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -100,6 +100,95 @@ std::string fixed(double v, int digits) {
   return fmt::format("{:.{}f}", v, digits);
 }
 
+// The runs of one configuration and variant: at the benchmark's thread count, and (when `scaled`)
+// at one thread, for each side.
+struct Measured {
+  std::string config, variant;
+  bool scaled;
+  std::vector<nlohmann::json> synthgrad, pytorch, synthgrad_1, pytorch_1;
+};
+
+// The median of one field over runs, NaN when there were none (PyTorch skipped).
+double median_of(const std::vector<nlohmann::json>& runs, const char* field) {
+  if (runs.empty()) return NAN;
+  std::vector<double> values;
+  for (const auto& run : runs) values.push_back(run[field].get<double>());
+  return median(values);
+}
+
+std::string ratio(double v) {
+  return std::isnan(v) ? "-" : fixed(v, 2) + "x";
+}
+
+void print_step_table(const std::vector<Measured>& results, double sgemm) {
+  Table table({{"config", Align::left},
+               {"variant", Align::left},
+               {"synthgrad ms"},
+               {"tokens/s"},
+               {"PyTorch ms"},
+               {"tokens/s "},
+               {"speed-up"},
+               {"GFLOP/step"},
+               {"GFLOP/s"},
+               {"of sgemm"},
+               {"synthgrad MB"},
+               {"PyTorch MB"},
+               {"params"}});
+  for (const Measured& m : results) {
+    const TrainConfig& tc = train_config(m.config);
+    const double tokens = static_cast<double>(tc.batch * tc.length);
+    const double sg_s = median_of(m.synthgrad, "step_seconds");
+    const double torch_s = median_of(m.pytorch, "step_seconds");
+    const double flops = flops_per_step(tc, m.variant);
+    const nlohmann::json& sg = m.synthgrad.back();
+    table.add_row({m.config, m.variant, fixed(sg_s * 1e3, 1), fixed(tokens / sg_s, 0),
+                   fixed(torch_s * 1e3, 1), fixed(tokens / torch_s, 0), ratio(torch_s / sg_s),
+                   fixed(flops / 1e9, 2), fixed(flops / sg_s / 1e9, 1),
+                   fixed(100 * flops / sg_s / 1e9 / sgemm, 0) + "%",
+                   fixed(median_of(m.synthgrad, "peak_rss_mb"), 0),
+                   fixed(median_of(m.pytorch, "peak_rss_mb"), 0),
+                   std::to_string(sg["parameters"].get<int64_t>())});
+    if (!m.pytorch.empty() && sg["parameters"] != m.pytorch.back()["parameters"])
+      fmt::print("  warning: {} {} has {} parameters in synthgrad, {} in PyTorch\n", m.config,
+                 m.variant, sg["parameters"].dump(), m.pytorch.back()["parameters"].dump());
+  }
+  table.print();
+}
+
+void print_scaling_table(const std::vector<Measured>& results) {
+  Table table({{"config", Align::left},
+               {"variant", Align::left},
+               {"synthgrad 1 thread ms"},
+               {"scaling"},
+               {"PyTorch 1 thread ms"},
+               {"speed-up at 1 thread"}});
+  for (const Measured& m : results) {
+    if (!m.scaled) continue;
+    const double sg1 = median_of(m.synthgrad_1, "step_seconds");
+    const double torch1 = median_of(m.pytorch_1, "step_seconds");
+    table.add_row({m.config, m.variant, fixed(sg1 * 1e3, 1),
+                   ratio(sg1 / median_of(m.synthgrad, "step_seconds")), fixed(torch1 * 1e3, 1),
+                   ratio(torch1 / sg1)});
+  }
+  table.print();
+}
+
+void print_latency_table(const std::vector<Measured>& results) {
+  Table table({{"config", Align::left},
+               {"variant", Align::left},
+               {"tokens"},
+               {"synthgrad ms"},
+               {"PyTorch ms"},
+               {"speed-up"}});
+  for (const Measured& m : results) {
+    const double sg = median_of(m.synthgrad, "inference_seconds");
+    const double torch = median_of(m.pytorch, "inference_seconds");
+    table.add_row({m.config, m.variant, std::to_string(train_config(m.config).length),
+                   fixed(sg * 1e3, 2), fixed(torch * 1e3, 2), ratio(torch / sg)});
+  }
+  table.print();
+}
+
 }  // namespace
 
 int run_train(const Options& options) {
@@ -124,10 +213,7 @@ int run_train(const Options& options) {
   const int threads = num_threads();
   for (const auto& c : configs) train_config(c);  // reject unknown names before any work
 
-  const double sgemm = sgemm_gflops();
-  fmt::print(
-      "\nsgemm 2048x256x1024 in this run: {:.1f} GFLOP/s (the limit for the GFLOP/s column)\n",
-      sgemm);
+  const double sgemm_start = sgemm_gflops();
   TorchThreads torch_threads{threads, threads};
   if (with_torch) {
     print_heading("PyTorch thread settings (the fastest is used below)");
@@ -135,93 +221,37 @@ int run_train(const Options& options) {
     fmt::print("  fastest: {}\n", torch_threads.label());
   }
 
+  // Every figure of one configuration is taken round by round, the two sides and the thread
+  // counts alternating, so that each ratio compares runs that saw the same machine load.
+  std::vector<Measured> results;
+  for (const auto& config : configs)
+    for (const auto& variant : variants) {
+      const bool scaled = threads > 1 && config != "long" && (variant == "V" || variant == "R+V");
+      Measured m{config, variant, scaled, {}, {}, {}, {}};
+      for (int r = 0; r < rounds; ++r) {
+        m.synthgrad.push_back(synthgrad(s, config, variant, threads));
+        if (with_torch) m.pytorch.push_back(pytorch(s, config, variant, torch_threads));
+        if (!scaled) continue;
+        m.synthgrad_1.push_back(synthgrad(s, config, variant, 1));
+        if (with_torch) m.pytorch_1.push_back(pytorch(s, config, variant, {1, 1}));
+      }
+      results.push_back(std::move(m));
+    }
+  // The limit is the better of two sgemm measurements, before and after: a loaded moment during
+  // one of them would otherwise flatter the percentages.
+  const double sgemm = std::max(sgemm_start, sgemm_gflops());
+  fmt::print(
+      "\nsgemm 2048x256x1024 in this run: {:.1f} GFLOP/s (the limit for the GFLOP/s column)\n",
+      sgemm);
   print_heading(fmt::format("One training step, synthgrad at {} threads, PyTorch at {}", threads,
                             with_torch ? torch_threads.label() : "(skipped)"));
-  Table table({{"config", Align::left},
-               {"variant", Align::left},
-               {"synthgrad ms"},
-               {"tokens/s"},
-               {"PyTorch ms"},
-               {"tokens/s "},
-               {"speed-up"},
-               {"GFLOP/step"},
-               {"GFLOP/s"},
-               {"of sgemm"},
-               {"synthgrad MB"},
-               {"PyTorch MB"},
-               {"params"}});
-  std::map<std::string, double>
-      step_ms;  // config:variant -> synthgrad ms at `threads`, for scaling
-  for (const auto& config : configs) {
-    const TrainConfig& tc = train_config(config);
-    const double tokens = static_cast<double>(tc.batch * tc.length);
-    for (const auto& variant : variants) {
-      std::vector<double> sg_times, torch_times;
-      nlohmann::json sg_last, torch_last;
-      for (int r = 0; r < rounds; ++r) {
-        sg_last = synthgrad(s, config, variant, threads);
-        sg_times.push_back(sg_last["step_seconds"].get<double>());
-        if (with_torch) {
-          torch_last = pytorch(s, config, variant, torch_threads);
-          torch_times.push_back(torch_last["step_seconds"].get<double>());
-        }
-      }
-      const double sg_s = median(sg_times), torch_s = with_torch ? median(torch_times) : NAN;
-      const double flops = flops_per_step(tc, variant);
-      step_ms[config + ":" + variant] = sg_s * 1e3;
-      table.add_row({config, variant, fixed(sg_s * 1e3, 1), fixed(tokens / sg_s, 0),
-                     fixed(torch_s * 1e3, 1), fixed(tokens / torch_s, 0),
-                     fixed(torch_s / sg_s, 2) + "x", fixed(flops / 1e9, 2),
-                     fixed(flops / sg_s / 1e9, 1), fixed(100 * flops / sg_s / 1e9 / sgemm, 0) + "%",
-                     fixed(sg_last["peak_rss_mb"].get<double>(), 0),
-                     with_torch ? fixed(torch_last["peak_rss_mb"].get<double>(), 0) : "-",
-                     std::to_string(sg_last["parameters"].get<int64_t>())});
-      if (with_torch && sg_last["parameters"] != torch_last["parameters"])
-        fmt::print("  warning: {} {} has {} parameters in synthgrad, {} in PyTorch\n", config,
-                   variant, sg_last["parameters"].dump(), torch_last["parameters"].dump());
-    }
-  }
-  table.print();
-
+  print_step_table(results, sgemm);
   if (threads > 1) {
     print_heading("Thread scaling (V and R+V): one thread against the setting above");
-    Table scaling({{"config", Align::left},
-                   {"variant", Align::left},
-                   {"synthgrad 1 thread ms"},
-                   {"scaling"},
-                   {"PyTorch 1 thread ms"},
-                   {"speed-up at 1 thread"}});
-    for (const auto& config : configs) {
-      if (config == "long") continue;
-      for (const auto& variant : {std::string("V"), std::string("R+V")}) {
-        if (!step_ms.count(config + ":" + variant)) continue;
-        const double sg1 = synthgrad(s, config, variant, 1)["step_seconds"].get<double>() * 1e3;
-        const double t1 =
-            with_torch ? pytorch(s, config, variant, {1, 1})["step_seconds"].get<double>() * 1e3
-                       : NAN;
-        scaling.add_row({config, variant, fixed(sg1, 1),
-                         fixed(sg1 / step_ms[config + ":" + variant], 2) + "x", fixed(t1, 1),
-                         fixed(t1 / sg1, 2) + "x"});
-      }
-    }
-    scaling.print();
+    print_scaling_table(results);
   }
-
-  if (std::find(configs.begin(), configs.end(), "cls-small") != configs.end()) {
-    print_heading("Inference latency: cls-small, one sentence of 64 tokens (batch 1)");
-    Table latency({{"variant", Align::left}, {"synthgrad ms"}, {"PyTorch ms"}});
-    for (const auto& variant : variants) {
-      const double sg =
-          synthgrad(s, "cls-small", variant, threads)["inference_seconds"].get<double>() * 1e3;
-      const double pt =
-          with_torch
-              ? pytorch(s, "cls-small", variant, torch_threads)["inference_seconds"].get<double>() *
-                    1e3
-              : NAN;
-      latency.add_row({variant, fixed(sg, 2), fixed(pt, 2)});
-    }
-    latency.print();
-  }
+  print_heading(fmt::format("Inference latency: one sequence (batch 1), {} threads", threads));
+  print_latency_table(results);
   return 0;
 }
 
