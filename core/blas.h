@@ -13,8 +13,10 @@
 namespace sg {
 
 // C = alpha * op(A) @ op(B) + beta * C with row-major storage; op transposes when trans_* is set.
+// With a row bias (n floats, and beta = 0), C = alpha * op(A) @ op(B) + row_bias on every row.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+          const float* row_bias = nullptr);
 
 // The same for a batch of products: product i reads A at a + a_offsets[i] and B at
 // b + b_offsets[i] (in elements; a_offsets and b_offsets have one entry per product) and writes C
@@ -22,7 +24,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                   const float* a, int64_t lda, std::span<const int64_t> a_offsets, const float* b,
                   int64_t ldb, std::span<const int64_t> b_offsets, float beta, float* c,
-                  int64_t ldc, int64_t c_stride);
+                  int64_t ldc, int64_t c_stride, const float* row_bias = nullptr);
 
 std::string blas_core_name();  // e.g. "Haswell" or "SkylakeX"
 std::string blas_config();     // build configuration string of the library

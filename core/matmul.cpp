@@ -56,7 +56,9 @@ bool batch_is_broadcast(const Tensor& t) {
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) { return matmul(a, b, 1.0f); }
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  return matmul(a, b, 1.0f);
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias) {
   SG_CHECK(a.defined() && b.defined() && a.dtype() == DType::f32 && b.dtype() == DType::f32,
@@ -64,8 +66,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias)
   SG_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need rank >= 2, got shapes {} and {}",
            shape_str(a.shape()), shape_str(b.shape()));
   const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
-  SG_CHECK(b.size(-2) == k, "matmul: inner dimensions differ: shapes {} and {}", shape_str(a.shape()),
-           shape_str(b.shape()));
+  SG_CHECK(b.size(-2) == k, "matmul: inner dimensions differ: shapes {} and {}",
+           shape_str(a.shape()), shape_str(b.shape()));
   Shape batch = broadcast_shapes(Shape(a.shape().begin(), a.shape().end() - 2),
                                  Shape(b.shape().begin(), b.shape().end() - 2), "matmul");
   Shape a_shape = batch, b_shape = batch, out_shape = batch;
@@ -73,28 +75,34 @@ Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias)
   b_shape.insert(b_shape.end(), {k, n});
   out_shape.insert(out_shape.end(), {m, n});
   Tensor out = Tensor::empty(out_shape);
-  // With a bias, C starts as the bias and the GEMM adds to it (beta = 1); without, BLAS overwrites
-  // C (beta = 0).
+  // A bias of one row (Linear's) is written by the GEMM blocks just before they add to it (beta
+  // = 1), while that block of C is in cache. Any other bias is copied into C first.
   float beta = 0.0f;
+  Tensor row_bias;
   if (bias.defined()) {
     SG_CHECK(bias.dtype() == DType::f32 &&
                  broadcast_shapes(out_shape, bias.shape(), "matmul") == out_shape,
              "matmul: bias of shape {} does not broadcast to the product's shape {}",
              shape_str(bias.shape()), shape_str(out_shape));
-    copy_into(out, bias);
-    beta = 1.0f;
+    if (bias.numel() == n && bias.dim() >= 1 && bias.size(-1) == n && k > 0) {
+      row_bias = bias.contiguous();
+    } else {
+      copy_into(out, bias);
+      beta = 1.0f;
+    }
   }
   if (out.numel() == 0) return out;
   if (k == 0) {
     if (!bias.defined()) std::fill_n(out.data<float>(), out.numel(), 0.0f);
     return out;
   }
+  const float* bias_row = row_bias.defined() ? row_bias.data<float>() : nullptr;
   auto [ea, la] = blas_operand(a, a_shape);
   auto [eb, lb] = blas_operand(b, b_shape);
   const int64_t batches = numel_of(batch);
   if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea, la.ld)) {
     gemm(false, lb.trans, batches * m, n, k, alpha, ea.data<float>(), la.ld, eb.data<float>(),
-         lb.ld, beta, out.data<float>(), n);
+         lb.ld, beta, out.data<float>(), n, bias_row);
     return out;
   }
   std::vector<int64_t> a_offsets(batches), b_offsets(batches);
@@ -108,7 +116,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias)
     }
   }
   gemm_batched(la.trans, lb.trans, m, n, k, alpha, ea.data<float>(), la.ld, a_offsets,
-               eb.data<float>(), lb.ld, b_offsets, beta, out.data<float>(), n, m * n);
+               eb.data<float>(), lb.ld, b_offsets, beta, out.data<float>(), n, m * n, bias_row);
   return out;
 }
 

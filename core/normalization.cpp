@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/lane_sum.h"
 #include "core/parallel.h"
 
 namespace sg {
@@ -31,7 +32,8 @@ LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& b
   const Tensor b = beta.defined() ? beta.contiguous() : beta;
   const int64_t rows = x.numel() / d;
   Shape stat_shape(x.shape().begin(), x.shape().end() - 1);
-  LayerNormOutput out{Tensor::empty(x.shape()), Tensor::empty(stat_shape), Tensor::empty(stat_shape)};
+  LayerNormOutput out{Tensor::empty(x.shape()), Tensor::empty(stat_shape),
+                      Tensor::empty(stat_shape)};
   const float* px = xc.data<float>();
   const float* pg = g.defined() ? g.data<float>() : nullptr;
   const float* pb = b.defined() ? b.data<float>() : nullptr;
@@ -41,12 +43,10 @@ LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& b
   parallel_for(0, rows, std::max<int64_t>(1, kParallelGrain / d), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const float* row = px + r * d;
-      float sum = 0.0f;
-      for (int64_t j = 0; j < d; ++j) sum += row[j];
-      const float mu = sum / static_cast<float>(d);
-      float sq = 0.0f;
-      for (int64_t j = 0; j < d; ++j) sq += (row[j] - mu) * (row[j] - mu);
-      const float rstd = 1.0f / std::sqrt(sq / static_cast<float>(d) + eps);
+      const float mu = static_cast<float>(lane_sum(d, [row](int64_t j) { return row[j]; }) /
+                                          static_cast<double>(d));
+      const double sq = lane_sum(d, [row, mu](int64_t j) { return (row[j] - mu) * (row[j] - mu); });
+      const float rstd = 1.0f / std::sqrt(static_cast<float>(sq / static_cast<double>(d)) + eps);
       pmean[r] = mu;
       prstd[r] = rstd;
       float* y = py + r * d;
@@ -68,14 +68,11 @@ constexpr int64_t kRowsPerBlock = 32;
 // dx for one row; returns nothing else because the parameter gradients are summed separately.
 void layer_norm_row_backward(const float* g, const float* x, const float* gamma, float mu,
                              float rstd, int64_t d, float* dx) {
-  float mean_g = 0.0f, mean_gx = 0.0f;
-  for (int64_t j = 0; j < d; ++j) {
-    const float gg = gamma ? g[j] * gamma[j] : g[j];
-    mean_g += gg;
-    mean_gx += gg * (x[j] - mu) * rstd;
-  }
-  mean_g /= static_cast<float>(d);
-  mean_gx /= static_cast<float>(d);
+  const auto scaled_g = [g, gamma](int64_t j) { return gamma ? g[j] * gamma[j] : g[j]; };
+  const float mean_g = static_cast<float>(lane_sum(d, scaled_g) / static_cast<double>(d));
+  const float mean_gx =
+      static_cast<float>(lane_sum(d, [&](int64_t j) { return scaled_g(j) * (x[j] - mu) * rstd; }) /
+                         static_cast<double>(d));
   for (int64_t j = 0; j < d; ++j) {
     const float gg = gamma ? g[j] * gamma[j] : g[j];
     dx[j] = rstd * (gg - mean_g - (x[j] - mu) * rstd * mean_gx);
@@ -108,7 +105,8 @@ LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Te
                  for (int64_t b = begin; b < end; ++b) {
                    float* dgamma = partial_gamma.data() + b * d;
                    float* dbeta = partial_beta.data() + b * d;
-                   for (int64_t r = b * kRowsPerBlock; r < std::min(rows, (b + 1) * kRowsPerBlock); ++r) {
+                   for (int64_t r = b * kRowsPerBlock; r < std::min(rows, (b + 1) * kRowsPerBlock);
+                        ++r) {
                      const float *g = pg + r * d, *xr = px + r * d;
                      layer_norm_row_backward(g, xr, pgamma, pmean[r], prstd[r], d, pdx + r * d);
                      for (int64_t j = 0; j < d; ++j) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/lane_sum.h"
 #include "core/parallel.h"
 
 namespace sg {
@@ -22,15 +23,7 @@ double reduce_block(const float* p, int64_t n, Reduction kind) {
     for (int64_t i = 0; i < n; ++i) m = (p[i] > m || std::isnan(p[i])) ? p[i] : m;
     return m;
   }
-  constexpr int kLanes = 16;  // independent partial sums: vectorisable and more accurate
-  float lanes[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += p[i + l];
-  double total = 0.0;
-  for (; i < n; ++i) total += p[i];
-  for (float lane : lanes) total += lane;
-  return total;
+  return lane_sum(n, [p](int64_t i) { return p[i]; });
 }
 
 double combine(double acc, double v, Reduction kind) {
@@ -74,7 +67,8 @@ void reduce_columns(const float* data, int64_t rows, int64_t cols, Reduction kin
                    const float* row = data + r * cols + begin;
                    for (int64_t k = 0; k < end - begin; ++k) acc[k] = combine(acc[k], row[k], kind);
                  }
-                 for (int64_t k = 0; k < end - begin; ++k) out[begin + k] = static_cast<float>(acc[k]);
+                 for (int64_t k = 0; k < end - begin; ++k)
+                   out[begin + k] = static_cast<float>(acc[k]);
                });
 }
 
@@ -82,8 +76,10 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& axes, bool k
   Shape out;
   for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
     bool reduced = std::binary_search(axes.begin(), axes.end(), d);
-    if (!reduced) out.push_back(shape[d]);
-    else if (keepdim) out.push_back(1);
+    if (!reduced)
+      out.push_back(shape[d]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/fast_math.h"
+#include "core/lane_sum.h"
 #include "core/strided_loop.h"
 
 namespace sg {
@@ -109,19 +110,12 @@ void for_each_row(const Shape& shape, int64_t axis, const std::array<Shape, 3>& 
 // dx = y * (g - sum(g * y)) along one row of n elements, at strides s (of dx, y, g); with
 // kUnitStride the strides are known to be 1, which lets the loops vectorise.
 template <bool kUnitStride>
-void softmax_backward_row(float* dx, const float* y, const float* g, const std::array<int64_t, 3>& s,
-                          int64_t n) {
+void softmax_backward_row(float* dx, const float* y, const float* g,
+                          const std::array<int64_t, 3>& s, int64_t n) {
   const auto at = [&](int64_t j, int k) { return kUnitStride ? j : j * s[k]; };
-  constexpr int kLanes = 16;  // independent partial sums, as in the reductions
-  float lanes[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += g[at(j + l, 2)] * y[at(j + l, 1)];
-  double dot = 0.0;
-  for (; j < n; ++j) dot += g[at(j, 2)] * y[at(j, 1)];
-  for (float lane : lanes) dot += lane;
-  const float d = static_cast<float>(dot);
-  for (j = 0; j < n; ++j) dx[at(j, 0)] = y[at(j, 1)] * (g[at(j, 2)] - d);
+  const float d =
+      static_cast<float>(lane_sum(n, [&](int64_t j) { return g[at(j, 2)] * y[at(j, 1)]; }));
+  for (int64_t j = 0; j < n; ++j) dx[at(j, 0)] = y[at(j, 1)] * (g[at(j, 2)] - d);
 }
 
 template <bool kLog>
@@ -133,7 +127,8 @@ Tensor softmax_impl(const Tensor& x, int64_t axis, const Tensor& mask, const cha
   Shape mask_strides(x.dim(), 0);
   if (mask.defined()) {
     SG_CHECK(mask.dtype() == DType::f32 || mask.dtype() == DType::b8,
-             "{}: mask must be f32 (additive) or b8 (boolean), got {}", op, dtype_name(mask.dtype()));
+             "{}: mask must be f32 (additive) or b8 (boolean), got {}", op,
+             dtype_name(mask.dtype()));
     SG_CHECK(broadcast_shapes(x.shape(), mask.shape(), op) == x.shape(),
              "{}: mask of shape {} does not broadcast to logits of shape {}", op,
              shape_str(mask.shape()), shape_str(x.shape()));
@@ -149,14 +144,16 @@ Tensor softmax_impl(const Tensor& x, int64_t axis, const Tensor& mask, const cha
                [&](const std::array<int64_t, 3>& off, float* scratch) {
                  const Row row{o0 + off[0], so, x0 + off[1], sx, n};
                  if (!mask.defined()) {
-                   softmax_row<kLog>(row, [](int64_t) { return 0.0f; }, scratch);
+                   softmax_row<kLog>(
+                       row, [](int64_t) { return 0.0f; }, scratch);
                  } else if (mask.dtype() == DType::f32) {
                    const float* pm = reinterpret_cast<const float*>(m0) + off[2];
-                   softmax_row<kLog>(row, [&](int64_t j) { return pm[j * sm]; }, scratch);
+                   softmax_row<kLog>(
+                       row, [&](int64_t j) { return pm[j * sm]; }, scratch);
                  } else {
                    const uint8_t* pm = reinterpret_cast<const uint8_t*>(m0) + off[2];
-                   softmax_row<kLog>(row, [&](int64_t j) { return pm[j * sm] ? kMinusInf : 0.0f; },
-                                     scratch);
+                   softmax_row<kLog>(
+                       row, [&](int64_t j) { return pm[j * sm] ? kMinusInf : 0.0f; }, scratch);
                  }
                });
   return out;
@@ -173,8 +170,8 @@ Tensor log_softmax(const Tensor& x, int64_t axis, const Tensor& mask) {
 }
 
 Tensor softmax_backward(const Tensor& y, const Tensor& grad, int64_t axis) {
-  SG_CHECK(y.defined() && grad.defined() && y.dtype() == DType::f32 &&
-               grad.dtype() == DType::f32 && y.shape() == grad.shape(),
+  SG_CHECK(y.defined() && grad.defined() && y.dtype() == DType::f32 && grad.dtype() == DType::f32 &&
+               y.shape() == grad.shape(),
            "softmax_backward: expected f32 output and gradient of one shape");
   axis = normalize_axis(axis, y.dim(), "softmax_backward");
   Tensor dx = Tensor::empty(y.shape());
@@ -186,8 +183,10 @@ Tensor softmax_backward(const Tensor& y, const Tensor& grad, int64_t axis) {
   const int64_t n = y.size(axis);
   for_each_row(y.shape(), axis, {dx.strides(), y.strides(), grad.strides()}, 0,
                [&](const std::array<int64_t, 3>& off, float*) {
-                 if (unit) softmax_backward_row<true>(d0 + off[0], y0 + off[1], g0 + off[2], s, n);
-                 else softmax_backward_row<false>(d0 + off[0], y0 + off[1], g0 + off[2], s, n);
+                 if (unit)
+                   softmax_backward_row<true>(d0 + off[0], y0 + off[1], g0 + off[2], s, n);
+                 else
+                   softmax_backward_row<false>(d0 + off[0], y0 + off[1], g0 + off[2], s, n);
                });
   return dx;
 }

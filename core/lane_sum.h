@@ -1,0 +1,26 @@
+#pragma once
+// Sums written for SIMD. One running total is a chain of dependent additions that the compiler
+// may not reorder (the project does not build with -ffast-math), so it stays scalar and waits on
+// each addition's latency. lane_sum keeps kSumLanes independent partial sums instead, which the
+// compiler turns into one vector register, and adds them up in a fixed order at the end: the
+// order depends on n alone, so the same inputs always give the same bits.
+#include <cstdint>
+
+namespace sg {
+
+inline constexpr int kSumLanes = 16;
+
+// The sum of term(j) for j in [0, n): partial sums in float lanes, finished in double.
+template <class Term>
+[[gnu::always_inline]] inline double lane_sum(int64_t n, const Term& term) {
+  float lanes[kSumLanes] = {};
+  int64_t j = 0;
+  for (; j + kSumLanes <= n; j += kSumLanes)
+    for (int l = 0; l < kSumLanes; ++l) lanes[l] += term(j + l);
+  double total = 0.0;
+  for (; j < n; ++j) total += term(j);
+  for (float lane : lanes) total += lane;
+  return total;
+}
+
+}  // namespace sg
