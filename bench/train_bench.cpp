@@ -229,6 +229,8 @@ int run_train(const Options& options) {
       const bool scaled = threads > 1 && config != "long" && (variant == "V" || variant == "R+V");
       Measured m{config, variant, scaled, {}, {}, {}, {}};
       for (int r = 0; r < rounds; ++r) {
+        // Progress on stderr: the tables come at the end, and a full run takes half an hour.
+        fmt::print(stderr, "measuring {} {}, round {} of {}\n", config, variant, r + 1, rounds);
         m.synthgrad.push_back(synthgrad(s, config, variant, threads));
         if (with_torch) m.pytorch.push_back(pytorch(s, config, variant, torch_threads));
         if (!scaled) continue;

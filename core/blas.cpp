@@ -64,11 +64,14 @@ void fill_rows(float* c, int64_t rows, int64_t cols, int64_t ldc, const float* r
 void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                   const float* a, int64_t lda, std::span<const int64_t> a_offsets, const float* b,
                   int64_t ldb, std::span<const int64_t> b_offsets, float beta, float* c,
-                  int64_t ldc, int64_t c_stride, const float* row_bias) {
+                  int64_t ldc, int64_t c_stride, const float* row_bias,
+                  std::span<const int64_t> bias_offsets) {
   SG_CHECK(a_offsets.size() == b_offsets.size(), "gemm_batched: {} offsets for A, {} for B",
            a_offsets.size(), b_offsets.size());
   SG_CHECK(row_bias == nullptr || beta == 0.0f, "gemm_batched: a row bias needs beta = 0, got {}",
            beta);
+  SG_CHECK(bias_offsets.empty() || bias_offsets.size() == a_offsets.size(),
+           "gemm_batched: {} bias offsets for {} products", bias_offsets.size(), a_offsets.size());
   if (m == 0 || n == 0 || a_offsets.empty()) return;
   detail::ensure_thread_settings();  // OpenBLAS must be at one thread before the first call
   const Split split = split_of(m, n, k);
@@ -82,19 +85,21 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
           const float* pa = a + a_offsets[i];
           const float* pb = b + b_offsets[i];
           float* pc = c + i * c_stride;
+          const float* bias =
+              row_bias && !bias_offsets.empty() ? row_bias + bias_offsets[i] : row_bias;
           // The bias is written block by block, just before the block's product adds to it:
           // one pass over C that stays in this core's cache, not a separate pass over all of C.
           if (split.rows) {
             const int64_t rows = std::min(split.size, m - start);
-            if (row_bias) fill_rows(pc + start * ldc, rows, n, ldc, row_bias);
+            if (bias) fill_rows(pc + start * ldc, rows, n, ldc, bias);
             gemm_serial(trans_a, trans_b, rows, n, k, alpha, pa + (trans_a ? start : start * lda),
-                        lda, pb, ldb, row_bias ? 1.0f : beta, pc + start * ldc, ldc);
+                        lda, pb, ldb, bias ? 1.0f : beta, pc + start * ldc, ldc);
           } else {
             const int64_t cols = std::min(split.size, n - start);
-            if (row_bias) fill_rows(pc + start, m, cols, ldc, row_bias + start);
+            if (bias) fill_rows(pc + start, m, cols, ldc, bias + start);
             gemm_serial(trans_a, trans_b, m, cols, k, alpha, pa, lda,
-                        pb + (trans_b ? start * ldb : start), ldb, row_bias ? 1.0f : beta,
-                        pc + start, ldc);
+                        pb + (trans_b ? start * ldb : start), ldb, bias ? 1.0f : beta, pc + start,
+                        ldc);
           }
         }
       });

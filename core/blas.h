@@ -20,11 +20,13 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 
 // The same for a batch of products: product i reads A at a + a_offsets[i] and B at
 // b + b_offsets[i] (in elements; a_offsets and b_offsets have one entry per product) and writes C
-// at c + i * c_stride. Products and blocks of products all run in parallel.
+// at c + i * c_stride. Products and blocks of products all run in parallel. A row bias is added to
+// every row of C; with bias_offsets, product i's row starts at row_bias + bias_offsets[i].
 void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                   const float* a, int64_t lda, std::span<const int64_t> a_offsets, const float* b,
                   int64_t ldb, std::span<const int64_t> b_offsets, float beta, float* c,
-                  int64_t ldc, int64_t c_stride, const float* row_bias = nullptr);
+                  int64_t ldc, int64_t c_stride, const float* row_bias = nullptr,
+                  std::span<const int64_t> bias_offsets = {});
 
 std::string blas_core_name();  // e.g. "Haswell" or "SkylakeX"
 std::string blas_config();     // build configuration string of the library

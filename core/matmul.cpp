@@ -54,6 +54,29 @@ bool batch_is_broadcast(const Tensor& t) {
   return true;
 }
 
+// Offsets (in elements) of each product's matrix in `t`, whose leading axes are the batch axes.
+std::vector<int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
+  std::vector<int64_t> offsets(static_cast<size_t>(numel_of(batch)));
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    int64_t rest = static_cast<int64_t>(i);
+    for (int64_t d = static_cast<int64_t>(batch.size()) - 1; d >= 0; --d) {
+      offsets[i] += rest % batch[d] * t.strides()[d];
+      rest /= batch[d];
+    }
+  }
+  return offsets;
+}
+
+// A bias that is the same for every row of each product (a linear layer's [n], the per-head
+// [H, 1, n] of dense synthetic logits), expanded to the product's shape with unit-stride rows:
+// each GEMM block then writes it just before adding to it (beta = 1), while that block of C is in
+// cache. Undefined for any other bias, which is copied into the whole of C first.
+Tensor repeated_rows(const Tensor& bias, const Shape& out_shape) {
+  const int64_t m = out_shape[out_shape.size() - 2];
+  if (m != 1 && bias.dim() >= 2 && bias.size(-2) != 1) return {};
+  return bias.contiguous().expand(out_shape);
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
@@ -75,18 +98,15 @@ Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias)
   b_shape.insert(b_shape.end(), {k, n});
   out_shape.insert(out_shape.end(), {m, n});
   Tensor out = Tensor::empty(out_shape);
-  // A bias of one row (Linear's) is written by the GEMM blocks just before they add to it (beta
-  // = 1), while that block of C is in cache. Any other bias is copied into C first.
   float beta = 0.0f;
-  Tensor row_bias;
+  Tensor bias_rows;
   if (bias.defined()) {
     SG_CHECK(bias.dtype() == DType::f32 &&
                  broadcast_shapes(out_shape, bias.shape(), "matmul") == out_shape,
              "matmul: bias of shape {} does not broadcast to the product's shape {}",
              shape_str(bias.shape()), shape_str(out_shape));
-    if (bias.numel() == n && bias.dim() >= 1 && bias.size(-1) == n && k > 0) {
-      row_bias = bias.contiguous();
-    } else {
+    bias_rows = k > 0 ? repeated_rows(bias, out_shape) : Tensor();
+    if (!bias_rows.defined()) {
       copy_into(out, bias);
       beta = 1.0f;
     }
@@ -96,27 +116,22 @@ Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias)
     if (!bias.defined()) std::fill_n(out.data<float>(), out.numel(), 0.0f);
     return out;
   }
-  const float* bias_row = row_bias.defined() ? row_bias.data<float>() : nullptr;
+  const float* bias_data = bias_rows.defined() ? bias_rows.data<float>() : nullptr;
   auto [ea, la] = blas_operand(a, a_shape);
   auto [eb, lb] = blas_operand(b, b_shape);
   const int64_t batches = numel_of(batch);
-  if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea, la.ld)) {
+  if (batches > 1 && !la.trans && batch_is_broadcast(eb) && rows_fold_into_batch(ea, la.ld) &&
+      (!bias_rows.defined() || batch_is_broadcast(bias_rows))) {
     gemm(false, lb.trans, batches * m, n, k, alpha, ea.data<float>(), la.ld, eb.data<float>(),
-         lb.ld, beta, out.data<float>(), n, bias_row);
+         lb.ld, beta, out.data<float>(), n, bias_data);
     return out;
   }
-  std::vector<int64_t> a_offsets(batches), b_offsets(batches);
-  for (int64_t i = 0; i < batches; ++i) {
-    int64_t rest = i;
-    for (int64_t d = static_cast<int64_t>(batch.size()) - 1; d >= 0; --d) {
-      const int64_t index = rest % batch[d];
-      rest /= batch[d];
-      a_offsets[i] += index * ea.strides()[d];
-      b_offsets[i] += index * eb.strides()[d];
-    }
-  }
+  const auto a_offsets = batch_offsets(ea, batch), b_offsets = batch_offsets(eb, batch);
+  const auto bias_offsets =
+      bias_rows.defined() ? batch_offsets(bias_rows, batch) : std::vector<int64_t>();
   gemm_batched(la.trans, lb.trans, m, n, k, alpha, ea.data<float>(), la.ld, a_offsets,
-               eb.data<float>(), lb.ld, b_offsets, beta, out.data<float>(), n, m * n, bias_row);
+               eb.data<float>(), lb.ld, b_offsets, beta, out.data<float>(), n, m * n, bias_data,
+               bias_offsets);
   return out;
 }
 

@@ -56,19 +56,45 @@ void reduce_rows(const float* rows, int64_t outer, int64_t inner, Reduction kind
   }
 }
 
-// out[k] = reduce over r of cols[r, k] for a contiguous [rows, cols] block: the layout of a bias
-// gradient, reduced row after row so that the loop over k vectorises.
-void reduce_columns(const float* data, int64_t rows, int64_t cols, Reduction kind, float* out) {
+// Offsets (in elements) of every index combination of `axes` of x, in row-major order.
+std::vector<int64_t> offsets_of(const Tensor& x, const std::vector<int64_t>& axes) {
+  std::vector<int64_t> offsets{0};
+  for (int64_t d : axes) {
+    std::vector<int64_t> next;
+    next.reserve(offsets.size() * static_cast<size_t>(x.size(d)));
+    for (int64_t base : offsets)
+      for (int64_t i = 0; i < x.size(d); ++i) next.push_back(base + i * x.strides()[d]);
+    offsets = std::move(next);
+  }
+  return offsets;
+}
+
+// For a kept last axis of unit stride: output row o is the reduction of the input rows at
+// row_offsets[o] + reduced_offsets[r] over r, combined whole rows at a time so that the loop over
+// the row vectorises and no transposing copy is made. Bias gradients ([N, F] -> [F]) and per-head
+// ones ([B, H, L, L] -> [H, 1, L]) take this path. Each output element is reduced by one task in
+// the order of r, so the result does not depend on the thread count.
+void reduce_whole_rows(const float* x, const std::vector<int64_t>& row_offsets,
+                       const std::vector<int64_t>& reduced_offsets, int64_t n, Reduction kind,
+                       float* out) {
   constexpr int64_t kChunk = 256;
-  parallel_for(0, cols, std::max<int64_t>(kChunk, kParallelGrain / std::max<int64_t>(rows, 1)),
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  const int64_t rows = static_cast<int64_t>(reduced_offsets.size());
+  const int64_t tasks = static_cast<int64_t>(row_offsets.size()) * chunks;
+  parallel_for(0, tasks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(rows * kChunk, 1)),
                [&](int64_t begin, int64_t end) {
-                 std::vector<double> acc(end - begin, identity(kind));
-                 for (int64_t r = 0; r < rows; ++r) {
-                   const float* row = data + r * cols + begin;
-                   for (int64_t k = 0; k < end - begin; ++k) acc[k] = combine(acc[k], row[k], kind);
+                 std::vector<double> acc(kChunk);
+                 for (int64_t t = begin; t < end; ++t) {
+                   const int64_t o = t / chunks, start = (t % chunks) * kChunk;
+                   const int64_t width = std::min(kChunk, n - start);
+                   std::fill_n(acc.begin(), width, identity(kind));
+                   for (int64_t r = 0; r < rows; ++r) {
+                     const float* row = x + row_offsets[o] + reduced_offsets[r] + start;
+                     for (int64_t k = 0; k < width; ++k) acc[k] = combine(acc[k], row[k], kind);
+                   }
+                   for (int64_t k = 0; k < width; ++k)
+                     out[o * n + start + k] = static_cast<float>(acc[k]);
                  }
-                 for (int64_t k = 0; k < end - begin; ++k)
-                   out[begin + k] = static_cast<float>(acc[k]);
                });
 }
 
@@ -88,28 +114,29 @@ Tensor reduce(const Tensor& x, const std::vector<int64_t>& axes_in, bool keepdim
               const char* op) {
   SG_CHECK(x.defined() && x.dtype() == DType::f32, "{}: expected a defined f32 tensor", op);
   const std::vector<int64_t> axes = normalize_axes(axes_in, x.dim(), op);
-  std::vector<int64_t> kept_first, reduced_first;
+  std::vector<int64_t> kept;
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < x.dim(); ++d) {
     if (std::binary_search(axes.begin(), axes.end(), d)) {
       inner *= x.size(d);
     } else {
-      kept_first.push_back(d);
+      kept.push_back(d);
       outer *= x.size(d);
     }
   }
-  for (int64_t d : axes) reduced_first.push_back(d);
-  reduced_first.insert(reduced_first.end(), kept_first.begin(), kept_first.end());
-  kept_first.insert(kept_first.end(), axes.begin(), axes.end());
-
   Tensor out = Tensor::empty(reduced_shape(x.shape(), axes, keepdim));
   SG_CHECK(inner > 0 || kind == Reduction::sum, "{}: cannot reduce an empty axis of shape {}", op,
            shape_str(x.shape()));
   if (outer == 0) return out;
-  const Tensor columns = x.permute(reduced_first);
-  if (columns.is_contiguous() && outer >= 16 && inner > 1) {
-    reduce_columns(columns.data<float>(), inner, outer, kind, out.data<float>());
+  const int64_t last = x.dim() - 1;
+  if (!kept.empty() && kept.back() == last && x.strides()[last] == 1 && x.size(last) >= 16 &&
+      inner > 1) {
+    kept.pop_back();
+    reduce_whole_rows(x.data<float>(), offsets_of(x, kept), offsets_of(x, axes), x.size(last), kind,
+                      out.data<float>());
   } else {
+    std::vector<int64_t> kept_first = kept;
+    kept_first.insert(kept_first.end(), axes.begin(), axes.end());
     const Tensor rows = x.permute(kept_first).contiguous();
     reduce_rows(rows.data<float>(), outer, inner, kind, out.data<float>());
   }

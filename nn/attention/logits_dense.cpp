@@ -14,9 +14,10 @@ namespace sg::nn {
 
 namespace {
 
-// A_h W_h + b_h for every head at once: [B, H, L, d_h] @ [H, d_h, n] + [H, 1, n].
+// A_h W_h + b_h for every head at once: [B, H, L, d_h] @ [H, d_h, n] + [H, 1, n], the bias riding
+// on the GEMM (core/matmul.h) rather than costing a pass over the [B, H, L, n] logits.
 Variable per_head_affine(const Variable& a, const Variable& weight, const Variable& bias) {
-  return matmul(a, weight) + unsqueeze(bias, 1);
+  return matmul(a, weight, 1.0f, unsqueeze(bias, 1));
 }
 
 }  // namespace

@@ -131,7 +131,7 @@ TEST_CASE("matmul of products large enough to be split into blocks of rows or co
   check_matmul(random({3, 130, 64}), random({3, 64, 140}).narrow(2, 3, 129));  // batched and split
 }
 
-TEST_CASE("matmul with a bias: one row (added block by block), a column, a whole product") {
+TEST_CASE("matmul with a bias: rows (added block by block), a column, a whole product") {
   // alpha A B + bias against the product without a bias plus the bias, for biases that take the
   // block-by-block row path and those copied into C first; shapes split into row and column blocks.
   const auto check = [](const Tensor& a, const Tensor& b, const Tensor& bias) {
@@ -142,10 +142,12 @@ TEST_CASE("matmul with a bias: one row (added block by block), a column, a whole
   };
   check(random({300, 70}), random({70, 200}), random({200}, 1));  // row bias, blocks of rows
   check(random({40, 90}), random({90, 530}), random({530}, 2));   // row bias, blocks of columns
-  check(random({3, 130, 64}), random({64, 140}), random({1, 140}, 3));  // folded batch
-  check(random({3, 13, 6}), random({3, 6, 14}), random({14}, 4));       // batched products
-  check(random({5, 7}), random({7, 5}), random({5, 1}, 5));             // a column: numel is n too
-  check(random({2, 5, 7}), random({7, 4}), random({2, 5, 4}, 6));       // a bias for every element
+  check(random({3, 130, 64}), random({64, 140}), random({1, 140}, 3));      // folded batch
+  check(random({3, 13, 6}), random({3, 6, 14}), random({14}, 4));           // batched products
+  check(random({2, 3, 13, 6}), random({3, 6, 14}), random({3, 1, 14}, 8));  // a row per head
+  check(random({2, 40, 6}), random({6, 140}), random({2, 1, 140}, 9));      // per batch, shared B
+  check(random({5, 7}), random({7, 5}), random({5, 1}, 5));        // a column: numel is n too
+  check(random({2, 5, 7}), random({7, 4}), random({2, 5, 4}, 6));  // a bias for every element
   CHECK_THROWS_AS(matmul(random({5, 7}), random({7, 4}), 1.0f, random({3}, 7)), Error);
 }
 
