@@ -75,18 +75,24 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// PyTorch's fastest thread setting on this machine, tried on one configuration.
-TorchThreads fastest_torch_threads(const Settings& s, const std::string& config, int cores) {
-  TorchThreads best{1, 1};
-  double best_time = 1e30;
+// PyTorch's fastest thread setting on this machine, tried on one configuration: every setting once
+// per round, settings alternating, the median of each over the rounds.
+TorchThreads fastest_torch_threads(const Settings& s, const std::string& config, int cores,
+                                   int rounds) {
+  std::vector<TorchThreads> settings;
   for (int intra = 1; intra <= cores; ++intra)
-    for (int blas = 1; blas <= cores; ++blas) {
-      const double t = pytorch(s, config, "V", {intra, blas})["step_seconds"].get<double>();
-      fmt::print("  PyTorch on {} with {} intra-op and {} OpenBLAS threads: {:.1f} ms per step\n",
-                 config, intra, blas, t * 1e3);
-      if (t < best_time) best = {intra, blas}, best_time = t;
-    }
-  return best;
+    for (int blas = 1; blas <= cores; ++blas) settings.push_back({intra, blas});
+  std::vector<std::vector<double>> times(settings.size());
+  for (int r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < settings.size(); ++i)
+      times[i].push_back(pytorch(s, config, "V", settings[i])["step_seconds"].get<double>());
+  size_t best = 0;
+  for (size_t i = 0; i < settings.size(); ++i) {
+    fmt::print("  PyTorch on {} with {} intra-op and {} OpenBLAS threads: {:.1f} ms per step\n",
+               config, settings[i].intra_op, settings[i].blas, median(times[i]) * 1e3);
+    if (median(times[i]) < median(times[best])) best = i;
+  }
+  return settings[best];
 }
 
 double sgemm_gflops() {
@@ -217,7 +223,7 @@ int run_train(const Options& options) {
   TorchThreads torch_threads{threads, threads};
   if (with_torch) {
     print_heading("PyTorch thread settings (the fastest is used below)");
-    torch_threads = fastest_torch_threads(s, configs.front(), threads);
+    torch_threads = fastest_torch_threads(s, configs.front(), threads, rounds);
     fmt::print("  fastest: {}\n", torch_threads.label());
   }
 
