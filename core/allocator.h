@@ -2,8 +2,8 @@
 // Tensor storage comes from here. A training loop allocates and frees the same large sizes every
 // step; handing each of them back to the OS and taking fresh pages again costs more time in the
 // kernel (page faults, zeroing pages) than many kernels cost. So freed large blocks are kept in
-// free lists by size class and reused; small blocks go straight to malloc, which already reuses
-// them well.
+// free lists by size class and reused; small blocks (under 16 KiB) go straight to malloc, which
+// reuses them well.
 #include <cstddef>
 #include <cstdint>
 

@@ -7,7 +7,9 @@
 using namespace sg;
 
 namespace {
-bool aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kStorageAlignment == 0; }
+bool aligned(const void* p) {
+  return reinterpret_cast<uintptr_t>(p) % kStorageAlignment == 0;
+}
 }  // namespace
 
 TEST_CASE("storage blocks are 64-byte aligned, small and large") {
@@ -31,6 +33,19 @@ TEST_CASE("a freed large block is reused for the next tensor of its size class")
   const Tensor again = Tensor::empty({299000});  // a little smaller: the same size class
   CHECK(again.raw_data() == first);
   CHECK(allocator_stats().cache_hits == hits + 1);
+}
+
+TEST_CASE(
+    "blocks from 16 KiB up are cached: a 64-token activation is reused, not faulted in again") {
+  // [64, 256] floats = 64 KiB: glibc trims such blocks from the top of its heap on free.
+  const void* first = nullptr;
+  { first = Tensor::empty({64, 256}).raw_data(); }
+  const uint64_t hits = allocator_stats().cache_hits;
+  const Tensor again = Tensor::empty({64, 256});
+  CHECK(again.raw_data() == first);
+  CHECK(allocator_stats().cache_hits == hits + 1);
+  { const Tensor t = Tensor::empty({4500}); }  // 18 KB: cached as well
+  CHECK(allocator_stats().bytes_cached >= 4500 * sizeof(float));
 }
 #endif
 
