@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/core.h"
+#include "support/error_message.h"
 
 // Failed CHECKs on vectors (shapes, to_vector results) print their contents instead of "{?}".
 namespace doctest {
@@ -290,16 +291,7 @@ inline void check_close(const Tensor& got, const Ref& want, double rtol = 1e-5,
   CHECK(worst_excess <= 0.0);
 }
 
-// The message of the sg::Error that f throws, or a marker that fails every substring check.
-template <class F>
-std::string error_message(const F& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no sg::Error thrown>";
-}
+using testing::error_message;
 
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

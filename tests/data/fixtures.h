@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "support/error_message.h"
 
 namespace sg::testing {
 
@@ -27,16 +28,5 @@ struct TempFolder {
     return file(name);
   }
 };
-
-// The message of the sg::Error that f throws, or "" when it throws none.
-template <class F>
-std::string error_message(const F& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace sg::testing
