@@ -71,9 +71,11 @@ std::vector<int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
 // [H, 1, n] of dense synthetic logits), expanded to the product's shape with unit-stride rows:
 // each GEMM block then writes it just before adding to it (beta = 1), while that block of C is in
 // cache. Undefined for any other bias, which is copied into the whole of C first.
+// A bias broadcast along its last axis (a value per row) is not a row: it takes the copy too.
 Tensor repeated_rows(const Tensor& bias, const Shape& out_shape) {
-  const int64_t m = out_shape[out_shape.size() - 2];
+  const int64_t m = out_shape[out_shape.size() - 2], n = out_shape.back();
   if (m != 1 && bias.dim() >= 2 && bias.size(-2) != 1) return {};
+  if (n != 1 && (bias.dim() == 0 || bias.size(-1) != n)) return {};
   return bias.contiguous().expand(out_shape);
 }
 

@@ -146,7 +146,10 @@ TEST_CASE("matmul with a bias: rows (added block by block), a column, a whole pr
   check(random({3, 13, 6}), random({3, 6, 14}), random({14}, 4));           // batched products
   check(random({2, 3, 13, 6}), random({3, 6, 14}), random({3, 1, 14}, 8));  // a row per head
   check(random({2, 40, 6}), random({6, 140}), random({2, 1, 140}, 9));      // per batch, shared B
-  check(random({5, 7}), random({7, 5}), random({5, 1}, 5));        // a column: numel is n too
+  check(random({5, 7}), random({7, 5}), random({5, 1}, 5));
+  check(random({2, 3, 13, 6}), random({3, 6, 14}), random({3, 1, 1}, 10));  // a value per head
+  check(random({40, 9}), random({9, 530}),
+        full({}, 0.25f));  // a scalar        // a column: numel is n too
   check(random({2, 5, 7}), random({7, 4}), random({2, 5, 4}, 6));  // a bias for every element
   CHECK_THROWS_AS(matmul(random({5, 7}), random({7, 4}), 1.0f, random({3}, 7)), Error);
 }
