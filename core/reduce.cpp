@@ -128,11 +128,18 @@ Tensor reduce(const Tensor& x, const std::vector<int64_t>& axes_in, bool keepdim
   SG_CHECK(inner > 0 || kind == Reduction::sum, "{}: cannot reduce an empty axis of shape {}", op,
            shape_str(x.shape()));
   if (outer == 0) return out;
-  const int64_t last = x.dim() - 1;
-  if (!kept.empty() && kept.back() == last && x.strides()[last] == 1 && x.size(last) >= 16 &&
-      inner > 1) {
-    kept.pop_back();
-    reduce_whole_rows(x.data<float>(), offsets_of(x, kept), offsets_of(x, axes), x.size(last), kind,
+  // Trailing kept axes that walk memory as one unit-stride row (the 4 x 8 of [N, 4, 8] summed over
+  // axis 0: a row of 32) are reduced whole rows at a time, straight from x.
+  int64_t row = 1;
+  size_t row_axes = 0;
+  for (int64_t d = x.dim() - 1; d >= 0 && !std::binary_search(axes.begin(), axes.end(), d); --d) {
+    if (x.size(d) != 1 && x.strides()[d] != row) break;
+    row *= x.size(d);
+    ++row_axes;
+  }
+  if (row >= 16 && inner > 1) {
+    kept.resize(kept.size() - row_axes);
+    reduce_whole_rows(x.data<float>(), offsets_of(x, kept), offsets_of(x, axes), row, kind,
                       out.data<float>());
   } else {
     std::vector<int64_t> kept_first = kept;

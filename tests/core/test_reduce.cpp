@@ -52,14 +52,17 @@ TEST_CASE("reductions over every axes combination of a permuted 4-D tensor") {
   check_every_axes_combination(ref::uniform_tensor({2, 3, 4, 5}, 5).permute({3, 1, 0, 2}));
 }
 
-TEST_CASE("reductions keeping a wide unit-stride last axis, of contiguous tensors and views") {
-  // A kept last axis of 16 or more with unit stride is reduced whole rows at a time, straight from
-  // the input's strides: contiguous, permuted, offset, step-sliced and expanded inputs.
+TEST_CASE(
+    "reductions keeping a unit-stride row of 16 or more trailing elements, tensors and views") {
+  // Kept trailing axes that form a unit-stride row of 16 or more are reduced whole rows at a time,
+  // straight from the input's strides: contiguous, permuted, offset, step-sliced, expanded inputs.
   check_every_axes_combination(ref::uniform_tensor({3, 4, 5, 40}, 9));
   check_every_axes_combination(ref::uniform_tensor({5, 4, 3, 17}, 10).transpose(0, 2));
   check_every_axes_combination(ref::uniform_tensor({4, 6, 300}, 11).narrow(2, 7, 260));
   check_every_axes_combination(ref::uniform_tensor({4, 6, 33}, 12).slice(1, 0, 6, 2));
   check_every_axes_combination(ref::uniform_tensor({1, 5, 24}, 13).expand({3, 5, 24}));
+  check_every_axes_combination(ref::uniform_tensor({6, 4, 8}, 14));  // kept 4 x 8: a row of 32
+  check_every_axes_combination(ref::uniform_tensor({5, 3, 4, 6}, 15).transpose(0, 1));
 }
 
 TEST_CASE("reductions of rank-1 and rank-0 tensors") {
