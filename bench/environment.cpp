@@ -24,6 +24,7 @@ void print_environment() {
   print_heading("Environment");
   Table table({{"setting", Align::left}, {"value", Align::left}});
   table.add_row({"BLAS configuration", blas_config()});
+  table.add_row({"GEMM in use", gemm_backend_name()});
   table.add_row({"BLAS core in use", blas_core_name()});
   table.add_row({"OPENBLAS_CORETYPE", openblas_coretype()});
   table.add_row({"threads", std::to_string(num_threads())});

@@ -3,9 +3,13 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 
 #include "core/error.h"
+#include "core/gemm_kernel.h"
 #include "core/parallel.h"
 
 namespace sg {
@@ -26,9 +30,35 @@ int64_t max_blocks() {
 // Block edges on multiples of the micro-kernels' tile sizes.
 constexpr int64_t kBlockAlign = 16;
 
+void check_built(GemmBackend backend, const char* what) {
+  SG_CHECK(backend == GemmBackend::openblas || detail::has_gemm_kernel(),
+           "{}: this build has no AVX-512 kernel (compiled without -mavx512f)", what);
+}
+
+GemmBackend default_backend() {
+  const char* env = std::getenv("SG_GEMM");
+  if (env == nullptr)
+    return detail::has_gemm_kernel() ? GemmBackend::avx512 : GemmBackend::openblas;
+  const std::string_view name = env;
+  SG_CHECK(name == "avx512" || name == "openblas",
+           "SG_GEMM: expected 'avx512' or 'openblas', got '{}'", name);
+  const GemmBackend backend = name == "avx512" ? GemmBackend::avx512 : GemmBackend::openblas;
+  check_built(backend, "SG_GEMM=avx512");
+  return backend;
+}
+
+std::atomic<GemmBackend>& backend_setting() {
+  static std::atomic<GemmBackend> backend{default_backend()};
+  return backend;
+}
+
 void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc) {
+                 int64_t ldc, GemmBackend backend) {
+  if (backend == GemmBackend::avx512) {
+    detail::gemm_kernel(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
               trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b,
@@ -74,6 +104,7 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
            "gemm_batched: {} bias offsets for {} products", bias_offsets.size(), a_offsets.size());
   if (m == 0 || n == 0 || a_offsets.empty()) return;
   detail::ensure_thread_settings();  // OpenBLAS must be at one thread before the first call
+  const GemmBackend backend = gemm_backend();
   const Split split = split_of(m, n, k);
   const int64_t tasks = static_cast<int64_t>(a_offsets.size()) * split.count;
   const int64_t block_work = std::max<int64_t>(1, m * n * k / split.count);
@@ -93,13 +124,13 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
             const int64_t rows = std::min(split.size, m - start);
             if (bias) fill_rows(pc + start * ldc, rows, n, ldc, bias);
             gemm_serial(trans_a, trans_b, rows, n, k, alpha, pa + (trans_a ? start : start * lda),
-                        lda, pb, ldb, bias ? 1.0f : beta, pc + start * ldc, ldc);
+                        lda, pb, ldb, bias ? 1.0f : beta, pc + start * ldc, ldc, backend);
           } else {
             const int64_t cols = std::min(split.size, n - start);
             if (bias) fill_rows(pc + start, m, cols, ldc, bias + start);
             gemm_serial(trans_a, trans_b, m, cols, k, alpha, pa, lda,
                         pb + (trans_b ? start * ldb : start), ldb, bias ? 1.0f : beta, pc + start,
-                        ldc);
+                        ldc, backend);
           }
         }
       });
@@ -111,6 +142,20 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
   const int64_t zero = 0;
   gemm_batched(trans_a, trans_b, m, n, k, alpha, a, lda, {&zero, 1}, b, ldb, {&zero, 1}, beta, c,
                ldc, 0, row_bias);
+}
+
+void set_gemm_backend(GemmBackend backend) {
+  check_built(backend, "set_gemm_backend");
+  backend_setting().store(backend);
+}
+
+GemmBackend gemm_backend() {
+  return backend_setting().load();
+}
+
+std::string gemm_backend_name() {
+  return gemm_backend() == GemmBackend::avx512 ? "synthgrad AVX-512"
+                                               : "OpenBLAS " + blas_core_name();
 }
 
 std::string blas_core_name() {

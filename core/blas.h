@@ -1,9 +1,10 @@
 #pragma once
-// The only door to BLAS: row-major single-precision GEMM and a description of the library in use.
+// The only door to GEMM: row-major single-precision products and a description of the code in use.
 //
-// OpenBLAS runs with one thread of its own; large products are split here into blocks of rows (or
-// of columns, when C is wider than tall) of C, each one single-threaded BLAS call, and the blocks
-// run on TBB's threads. So one pool serves every kernel and no two pools spin against each other
+// Each single-threaded block runs synthgrad's own AVX-512 kernel (core/gemm_kernel.h) where the
+// build has AVX-512, else OpenBLAS at one thread of its own. Large products are split here into
+// blocks of rows (or of columns, when C is wider than tall) of C, and the blocks run on TBB's
+// threads. So one pool serves every kernel and no two pools spin against each other
 // for the cores. The blocks depend on the shape alone, never on the thread count, and each element
 // of C is computed by one call, so results are bit-identical for every thread count.
 #include <cstdint>
@@ -27,6 +28,13 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
                   int64_t ldb, std::span<const int64_t> b_offsets, float beta, float* c,
                   int64_t ldc, int64_t c_stride, const float* row_bias = nullptr,
                   std::span<const int64_t> bias_offsets = {});
+
+// Which code multiplies: synthgrad's AVX-512 kernel (the default where built) or OpenBLAS. The
+// default can be set with SG_GEMM=avx512 or SG_GEMM=openblas; the two differ in rounding only.
+enum class GemmBackend { avx512, openblas };
+void set_gemm_backend(GemmBackend backend);  // throws when the build lacks the AVX-512 kernel
+GemmBackend gemm_backend();
+std::string gemm_backend_name();  // "synthgrad AVX-512" or "OpenBLAS <core>"
 
 std::string blas_core_name();  // e.g. "Haswell" or "SkylakeX"
 std::string blas_config();     // build configuration string of the library

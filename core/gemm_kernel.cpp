@@ -1,0 +1,222 @@
+#include "core/gemm_kernel.h"
+
+#ifdef __AVX512F__
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace sg::detail {
+
+namespace {
+
+constexpr int64_t kMR = 8;    // rows of a micro-tile of C
+constexpr int64_t kNR = 32;   // columns of a micro-tile: two 16-float registers per row
+constexpr int64_t kKC = 256;  // depth of a packed block: a kKC x kNR panel of B stays in L1
+constexpr int64_t kMC = 128;  // rows of A packed at once: the kMC x kKC block stays in L2
+constexpr int64_t kPackedB = int64_t{1} << 20;  // floats of B packed at once (4 MiB, in L3)
+
+// Scratch for packed panels, one per thread, grown on demand and kept for the next product.
+class PackBuffer {
+ public:
+  PackBuffer() = default;
+  PackBuffer(const PackBuffer&) = delete;
+  PackBuffer& operator=(const PackBuffer&) = delete;
+  ~PackBuffer() { std::free(data_); }
+
+  float* get(int64_t floats) {
+    if (floats > capacity_) {
+      std::free(data_);
+      const auto bytes = static_cast<size_t>((floats * 4 + 63) / 64 * 64);
+      data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (data_ == nullptr) throw std::bad_alloc();
+      capacity_ = floats;
+    }
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  int64_t capacity_ = 0;
+};
+
+thread_local PackBuffer packed_a_buffer, packed_b_buffer;
+
+// A matrix read through strides: element (i, j) is at data[i * row_stride + j * col_stride].
+// Transposition is a swap of the strides, so packing serves all four op(A) x op(B) cases.
+struct StridedMatrix {
+  const float* data;
+  int64_t row_stride;
+  int64_t col_stride;
+  StridedMatrix block(int64_t i, int64_t j) const {
+    return {data + i * row_stride + j * col_stride, row_stride, col_stride};
+  }
+};
+
+StridedMatrix operand(const float* data, int64_t ld, bool trans) {
+  return trans ? StridedMatrix{data, 1, ld} : StridedMatrix{data, ld, 1};
+}
+
+// One panel of `lanes` (rows of A or columns of B) by `depth`, element (lane, p) at
+// src[lane * lane_stride + p * depth_stride], stored depth-major as dst[p * kWidth + lane] and
+// scaled: the kWidth values the micro-kernel needs at one step of k are adjacent. Edge tiles run
+// the same kernel; the lanes past `lanes` feed only the part of such a tile that is thrown away,
+// and are zeros so that stale (possibly denormal or NaN) floats never slow it down. The inner
+// loop walks the unit stride (a 4 KiB stride there thrashed one set of L1 and halved a
+// transposed product).
+template <int64_t kWidth>
+void pack_panel(const float* src, int64_t lane_stride, int64_t depth_stride, int64_t lanes,
+                int64_t depth, float scale, float* __restrict dst) {
+  if (lanes < kWidth) std::fill_n(dst, kWidth * depth, 0.0f);
+  if (lane_stride == 1 && lanes == kWidth) {
+    for (int64_t p = 0; p < depth; ++p)
+      for (int64_t lane = 0; lane < kWidth; ++lane)
+        dst[p * kWidth + lane] = scale * src[p * depth_stride + lane];
+  } else {
+    for (int64_t lane = 0; lane < lanes; ++lane)
+      for (int64_t p = 0; p < depth; ++p)
+        dst[p * kWidth + lane] = scale * src[lane * lane_stride + p * depth_stride];
+  }
+}
+
+// Rows [0, rows) x depth [0, depth) of `a` into panels of kMR rows, scaled by alpha.
+void pack_a(StridedMatrix a, int64_t rows, int64_t depth, float alpha, float* dst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kMR, dst += kMR * depth)
+    pack_panel<kMR>(a.data + r0 * a.row_stride, a.row_stride, a.col_stride,
+                    std::min(kMR, rows - r0), depth, alpha, dst);
+}
+
+// Depth [0, depth) x columns [0, cols) of `b` into panels of kNR columns.
+void pack_b(StridedMatrix b, int64_t depth, int64_t cols, float* dst) {
+  for (int64_t c0 = 0; c0 < cols; c0 += kNR, dst += kNR * depth)
+    pack_panel<kNR>(b.data + c0 * b.col_stride, b.col_stride, b.row_stride,
+                    std::min(kNR, cols - c0), depth, 1.0f, dst);
+}
+
+// One kMR x kNR tile: c = a_panel @ b_panel over `depth` steps, plus c's old value when
+// `accumulate`. The 16 accumulators stay in registers for the whole depth.
+void micro_kernel(int64_t depth, const float* __restrict a, const float* __restrict b, float* c,
+                  int64_t ldc, bool accumulate) {
+  if (accumulate)  // C is read after the loop; fetch it meanwhile
+    for (int64_t i = 0; i < kMR; ++i) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+    }
+  __m512 left[kMR], right[kMR];
+#pragma GCC unroll 16
+  for (int64_t i = 0; i < kMR; ++i) left[i] = right[i] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < depth; ++p, a += kMR, b += kNR) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 16
+    for (int64_t i = 0; i < kMR; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i]);
+      left[i] = _mm512_fmadd_ps(ai, b0, left[i]);
+      right[i] = _mm512_fmadd_ps(ai, b1, right[i]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int64_t i = 0; i < kMR; ++i, c += ldc) {
+    if (accumulate) {
+      left[i] = _mm512_add_ps(left[i], _mm512_loadu_ps(c));
+      right[i] = _mm512_add_ps(right[i], _mm512_loadu_ps(c + 16));
+    }
+    _mm512_storeu_ps(c, left[i]);
+    _mm512_storeu_ps(c + 16, right[i]);
+  }
+}
+
+// A tile cut by the edge of C: computed whole into a scratch tile, and only its valid part added.
+void edge_tile(int64_t depth, const float* a, const float* b, float* c, int64_t ldc, int64_t rows,
+               int64_t cols, bool accumulate) {
+  alignas(64) float tile[kMR * kNR];
+  micro_kernel(depth, a, b, tile, kNR, false);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      c[i * ldc + j] = accumulate ? tile[i * kNR + j] + c[i * ldc + j] : tile[i * kNR + j];
+}
+
+// C[rows x cols] (+)= packed A block @ packed B block of one depth.
+void multiply_packed(const float* pa, const float* pb, int64_t rows, int64_t cols, int64_t depth,
+                     float* c, int64_t ldc, bool accumulate) {
+  for (int64_t j0 = 0; j0 < cols; j0 += kNR) {
+    const float* b_panel = pb + j0 * depth;
+    const int64_t tile_cols = std::min(kNR, cols - j0);
+    for (int64_t i0 = 0; i0 < rows; i0 += kMR) {
+      const float* a_panel = pa + i0 * depth;
+      const int64_t tile_rows = std::min(kMR, rows - i0);
+      float* tile = c + i0 * ldc + j0;
+      if (tile_rows == kMR && tile_cols == kNR)
+        micro_kernel(depth, a_panel, b_panel, tile, ldc, accumulate);
+      else
+        edge_tile(depth, a_panel, b_panel, tile, ldc, tile_rows, tile_cols, accumulate);
+    }
+  }
+}
+
+void scale(float* c, int64_t m, int64_t n, int64_t ldc, float beta) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+}
+
+int64_t round_up(int64_t x, int64_t to) {
+  return (x + to - 1) / to * to;
+}
+
+}  // namespace
+
+bool has_gemm_kernel() {
+  return true;
+}
+
+void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                 int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0 || (beta != 0.0f && beta != 1.0f)) scale(c, m, n, ldc, beta);
+  if (k == 0) return;
+  const StridedMatrix op_a = operand(a, lda, trans_a), op_b = operand(b, ldb, trans_b);
+  // All of B's depth is packed for a block of columns, so that a block of kMC rows of C takes
+  // every depth block while it is in L2 (with depth blocks outermost, a 2048 x 256 C left L2
+  // between them: a product with k = 1024 ran 20% slower than one with k = 256).
+  const int64_t block_cols = std::min(n, std::max(kNR, kPackedB / k / kNR * kNR));
+  const int64_t panel_floats = round_up(block_cols, kNR);
+  float* pa = packed_a_buffer.get(kMC * kKC);
+  float* pb = packed_b_buffer.get(panel_floats * k);
+  for (int64_t j0 = 0; j0 < n; j0 += block_cols) {
+    const int64_t cols = std::min(block_cols, n - j0);
+    for (int64_t p0 = 0; p0 < k; p0 += kKC)
+      pack_b(op_b.block(p0, j0), std::min(kKC, k - p0), cols, pb + p0 * panel_floats);
+    for (int64_t i0 = 0; i0 < m; i0 += kMC) {
+      const int64_t rows = std::min(kMC, m - i0);
+      for (int64_t p0 = 0; p0 < k; p0 += kKC) {
+        const int64_t depth = std::min(kKC, k - p0);
+        pack_a(op_a.block(i0, p0), rows, depth, alpha, pa);
+        multiply_packed(pa, pb + p0 * panel_floats, rows, cols, depth, c + i0 * ldc + j0, ldc,
+                        p0 > 0 || beta != 0.0f);
+      }
+    }
+  }
+}
+
+}  // namespace sg::detail
+
+#else  // no AVX-512: core/blas.cpp calls OpenBLAS
+
+#include <cstdlib>
+
+namespace sg::detail {
+
+bool has_gemm_kernel() {
+  return false;
+}
+
+void gemm_kernel(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
+                 int64_t, float, float*, int64_t) {
+  std::abort();
+}
+
+}  // namespace sg::detail
+
+#endif

@@ -1,0 +1,24 @@
+#pragma once
+// synthgrad's own single-threaded SGEMM for CPUs with AVX-512, the kernel behind core/blas.h on
+// such machines. OpenBLAS picks its kernels by CPU model or by OPENBLAS_CORETYPE, and a CPU it does
+// not know (or a forced Haswell setting) leaves it on 256-bit AVX2 at half the 512-bit rate; this
+// kernel depends on the compiler's target alone.
+//
+// Goto's scheme, as in BLIS: B is packed into panels of kNR columns, A into panels of kMR rows
+// (alpha applied while packing), and a register-blocked kMR x kNR micro-kernel runs over them.
+// Every element of C sums its products in ascending k, in blocks of kKC, so results depend on the
+// shape alone.
+#include <cstdint>
+
+namespace sg::detail {
+
+// True when this build carries the kernel (compiled with AVX-512F).
+bool has_gemm_kernel();
+
+// C = alpha * op(A) @ op(B) + beta * C, row-major, op transposes when trans_* is set. With
+// beta = 0, C is not read. Requires has_gemm_kernel().
+void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                 int64_t ldc);
+
+}  // namespace sg::detail

@@ -1,0 +1,171 @@
+// The GEMM door itself (core/blas.h), under each backend the build has: synthgrad's AVX-512 kernel
+// and OpenBLAS. Shapes are chosen around the kernel's tiles (8 x 32), its depth block (256), its
+// row block (128) and its budget for packed B (with k = 20000 it packs 32 columns at a time).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "child_process.h"
+#include "core/core.h"
+#include "support/error_message.h"
+
+using namespace sg;
+
+namespace {
+
+// The tests are compiled with the library's target flags, so they know whether it has the kernel.
+#ifdef __AVX512F__
+constexpr bool kBuiltWithKernel = true;
+#else
+constexpr bool kBuiltWithKernel = false;
+#endif
+
+std::vector<GemmBackend> built_backends() {
+  if (kBuiltWithKernel) return {GemmBackend::avx512, GemmBackend::openblas};
+  return {GemmBackend::openblas};
+}
+
+// Restores the process's backend when a test that switches it ends, passed or failed.
+struct BackendScope {
+  GemmBackend saved = gemm_backend();
+  ~BackendScope() { set_gemm_backend(saved); }
+};
+
+// A stored matrix with a padded leading dimension, filled with values in [-1, 1).
+struct Stored {
+  int64_t rows, cols, ld;
+  std::vector<float> values;
+  Stored(int64_t r, int64_t c, uint32_t seed) : rows(r), cols(c), ld(c + 3) {
+    values.resize(static_cast<size_t>(std::max<int64_t>(1, r * ld)));
+    uint32_t state = seed * 2654435761u + 1;
+    for (float& v : values) {
+      state = state * 1664525u + 1013904223u;
+      v = static_cast<float>(state >> 8) / static_cast<float>(1 << 23) - 1.0f;
+    }
+  }
+  float at(int64_t i, int64_t j) const { return values[static_cast<size_t>(i * ld + j)]; }
+};
+
+struct Case {
+  bool trans_a, trans_b;
+  int64_t m, n, k;
+  float alpha, beta;
+};
+
+// C = alpha op(A) op(B) + beta C against a double-precision triple loop; with beta = 0, C starts
+// as NaN, which must not leak into the result.
+void check_gemm(const Case& t) {
+  CAPTURE(t.trans_a);
+  CAPTURE(t.trans_b);
+  CAPTURE(t.m);
+  CAPTURE(t.n);
+  CAPTURE(t.k);
+  CAPTURE(t.alpha);
+  CAPTURE(t.beta);
+  const Stored a(t.trans_a ? t.k : t.m, t.trans_a ? t.m : t.k, 1);
+  const Stored b(t.trans_b ? t.n : t.k, t.trans_b ? t.k : t.n, 2);
+  Stored c(t.m, t.n, 3);
+  const Stored c0 = c;
+  if (t.beta == 0.0f)
+    for (int64_t i = 0; i < t.m; ++i) std::fill_n(c.values.begin() + i * c.ld, t.n, std::nanf(""));
+  gemm(t.trans_a, t.trans_b, t.m, t.n, t.k, t.alpha, a.values.data(), a.ld, b.values.data(), b.ld,
+       t.beta, c.values.data(), c.ld);
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < t.m; ++i)
+    for (int64_t j = 0; j < t.n; ++j) {
+      double sum = 0;
+      for (int64_t p = 0; p < t.k; ++p)
+        sum += double{t.trans_a ? a.at(p, i) : a.at(i, p)} * (t.trans_b ? b.at(j, p) : b.at(p, j));
+      const double expected = t.alpha * sum + (t.beta == 0.0f ? 0.0 : t.beta * c0.at(i, j));
+      const double tolerance = 1e-5 * static_cast<double>(t.k) + 1e-5;
+      if (!(std::abs(c.at(i, j) - expected) <= tolerance)) ++wrong;
+    }
+  CHECK(wrong == 0);
+  // The padding between rows of C is never written.
+  for (int64_t i = 0; i < t.m; ++i)
+    for (int64_t j = t.n; j < c.ld && i * c.ld + j < static_cast<int64_t>(c.values.size()); ++j)
+      CHECK(c.at(i, j) == c0.at(i, j));
+}
+
+}  // namespace
+
+TEST_CASE("gemm, every backend: all transpositions across tile, block and depth edges") {
+  BackendScope scope;
+  const std::vector<std::vector<int64_t>> shapes = {
+      {1, 1, 1},    {8, 32, 256},   {9, 31, 257},    {7, 33, 5},   {37, 65, 513},
+      {130, 70, 9}, {257, 40, 300}, {40, 70, 20000}, {64, 64, 64}, {3, 1000, 2}};
+  for (GemmBackend backend : built_backends()) {
+    set_gemm_backend(backend);
+    CAPTURE(gemm_backend_name());
+    for (const auto& s : shapes)
+      for (int trans = 0; trans < 4; ++trans)
+        check_gemm({(trans & 1) != 0, (trans & 2) != 0, s[0], s[1], s[2], 1.0f, 0.0f});
+  }
+}
+
+TEST_CASE("gemm, every backend: alpha and beta, including beta = 1 across depth blocks") {
+  BackendScope scope;
+  for (GemmBackend backend : built_backends()) {
+    set_gemm_backend(backend);
+    CAPTURE(gemm_backend_name());
+    for (float alpha : {0.5f, -2.0f})
+      for (float beta : {0.0f, 1.0f, -0.75f}) {
+        check_gemm({false, true, 41, 47, 600, alpha, beta});
+        check_gemm({true, false, 130, 33, 20, alpha, beta});
+      }
+  }
+}
+
+TEST_CASE("gemm, every backend: k = 0 scales C by beta, and empty products leave C alone") {
+  BackendScope scope;
+  for (GemmBackend backend : built_backends()) {
+    set_gemm_backend(backend);
+    CAPTURE(gemm_backend_name());
+    for (float beta : {0.0f, 1.0f, 3.0f}) check_gemm({false, false, 5, 6, 0, 1.0f, beta});
+    std::vector<float> c = {1.0f, 2.0f};
+    gemm(false, false, 0, 2, 4, 1.0f, nullptr, 4, nullptr, 2, 0.0f, c.data(), 2);
+    gemm(false, false, 1, 0, 4, 1.0f, nullptr, 4, nullptr, 1, 0.0f, c.data(), 1);
+    CHECK(c == std::vector<float>{1.0f, 2.0f});
+  }
+}
+
+TEST_CASE("gemm: the AVX-512 kernel is the default wherever the build has it") {
+  BackendScope scope;
+  if (kBuiltWithKernel) {
+    CHECK(gemm_backend() == GemmBackend::avx512);
+    CHECK(gemm_backend_name() == "synthgrad AVX-512");
+  } else {
+    CHECK(gemm_backend() == GemmBackend::openblas);
+    CHECK(testing::error_message([] {
+            set_gemm_backend(GemmBackend::avx512);
+          }).find("no AVX-512 kernel") != std::string::npos);
+  }
+  set_gemm_backend(GemmBackend::openblas);
+  CHECK(gemm_backend_name().rfind("OpenBLAS ", 0) == 0);
+}
+
+namespace {
+
+// Reads the backend with SG_GEMM set to argument 0: 0 when the error names the variable and the
+// bad value, 1 when it does not, 2 when nothing was thrown.
+int read_backend_from_environment(const std::vector<std::string>& args) {
+  setenv("SG_GEMM", args.at(0).c_str(), 1);
+  const std::string message = testing::error_message([] { gemm_backend(); });
+  if (message == "<no sg::Error thrown>") return 2;
+  return message.find("SG_GEMM") != std::string::npos &&
+                 message.find(args.at(0)) != std::string::npos
+             ? 0
+             : 1;
+}
+SG_CHILD_ROUTINE("read_backend_from_environment", read_backend_from_environment);
+
+}  // namespace
+
+TEST_CASE("gemm: a bad SG_GEMM is an error naming the variable and the value") {
+  CHECK(testing::run_child("read_backend_from_environment", {"mkl"}) == 0);
+  CHECK(testing::run_child("read_backend_from_environment", {"openblas"}) == 2);
+}
