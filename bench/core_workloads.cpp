@@ -30,16 +30,24 @@ Workload matmul_workload(const GemmShape& s, Generator& gen) {
           }};
 }
 
-// Reuses one output buffer, so the gap to the matmul row is everything the wrapper adds.
-Workload direct_gemm_workload(const GemmShape& s, Generator& gen) {
+// Reuses one output buffer, so the gap to the matmul row is everything the wrapper adds. One row
+// per GEMM backend the build has, the library's choice restored after each call.
+Workload direct_gemm_workload(const GemmShape& s, GemmBackend backend, Generator& gen) {
   const Tensor a = randn({s.m, s.k}, gen), b = randn({s.k, s.n}, gen);
   const Tensor c = Tensor::empty({s.m, s.n});
-  return {.name = "sg::gemm " + label(s) + " (direct)",
+  const GemmBackend saved = gemm_backend();
+  set_gemm_backend(backend);
+  std::string name = fmt::format("sg::gemm {} (direct, {})", label(s), gemm_backend_name());
+  set_gemm_backend(saved);
+  return {.name = std::move(name),
           .work_per_call = flops(s),
           .unit = kFlops,
-          .run = [s, a, b, c] {
+          .run = [s, a, b, c, backend] {
+            const GemmBackend library_choice = gemm_backend();
+            set_gemm_backend(backend);
             sg::gemm(false, false, s.m, s.n, s.k, 1.0f, a.data<float>(), s.k, b.data<float>(), s.n,
                      0.0f, c.data<float>(), s.n);
+            set_gemm_backend(library_choice);
           }};
 }
 
@@ -64,7 +72,9 @@ std::vector<Workload> gemm_workloads(const CoreSizes& sizes, Generator& gen) {
     result.push_back(matmul_workload(s, gen));
     result.back().compare_threads = s == sizes.gemm_reference;
   }
-  result.push_back(direct_gemm_workload(sizes.gemm_reference, gen));
+  result.push_back(direct_gemm_workload(sizes.gemm_reference, gemm_backend(), gen));
+  if (gemm_backend() != GemmBackend::openblas)
+    result.push_back(direct_gemm_workload(sizes.gemm_reference, GemmBackend::openblas, gen));
   return result;
 }
 

@@ -23,7 +23,8 @@ struct CoreSizes {
 
 CoreSizes core_sizes(bool quick);
 
-// sg::matmul for every shape, then sg::gemm called directly for the reference shape.
+// sg::matmul for every shape, then sg::gemm called directly for the reference shape, with the
+// library's GEMM and (when that is not OpenBLAS) with OpenBLAS.
 std::vector<Workload> gemm_workloads(const CoreSizes& sizes, Generator& gen);
 
 // std::memcpy between two tensors of `shape`: the bandwidth the kernels are compared against.

@@ -95,10 +95,14 @@ TorchThreads fastest_torch_threads(const Settings& s, const std::string& config,
   return settings[best];
 }
 
-double sgemm_gflops() {
+// The rate of one of the step's own products (an FFN layer's) with the given GEMM backend.
+double sgemm_gflops(GemmBackend backend) {
+  const GemmBackend library_choice = gemm_backend();
+  set_gemm_backend(backend);
   Generator gen(0);
   const Tensor a = randn({2048, 256}, gen), b = randn({256, 1024}, gen);
   const Timing t = time_runs([&] { matmul(a, b); }, {.warmup = 2, .runs = 7});
+  set_gemm_backend(library_choice);
   return 2.0 * 2048 * 256 * 1024 / t.median_s / 1e9;
 }
 
@@ -219,7 +223,8 @@ int run_train(const Options& options) {
   const int threads = num_threads();
   for (const auto& c : configs) train_config(c);  // reject unknown names before any work
 
-  const double sgemm_start = sgemm_gflops();
+  const double sgemm_start = sgemm_gflops(gemm_backend());
+  const double openblas_start = sgemm_gflops(GemmBackend::openblas);
   TorchThreads torch_threads{threads, threads};
   if (with_torch) {
     print_heading("PyTorch thread settings (the fastest is used below)");
@@ -247,10 +252,14 @@ int run_train(const Options& options) {
     }
   // The limit is the better of two sgemm measurements, before and after: a loaded moment during
   // one of them would otherwise flatter the percentages.
-  const double sgemm = std::max(sgemm_start, sgemm_gflops());
+  const double sgemm = std::max(sgemm_start, sgemm_gflops(gemm_backend()));
   fmt::print(
-      "\nsgemm 2048x256x1024 in this run: {:.1f} GFLOP/s (the limit for the GFLOP/s column)\n",
-      sgemm);
+      "\nsgemm 2048x256x1024 in this run: {:.1f} GFLOP/s with {} (the limit for the GFLOP/s "
+      "column)\n",
+      sgemm, gemm_backend_name());
+  if (gemm_backend() != GemmBackend::openblas)
+    fmt::print("  the same product with OpenBLAS {}: {:.1f} GFLOP/s\n", blas_core_name(),
+               std::max(openblas_start, sgemm_gflops(GemmBackend::openblas)));
   print_heading(fmt::format("One training step, synthgrad at {} threads, PyTorch at {}", threads,
                             with_torch ? torch_threads.label() : "(skipped)"));
   print_step_table(results, sgemm);
