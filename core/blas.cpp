@@ -52,12 +52,24 @@ std::atomic<GemmBackend>& backend_setting() {
   return backend;
 }
 
+// Copies `row` into each of `rows` rows of C.
+void fill_rows(float* c, int64_t rows, int64_t cols, int64_t ldc, const float* row) {
+  for (int64_t r = 0; r < rows; ++r) std::copy_n(row, cols, c + r * ldc);
+}
+
+// One single-threaded product, plus a row bias on every row of C when given (beta = 0). The
+// kernel adds the bias as it stores each tile; for OpenBLAS the bias is written into C first, by
+// the block itself, so that it is still in this core's cache when the product adds to it.
 void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc, GemmBackend backend) {
+                 int64_t ldc, const float* row_bias, GemmBackend backend) {
   if (backend == GemmBackend::avx512) {
-    detail::gemm_kernel(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    detail::gemm_kernel(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, row_bias);
     return;
+  }
+  if (row_bias) {
+    fill_rows(c, m, n, ldc, row_bias);
+    beta = 1.0f;
   }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
               trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n),
@@ -82,11 +94,6 @@ Split split_of(int64_t m, int64_t n, int64_t k) {
   const int64_t size = (side + wanted - 1) / wanted;
   const int64_t aligned = (size + kBlockAlign - 1) / kBlockAlign * kBlockAlign;
   return {rows, aligned, (side + aligned - 1) / aligned};
-}
-
-// Copies `row` into each of `rows` rows of C.
-void fill_rows(float* c, int64_t rows, int64_t cols, int64_t ldc, const float* row) {
-  for (int64_t r = 0; r < rows; ++r) std::copy_n(row, cols, c + r * ldc);
 }
 
 }  // namespace
@@ -118,19 +125,15 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
           float* pc = c + i * c_stride;
           const float* bias =
               row_bias && !bias_offsets.empty() ? row_bias + bias_offsets[i] : row_bias;
-          // The bias is written block by block, just before the block's product adds to it:
-          // one pass over C that stays in this core's cache, not a separate pass over all of C.
           if (split.rows) {
             const int64_t rows = std::min(split.size, m - start);
-            if (bias) fill_rows(pc + start * ldc, rows, n, ldc, bias);
             gemm_serial(trans_a, trans_b, rows, n, k, alpha, pa + (trans_a ? start : start * lda),
-                        lda, pb, ldb, bias ? 1.0f : beta, pc + start * ldc, ldc, backend);
+                        lda, pb, ldb, beta, pc + start * ldc, ldc, bias, backend);
           } else {
             const int64_t cols = std::min(split.size, n - start);
-            if (bias) fill_rows(pc + start, m, cols, ldc, bias + start);
             gemm_serial(trans_a, trans_b, m, cols, k, alpha, pa, lda,
-                        pb + (trans_b ? start * ldb : start), ldb, bias ? 1.0f : beta, pc + start,
-                        ldc, backend);
+                        pb + (trans_b ? start * ldb : start), ldb, beta, pc + start, ldc,
+                        bias ? bias + start : nullptr, backend);
           }
         }
       });

@@ -59,6 +59,19 @@ StridedMatrix operand(const float* data, int64_t ld, bool trans) {
   return trans ? StridedMatrix{data, 1, ld} : StridedMatrix{data, ld, 1};
 }
 
+// dst[0, kWidth) = scale * src[0, kWidth) in vector registers (as a plain loop, GCC turned the
+// copy of a B row into a memmove call per 128 bytes).
+template <int64_t kWidth>
+void scaled_row(const float* src, float scale, float* dst) {
+  static_assert(kWidth % 16 == 0 || kWidth == 8);
+  if constexpr (kWidth == 8) {
+    _mm256_storeu_ps(dst, _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_loadu_ps(src)));
+  } else {
+    for (int64_t i = 0; i < kWidth; i += 16)
+      _mm512_storeu_ps(dst + i, _mm512_mul_ps(_mm512_set1_ps(scale), _mm512_loadu_ps(src + i)));
+  }
+}
+
 // One panel of `lanes` (rows of A or columns of B) by `depth`, element (lane, p) at
 // src[lane * lane_stride + p * depth_stride], stored depth-major as dst[p * kWidth + lane] and
 // scaled: the kWidth values the micro-kernel needs at one step of k are adjacent. Edge tiles run
@@ -72,8 +85,7 @@ void pack_panel(const float* src, int64_t lane_stride, int64_t depth_stride, int
   if (lanes < kWidth) std::fill_n(dst, kWidth * depth, 0.0f);
   if (lane_stride == 1 && lanes == kWidth) {
     for (int64_t p = 0; p < depth; ++p)
-      for (int64_t lane = 0; lane < kWidth; ++lane)
-        dst[p * kWidth + lane] = scale * src[p * depth_stride + lane];
+      scaled_row<kWidth>(src + p * depth_stride, scale, dst + p * kWidth);
   } else {
     for (int64_t lane = 0; lane < lanes; ++lane)
       for (int64_t p = 0; p < depth; ++p)
@@ -95,14 +107,24 @@ void pack_b(StridedMatrix b, int64_t depth, int64_t cols, float* dst) {
                     std::min(kNR, cols - c0), depth, 1.0f, dst);
 }
 
-// One kMR x kNR tile: c = a_panel @ b_panel over `depth` steps, plus c's old value when
-// `accumulate`. The 16 accumulators stay in registers for the whole depth.
+// What a tile adds to its products as it stores them: C's old values (row_stride = ldc), a bias
+// row repeated on every row (row_stride = 0: no pass over C to write the bias first), or nothing.
+struct Addend {
+  const float* data = nullptr;
+  int64_t row_stride = 0;
+  Addend at(int64_t i, int64_t j) const {
+    return data ? Addend{data + i * row_stride + j, row_stride} : Addend{};
+  }
+};
+
+// One kMR x kNR tile: c = a_panel @ b_panel over `depth` steps + addend. The 16 accumulators stay
+// in registers for the whole depth.
 void micro_kernel(int64_t depth, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t ldc, bool accumulate) {
-  if (accumulate)  // C is read after the loop; fetch it meanwhile
+                  int64_t ldc, Addend add) {
+  if (add.data)  // read after the loop; fetched meanwhile
     for (int64_t i = 0; i < kMR; ++i) {
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(add.data + i * add.row_stride), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(add.data + i * add.row_stride + 16), _MM_HINT_T0);
     }
   __m512 left[kMR], right[kMR];
 #pragma GCC unroll 16
@@ -118,28 +140,29 @@ void micro_kernel(int64_t depth, const float* __restrict a, const float* __restr
   }
 #pragma GCC unroll 16
   for (int64_t i = 0; i < kMR; ++i, c += ldc) {
-    if (accumulate) {
-      left[i] = _mm512_add_ps(left[i], _mm512_loadu_ps(c));
-      right[i] = _mm512_add_ps(right[i], _mm512_loadu_ps(c + 16));
+    if (add.data) {
+      const float* row = add.data + i * add.row_stride;
+      left[i] = _mm512_add_ps(left[i], _mm512_loadu_ps(row));
+      right[i] = _mm512_add_ps(right[i], _mm512_loadu_ps(row + 16));
     }
     _mm512_storeu_ps(c, left[i]);
     _mm512_storeu_ps(c + 16, right[i]);
   }
 }
 
-// A tile cut by the edge of C: computed whole into a scratch tile, and only its valid part added.
+// A tile cut by the edge of C: computed whole into a scratch tile, and only its valid part stored.
 void edge_tile(int64_t depth, const float* a, const float* b, float* c, int64_t ldc, int64_t rows,
-               int64_t cols, bool accumulate) {
+               int64_t cols, Addend add) {
   alignas(64) float tile[kMR * kNR];
-  micro_kernel(depth, a, b, tile, kNR, false);
+  micro_kernel(depth, a, b, tile, kNR, {});
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
-      c[i * ldc + j] = accumulate ? tile[i * kNR + j] + c[i * ldc + j] : tile[i * kNR + j];
+      c[i * ldc + j] = tile[i * kNR + j] + (add.data ? add.data[i * add.row_stride + j] : 0.0f);
 }
 
-// C[rows x cols] (+)= packed A block @ packed B block of one depth.
+// C[rows x cols] = packed A block @ packed B block of one depth + add.
 void multiply_packed(const float* pa, const float* pb, int64_t rows, int64_t cols, int64_t depth,
-                     float* c, int64_t ldc, bool accumulate) {
+                     float* c, int64_t ldc, Addend add) {
   for (int64_t j0 = 0; j0 < cols; j0 += kNR) {
     const float* b_panel = pb + j0 * depth;
     const int64_t tile_cols = std::min(kNR, cols - j0);
@@ -148,9 +171,9 @@ void multiply_packed(const float* pa, const float* pb, int64_t rows, int64_t col
       const int64_t tile_rows = std::min(kMR, rows - i0);
       float* tile = c + i0 * ldc + j0;
       if (tile_rows == kMR && tile_cols == kNR)
-        micro_kernel(depth, a_panel, b_panel, tile, ldc, accumulate);
+        micro_kernel(depth, a_panel, b_panel, tile, ldc, add.at(i0, j0));
       else
-        edge_tile(depth, a_panel, b_panel, tile, ldc, tile_rows, tile_cols, accumulate);
+        edge_tile(depth, a_panel, b_panel, tile, ldc, tile_rows, tile_cols, add.at(i0, j0));
     }
   }
 }
@@ -172,10 +195,17 @@ bool has_gemm_kernel() {
 
 void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc) {
+                 int64_t ldc, const float* row_bias) {
   if (m == 0 || n == 0) return;
   if (k == 0 || (beta != 0.0f && beta != 1.0f)) scale(c, m, n, ldc, beta);
-  if (k == 0) return;
+  if (k == 0) {
+    if (row_bias)
+      for (int64_t i = 0; i < m; ++i) std::copy_n(row_bias, n, c + i * ldc);
+    return;
+  }
+  // The first depth block adds the bias row or C's old value (beta = 1 or pre-scaled); the
+  // others add what the blocks before them left in C.
+  const Addend first = row_bias ? Addend{row_bias, 0} : beta != 0.0f ? Addend{c, ldc} : Addend{};
   const StridedMatrix op_a = operand(a, lda, trans_a), op_b = operand(b, ldb, trans_b);
   // All of B's depth is packed for a block of columns, so that a block of kMC rows of C takes
   // every depth block while it is in L2 (with depth blocks outermost, a 2048 x 256 C left L2
@@ -193,8 +223,8 @@ void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
       for (int64_t p0 = 0; p0 < k; p0 += kKC) {
         const int64_t depth = std::min(kKC, k - p0);
         pack_a(op_a.block(i0, p0), rows, depth, alpha, pa);
-        multiply_packed(pa, pb + p0 * panel_floats, rows, cols, depth, c + i0 * ldc + j0, ldc,
-                        p0 > 0 || beta != 0.0f);
+        const Addend add = p0 == 0 ? first.at(i0, j0) : Addend{c, ldc}.at(i0, j0);
+        multiply_packed(pa, pb + p0 * panel_floats, rows, cols, depth, c + i0 * ldc + j0, ldc, add);
       }
     }
   }
@@ -213,7 +243,7 @@ bool has_gemm_kernel() {
 }
 
 void gemm_kernel(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
-                 int64_t, float, float*, int64_t) {
+                 int64_t, float, float*, int64_t, const float*) {
   std::abort();
 }
 

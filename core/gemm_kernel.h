@@ -16,9 +16,10 @@ namespace sg::detail {
 bool has_gemm_kernel();
 
 // C = alpha * op(A) @ op(B) + beta * C, row-major, op transposes when trans_* is set. With
-// beta = 0, C is not read. Requires has_gemm_kernel().
+// beta = 0, C is not read. With a row bias (n floats; beta must be 0) the bias is added to every
+// row as the tiles are stored. Requires has_gemm_kernel().
 void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc);
+                 int64_t ldc, const float* row_bias = nullptr);
 
 }  // namespace sg::detail

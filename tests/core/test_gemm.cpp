@@ -54,6 +54,7 @@ struct Case {
   bool trans_a, trans_b;
   int64_t m, n, k;
   float alpha, beta;
+  bool row_bias = false;  // add a row of n values to every row of C (with beta = 0)
 };
 
 // C = alpha op(A) op(B) + beta C against a double-precision triple loop; with beta = 0, C starts
@@ -66,21 +67,24 @@ void check_gemm(const Case& t) {
   CAPTURE(t.k);
   CAPTURE(t.alpha);
   CAPTURE(t.beta);
+  CAPTURE(t.row_bias);
   const Stored a(t.trans_a ? t.k : t.m, t.trans_a ? t.m : t.k, 1);
   const Stored b(t.trans_b ? t.n : t.k, t.trans_b ? t.k : t.n, 2);
   Stored c(t.m, t.n, 3);
   const Stored c0 = c;
   if (t.beta == 0.0f)
     for (int64_t i = 0; i < t.m; ++i) std::fill_n(c.values.begin() + i * c.ld, t.n, std::nanf(""));
+  const Stored bias(1, t.n, 4);
   gemm(t.trans_a, t.trans_b, t.m, t.n, t.k, t.alpha, a.values.data(), a.ld, b.values.data(), b.ld,
-       t.beta, c.values.data(), c.ld);
+       t.beta, c.values.data(), c.ld, t.row_bias ? bias.values.data() : nullptr);
   int64_t wrong = 0;
   for (int64_t i = 0; i < t.m; ++i)
     for (int64_t j = 0; j < t.n; ++j) {
       double sum = 0;
       for (int64_t p = 0; p < t.k; ++p)
         sum += double{t.trans_a ? a.at(p, i) : a.at(i, p)} * (t.trans_b ? b.at(j, p) : b.at(p, j));
-      const double expected = t.alpha * sum + (t.beta == 0.0f ? 0.0 : t.beta * c0.at(i, j));
+      const double expected = t.alpha * sum + (t.beta == 0.0f ? 0.0 : t.beta * c0.at(i, j)) +
+                              (t.row_bias ? bias.at(0, j) : 0.0);
       const double tolerance = 1e-5 * static_cast<double>(t.k) + 1e-5;
       if (!(std::abs(c.at(i, j) - expected) <= tolerance)) ++wrong;
     }
@@ -117,6 +121,19 @@ TEST_CASE("gemm, every backend: alpha and beta, including beta = 1 across depth 
         check_gemm({false, true, 41, 47, 600, alpha, beta});
         check_gemm({true, false, 130, 33, 20, alpha, beta});
       }
+  }
+}
+
+TEST_CASE("gemm, every backend: a row bias added to every row, across edges and depth blocks") {
+  BackendScope scope;
+  for (GemmBackend backend : built_backends()) {
+    set_gemm_backend(backend);
+    CAPTURE(gemm_backend_name());
+    for (const auto& s :
+         std::vector<std::vector<int64_t>>{{9, 31, 7}, {130, 70, 300}, {3, 1000, 2}})
+      for (int trans = 0; trans < 4; ++trans)
+        check_gemm({(trans & 1) != 0, (trans & 2) != 0, s[0], s[1], s[2], 0.5f, 0.0f, true});
+    check_gemm({false, false, 5, 6, 0, 1.0f, 0.0f, true});
   }
 }
 
