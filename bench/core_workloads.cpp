@@ -35,19 +35,13 @@ Workload matmul_workload(const GemmShape& s, Generator& gen) {
 Workload direct_gemm_workload(const GemmShape& s, GemmBackend backend, Generator& gen) {
   const Tensor a = randn({s.m, s.k}, gen), b = randn({s.k, s.n}, gen);
   const Tensor c = Tensor::empty({s.m, s.n});
-  const GemmBackend saved = gemm_backend();
-  set_gemm_backend(backend);
-  std::string name = fmt::format("sg::gemm {} (direct, {})", label(s), gemm_backend_name());
-  set_gemm_backend(saved);
-  return {.name = std::move(name),
+  return {.name = fmt::format("sg::gemm {} (direct, {})", label(s), gemm_backend_name(backend)),
           .work_per_call = flops(s),
           .unit = kFlops,
           .run = [s, a, b, c, backend] {
-            const GemmBackend library_choice = gemm_backend();
-            set_gemm_backend(backend);
+            const ScopedGemmBackend scope(backend);
             sg::gemm(false, false, s.m, s.n, s.k, 1.0f, a.data<float>(), s.k, b.data<float>(), s.n,
                      0.0f, c.data<float>(), s.n);
-            set_gemm_backend(library_choice);
           }};
 }
 

@@ -97,12 +97,10 @@ TorchThreads fastest_torch_threads(const Settings& s, const std::string& config,
 
 // The rate of one of the step's own products (an FFN layer's) with the given GEMM backend.
 double sgemm_gflops(GemmBackend backend) {
-  const GemmBackend library_choice = gemm_backend();
-  set_gemm_backend(backend);
+  const ScopedGemmBackend scope(backend);
   Generator gen(0);
   const Tensor a = randn({2048, 256}, gen), b = randn({256, 1024}, gen);
   const Timing t = time_runs([&] { matmul(a, b); }, {.warmup = 2, .runs = 7});
-  set_gemm_backend(library_choice);
   return 2.0 * 2048 * 256 * 1024 / t.median_s / 1e9;
 }
 

@@ -156,9 +156,12 @@ GemmBackend gemm_backend() {
   return backend_setting().load();
 }
 
+std::string gemm_backend_name(GemmBackend backend) {
+  return backend == GemmBackend::avx512 ? "synthgrad AVX-512" : "OpenBLAS " + blas_core_name();
+}
+
 std::string gemm_backend_name() {
-  return gemm_backend() == GemmBackend::avx512 ? "synthgrad AVX-512"
-                                               : "OpenBLAS " + blas_core_name();
+  return gemm_backend_name(gemm_backend());
 }
 
 std::string blas_core_name() {

@@ -34,7 +34,23 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
 enum class GemmBackend { avx512, openblas };
 void set_gemm_backend(GemmBackend backend);  // throws when the build lacks the AVX-512 kernel
 GemmBackend gemm_backend();
-std::string gemm_backend_name();  // "synthgrad AVX-512" or "OpenBLAS <core>"
+std::string gemm_backend_name(GemmBackend backend);  // "synthgrad AVX-512" or "OpenBLAS <core>"
+std::string gemm_backend_name();                     // of the backend in use
+
+// Sets the backend for its lifetime and restores the previous one after, thrown exceptions
+// included (benchmarks and tests that compare backends).
+class ScopedGemmBackend {
+ public:
+  explicit ScopedGemmBackend(GemmBackend backend) : saved_(gemm_backend()) {
+    set_gemm_backend(backend);
+  }
+  ScopedGemmBackend(const ScopedGemmBackend&) = delete;
+  ScopedGemmBackend& operator=(const ScopedGemmBackend&) = delete;
+  ~ScopedGemmBackend() { set_gemm_backend(saved_); }
+
+ private:
+  GemmBackend saved_;
+};
 
 std::string blas_core_name();  // e.g. "Haswell" or "SkylakeX"
 std::string blas_config();     // build configuration string of the library

@@ -29,12 +29,6 @@ std::vector<GemmBackend> built_backends() {
   return {GemmBackend::openblas};
 }
 
-// Restores the process's backend when a test that switches it ends, passed or failed.
-struct BackendScope {
-  GemmBackend saved = gemm_backend();
-  ~BackendScope() { set_gemm_backend(saved); }
-};
-
 // A stored matrix with a padded leading dimension, filled with values in [-1, 1).
 struct Stored {
   int64_t rows, cols, ld;
@@ -98,12 +92,11 @@ void check_gemm(const Case& t) {
 }  // namespace
 
 TEST_CASE("gemm, every backend: all transpositions across tile, block and depth edges") {
-  BackendScope scope;
   const std::vector<std::vector<int64_t>> shapes = {
       {1, 1, 1},    {8, 32, 256},   {9, 31, 257},    {7, 33, 5},   {37, 65, 513},
       {130, 70, 9}, {257, 40, 300}, {40, 70, 20000}, {64, 64, 64}, {3, 1000, 2}};
   for (GemmBackend backend : built_backends()) {
-    set_gemm_backend(backend);
+    const ScopedGemmBackend scope(backend);
     CAPTURE(gemm_backend_name());
     for (const auto& s : shapes)
       for (int trans = 0; trans < 4; ++trans)
@@ -112,9 +105,8 @@ TEST_CASE("gemm, every backend: all transpositions across tile, block and depth 
 }
 
 TEST_CASE("gemm, every backend: alpha and beta, including beta = 1 across depth blocks") {
-  BackendScope scope;
   for (GemmBackend backend : built_backends()) {
-    set_gemm_backend(backend);
+    const ScopedGemmBackend scope(backend);
     CAPTURE(gemm_backend_name());
     for (float alpha : {0.5f, -2.0f})
       for (float beta : {0.0f, 1.0f, -0.75f}) {
@@ -125,9 +117,8 @@ TEST_CASE("gemm, every backend: alpha and beta, including beta = 1 across depth 
 }
 
 TEST_CASE("gemm, every backend: a row bias added to every row, across edges and depth blocks") {
-  BackendScope scope;
   for (GemmBackend backend : built_backends()) {
-    set_gemm_backend(backend);
+    const ScopedGemmBackend scope(backend);
     CAPTURE(gemm_backend_name());
     for (const auto& s :
          std::vector<std::vector<int64_t>>{{9, 31, 7}, {130, 70, 300}, {3, 1000, 2}})
@@ -138,9 +129,8 @@ TEST_CASE("gemm, every backend: a row bias added to every row, across edges and 
 }
 
 TEST_CASE("gemm, every backend: k = 0 scales C by beta, and empty products leave C alone") {
-  BackendScope scope;
   for (GemmBackend backend : built_backends()) {
-    set_gemm_backend(backend);
+    const ScopedGemmBackend scope(backend);
     CAPTURE(gemm_backend_name());
     for (float beta : {0.0f, 1.0f, 3.0f}) check_gemm({false, false, 5, 6, 0, 1.0f, beta});
     std::vector<float> c = {1.0f, 2.0f};
@@ -151,7 +141,6 @@ TEST_CASE("gemm, every backend: k = 0 scales C by beta, and empty products leave
 }
 
 TEST_CASE("gemm: the AVX-512 kernel is the default wherever the build has it") {
-  BackendScope scope;
   if (kBuiltWithKernel) {
     CHECK(gemm_backend() == GemmBackend::avx512);
     CHECK(gemm_backend_name() == "synthgrad AVX-512");
@@ -161,7 +150,7 @@ TEST_CASE("gemm: the AVX-512 kernel is the default wherever the build has it") {
             set_gemm_backend(GemmBackend::avx512);
           }).find("no AVX-512 kernel") != std::string::npos);
   }
-  set_gemm_backend(GemmBackend::openblas);
+  const ScopedGemmBackend scope(GemmBackend::openblas);
   CHECK(gemm_backend_name().rfind("OpenBLAS ", 0) == 0);
 }
 
