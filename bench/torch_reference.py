@@ -98,7 +98,12 @@ class Attention(nn.Module):
             s = sum(alpha[i] * src(x) for i, src in enumerate(self.sources))
         if causal_mask is not None:
             s = s + causal_mask
-        p = self.dropout(torch.softmax(s, -1))
+        p = torch.softmax(s, -1)
+        # Input-blind logits (R, Rfix, FR) have no batch axis; as in synthgrad, each example draws
+        # its own attention-dropout mask, so the probabilities are expanded before dropout.
+        if self.training and self.dropout.p > 0 and p.dim() == 3:
+            p = p.expand(x.shape[0], *p.shape)
+        p = self.dropout(p)
         y = p @ split_heads(self.value(x), self.heads)
         b, h, l, dh = y.shape
         return self.output(y.transpose(1, 2).reshape(b, l, h * dh))

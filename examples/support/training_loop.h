@@ -1,0 +1,70 @@
+#pragma once
+// The training loop every program shares (glue, lm, pretrain): the learning-rate schedule,
+// zero_grad / backward / clip / step, tokens per second, progress, evaluation that keeps the best
+// model, the CSV log and its curves, and the planned or interrupted stop that saves the checkpoint
+// `--resume` continues from bit for bit. A program passes in only what is its own: the loss of its
+// next batch, its evaluation, how its best model is saved, and its state beyond model and
+// optimizer.
+#include <cmath>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/variable.h"
+#include "core/safetensors.h"
+#include "examples/support/run_folder.h"
+#include "nn/module.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+
+namespace sg::examples {
+
+// Named evaluation results; the first one chooses the best model.
+using Metrics = std::vector<std::pair<std::string, double>>;
+
+struct TrainingTask {
+  // The loss of the next training batch; sets `tokens` to the batch's token count.
+  std::function<Variable(int64_t& tokens)> next_loss;
+  // Whether to evaluate once `step` steps are done (the last step always evaluates).
+  std::function<bool(int64_t step)> evaluate_after;
+  // Results in the order of LoopSettings::metrics.
+  std::function<Metrics()> evaluate;
+  std::function<void()> save_best_model;
+  // The program's own state (data position, random generators, config) for the last checkpoint,
+  // and its restoration on --resume.
+  std::function<Metadata()> state;
+  std::function<void(const Metadata&)> restore;
+  // The current epoch, when the program counts them (shown and logged); may be empty.
+  std::function<int64_t()> epoch;
+};
+
+struct LoopSettings {
+  int64_t total_steps = 0;
+  int64_t stop_after = 0;  // 0: no planned stop
+  float clip = 1.0f;       // global gradient-norm limit
+  bool resume = false;
+  std::string evaluation_name = "dev";  // "dev", "validation": prefixes the metrics in log lines
+  std::vector<std::string> metrics{};   // names evaluate() returns, the first selects the best
+  bool higher_is_better = true;         // for the first metric
+  // A step whose loss or gradient norm is not finite is skipped (no update); this many in a row
+  // stop the run, leaving the last checkpoint as it was.
+  int64_t max_skipped_in_a_row = 20;
+};
+
+struct LoopResult {
+  int exit_status = 0;  // 0 done or stopped as planned, 130 interrupted, 1 diverged
+  bool finished = false;
+  int64_t step = 0;
+  int64_t skipped_steps = 0;  // updates skipped for a non-finite loss or gradient
+  double best = NAN;          // the first metric of the best model
+};
+
+// Whether `value` is a better first metric than `best` (NaN never is; anything beats a NaN best).
+bool improves(double value, double best, bool higher_is_better);
+
+LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
+                        const optim::Schedule& schedule, const RunFolder& run, TrainingTask& task,
+                        const LoopSettings& settings);
+
+}  // namespace sg::examples

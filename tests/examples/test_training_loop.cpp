@@ -1,0 +1,131 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+#include "examples/support/csv_log.h"
+#include "examples/support/training_loop.h"
+#include "nn/checkpoint.h"
+#include "nn/linear.h"
+#include "optim/optim.h"
+
+using namespace sg;
+using examples::LoopSettings;
+using examples::Metrics;
+
+namespace {
+
+// A linear regression trained by the shared loop, with a step counter that can turn chosen losses
+// into NaN and evaluation results that can be scripted.
+struct ToyRun {
+  examples::RunFolder folder;
+  Generator init{7};
+  nn::Linear model{4, 1, init};
+  optim::Adam optimizer{
+      optim::AdamW(optim::decay_groups(model.named_parameters(), 0.01f), {.lr = 0.05f})};
+  optim::Schedule schedule{.base_lr = 0.05f, .total_steps = 1000};
+  Generator data{11};
+  int64_t calls = 0;             // next_loss calls in this process
+  std::set<int64_t> nan_calls;   // 1-based calls whose loss is NaN
+  std::vector<double> scripted;  // evaluation results in order (else minus the loss)
+  int64_t evaluations = 0, best_saves = 0;
+  examples::TrainingTask task;
+
+  // A fresh run starts from an empty folder; a resumed one (a new process) keeps it.
+  ToyRun(const std::string& name, bool fresh)
+      : folder{(std::filesystem::temp_directory_path() / ("sg_loop_" + name)).string()} {
+    if (fresh) std::filesystem::remove_all(folder.path);
+    std::filesystem::create_directories(folder.path);
+    task.next_loss = [this](int64_t& tokens) {
+      const Tensor x = randn({8, 4}, data);
+      const Tensor y = sum(mul(x, full({4}, 0.5f)), {1}, true);
+      tokens = 8;
+      Variable loss = mse(model.forward(Variable(x)), Variable(y));
+      return nan_calls.count(++calls) ? loss * NAN : loss;
+    };
+    task.evaluate_after = [](int64_t step) { return step % 2 == 0; };
+    task.evaluate = [this]() -> Metrics {
+      const size_t i = static_cast<size_t>(evaluations++);
+      return {{"score", i < scripted.size() ? scripted[i] : 0.0}};
+    };
+    task.save_best_model = [this] {
+      ++best_saves;
+      nn::save_module(model, folder.best_model());
+    };
+    task.state = [this] { return Metadata{{"data_rng", to_string(data.state())}}; };
+    task.restore = [this](const Metadata& m) {
+      data.set_state(parse_generator_state(m.at("data_rng")));
+    };
+  }
+
+  examples::LoopResult run(LoopSettings settings) {
+    settings.metrics = {"score"};
+    return examples::run_training(model, optimizer, schedule, folder, task, settings);
+  }
+  std::vector<float> weights() const { return model.weight.data().to_vector<float>(); }
+};
+
+}  // namespace
+
+TEST_CASE("a run stopped half-way and resumed ends bit-identical to an uninterrupted one") {
+  ToyRun whole("whole", true);
+  CHECK(whole.run({.total_steps = 12}).finished);
+  ToyRun half("half", true);
+  const auto stopped = half.run({.total_steps = 12, .stop_after = 5});
+  CHECK_FALSE(stopped.finished);
+  CHECK(stopped.step == 5);
+  ToyRun resumed("half", false);
+  const auto done = resumed.run({.total_steps = 12, .resume = true});
+  CHECK(done.finished);
+  CHECK(resumed.weights() == whole.weights());
+  CHECK(to_string(resumed.data.state()) == to_string(whole.data.state()));
+  CHECK(examples::read_csv(half.folder.log()).rows.size() == 12);
+}
+
+TEST_CASE("a step with a non-finite loss is skipped, counted and logged, and training goes on") {
+  ToyRun with_nan("nan", true), without("clean", true);
+  with_nan.nan_calls = {4};
+  const auto result = with_nan.run({.total_steps = 4});
+  without.run({.total_steps = 3});
+  CHECK(result.finished);
+  CHECK(result.skipped_steps == 1);
+  // The skipped step changed nothing: four steps with the fourth skipped equal three steps.
+  CHECK(with_nan.weights() == without.weights());
+  const auto log = examples::read_csv(with_nan.folder.log());
+  REQUIRE(log.rows.size() == 4);
+  CHECK(std::isnan(log.rows[3][2]));
+  CHECK(log.rows[3][5] == 1.0);
+  CHECK(log.rows[2][5] == 0.0);
+}
+
+TEST_CASE("too many skipped steps in a row stop the run, and the last checkpoint stays and resumes") {
+  ToyRun run("diverged", true);
+  run.nan_calls = {5, 6, 7, 8, 9};
+  const auto result = run.run({.total_steps = 12, .max_skipped_in_a_row = 3});
+  CHECK(result.exit_status == 1);
+  CHECK_FALSE(result.finished);
+  CHECK(result.step == 7);
+  // The last checkpoint is the one of the evaluation at step 4, not a model from after the NaNs.
+  CHECK(load_safetensors(run.folder.last_checkpoint()).metadata.at("step") == "4");
+  ToyRun again("diverged", false);
+  const auto resumed = again.run({.total_steps = 12, .resume = true});
+  CHECK(resumed.finished);
+  for (float w : again.weights()) CHECK(std::isfinite(w));
+}
+
+TEST_CASE("the first evaluation always saves the best model and a NaN never beats a number") {
+  ToyRun run("best", true);
+  run.scripted = {NAN, 0.5, NAN, 0.4, 0.7};
+  const auto result = run.run({.total_steps = 10});
+  CHECK(run.evaluations == 5);
+  CHECK(run.best_saves == 3);  // the NaN first, then 0.5, then 0.7
+  CHECK(result.best == 0.7);
+  CHECK(std::filesystem::exists(run.folder.best_model()));
+  CHECK(examples::improves(0.1, NAN, true));
+  CHECK_FALSE(examples::improves(NAN, 0.1, true));
+  CHECK(examples::improves(0.1, 0.2, false));
+  CHECK_FALSE(examples::improves(0.2, 0.2, true));
+}
