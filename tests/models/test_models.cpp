@@ -8,10 +8,12 @@
 #include "models/causal_lm.h"
 #include "models/checkpoint.h"
 #include "models/encoder_classifier.h"
+#include "models/random_ids.h"
 #include "optim/optim.h"
 
 using namespace sg;
 using models::ModelConfig;
+using testing::random_ids;
 
 namespace {
 
@@ -27,12 +29,6 @@ ModelConfig tiny(const std::string& attention) {
           .dropout = 0.0f,
           .attention_dropout = 0.0f,
           .verbose = false};
-}
-
-Tensor random_ids(const Shape& shape, int64_t vocab, Generator& gen) {
-  std::vector<int64_t> ids(numel_of(shape));
-  for (auto& id : ids) id = static_cast<int64_t>(gen.uniform() * static_cast<float>(vocab));
-  return from_vector(ids, shape);
 }
 
 }  // namespace

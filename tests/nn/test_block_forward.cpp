@@ -22,24 +22,6 @@ Tensor random_input(uint64_t seed) {
   return randn({kBatch, kLength, kDim}, gen, 0.0f, 1.5f);
 }
 
-// The output in evaluation mode, then in training mode with the masks replayed from a copy of the
-// shared dropout generator taken just before.
-template <class Forward, class Reference>
-void check_both_modes(nn::Module& module, Generator& dropout_gen, const Forward& forward,
-                      const Reference& reference) {
-  NoGradGuard no_grad;
-  module.eval();
-  {
-    INFO("evaluation mode");
-    testing::check_matches(forward(), reference(nullptr));
-  }
-  module.train();
-  DropoutReplay replay(dropout_gen.state(), kDropout);
-  const Tensor trained = forward();
-  INFO("training mode");
-  testing::check_matches(trained, reference(&replay));
-}
-
 }  // namespace
 
 TEST_CASE("FeedForward is Linear, exact GELU, dropout and Linear") {
@@ -47,10 +29,11 @@ TEST_CASE("FeedForward is Linear, exact GELU, dropout and Linear") {
   auto dropout_gen = std::make_shared<Generator>(2);
   nn::FeedForward ffn(kDim, kHidden, kDropout, init, dropout_gen);
   testing::perturb_parameters(ffn, 3);
+  NoGradGuard no_grad;
   const Tensor x = random_input(4);
   const testing::Params params = testing::params_of(ffn);
-  check_both_modes(
-      ffn, *dropout_gen, [&] { return ffn.forward(Variable(x)).data(); },
+  testing::check_forward_both_modes(
+      ffn, *dropout_gen, kDropout, [&] { return ffn.forward(Variable(x)).data(); },
       [&](DropoutReplay* replay) {
         return testing::feed_forward(params, testing::values_of(x), kDim, replay);
       });
@@ -64,13 +47,14 @@ TEST_CASE("TransformerBlock is pre-LN with a residual around attention and aroun
   nn::TransformerBlock block(std::make_shared<nn::Attention>(attention, init, dropout_gen), kDim,
                              kHidden, kDropout, init, dropout_gen);
   testing::perturb_parameters(block, 7);
+  NoGradGuard no_grad;
   const Tensor x = random_input(8);
   const testing::Params params = testing::params_of(block);
   const testing::ReferenceAttention mixer{attention, testing::params_under(params, "mixer")};
   for (const bool causal : {false, true}) {
     INFO("causal: ", causal);
-    check_both_modes(
-        block, *dropout_gen,
+    testing::check_forward_both_modes(
+        block, *dropout_gen, kDropout,
         [&] { return block.forward(Variable(x), {.padding = {}, .causal = causal}).data(); },
         [&](DropoutReplay* replay) {
           const testing::Mixer attend = [&](const Values& normed) {

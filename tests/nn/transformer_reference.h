@@ -2,6 +2,8 @@
 // The Transformer's position-wise parts in plain double-precision loops, written from the formulas
 // and sharing no code with nn/: a module's parameters are read by name, and dropout masks are
 // replayed from a copy of the module's generator.
+#include <doctest/doctest.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -64,5 +66,22 @@ Values transformer_block(const Params& params, const Values& x, int64_t dim, con
 
 // Checks a tensor against expected values: max |got - want| within rtol of the largest |want|.
 void check_matches(const Tensor& got, const Values& want, double rtol = 1e-4);
+
+// Checks `forward()` against `reference(replay)` in evaluation mode (replay null), then in training
+// mode with the dropout masks replayed from a copy of `dropout_gen` taken just before the call.
+template <class Forward, class Reference>
+void check_forward_both_modes(nn::Module& module, Generator& dropout_gen, float dropout,
+                              const Forward& forward, const Reference& reference) {
+  module.eval();
+  {
+    INFO("evaluation mode");
+    check_matches(forward(), reference(nullptr));
+  }
+  module.train();
+  DropoutReplay replay(dropout_gen.state(), dropout);
+  const Tensor trained = forward();
+  INFO("training mode");
+  check_matches(trained, reference(&replay));
+}
 
 }  // namespace sg::testing
