@@ -79,12 +79,10 @@ TEST_CASE(
     models::Trunk trunk(config);
     testing::perturb_parameters(trunk, 1);
     const Example e = make_example(config, true, 2);
-    const testing::Params params = testing::params_of(trunk);
-    NoGradGuard no_grad;
-    testing::check_forward_both_modes(
+    testing::check_against_reference(
         trunk, trunk.dropout_generator(), kDropout,
         [&] { return trunk.forward(e.ids, e.segments, {.padding = e.padding}).data(); },
-        [&](DropoutReplay* replay) {
+        [&](const testing::Params& params, DropoutReplay* replay) {
           return testing::trunk(params, config, e.input, false, replay);
         });
   }
@@ -96,12 +94,10 @@ TEST_CASE("the encoder classifier's head reads the hidden state of position 0") 
   models::EncoderClassifier model(config);
   testing::perturb_parameters(model, 3);
   const Example e = make_example(config, true, 4);
-  const testing::Params params = testing::params_of(model);
-  NoGradGuard no_grad;
-  testing::check_forward_both_modes(
+  testing::check_against_reference(
       model, model.trunk->dropout_generator(), kDropout,
       [&] { return model.forward(e.ids, e.padding, e.segments).data(); },
-      [&](DropoutReplay* replay) {
+      [&](const testing::Params& params, DropoutReplay* replay) {
         return testing::classifier_logits(params, config, e.input, replay);
       });
 }
@@ -114,11 +110,11 @@ TEST_CASE("the causal LM's logits are hidden states times the token embedding tr
     models::CausalLM lm(config);
     testing::perturb_parameters(lm, 5);
     const Example e = make_example(config, false, 6);
-    const testing::Params params = testing::params_of(lm);
-    NoGradGuard no_grad;
-    testing::check_forward_both_modes(
+    testing::check_against_reference(
         lm, lm.trunk->dropout_generator(), kDropout, [&] { return lm.forward(e.ids).data(); },
-        [&](DropoutReplay* replay) { return testing::lm_logits(params, config, e.input, replay); });
+        [&](const testing::Params& params, DropoutReplay* replay) {
+          return testing::lm_logits(params, config, e.input, replay);
+        });
   }
 }
 

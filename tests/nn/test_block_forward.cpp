@@ -29,12 +29,10 @@ TEST_CASE("FeedForward is Linear, exact GELU, dropout and Linear") {
   auto dropout_gen = std::make_shared<Generator>(2);
   nn::FeedForward ffn(kDim, kHidden, kDropout, init, dropout_gen);
   testing::perturb_parameters(ffn, 3);
-  NoGradGuard no_grad;
   const Tensor x = random_input(4);
-  const testing::Params params = testing::params_of(ffn);
-  testing::check_forward_both_modes(
+  testing::check_against_reference(
       ffn, *dropout_gen, kDropout, [&] { return ffn.forward(Variable(x)).data(); },
-      [&](DropoutReplay* replay) {
+      [&](const testing::Params& params, DropoutReplay* replay) {
         return testing::feed_forward(params, testing::values_of(x), kDim, replay);
       });
 }
@@ -47,16 +45,15 @@ TEST_CASE("TransformerBlock is pre-LN with a residual around attention and aroun
   nn::TransformerBlock block(std::make_shared<nn::Attention>(attention, init, dropout_gen), kDim,
                              kHidden, kDropout, init, dropout_gen);
   testing::perturb_parameters(block, 7);
-  NoGradGuard no_grad;
   const Tensor x = random_input(8);
-  const testing::Params params = testing::params_of(block);
-  const testing::ReferenceAttention mixer{attention, testing::params_under(params, "mixer")};
   for (const bool causal : {false, true}) {
     INFO("causal: ", causal);
-    testing::check_forward_both_modes(
+    testing::check_against_reference(
         block, *dropout_gen, kDropout,
         [&] { return block.forward(Variable(x), {.padding = {}, .causal = causal}).data(); },
-        [&](DropoutReplay* replay) {
+        [&](const testing::Params& params, DropoutReplay* replay) {
+          const testing::ReferenceAttention mixer{attention,
+                                                  testing::params_under(params, "mixer")};
           const testing::Mixer attend = [&](const Values& normed) {
             return mixer.forward(normed, kBatch, kLength, {}, causal);
           };

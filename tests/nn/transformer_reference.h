@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/grad_mode.h"
 #include "core/random.h"
 #include "nn/module.h"
 
@@ -65,23 +66,26 @@ Values transformer_block(const Params& params, const Values& x, int64_t dim, con
                          DropoutReplay* dropout);
 
 // Checks a tensor against expected values: max |got - want| within rtol of the largest |want|.
-void check_matches(const Tensor& got, const Values& want, double rtol = 1e-4);
+void check_matches(const Tensor& got, const Values& want, double rtol = 1e-5);
 
-// Checks `forward()` against `reference(replay)` in evaluation mode (replay null), then in training
-// mode with the dropout masks replayed from a copy of `dropout_gen` taken just before the call.
+// Checks `forward()` against `reference(params_of(module), replay)`, without gradients: in
+// evaluation mode (replay null), then in training mode with the dropout masks replayed from a copy
+// of `dropout_gen` taken just before the call.
 template <class Forward, class Reference>
-void check_forward_both_modes(nn::Module& module, Generator& dropout_gen, float dropout,
-                              const Forward& forward, const Reference& reference) {
+void check_against_reference(nn::Module& module, Generator& dropout_gen, float dropout,
+                             const Forward& forward, const Reference& reference) {
+  NoGradGuard no_grad;
+  const Params params = params_of(module);
   module.eval();
   {
     INFO("evaluation mode");
-    check_matches(forward(), reference(nullptr));
+    check_matches(forward(), reference(params, nullptr));
   }
   module.train();
   DropoutReplay replay(dropout_gen.state(), dropout);
   const Tensor trained = forward();
   INFO("training mode");
-  check_matches(trained, reference(&replay));
+  check_matches(trained, reference(params, &replay));
 }
 
 }  // namespace sg::testing
