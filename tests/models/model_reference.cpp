@@ -1,5 +1,6 @@
 #include "models/model_reference.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
