@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 
 #include "autograd/autograd.h"
@@ -135,8 +134,8 @@ TEST_CASE("CausalLM::loss is the mean cross-entropy of each token given the toke
 TEST_CASE("greedy generation appends the argmax of the last position and slides past max_length") {
   const ModelConfig config = formula_config("R+V");
   models::CausalLM lm(config);
-  // Larger weights than elsewhere: a weakly trained-looking model repeats one token, which would
-  // not tell a sliding window from a fixed one.
+  // Larger weights than elsewhere: with small ones the greedy continuation settles on one repeated
+  // token, which cannot tell a sliding window from a fixed one.
   testing::perturb_parameters(lm, 0, 0.6f);
   const std::vector<int64_t> prompt{3, 1, 4};
   const int64_t new_tokens = 2 * config.max_length;
