@@ -8,10 +8,14 @@
 #include "models/causal_lm.h"
 #include "models/checkpoint.h"
 #include "models/encoder_classifier.h"
+#include "models/random_ids.h"
+#include "nn/checkpoint.h"
+#include "nn/transformer_reference.h"
 #include "optim/optim.h"
 
 using namespace sg;
 using models::ModelConfig;
+using testing::random_ids;
 
 namespace {
 
@@ -29,10 +33,24 @@ ModelConfig tiny(const std::string& attention) {
           .verbose = false};
 }
 
-Tensor random_ids(const Shape& shape, int64_t vocab, Generator& gen) {
-  std::vector<int64_t> ids(numel_of(shape));
-  for (auto& id : ids) id = static_cast<int64_t>(gen.uniform() * static_cast<float>(vocab));
-  return from_vector(ids, shape);
+// Every tensor of `loaded` equals the saved one of the same name, and every parameter of the saved
+// model differs from a fresh construction with its config: so the check fails if loading copies
+// nothing into the model it rebuilds from that config.
+template <class Model>
+void check_reloaded(const Model& saved, const Model& loaded) {
+  const Model fresh(saved.config());
+  const NamedTensorList want = nn::state_of(saved), got = nn::state_of(loaded),
+                        initial = nn::state_of(fresh);
+  REQUIRE(got.size() == want.size());
+  REQUIRE(initial.size() == want.size());
+  const auto parameters = saved.named_parameters();
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO(want[i].first);
+    REQUIRE(got[i].first == want[i].first);
+    CHECK(got[i].second.to_vector<float>() == want[i].second.to_vector<float>());
+    if (i < parameters.size())  // parameters come first; buffers are not perturbed
+      CHECK(initial[i].second.to_vector<float>() != want[i].second.to_vector<float>());
+  }
 }
 
 }  // namespace
@@ -123,26 +141,43 @@ TEST_CASE("generation is seeded, greedy at temperature 0, and slides past the co
   CHECK_THROWS_AS(lm.generate({}, {}), Error);
 }
 
-TEST_CASE("a model checkpoint stores its config and reloads to identical outputs") {
+TEST_CASE("a model checkpoint stores its config and reloads every tensor by name") {
   const std::string path =
       (std::filesystem::temp_directory_path() / "sg_model_test.safetensors").string();
-  ModelConfig config = tiny("D+V");
-  config.segments = 2;
-  config.num_classes = 3;
-  config.seed = 11;
-  models::EncoderClassifier model(config);
-  models::save_model(model, path);
-  const ModelConfig read = models::read_config(path);
-  CHECK(read.attention == "D+V");
-  CHECK(read.segments == 2);
-  CHECK(read.num_classes == 3);
-  auto loaded = models::load_encoder_classifier(path);
   Generator gen(3);
   const Tensor ids = random_ids({2, 5}, 16, gen);
-  const Tensor segments = zeros({2, 5}, DType::i64);
   NoGradGuard no_grad;
-  CHECK(loaded->forward(ids, {}, segments).data().to_vector<float>() ==
-        model.forward(ids, {}, segments).data().to_vector<float>());
+  SUBCASE("encoder classifier with segment embeddings") {
+    ModelConfig config = tiny("D+V");
+    config.segments = 2;
+    config.num_classes = 3;
+    config.seed = 11;
+    models::EncoderClassifier model(config);
+    testing::perturb_parameters(model, 12);
+    models::save_model(model, path);
+    const ModelConfig read = models::read_config(path);
+    CHECK(read.attention == "D+V");
+    CHECK(read.segments == 2);
+    CHECK(read.num_classes == 3);
+    auto loaded = models::load_encoder_classifier(path);
+    check_reloaded(model, *loaded);
+    CHECK(loaded->trunk->segment_embedding->weight.data().to_vector<float>() ==
+          model.trunk->segment_embedding->weight.data().to_vector<float>());
+    const Tensor segments = from_vector<int64_t>({0, 0, 1, 1, 1, 0, 1, 1, 1, 1}, {2, 5});
+    CHECK(loaded->forward(ids, {}, segments).data().to_vector<float>() ==
+          model.forward(ids, {}, segments).data().to_vector<float>());
+  }
+  SUBCASE("causal LM with an output layer") {
+    ModelConfig config = tiny("R+V");
+    config.tie_embeddings = false;
+    models::CausalLM model(config);
+    testing::perturb_parameters(model, 13);
+    models::save_model(model, path);
+    auto loaded = models::load_causal_lm(path);
+    check_reloaded(model, *loaded);
+    CHECK(loaded->forward(ids).data().to_vector<float>() ==
+          model.forward(ids).data().to_vector<float>());
+  }
   std::remove(path.c_str());
 }
 
