@@ -57,6 +57,11 @@ MUTATIONS = [
      "  x = dropout_->forward(x);\n", ""),
     ("p", "models/causal_lm.cpp", "generate keeps dropout on (no eval())",
      "  eval();\n  Generator gen", "  Generator gen"),
+    ("r", "nn/attention/attention.cpp", "padding mask ignored",
+     "if (mask.padding.defined()) {", "if (false) {"),
+    ("s", "nn/attention/attention.cpp", "causal mask ignored", "if (mask.causal) {", "if (false) {"),
+    ("t", "core/random.cpp", "dropout without its 1/(1-p) scale",
+     "const float scale = 1.0f / (1.0f - mask.p);", "const float scale = 1.0f;"),
 ]
 
 
