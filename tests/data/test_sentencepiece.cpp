@@ -101,6 +101,27 @@ TEST_CASE("SentencePiece: save beside a checkpoint and reload") {
         }).find(folder.file("bad.model") + ": not a SentencePiece model") == 0);
 }
 
+TEST_CASE("SentencePiece: line breaks survive encode and decode, also after reloading") {
+  TempFolder folder;
+  const SentencePieceTokenizer trained =
+      SentencePieceTokenizer::train(kCorpus, {.vocab_size = 120});
+  trained.save(folder.file("lines.tokenizer"));
+  const auto loaded = load_tokenizer(folder.file("lines.tokenizer"));
+  const std::string text = "\nthe film is strictly routine .\na sometimes tedious film .\n\nfilm\n";
+  for (const Tokenizer* tokenizer : std::vector<const Tokenizer*>{&trained, loaded.get()}) {
+    const Ids ids = tokenizer->encode(text);
+    CHECK(tokenizer->decode(ids) == text);
+    // Each line break is one token of its own, so a language model can predict it.
+    const auto breaks = std::count_if(ids.begin(), ids.end(),
+                                      [&](int64_t id) { return tokenizer->token(id) == "\n"; });
+    CHECK(breaks == 5);
+    CHECK(tokenizer->decode(tokenizer->encode("\n")) == "\n");
+  }
+  // Lines are encoded as they were without line breaks.
+  CHECK(trained.encode(kCorpus[0] + "\n" + kCorpus[1]).size() ==
+        trained.encode(kCorpus[0]).size() + 1 + trained.encode(kCorpus[1]).size());
+}
+
 TEST_CASE("SentencePiece: bad training options") {
   CHECK(error_message([] {
           SentencePieceTokenizer::train(kCorpus, {.model_type = "word piece"});
