@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "data/encoding.h"
+#include "data/files.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "fixtures.h"
 
@@ -120,6 +121,23 @@ TEST_CASE("SentencePiece: line breaks survive encode and decode, also after relo
   // Lines are encoded as they were without line breaks.
   CHECK(trained.encode(kCorpus[0] + "\n" + kCorpus[1]).size() ==
         trained.encode(kCorpus[0]).size() + 1 + trained.encode(kCorpus[1]).size());
+}
+
+TEST_CASE("SentencePiece: a model without the line-break piece is refused") {
+  TempFolder folder;
+  SentencePieceTokenizer::train(kCorpus, {.vocab_size = 100}).save(folder.file("new.model"));
+  std::string model = read_text_file(folder.file("new.model"), "test");
+  // The serialized piece "\n" (field 1) with score 0 (field 2) and type USER_DEFINED (field 3 = 4);
+  // renamed "\x01", the model has no line-break piece, like one trained before it was added.
+  const std::string line_break_piece("\x0a\x01\x0a\x15\0\0\0\0\x18\x04", 10);
+  const size_t at = model.find(line_break_piece);
+  REQUIRE(at != std::string::npos);
+  model[at + 2] = '\x01';
+  const std::string path = folder.write("old.model", model);
+  CHECK(error_message([&] { load_tokenizer(path); }) ==
+        path +
+            ": a SentencePiece model without a line-break piece; train it with "
+            "SentencePieceTokenizer::train");
 }
 
 TEST_CASE("SentencePiece: bad training options") {
