@@ -356,7 +356,10 @@ int main(int argc, char** argv) {
       ->add_option("--checkpoint", predict_options.checkpoint, "a best.safetensors of glue train")
       ->required()
       ->check(CLI::ExistingFile);
-  predict_cmd->add_option("--data", predict_options.data, "the task's folder")
+  predict_cmd
+      ->add_option("--data", predict_options.data,
+                   "the folder of the split to predict (test.tsv); label names come from the "
+                   "checkpoint")
       ->required()
       ->check(CLI::ExistingDirectory);
   predict_cmd->add_option("--out", predict_options.out, "predictions file (TSV)")->required();

@@ -69,11 +69,14 @@ done
 # A fresh run never mixes with an earlier one in its folder: it refuses, unless told to delete it.
 cp "$work/full/log.csv" "$work/full_log.csv"
 check "glue refuses a fresh run into a folder holding a run" 2 "$glue" train "${tiny[@]}" --out "$work/full" --max-steps 3
-grep -q -- "--resume" "$work/err" && grep -q -- "--overwrite" "$work/err" || fail "the refusal names no way out: $(cat "$work/err")"
-cmp -s "$work/full/log.csv" "$work/full_log.csv" || fail "the refused run changed the earlier run's log"
+grep -q -- "--resume" "$work/err" && grep -q -- "--overwrite" "$work/err" && echo "ok: the refusal names the ways out" ||
+  fail "the refusal names no way out: $(cat "$work/err")"
+cmp -s "$work/full/log.csv" "$work/full_log.csv" && echo "ok: the refused run left the earlier run alone" ||
+  fail "the refused run changed the earlier run's log"
 check "glue --overwrite with --resume" 2 "$glue" train "${tiny[@]}" --out "$work/full" --overwrite --resume
 check "glue --overwrite replaces the earlier run" 0 "$glue" train "${tiny[@]}" --out "$work/full" --max-steps 3 --overwrite
-[ "$(cut -d, -f1 "$work/full/log.csv" | tr '\n' ' ')" = "step 1 2 3 " ] || fail "the overwritten log is not the new run's alone"
+[ "$(cut -d, -f1 "$work/full/log.csv" | tr '\n' ' ')" = "step 1 2 3 " ] && echo "ok: the overwritten log is the new run's alone" ||
+  fail "the overwritten log is not the new run's alone"
 
 # STS-B with every dev score equal: the Pearson correlation is NaN, and the first one still saves.
 mkdir -p "$work/flat"
@@ -102,7 +105,7 @@ check "lm trains on subwords" 0 "$lm" train --text "$work/text.txt" "${lm_model[
 awk -F, 'NR == 2 { first = $2 } END { exit !(NR > 2 && $2 < first / 2) }' "$work/lm_pieces/log.csv" &&
   echo "ok: lm loss falls" || fail "the lm loss does not halve: $(sed -n 2p "$work/lm_pieces/log.csv") ... $(tail -1 "$work/lm_pieces/log.csv")"
 check "lm samples subwords" 0 "$lm" sample --checkpoint "$work/lm_pieces/best.safetensors" --prompt "the " --tokens 40 --temperature 0
-[ "$(wc -l <"$work/out")" -ge 3 ] && echo "ok: lm writes line breaks" || fail "no line break in the sample: $(cat "$work/out")"
+[ "$(wc -l <"$work/out")" -ge 2 ] && echo "ok: lm writes line breaks" || fail "no line break in the sample: $(cat "$work/out")"
 
 # The validation text is the training text reversed, so the validation loss rises once the model
 # learns the training order: the loss reported beside best.safetensors must be that model's (the
