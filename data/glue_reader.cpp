@@ -101,13 +101,19 @@ std::vector<Example> read_split(const TaskSpec& task, const std::string& folder,
 }
 
 TaskSpec tsv_task(std::string name, const std::string& folder) {
-  TaskSpec task = glue_task("SST-2");
-  task.name = std::move(name);
+  TaskSpec task = tsv_task(std::move(name), std::vector<std::string>{});
   std::set<std::string, std::less<>> labels;
   visit_rows(task, folder, "train",
              [&](const std::string&, const RawRow& row) { labels.emplace(row.label); });
   if (labels.empty()) fail("{}: no labelled rows in the train split in '{}'", task.name, folder);
   task.label_names.assign(labels.begin(), labels.end());
+  return task;
+}
+
+TaskSpec tsv_task(std::string name, std::vector<std::string> label_names) {
+  TaskSpec task = glue_task("SST-2");
+  task.name = std::move(name);
+  task.label_names = std::move(label_names);
   return task;
 }
 

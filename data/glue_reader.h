@@ -19,5 +19,7 @@ std::vector<Example> read_split(const TaskSpec& task, const std::string& folder,
 // dev.tsv and test.tsv) with any label strings: label_names are the distinct labels of the train
 // split, sorted as strings. The project's embedded default data set is written in this format.
 TaskSpec tsv_task(std::string name, const std::string& folder);
+// The same task with known label names, such as a checkpoint saved: reads no file.
+TaskSpec tsv_task(std::string name, std::vector<std::string> label_names);
 
 }  // namespace sg::data

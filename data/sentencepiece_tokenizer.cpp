@@ -5,6 +5,7 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -13,6 +14,8 @@
 namespace sg::data {
 
 namespace {
+
+constexpr std::string_view kLineBreak = "\n";
 
 class SentenceList : public sentencepiece::SentenceIterator {
  public:
@@ -29,9 +32,11 @@ class SentenceList : public sentencepiece::SentenceIterator {
 
 // SentencePiece's own pad and unk roles take [PAD] and [UNK]; [CLS] [SEP] [MASK] are control
 // symbols, which fill the free ids 1, 2, 4 in order and are never produced from text. No <s> or
-// </s>: [CLS] and [SEP] do that work. Unknown text decodes as "[UNK]", as in the other tokenizers.
-// The map form of Train, unlike the string form, does not log every argument; minloglevel 1 (a
-// process-wide SentencePiece setting) keeps its warnings and drops its progress chatter.
+// </s>: [CLS] and [SEP] do that work. The line break is a user-defined piece (id 5), because the
+// default normalisation turns it into a space: encode() places it between lines itself. Unknown
+// text decodes as "[UNK]", as in the other tokenizers. The map form of Train, unlike the string
+// form, does not log every argument; minloglevel 1 (a process-wide SentencePiece setting) keeps its
+// warnings and drops its progress chatter.
 std::unordered_map<std::string, std::string> training_arguments(
     const SentencePieceOptions& options) {
   return {{"model_type", options.model_type},
@@ -47,6 +52,7 @@ std::unordered_map<std::string, std::string> training_arguments(
           {"unk_piece", "[UNK]"},
           {"unk_surface", "[UNK]"},
           {"control_symbols", "[CLS],[SEP],[MASK]"},
+          {"user_defined_symbols", std::string(kLineBreak)},
           {"minloglevel", "1"}};
 }
 
@@ -87,6 +93,11 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::string serialized, const std
              "SentencePieceTokenizer::train",
              source, fmt::join(kSpecialTokenNames, " "), kNumSpecialTokens - 1, id,
              processor_->IdToPiece(id));
+  line_break_id_ = processor_->PieceToId(kLineBreak);
+  SG_CHECK(processor_->IdToPiece(static_cast<int>(line_break_id_)) == kLineBreak,
+           "{}: a SentencePiece model without a line-break piece; train it with "
+           "SentencePieceTokenizer::train",
+           source);
 }
 
 SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceTokenizer&&) noexcept = default;
@@ -99,10 +110,17 @@ int64_t SentencePieceTokenizer::vocab_size() const {
 }
 
 std::vector<int64_t> SentencePieceTokenizer::encode(std::string_view text) const {
-  std::vector<int> ids;
-  const auto status = processor_->Encode(text, &ids);
-  SG_CHECK(status.ok(), "SentencePieceTokenizer::encode: {}", status.ToString());
-  return {ids.begin(), ids.end()};
+  std::vector<int64_t> ids;
+  for (size_t start = 0;; ++start) {
+    const size_t end = std::min(text.find(kLineBreak, start), text.size());
+    std::vector<int> line;
+    const auto status = processor_->Encode(text.substr(start, end - start), &line);
+    SG_CHECK(status.ok(), "SentencePieceTokenizer::encode: {}", status.ToString());
+    ids.insert(ids.end(), line.begin(), line.end());
+    if (end == text.size()) return ids;
+    ids.push_back(line_break_id_);
+    start = end;
+  }
 }
 
 std::string SentencePieceTokenizer::token(int64_t id) const {
@@ -111,11 +129,18 @@ std::string SentencePieceTokenizer::token(int64_t id) const {
 }
 
 std::string SentencePieceTokenizer::decode_ordinary(std::span<const int64_t> ids) const {
-  const std::vector<int> narrow(ids.begin(), ids.end());
   std::string text;
-  const auto status = processor_->Decode(narrow, &text);
-  SG_CHECK(status.ok(), "SentencePieceTokenizer::decode: {}", status.ToString());
-  return text;
+  for (auto start = ids.begin();; ++start) {
+    const auto end = std::find(start, ids.end(), line_break_id_);
+    const std::vector<int> line(start, end);
+    std::string decoded;
+    const auto status = processor_->Decode(line, &decoded);
+    SG_CHECK(status.ok(), "SentencePieceTokenizer::decode: {}", status.ToString());
+    text += decoded;
+    if (end == ids.end()) return text;
+    text += kLineBreak;
+    start = end;
+  }
 }
 
 void SentencePieceTokenizer::save(const std::string& path) const {

@@ -2,6 +2,8 @@
 // Subword tokens from a SentencePiece model (Kudo & Richardson 2018) trained in memory on the train
 // split. The model keeps [PAD] [CLS] [SEP] [UNK] [MASK] at ids 0..4 like the other tokenizers, and
 // save() writes the standard .model file, which the Python `sentencepiece` package also reads.
+// Line breaks are tokens of their own (SentencePiece alone would encode them as spaces): each line
+// is encoded alone and the line-break piece goes between lines.
 #include <memory>
 #include <span>
 
@@ -47,6 +49,7 @@ class SentencePieceTokenizer : public Tokenizer {
 
   std::string serialized_;  // the model proto, kept for save()
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+  int64_t line_break_id_ = 0;
 };
 
 }  // namespace sg::data

@@ -11,10 +11,13 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <sstream>
 
 #include "autograd/autograd.h"
 #include "core/core.h"
 #include "data/data.h"
+#include "examples/support/best_score.h"
 #include "examples/support/cli.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/interrupt.h"
@@ -37,13 +40,19 @@ struct TrainOptions {
   examples::TokenizerChoice tokenizer;
   int64_t epochs = 3, batch_size = 32, max_steps = 0, threads = 0, stop_after = 0;
   float lr = 1e-3f, weight_decay = 0.01f, warmup_fraction = 0.1f, clip = 1.0f;
-  bool resume = false;
+  bool resume = false, overwrite = false;
 };
 
-// A GLUE task by name, or any other name for a folder in the SST-2 TSV format.
-data::TaskSpec find_task(const std::string& name, const std::string& folder) {
+// The GLUE task of that name, if there is one: any other name is a task in the SST-2 TSV format.
+std::optional<data::TaskSpec> glue_task_named(const std::string& name) {
   for (const auto& task : data::glue_tasks())
     if (task.name == name) return task;
+  return std::nullopt;
+}
+
+// A TSV task takes its label names from the train split of its folder.
+data::TaskSpec find_task(const std::string& name, const std::string& folder) {
+  if (auto task = glue_task_named(name)) return *task;
   return data::tsv_task(name, folder);
 }
 
@@ -113,12 +122,12 @@ struct Trainer {
   optim::Schedule schedule;
   std::unique_ptr<data::Batcher> batcher;
   int64_t step = 0;
-  double best = -INFINITY;
+  examples::BestScore best{examples::BestScore::Goal::higher};
 
   Metadata run_metadata() const {
     return {{"task", task.name},
             {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))},
-            {"best_dev", fmt::format("{}", best)}};
+            {"best_dev", best.to_string()}};
   }
 
   void save_last() const {
@@ -134,7 +143,7 @@ struct Trainer {
     nn::TrainingCheckpoint extra = nn::load_training_checkpoint(run.last_checkpoint(), *model);
     optimizer->load_state(extra.extra_tensors);
     step = std::stoll(extra.metadata.at("step"));
-    best = std::stod(extra.metadata.at("best_dev"));
+    best.restore(extra.metadata.at("best_dev"));
     batcher->restore(data::parse_batch_position(extra.metadata.at("batch_position")));
     model->trunk->dropout_generator().set_state(
         parse_generator_state(extra.metadata.at("dropout_rng")));
@@ -147,7 +156,7 @@ void prepare(Trainer& t) {
   t.task = find_task(o.task, o.data);
   const auto train_examples = data::read_split(t.task, o.data, "train");
   const auto dev_examples = data::read_split(t.task, o.data, dev_split(t.task));
-  t.run = examples::make_run_folder(o.out);
+  t.run = examples::open_run_folder(o.out, examples::run_start(o));
   t.tokenizer = o.resume ? data::load_tokenizer(t.run.tokenizer())
                          : examples::build_tokenizer(o.tokenizer, data::texts_of(train_examples));
   if (!o.resume) t.tokenizer->save(t.run.tokenizer());
@@ -227,11 +236,9 @@ int train(const TrainOptions& options) {
       dev_value = metrics.front().second;
       std::string line = fmt::format("epoch {} step {}:", epoch, t.step);
       for (const auto& [name, value] : metrics) line += fmt::format(" dev {} {:.4f}", name, value);
-      if (dev_value > t.best) {
-        t.best = dev_value;
+      line += examples::save_if_best(t.best, dev_value, [&] {
         models::save_model(*t.model, t.run.best_model(), t.run_metadata());
-        line += " (best, saved)";
-      }
+      });
       progress.message(line);
       t.save_last();
     }
@@ -240,7 +247,7 @@ int train(const TrainOptions& options) {
   }
   progress.finish();
   write_plot(t.run, metric);
-  fmt::print("best dev {} {:.4f}", metric, t.best);
+  fmt::print("best dev {} {:.4f}", metric, t.best.value());
   if (!t.task.is_regression)
     fmt::print("  (majority-class baseline {:.4f})", majority_baseline(t.train_set, t.dev_set));
   fmt::print("\nmodel {}  log {}  curves {}\n", t.run.best_model(), t.run.log(), t.run.plot());
@@ -252,12 +259,25 @@ struct PredictOptions {
   int64_t batch_size = 64;
 };
 
+// The task a checkpoint was trained on, with the label names it was trained with: a TSV task's
+// labels come from the train split then, which the folder to predict need not have or may have
+// changed.
+data::TaskSpec checkpoint_task(const std::string& checkpoint) {
+  const Metadata metadata = load_safetensors(checkpoint).metadata;
+  SG_CHECK(metadata.count("task") && metadata.count("labels"),
+           "glue predict: '{}' has no task name or label names in its metadata", checkpoint);
+  const std::string& name = metadata.at("task");
+  if (auto task = glue_task_named(name)) return *task;
+  std::vector<std::string> labels;
+  std::istringstream joined(metadata.at("labels"));
+  for (std::string label; std::getline(joined, label, '\t');) labels.push_back(label);
+  SG_CHECK(!labels.empty(), "glue predict: '{}' has no label names for task {}", checkpoint, name);
+  return data::tsv_task(name, std::move(labels));
+}
+
 int predict_test(const PredictOptions& o) {
   auto model = models::load_encoder_classifier(o.checkpoint);
-  const Metadata metadata = load_safetensors(o.checkpoint).metadata;
-  SG_CHECK(metadata.count("task"), "glue predict: '{}' has no task name in its metadata",
-           o.checkpoint);
-  const data::TaskSpec task = find_task(metadata.at("task"), o.data);
+  const data::TaskSpec task = checkpoint_task(o.checkpoint);
   const auto tokenizer = data::load_tokenizer(data::tokenizer_path_beside(o.checkpoint));
   const auto examples = data::read_split(task, o.data, o.split);
   const auto encoded = data::encode_dataset(*tokenizer, task, examples, model->config().max_length);
@@ -336,7 +356,10 @@ int main(int argc, char** argv) {
       ->add_option("--checkpoint", predict_options.checkpoint, "a best.safetensors of glue train")
       ->required()
       ->check(CLI::ExistingFile);
-  predict_cmd->add_option("--data", predict_options.data, "the task's folder")
+  predict_cmd
+      ->add_option("--data", predict_options.data,
+                   "the folder of the split to predict (test.tsv); label names come from the "
+                   "checkpoint")
       ->required()
       ->check(CLI::ExistingDirectory);
   predict_cmd->add_option("--out", predict_options.out, "predictions file (TSV)")->required();

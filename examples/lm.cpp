@@ -14,6 +14,7 @@
 #include "autograd/autograd.h"
 #include "core/core.h"
 #include "data/data.h"
+#include "examples/support/best_score.h"
 #include "examples/support/cli.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/interrupt.h"
@@ -42,7 +43,7 @@ struct TrainOptions {
   int64_t steps = 2000, batch_size = 12, warmup = 100, eval_every = 250, eval_batches = 20,
           threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 1e-4f, weight_decay = 0.1f, clip = 1.0f;
-  bool resume = false;
+  bool resume = false, overwrite = false;
 };
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -83,12 +84,12 @@ struct Run {
   optim::Schedule schedule;
   Generator data_gen{0};
   int64_t step = 0;
-  double best = INFINITY;
+  examples::BestScore best{examples::BestScore::Goal::lower};
 
   void save_last() const {
     nn::TrainingCheckpoint extra{optimizer->state(), models::model_metadata(lm->config())};
     extra.metadata["step"] = std::to_string(step);
-    extra.metadata["best_validation_loss"] = fmt::format("{}", best);
+    extra.metadata["best_validation_loss"] = best.to_string();
     extra.metadata["data_rng"] = to_string(data_gen.state());
     extra.metadata["dropout_rng"] = to_string(lm->trunk->dropout_generator().state());
     nn::save_training_checkpoint(folder.last_checkpoint(), *lm, extra);
@@ -98,7 +99,7 @@ struct Run {
     nn::TrainingCheckpoint extra = nn::load_training_checkpoint(folder.last_checkpoint(), *lm);
     optimizer->load_state(extra.extra_tensors);
     step = std::stoll(extra.metadata.at("step"));
-    best = std::stod(extra.metadata.at("best_validation_loss"));
+    best.restore(extra.metadata.at("best_validation_loss"));
     data_gen.set_state(parse_generator_state(extra.metadata.at("data_rng")));
     lm->trunk->dropout_generator().set_state(
         parse_generator_state(extra.metadata.at("dropout_rng")));
@@ -109,7 +110,7 @@ struct Run {
 void prepare(Run& r) {
   const TrainOptions& o = r.options;
   const std::string text = data::read_text_file(o.text, "lm train");
-  r.folder = examples::make_run_folder(o.out);
+  r.folder = examples::open_run_folder(o.out, examples::run_start(o));
   if (o.resume) {
     r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
   } else {
@@ -189,11 +190,8 @@ int train(const TrainOptions& o) {
       // end.
       validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size, o.eval_batches);
       std::string line = fmt::format("step {}: validation loss {:.4f}", r.step, validation);
-      if (validation < r.best) {
-        r.best = validation;
-        models::save_model(*r.lm, r.folder.best_model());
-        line += " (best, saved)";
-      }
+      line += examples::save_if_best(r.best, validation,
+                                     [&] { models::save_model(*r.lm, r.folder.best_model()); });
       progress.message(line);
       r.save_last();
     }
@@ -204,11 +202,13 @@ int train(const TrainOptions& o) {
   write_plot(r.folder);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const double final_loss = validation_loss(*r.lm, r.tokens.validation, o.batch_size, 0);
+  // The model the run leaves as best, which need not be the last one.
+  const auto best = models::load_causal_lm(r.folder.best_model());
+  const double best_loss = validation_loss(*best, r.tokens.validation, o.batch_size, 0);
   fmt::print(
-      "validation loss {:.4f} (perplexity {:.2f}) over the whole validation split after {} steps "
-      "in {:.0f} s\n",
-      final_loss, std::exp(final_loss), r.step, seconds);
+      "best model: validation loss {:.4f} (perplexity {:.2f}) over the whole validation split; "
+      "{} steps in {:.0f} s\n",
+      best_loss, std::exp(best_loss), r.step, seconds);
   fmt::print("model {}  log {}  curves {}\n", r.folder.best_model(), r.folder.log(),
              r.folder.plot());
   return 0;

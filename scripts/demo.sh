@@ -16,14 +16,15 @@ $bin/prepare_default_data --out "$data"
 
 echo
 echo "== 1. WordNet gloss classification with a Random+Vanilla Synthesizer encoder"
-$bin/glue train --task wordnet-lex --data "$data/wordnet-lex" --out "$runs/wordnet" \
+# --overwrite: a second demo replaces the first one's runs (a fresh run refuses a used folder).
+$bin/glue train --task wordnet-lex --data "$data/wordnet-lex" --out "$runs/wordnet" --overwrite \
   --attention R+V --layers 2 --dim 128 --heads 4 --max-length 48 --epochs 2 "$@"
 $bin/glue predict --checkpoint "$runs/wordnet/best.safetensors" --data "$data/wordnet-lex" \
   --out "$runs/wordnet/test_predictions.tsv"
 
 echo
 echo "== 2. A character-level language model on fortunes"
-$bin/lm train --text "$data/fortunes.txt" --out "$runs/fortunes" --attention R+V \
+$bin/lm train --text "$data/fortunes.txt" --out "$runs/fortunes" --overwrite --attention R+V \
   --layers 2 --dim 128 --context 64 --batch-size 16 --steps 400 --warmup 40 --eval-every 200
 echo
 echo "== Sample (temperature 0.8, top-k 40):"

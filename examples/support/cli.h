@@ -1,14 +1,21 @@
 #pragma once
 // The command-line conventions every program shares: --help prints usage and exits 0; a bad flag or
-// value prints one line and exits 2; an sg::Error (bad file, bad shape...) prints one line and
-// exits 1. Nothing reaches the user as an uncaught exception.
+// value, or a UsageError, prints one line and exits 2; an sg::Error (bad file, bad shape...) prints
+// one line and exits 1. Nothing reaches the user as an uncaught exception.
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 
 namespace sg::examples {
+
+// A request the program refuses as given (exit status 2) though every flag parsed, such as a fresh
+// run into a folder that holds another run.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // Readable checks: "--lr: -1 is not positive" rather than CLI11's range of doubles.
 inline CLI::Validator positive() {
@@ -49,6 +56,9 @@ int run_cli(CLI::App& app, int argc, char** argv, const Body& body) {
   }
   try {
     return body();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
+    return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
     return 1;

@@ -1,6 +1,7 @@
 #pragma once
 // The options glue and lm share, so both programs spell and check them the same way.
 #include "examples/support/cli.h"
+#include "examples/support/run_folder.h"
 #include "models/config.h"
 
 namespace sg::examples {
@@ -34,7 +35,17 @@ void add_run_options(CLI::App& cmd, Options& o) {
   cmd.add_option("--stop-after", o.stop_after,
                  "save a checkpoint and stop after this many steps, as Ctrl-C does")
       ->check(positive());
-  cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
+  auto* resume =
+      cmd.add_flag("--resume", o.resume, "continue from the run folder's last checkpoint");
+  cmd.add_flag("--overwrite", o.overwrite,
+               "delete the run folder's earlier run first (without it a fresh run refuses one)")
+      ->excludes(resume);
+}
+
+template <class Options>
+RunStart run_start(const Options& o) {
+  if (o.resume) return RunStart::resume;
+  return o.overwrite ? RunStart::overwrite : RunStart::fresh;
 }
 
 }  // namespace sg::examples

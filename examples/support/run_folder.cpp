@@ -3,14 +3,27 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "examples/support/cli.h"
 
 namespace sg::examples {
 
-RunFolder make_run_folder(const std::string& path) {
+RunFolder open_run_folder(const std::string& path, RunStart start) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   SG_CHECK(!error, "cannot create the run folder '{}': {}", path, error.message());
-  return {path};
+  const RunFolder folder{path};
+  if (start == RunStart::resume) return folder;
+  for (const std::string& file : folder.files()) {
+    if (!std::filesystem::exists(file)) continue;
+    if (start == RunStart::fresh)
+      throw UsageError(fmt::format(
+          "'{}' already holds a run ({}): continue it with --resume, choose another --out, or "
+          "pass --overwrite to delete that run first",
+          path, std::filesystem::path(file).filename().string()));
+    std::filesystem::remove(file, error);
+    SG_CHECK(!error, "cannot delete '{}' of the earlier run: {}", file, error.message());
+  }
+  return folder;
 }
 
 }  // namespace sg::examples

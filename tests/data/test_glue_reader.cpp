@@ -279,3 +279,15 @@ TEST_CASE("TSV task: any label strings, collected from train") {
   CHECK(error_message([&] { tsv_task("empty", folder.path.string()); }).find("no labelled rows") !=
         std::string::npos);
 }
+
+TEST_CASE("TSV task with known label names: reads no train split") {
+  TempFolder folder;
+  folder.write("dev.tsv", "sentence\tlabel\nterrible\tneg\nlovely\tpos\n");
+  const TaskSpec task = tsv_task("toy", std::vector<std::string>{"pos", "neg"});
+  CHECK(task.name == "toy");
+  CHECK(task.label_names == std::vector<std::string>{"pos", "neg"});
+  const auto dev = read_split(task, folder.path.string(), "dev");
+  REQUIRE(dev.size() == 2);
+  CHECK(dev[0].label == 1);
+  CHECK(dev[1].label == 0);
+}

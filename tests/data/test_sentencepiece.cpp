@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "data/encoding.h"
+#include "data/files.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "fixtures.h"
 
@@ -99,6 +100,44 @@ TEST_CASE("SentencePiece: save beside a checkpoint and reload") {
   CHECK(error_message([&] {
           load_tokenizer(folder.file("bad.model"));
         }).find(folder.file("bad.model") + ": not a SentencePiece model") == 0);
+}
+
+TEST_CASE("SentencePiece: line breaks survive encode and decode, also after reloading") {
+  TempFolder folder;
+  const SentencePieceTokenizer trained =
+      SentencePieceTokenizer::train(kCorpus, {.vocab_size = 120});
+  trained.save(folder.file("lines.tokenizer"));
+  const auto loaded = load_tokenizer(folder.file("lines.tokenizer"));
+  const std::string text = "\nthe film is strictly routine .\na sometimes tedious film .\n\nfilm\n";
+  for (const Tokenizer* tokenizer : std::vector<const Tokenizer*>{&trained, loaded.get()}) {
+    const Ids ids = tokenizer->encode(text);
+    CHECK(tokenizer->decode(ids) == text);
+    // Each line break is one token of its own, so a language model can predict it.
+    const auto breaks = std::count_if(ids.begin(), ids.end(),
+                                      [&](int64_t id) { return tokenizer->token(id) == "\n"; });
+    CHECK(breaks == 5);
+    CHECK(tokenizer->decode(tokenizer->encode("\n")) == "\n");
+  }
+  // Lines are encoded as they were without line breaks.
+  CHECK(trained.encode(kCorpus[0] + "\n" + kCorpus[1]).size() ==
+        trained.encode(kCorpus[0]).size() + 1 + trained.encode(kCorpus[1]).size());
+}
+
+TEST_CASE("SentencePiece: a model without the line-break piece is refused") {
+  TempFolder folder;
+  SentencePieceTokenizer::train(kCorpus, {.vocab_size = 100}).save(folder.file("new.model"));
+  std::string model = read_text_file(folder.file("new.model"), "test");
+  // The serialized piece "\n" (field 1) with score 0 (field 2) and type USER_DEFINED (field 3 = 4);
+  // renamed "\x01", the model has no line-break piece, like one trained before it was added.
+  const std::string line_break_piece("\x0a\x01\x0a\x15\0\0\0\0\x18\x04", 10);
+  const size_t at = model.find(line_break_piece);
+  REQUIRE(at != std::string::npos);
+  model[at + 2] = '\x01';
+  const std::string path = folder.write("old.model", model);
+  CHECK(error_message([&] { load_tokenizer(path); }) ==
+        path +
+            ": a SentencePiece model without a line-break piece; train it with "
+            "SentencePieceTokenizer::train");
 }
 
 TEST_CASE("SentencePiece: bad training options") {

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# End-to-end checks of the example programs on a tiny task written here: exit codes for bad input,
-# training, prediction, and a run stopped half-way and resumed that ends bit-identical to an
-# uninterrupted one. Usage: programs_test.sh GLUE_BINARY LM_BINARY
+# End-to-end checks of the example programs on tiny tasks written here: exit codes for bad input,
+# training that learns (above the majority baseline, a falling loss, the right test labels), a run
+# stopped half-way and resumed that ends bit-identical to an uninterrupted one, run folders that
+# never mix two runs, a best model even when the metric is NaN, and line breaks in a SentencePiece
+# language model. Usage: programs_test.sh GLUE_BINARY LM_BINARY
 set -u
 glue=$1 lm=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
+fail() {  # fail DESCRIPTION
+  echo "FAIL: $1"; failures=$((failures + 1))
+}
 check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...
   local description=$1 expected=$2
   shift 2
@@ -25,8 +30,10 @@ mkdir -p "$work/task"
   for i in $(seq 1 40); do echo -e "a red apple number $i\tfruit"; echo -e "a fast car number $i\tvehicle"; done
 } >"$work/task/train.tsv"
 { echo -e "sentence\tlabel"; echo -e "a red apple\tfruit"; echo -e "a fast car\tvehicle"; } >"$work/task/dev.tsv"
-{ echo -e "index\tsentence"; echo -e "0\ta red apple"; echo -e "1\ta fast car"; } >"$work/task/test.tsv"
-tiny=(--task toy --data "$work/task" --dim 16 --heads 2 --layers 1 --max-length 8 --batch-size 8 --attention R+V)
+{ echo -e "index\tsentence"; echo -e "0\ta red apple"; echo -e "1\ta fast car"; echo -e "2\tfast car"; echo -e "3\tred apple number 3"; } >"$work/task/test.tsv"
+printf 'index\tprediction\n0\tfruit\n1\tvehicle\n2\tvehicle\n3\tfruit\n' >"$work/expected.tsv"
+tiny=(--task toy --data "$work/task" --dim 16 --heads 2 --layers 1 --max-length 8 --batch-size 8 --attention R+V
+      --epochs 10 --lr 3e-3)
 
 check "glue without a subcommand" 2 "$glue"
 check "glue with an unknown flag" 2 "$glue" train "${tiny[@]}" --out "$work/a" --bogus
@@ -38,22 +45,80 @@ mkdir -p "$work/badtask" && cp "$work/bad.tsv" "$work/badtask/train.tsv" && cp "
 check "glue on a malformed file" 1 "$glue" train --task toy --data "$work/badtask" --out "$work/b"
 grep -q "train.tsv:2" "$work/err" || { echo "FAIL: the error does not name file and line"; failures=$((failures + 1)); }
 
-check "glue trains" 0 "$glue" train "${tiny[@]}" --out "$work/full" --max-steps 12
-check "glue stops half-way" 0 "$glue" train "${tiny[@]}" --out "$work/half" --max-steps 12 --stop-after 5
-check "glue resumes" 0 "$glue" train "${tiny[@]}" --out "$work/half" --max-steps 12 --resume
-if cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors"; then echo "ok: resumed run is bit-identical"
-else echo "FAIL: the resumed run differs from the uninterrupted one"; failures=$((failures + 1)); fi
+check "glue trains" 0 "$glue" train "${tiny[@]}" --out "$work/full"
+# "best dev accuracy 1.0000  (majority-class baseline 0.5000)"
+echo "$(grep -o 'best dev accuracy [0-9.]*  (majority-class baseline [0-9.]*' "$work/out")" |
+  awk '{ exit !(NF == 7 && $4 > $7 + 0.25) }' && echo "ok: glue learns: $(head -1 "$work/out")" ||
+  fail "glue does not beat the majority baseline: $(head -1 "$work/out")"
+check "glue stops half-way" 0 "$glue" train "${tiny[@]}" --out "$work/half" --stop-after 45
+check "glue resumes" 0 "$glue" train "${tiny[@]}" --out "$work/half" --resume
+cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||
+  fail "the resumed run differs from the uninterrupted one"
+
+# Predictions use the label names saved in the checkpoint: the folder needs only test.tsv, and a
+# train.tsv there with other labels changes nothing.
 check "glue predicts" 0 "$glue" predict --checkpoint "$work/full/best.safetensors" --data "$work/task" --out "$work/pred.tsv"
-[ "$(wc -l <"$work/pred.tsv")" -eq 3 ] || { echo "FAIL: predictions file"; failures=$((failures + 1)); }
+cmp -s "$work/pred.tsv" "$work/expected.tsv" && echo "ok: right test labels" || { fail "wrong test labels:"; cat "$work/pred.tsv"; }
+mkdir -p "$work/test_only" "$work/relabelled" && cp "$work/task/test.tsv" "$work/test_only/" && cp "$work/task/test.tsv" "$work/relabelled/"
+printf 'sentence\tlabel\na cat\tanimal\na red apple\tfruit\na fast car\tvehicle\n' >"$work/relabelled/train.tsv"
+for folder in test_only relabelled; do
+  check "glue predicts from a folder: $folder" 0 "$glue" predict --checkpoint "$work/full/best.safetensors" --data "$work/$folder" --out "$work/pred_$folder.tsv"
+  cmp -s "$work/pred_$folder.tsv" "$work/expected.tsv" && echo "ok: right test labels from $folder" || fail "wrong test labels from $folder"
+done
+
+# A fresh run never mixes with an earlier one in its folder: it refuses, unless told to delete it.
+cp "$work/full/log.csv" "$work/full_log.csv"
+check "glue refuses a fresh run into a folder holding a run" 2 "$glue" train "${tiny[@]}" --out "$work/full" --max-steps 3
+grep -q -- "--resume" "$work/err" && grep -q -- "--overwrite" "$work/err" && echo "ok: the refusal names the ways out" ||
+  fail "the refusal names no way out: $(cat "$work/err")"
+cmp -s "$work/full/log.csv" "$work/full_log.csv" && echo "ok: the refused run left the earlier run alone" ||
+  fail "the refused run changed the earlier run's log"
+check "glue --overwrite with --resume" 2 "$glue" train "${tiny[@]}" --out "$work/full" --overwrite --resume
+check "glue --overwrite replaces the earlier run" 0 "$glue" train "${tiny[@]}" --out "$work/full" --max-steps 3 --overwrite
+[ "$(cut -d, -f1 "$work/full/log.csv" | tr '\n' ' ')" = "step 1 2 3 " ] && echo "ok: the overwritten log is the new run's alone" ||
+  fail "the overwritten log is not the new run's alone"
+
+# STS-B with every dev score equal: the Pearson correlation is NaN, and the first one still saves.
+mkdir -p "$work/flat"
+{ echo -e "sentence1\tsentence2\tscore"; for i in $(seq 1 8); do echo -e "a red apple\ta fast car $i\t$((i % 5))"; done; } >"$work/flat/train.tsv"
+{ echo -e "sentence1\tsentence2\tscore"; echo -e "a red apple\ta fast car\t2.5"; echo -e "a car\tan apple\t2.5"; } >"$work/flat/dev.tsv"
+check "glue trains on a NaN dev metric" 0 "$glue" train --task STS-B --data "$work/flat" --out "$work/flat_run" \
+  --dim 16 --heads 2 --layers 1 --max-length 16 --batch-size 4 --epochs 2
+[ -f "$work/flat_run/best.safetensors" ] && echo "ok: a NaN metric leaves a best model" || fail "no best model after a NaN metric"
+grep -q "not a number, but the first evaluation: best, saved" "$work/err" && grep -q "not a number: best model kept" "$work/err" &&
+  echo "ok: the log lines say the metric is not a number" || fail "the log lines do not say the metric is not a number: $(grep -a "dev pearson" "$work/err")"
 
 for i in $(seq 1 30); do echo "the quick brown fox jumps over the lazy dog $i"; done >"$work/text.txt"
-small=(--text "$work/text.txt" --dim 16 --heads 2 --layers 1 --context 8 --batch-size 4 --eval-every 5 --eval-batches 2 --attention FR)
+lm_model=(--dim 16 --heads 2 --layers 1 --batch-size 4 --attention FR)
+small=(--text "$work/text.txt" "${lm_model[@]}" --context 8 --eval-every 5 --eval-batches 2)
+check "lm refuses a fresh run into a folder holding a glue run" 2 "$lm" train "${small[@]}" --out "$work/half" --steps 2
 check "lm trains" 0 "$lm" train "${small[@]}" --out "$work/lm_full" --steps 10
 check "lm stops half-way" 0 "$lm" train "${small[@]}" --out "$work/lm_half" --steps 10 --stop-after 4
 check "lm resumes" 0 "$lm" train "${small[@]}" --out "$work/lm_half" --steps 10 --resume
 if cmp -s "$work/lm_full/last.safetensors" "$work/lm_half/last.safetensors"; then echo "ok: resumed lm run is bit-identical"
 else echo "FAIL: the resumed lm run differs"; failures=$((failures + 1)); fi
 check "lm samples" 0 "$lm" sample --checkpoint "$work/lm_full/best.safetensors" --prompt "the " --tokens 20
+
+# SentencePiece subwords: the loss falls, and the model writes line breaks (a token of their own).
+check "lm trains on subwords" 0 "$lm" train --text "$work/text.txt" "${lm_model[@]}" --out "$work/lm_pieces" --steps 400 --lr 3e-3 \
+  --context 16 --eval-every 100 --tokenizer sentencepiece --vocab-size 64
+awk -F, 'NR == 2 { first = $2 } END { exit !(NR > 2 && $2 < first / 2) }' "$work/lm_pieces/log.csv" &&
+  echo "ok: lm loss falls" || fail "the lm loss does not halve: $(sed -n 2p "$work/lm_pieces/log.csv") ... $(tail -1 "$work/lm_pieces/log.csv")"
+check "lm samples subwords" 0 "$lm" sample --checkpoint "$work/lm_pieces/best.safetensors" --prompt "the " --tokens 40 --temperature 0
+[ "$(wc -l <"$work/out")" -ge 2 ] && echo "ok: lm writes line breaks" || fail "no line break in the sample: $(cat "$work/out")"
+
+# The validation text is the training text reversed, so the validation loss rises once the model
+# learns the training order: the loss reported beside best.safetensors must be that model's (the
+# lowest logged, as every estimate here covers the whole validation split), not the last one.
+{ for i in $(seq 1 45); do echo "the quick brown fox jumps over the lazy dog"; done
+  for i in $(seq 1 5); do echo "god yzal eht revo spmuj xof nworb kciuq eht"; done; } >"$work/shifted.txt"
+check "lm trains on a shifted text" 0 "$lm" train --text "$work/shifted.txt" "${lm_model[@]}" --out "$work/lm_shifted" \
+  --context 8 --steps 200 --lr 3e-3 --eval-every 25 --eval-batches 100
+reported=$(grep -o 'best model: validation loss [0-9.]*' "$work/out" | awk '{ print $5 }')
+awk -F, -v reported="${reported:-nan}" 'NR > 1 && $5 != "nan" { if (min == "" || $5 < min) min = $5; last = $5 }
+  END { exit !(last > min + 0.1 && reported - min < 1e-3 && min - reported < 1e-3) }' "$work/lm_shifted/log.csv" &&
+  echo "ok: lm reports the best model's loss" || fail "lm reports $reported, not the best model's loss: $(cut -d, -f5 "$work/lm_shifted/log.csv" | grep -v nan | tr '\n' ' ')"
+
 check "lm sample from a missing checkpoint" 2 "$lm" sample --checkpoint "$work/none.safetensors"
 echo "garbage" >"$work/garbage.safetensors"
 check "lm sample from a corrupt checkpoint" 1 "$lm" sample --checkpoint "$work/garbage.safetensors"
