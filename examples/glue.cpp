@@ -8,7 +8,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -17,15 +16,11 @@
 #include "autograd/autograd.h"
 #include "core/core.h"
 #include "data/data.h"
-#include "examples/support/best_score.h"
 #include "examples/support/cli.h"
-#include "examples/support/csv_log.h"
-#include "examples/support/interrupt.h"
 #include "examples/support/model_options.h"
-#include "examples/support/progress.h"
 #include "examples/support/run_folder.h"
-#include "examples/support/svg_plot.h"
 #include "examples/support/tokenizers.h"
+#include "examples/support/training_loop.h"
 #include "models/checkpoint.h"
 #include "nn/checkpoint.h"
 #include "optim/optim.h"
@@ -112,6 +107,8 @@ Variable batch_loss(const Variable& logits, const data::Batch& batch, bool regre
 }
 
 struct Trainer {
+  explicit Trainer(const TrainOptions& o) : options(o) {}
+
   TrainOptions options;
   data::TaskSpec task;
   examples::RunFolder run;
@@ -121,33 +118,43 @@ struct Trainer {
   std::unique_ptr<optim::Adam> optimizer;
   optim::Schedule schedule;
   std::unique_ptr<data::Batcher> batcher;
-  int64_t step = 0;
-  examples::BestScore best{examples::BestScore::Goal::higher};
 
-  Metadata run_metadata() const {
-    return {{"task", task.name},
-            {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))},
-            {"best_dev", best.to_string()}};
+  // What glue predict reads back: the task and the label names the model was trained with.
+  Metadata task_metadata() const {
+    return {{"task", task.name}, {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))}};
   }
 
-  void save_last() const {
-    nn::TrainingCheckpoint extra{optimizer->state(),
-                                 models::model_metadata(model->config(), run_metadata())};
-    extra.metadata["step"] = std::to_string(step);
-    extra.metadata["batch_position"] = data::to_string(batcher->position());
-    extra.metadata["dropout_rng"] = to_string(model->trunk->dropout_generator().state());
-    nn::save_training_checkpoint(run.last_checkpoint(), *model, extra);
-  }
-
-  void load_last() {
-    nn::TrainingCheckpoint extra = nn::load_training_checkpoint(run.last_checkpoint(), *model);
-    optimizer->load_state(extra.extra_tensors);
-    step = std::stoll(extra.metadata.at("step"));
-    best.restore(extra.metadata.at("best_dev"));
-    batcher->restore(data::parse_batch_position(extra.metadata.at("batch_position")));
-    model->trunk->dropout_generator().set_state(
-        parse_generator_state(extra.metadata.at("dropout_rng")));
-    fmt::print(stderr, "resumed from {} at step {}\n", run.last_checkpoint(), step);
+  // What the shared loop needs of a GLUE task: its batches and loss, its dev metrics after every
+  // epoch, and the data order and dropout stream a resumed run continues.
+  examples::TrainingTask training_task() {
+    examples::TrainingTask t;
+    t.next_loss = [this](int64_t& tokens) {
+      const data::Batch batch = batcher->next();
+      tokens = batch.ids.numel();
+      return batch_loss(model->forward(batch.ids, batch.padding_mask, batch.segments), batch,
+                        task.is_regression);
+    };
+    t.evaluate_after = [this](int64_t) {
+      return batcher->position().batch == batcher->batches_per_epoch();
+    };
+    t.evaluate = [this] { return evaluate(*model, task, dev_set, options.batch_size); };
+    t.save_best_model = [this](double best) {
+      Metadata metadata = task_metadata();
+      metadata["best_dev"] = fmt::format("{}", best);
+      models::save_model(*model, run.best_model(), metadata);
+    };
+    t.state = [this] {
+      Metadata state = models::model_metadata(model->config(), task_metadata());
+      state["batch_position"] = data::to_string(batcher->position());
+      state["dropout_rng"] = to_string(model->trunk->dropout_generator().state());
+      return state;
+    };
+    t.restore = [this](const Metadata& state) {
+      batcher->restore(data::parse_batch_position(state.at("batch_position")));
+      model->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
+    };
+    t.epoch = [this] { return batcher->position().epoch; };
+    return t;
   }
 };
 
@@ -176,78 +183,26 @@ void prepare(Trainer& t) {
                 .warmup_steps = static_cast<int64_t>(o.warmup_fraction * static_cast<float>(total)),
                 .total_steps = total,
                 .decay = optim::Decay::linear};
-  if (o.resume) t.load_last();
   fmt::print(stderr, "{}: {} train / {} dev examples, {} tokenizer with {} tokens, {} steps\n",
              t.task.name, t.train_set.size(), t.dev_set.size(), t.tokenizer->kind(),
              t.tokenizer->vocab_size(), total);
 }
 
-void write_plot(const examples::RunFolder& run, const std::string& metric) {
-  const examples::CsvTable table = examples::read_csv(run.log());
-  examples::Series loss{"train loss", {}, {}}, dev{"dev " + metric, {}, {}};
-  for (const auto& row : table.rows) {
-    loss.x.push_back(row[0]);
-    loss.y.push_back(row[2]);
-    if (!std::isnan(row[5])) {
-      dev.x.push_back(row[0]);
-      dev.y.push_back(row[5]);
-    }
-  }
-  examples::write_svg_plot(run.plot(),
-                           {{"training loss", "step", {loss}}, {"dev " + metric, "step", {dev}}});
-}
-
 int train(const TrainOptions& options) {
   if (options.threads > 0) set_num_threads(static_cast<int>(options.threads));
-  Trainer t{options, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  Trainer t(options);
   prepare(t);
-  const std::string metric = t.task.metrics.front();
-  examples::CsvLog log(t.run.log(),
-                       {"step", "epoch", "loss", "lr", "tokens_per_s", "dev_" + metric});
-  examples::install_interrupt_handler();
-  examples::Progress progress(t.schedule.total_steps);
-  auto last = std::chrono::steady_clock::now();
-  while (t.step < t.schedule.total_steps) {
-    if (examples::interrupted() || (options.stop_after > 0 && t.step == options.stop_after)) {
-      t.save_last();
-      progress.message(
-          fmt::format("stopped: saved {}; continue with --resume", t.run.last_checkpoint()));
-      return examples::interrupted() ? 130 : 0;
-    }
-    const data::Batch batch = t.batcher->next();
-    t.optimizer->set_lr(t.schedule.lr_at(t.step));
-    Variable loss = batch_loss(t.model->forward(batch.ids, batch.padding_mask, batch.segments),
-                               batch, t.task.is_regression);
-    t.optimizer->zero_grad();
-    loss.backward();
-    optim::clip_grad_norm(t.model->parameters(), options.clip);
-    t.optimizer->step();
-    ++t.step;
-    const auto now = std::chrono::steady_clock::now();
-    const double tokens_per_s =
-        static_cast<double>(batch.ids.numel()) / std::chrono::duration<double>(now - last).count();
-    last = now;
-    const int64_t epoch = t.batcher->position().epoch;
-    progress.update({t.step, epoch, loss.item<float>(), t.optimizer->lr(), tokens_per_s});
-    const bool epoch_end = t.batcher->position().batch == t.batcher->batches_per_epoch();
-    double dev_value = NAN;
-    if (epoch_end || t.step == t.schedule.total_steps) {
-      const data::MetricValues metrics = evaluate(*t.model, t.task, t.dev_set, options.batch_size);
-      dev_value = metrics.front().second;
-      std::string line = fmt::format("epoch {} step {}:", epoch, t.step);
-      for (const auto& [name, value] : metrics) line += fmt::format(" dev {} {:.4f}", name, value);
-      line += examples::save_if_best(t.best, dev_value, [&] {
-        models::save_model(*t.model, t.run.best_model(), t.run_metadata());
-      });
-      progress.message(line);
-      t.save_last();
-    }
-    log.write({static_cast<double>(t.step), static_cast<double>(epoch), loss.item<float>(),
-               t.optimizer->lr(), tokens_per_s, dev_value});
-  }
-  progress.finish();
-  write_plot(t.run, metric);
-  fmt::print("best dev {} {:.4f}", metric, t.best.value());
+  examples::TrainingTask task = t.training_task();
+  const examples::LoopResult result =
+      examples::run_training(*t.model, *t.optimizer, t.schedule, t.run, task,
+                             {.total_steps = t.schedule.total_steps,
+                              .stop_after = options.stop_after,
+                              .clip = options.clip,
+                              .resume = options.resume,
+                              .evaluation_name = "dev",
+                              .metrics = t.task.metrics});
+  if (!result.finished) return result.exit_status;
+  fmt::print("best dev {} {:.4f}", t.task.metrics.front(), result.best);
   if (!t.task.is_regression)
     fmt::print("  (majority-class baseline {:.4f})", majority_baseline(t.train_set, t.dev_set));
   fmt::print("\nmodel {}  log {}  curves {}\n", t.run.best_model(), t.run.log(), t.run.plot());

@@ -14,17 +14,12 @@
 #include "autograd/autograd.h"
 #include "core/core.h"
 #include "data/data.h"
-#include "examples/support/best_score.h"
 #include "examples/support/cli.h"
-#include "examples/support/csv_log.h"
-#include "examples/support/interrupt.h"
 #include "examples/support/model_options.h"
-#include "examples/support/progress.h"
 #include "examples/support/run_folder.h"
-#include "examples/support/svg_plot.h"
 #include "examples/support/tokenizers.h"
+#include "examples/support/training_loop.h"
 #include "models/checkpoint.h"
-#include "nn/checkpoint.h"
 #include "optim/optim.h"
 
 using namespace sg;
@@ -75,6 +70,8 @@ double validation_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens,
 }
 
 struct Run {
+  explicit Run(const TrainOptions& o) : options(o) {}
+
   TrainOptions options;
   examples::RunFolder folder;
   std::unique_ptr<data::Tokenizer> tokenizer;
@@ -83,27 +80,35 @@ struct Run {
   std::unique_ptr<optim::Adam> optimizer;
   optim::Schedule schedule;
   Generator data_gen{0};
-  int64_t step = 0;
-  examples::BestScore best{examples::BestScore::Goal::lower};
 
-  void save_last() const {
-    nn::TrainingCheckpoint extra{optimizer->state(), models::model_metadata(lm->config())};
-    extra.metadata["step"] = std::to_string(step);
-    extra.metadata["best_validation_loss"] = best.to_string();
-    extra.metadata["data_rng"] = to_string(data_gen.state());
-    extra.metadata["dropout_rng"] = to_string(lm->trunk->dropout_generator().state());
-    nn::save_training_checkpoint(folder.last_checkpoint(), *lm, extra);
-  }
-
-  void load_last() {
-    nn::TrainingCheckpoint extra = nn::load_training_checkpoint(folder.last_checkpoint(), *lm);
-    optimizer->load_state(extra.extra_tensors);
-    step = std::stoll(extra.metadata.at("step"));
-    best.restore(extra.metadata.at("best_validation_loss"));
-    data_gen.set_state(parse_generator_state(extra.metadata.at("data_rng")));
-    lm->trunk->dropout_generator().set_state(
-        parse_generator_state(extra.metadata.at("dropout_rng")));
-    fmt::print(stderr, "resumed from {} at step {}\n", folder.last_checkpoint(), step);
+  // What the shared loop needs of language modelling: random training windows, an estimate of the
+  // validation loss every eval_every steps, and the window and dropout streams a resume continues.
+  examples::TrainingTask training_task() {
+    examples::TrainingTask t;
+    t.next_loss = [this](int64_t& tokens_in_batch) {
+      const Tensor batch = data::random_windows(tokens.train, options.batch_size,
+                                                options.model.max_length, data_gen);
+      tokens_in_batch = options.batch_size * options.model.max_length;
+      return lm->loss(batch);
+    };
+    t.evaluate_after = [this](int64_t step) { return step % options.eval_every == 0; };
+    // The same batches every time, so that estimates compare; the whole split is scored at the end.
+    t.evaluate = [this]() -> examples::Metrics {
+      return {{"loss",
+               validation_loss(*lm, tokens.validation, options.batch_size, options.eval_batches)}};
+    };
+    t.save_best_model = [this](double) { models::save_model(*lm, folder.best_model()); };
+    t.state = [this] {
+      Metadata state = models::model_metadata(lm->config());
+      state["data_rng"] = to_string(data_gen.state());
+      state["dropout_rng"] = to_string(lm->trunk->dropout_generator().state());
+      return state;
+    };
+    t.restore = [this](const Metadata& state) {
+      data_gen.set_state(parse_generator_state(state.at("data_rng")));
+      lm->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
+    };
+    return t;
   }
 };
 
@@ -134,72 +139,27 @@ void prepare(Run& r) {
                 .decay = optim::Decay::cosine,
                 .min_lr = o.min_lr};
   r.data_gen = Generator(config.seed + 3);
-  if (o.resume) r.load_last();
   fmt::print(stderr, "{}: {} train / {} validation tokens, {} tokenizer with {} tokens\n", o.text,
              r.tokens.train.size(), r.tokens.validation.size(), r.tokenizer->kind(),
              r.tokenizer->vocab_size());
 }
 
-void write_plot(const examples::RunFolder& folder) {
-  const examples::CsvTable table = examples::read_csv(folder.log());
-  examples::Series train{"train loss", {}, {}}, validation{"validation loss", {}, {}};
-  for (const auto& row : table.rows) {
-    train.x.push_back(row[0]);
-    train.y.push_back(row[1]);
-    if (!std::isnan(row[4])) {
-      validation.x.push_back(row[0]);
-      validation.y.push_back(row[4]);
-    }
-  }
-  examples::write_svg_plot(folder.plot(), {{"loss", "step", {train, validation}}});
-}
-
 int train(const TrainOptions& o) {
   if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
-  Run r{o, {}, {}, {}, {}, {}, {}};
+  Run r(o);
   prepare(r);
-  examples::CsvLog log(r.folder.log(), {"step", "loss", "lr", "tokens_per_s", "validation_loss"});
-  examples::install_interrupt_handler();
-  examples::Progress progress(o.steps);
+  examples::TrainingTask task = r.training_task();
   const auto started = std::chrono::steady_clock::now();
-  auto last = started;
-  while (r.step < o.steps) {
-    if (examples::interrupted() || (o.stop_after > 0 && r.step == o.stop_after)) {
-      r.save_last();
-      progress.message(
-          fmt::format("stopped: saved {}; continue with --resume", r.folder.last_checkpoint()));
-      return examples::interrupted() ? 130 : 0;
-    }
-    const Tensor batch =
-        data::random_windows(r.tokens.train, o.batch_size, o.model.max_length, r.data_gen);
-    r.optimizer->set_lr(r.schedule.lr_at(r.step));
-    Variable loss = r.lm->loss(batch);
-    r.optimizer->zero_grad();
-    loss.backward();
-    optim::clip_grad_norm(r.lm->parameters(), o.clip);
-    r.optimizer->step();
-    ++r.step;
-    const auto now = std::chrono::steady_clock::now();
-    const double tokens_per_s = static_cast<double>(o.batch_size * o.model.max_length) /
-                                std::chrono::duration<double>(now - last).count();
-    last = now;
-    progress.update({r.step, 0, loss.item<float>(), r.optimizer->lr(), tokens_per_s});
-    double validation = NAN;
-    if (r.step % o.eval_every == 0 || r.step == o.steps) {
-      // The same batches every time, so that estimates compare; the whole split is scored at the
-      // end.
-      validation = validation_loss(*r.lm, r.tokens.validation, o.batch_size, o.eval_batches);
-      std::string line = fmt::format("step {}: validation loss {:.4f}", r.step, validation);
-      line += examples::save_if_best(r.best, validation,
-                                     [&] { models::save_model(*r.lm, r.folder.best_model()); });
-      progress.message(line);
-      r.save_last();
-    }
-    log.write({static_cast<double>(r.step), loss.item<float>(), r.optimizer->lr(), tokens_per_s,
-               validation});
-  }
-  progress.finish();
-  write_plot(r.folder);
+  const examples::LoopResult result =
+      examples::run_training(*r.lm, *r.optimizer, r.schedule, r.folder, task,
+                             {.total_steps = o.steps,
+                              .stop_after = o.stop_after,
+                              .clip = o.clip,
+                              .resume = o.resume,
+                              .evaluation_name = "validation",
+                              .metrics = {"loss"},
+                              .higher_is_better = false});
+  if (!result.finished) return result.exit_status;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // The model the run leaves as best, which need not be the last one.
@@ -208,7 +168,7 @@ int train(const TrainOptions& o) {
   fmt::print(
       "best model: validation loss {:.4f} (perplexity {:.2f}) over the whole validation split; "
       "{} steps in {:.0f} s\n",
-      best_loss, std::exp(best_loss), r.step, seconds);
+      best_loss, std::exp(best_loss), result.step, seconds);
   fmt::print("model {}  log {}  curves {}\n", r.folder.best_model(), r.folder.log(),
              r.folder.plot());
   return 0;

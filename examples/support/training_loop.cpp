@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "examples/support/best_score.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/interrupt.h"
 #include "examples/support/progress.h"
@@ -27,8 +28,7 @@ constexpr size_t kFixedColumns = 6;
 struct LoopState {
   int64_t step = 0;
   int64_t skipped = 0;
-  bool has_best = false;
-  double best = NAN;
+  BestScore best;
 };
 
 void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const RunFolder& run,
@@ -36,25 +36,23 @@ void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const
   nn::TrainingCheckpoint extra{optimizer.state(), task.state()};
   extra.metadata[kStepKey] = std::to_string(state.step);
   extra.metadata[kSkippedKey] = std::to_string(state.skipped);
-  if (state.has_best) extra.metadata[kBestKey] = fmt::format("{}", state.best);
+  extra.metadata[kBestKey] = state.best.to_string();
   nn::save_training_checkpoint(run.last_checkpoint(), model, extra);
 }
 
 LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFolder& run,
-                    TrainingTask& task) {
+                    TrainingTask& task, BestScore::Goal goal) {
   const nn::TrainingCheckpoint extra = nn::load_training_checkpoint(run.last_checkpoint(), model);
   optimizer.load_state(extra.extra_tensors);
   task.restore(extra.metadata);
-  LoopState state;
-  SG_CHECK(extra.metadata.count(kStepKey), "resume from '{}': no '{}' in its metadata",
-           run.last_checkpoint(), kStepKey);
+  LoopState state{.best = BestScore(goal)};
+  for (const char* key : {kStepKey, kBestKey})
+    SG_CHECK(extra.metadata.count(key), "resume from '{}': no '{}' in its metadata",
+             run.last_checkpoint(), key);
   state.step = std::stoll(extra.metadata.at(kStepKey));
   if (auto it = extra.metadata.find(kSkippedKey); it != extra.metadata.end())
     state.skipped = std::stoll(it->second);
-  if (auto it = extra.metadata.find(kBestKey); it != extra.metadata.end()) {
-    state.has_best = true;
-    state.best = std::stod(it->second);
-  }
+  state.best.restore(extra.metadata.at(kBestKey));
   fmt::print(stderr, "resumed from {} at step {}\n", run.last_checkpoint(), state.step);
   return state;
 }
@@ -90,14 +88,8 @@ Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder
                                 : fmt::format("step {}:", state.step);
   for (const auto& [name, value] : metrics)
     line += fmt::format(" {} {} {:.4f}", settings.evaluation_name, name, value);
-  const double value = metrics.front().second;
-  if (!state.has_best || improves(value, state.best, settings.higher_is_better)) {
-    state.has_best = true;
-    state.best = value;
-    task.save_best_model();
-    line += " (best, saved)";
-  }
-  if (std::isnan(value)) line += " (not a number: never counts as an improvement)";
+  line += save_if_best(state.best, metrics.front().second,
+                       [&] { task.save_best_model(state.best.value()); });
   progress.message(line);
   save_last(model, optimizer, run, task, state);
   return metrics;
@@ -105,24 +97,20 @@ Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder
 
 }  // namespace
 
-bool improves(double value, double best, bool higher_is_better) {
-  if (std::isnan(value)) return false;
-  if (std::isnan(best)) return true;
-  return higher_is_better ? value > best : value < best;
-}
-
 LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                         const optim::Schedule& schedule, const RunFolder& run, TrainingTask& task,
                         const LoopSettings& settings) {
   SG_CHECK(!settings.metrics.empty(), "run_training: no evaluation metric named");
-  LoopState state;
-  if (settings.resume) state = load_last(model, optimizer, run, task);
+  const BestScore::Goal goal =
+      settings.higher_is_better ? BestScore::Goal::higher : BestScore::Goal::lower;
+  LoopState state{.best = BestScore(goal)};
+  if (settings.resume) state = load_last(model, optimizer, run, task, goal);
   CsvLog log(run.log(), log_columns(settings));
   install_interrupt_handler();
   Progress progress(settings.total_steps);
   const auto result = [&](int status) {
     return LoopResult{status, state.step == settings.total_steps, state.step, state.skipped,
-                      state.best};
+                      state.best.empty() ? NAN : state.best.value()};
   };
   int64_t skipped_in_a_row = 0;
   auto last = std::chrono::steady_clock::now();

@@ -30,7 +30,8 @@ struct TrainingTask {
   std::function<bool(int64_t step)> evaluate_after;
   // Results in the order of LoopSettings::metrics.
   std::function<Metrics()> evaluate;
-  std::function<void()> save_best_model;
+  // Saves the model as the run's best; `best` is its first metric.
+  std::function<void(double best)> save_best_model;
   // The program's own state (data position, random generators, config) for the last checkpoint,
   // and its restoration on --resume.
   std::function<Metadata()> state;
@@ -57,11 +58,8 @@ struct LoopResult {
   bool finished = false;
   int64_t step = 0;
   int64_t skipped_steps = 0;  // updates skipped for a non-finite loss or gradient
-  double best = NAN;          // the first metric of the best model
+  double best = NAN;          // the first metric of the best model (NaN before any evaluation)
 };
-
-// Whether `value` is a better first metric than `best` (NaN never is; anything beats a NaN best).
-bool improves(double value, double best, bool higher_is_better);
 
 LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                         const optim::Schedule& schedule, const RunFolder& run, TrainingTask& task,

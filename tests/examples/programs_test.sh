@@ -12,6 +12,9 @@ failures=0
 fail() {  # fail DESCRIPTION
   echo "FAIL: $1"; failures=$((failures + 1))
 }
+column() {  # column NAME FILE: the values of a CSV log's named column, one a line
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
+}
 check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...
   local description=$1 expected=$2
   shift 2
@@ -102,8 +105,8 @@ check "lm samples" 0 "$lm" sample --checkpoint "$work/lm_full/best.safetensors" 
 # SentencePiece subwords: the loss falls, and the model writes line breaks (a token of their own).
 check "lm trains on subwords" 0 "$lm" train --text "$work/text.txt" "${lm_model[@]}" --out "$work/lm_pieces" --steps 400 --lr 3e-3 \
   --context 16 --eval-every 100 --tokenizer sentencepiece --vocab-size 64
-awk -F, 'NR == 2 { first = $2 } END { exit !(NR > 2 && $2 < first / 2) }' "$work/lm_pieces/log.csv" &&
-  echo "ok: lm loss falls" || fail "the lm loss does not halve: $(sed -n 2p "$work/lm_pieces/log.csv") ... $(tail -1 "$work/lm_pieces/log.csv")"
+column loss "$work/lm_pieces/log.csv" | awk 'NR == 1 { first = $1 } END { exit !(NR > 1 && $1 < first / 2) }' &&
+  echo "ok: lm loss falls" || fail "the lm loss does not halve: $(column loss "$work/lm_pieces/log.csv" | sed -n '1p;$p' | paste -sd ' ')"
 check "lm samples subwords" 0 "$lm" sample --checkpoint "$work/lm_pieces/best.safetensors" --prompt "the " --tokens 40 --temperature 0
 [ "$(wc -l <"$work/out")" -ge 2 ] && echo "ok: lm writes line breaks" || fail "no line break in the sample: $(cat "$work/out")"
 
@@ -115,9 +118,10 @@ check "lm samples subwords" 0 "$lm" sample --checkpoint "$work/lm_pieces/best.sa
 check "lm trains on a shifted text" 0 "$lm" train --text "$work/shifted.txt" "${lm_model[@]}" --out "$work/lm_shifted" \
   --context 8 --steps 200 --lr 3e-3 --eval-every 25 --eval-batches 100
 reported=$(grep -o 'best model: validation loss [0-9.]*' "$work/out" | awk '{ print $5 }')
-awk -F, -v reported="${reported:-nan}" 'NR > 1 && $5 != "nan" { if (min == "" || $5 < min) min = $5; last = $5 }
-  END { exit !(last > min + 0.1 && reported - min < 1e-3 && min - reported < 1e-3) }' "$work/lm_shifted/log.csv" &&
-  echo "ok: lm reports the best model's loss" || fail "lm reports $reported, not the best model's loss: $(cut -d, -f5 "$work/lm_shifted/log.csv" | grep -v nan | tr '\n' ' ')"
+column validation_loss "$work/lm_shifted/log.csv" | grep -v nan |
+  awk -v reported="${reported:-nan}" '{ if (min == "" || $1 < min) min = $1; last = $1 }
+  END { exit !(last > min + 0.1 && reported - min < 1e-3 && min - reported < 1e-3) }' &&
+  echo "ok: lm reports the best model's loss" || fail "lm reports $reported, not the best model's loss: $(column validation_loss "$work/lm_shifted/log.csv" | grep -v nan | paste -sd ' ')"
 
 check "lm sample from a missing checkpoint" 2 "$lm" sample --checkpoint "$work/none.safetensors"
 echo "garbage" >"$work/garbage.safetensors"
