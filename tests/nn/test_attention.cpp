@@ -51,11 +51,13 @@ testing::ReferenceAttention reference_of(const Attention& layer) {
   return ref;
 }
 
-// max |a - b| relative to the largest |b|.
+// max |a - b| relative to the largest |b|; NaN if any difference is NaN (std::max would drop it).
 double relative_error(const std::vector<double>& a, const std::vector<double>& b) {
+  REQUIRE(a.size() == b.size());
   double diff = 0, scale = 1e-6;
   for (size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::fabs(a[i] - b[i]));
+    const double d = std::fabs(a[i] - b[i]);
+    if (!(d <= diff)) diff = d;
     scale = std::max(scale, std::fabs(b[i]));
   }
   return diff / scale;
@@ -66,22 +68,34 @@ std::vector<double> as_double(const Tensor& t) {
   return {v.begin(), v.end()};
 }
 
+constexpr int64_t kBatch = 2, kLength = 5;
+
 struct MaskCase {
   const char* name;
   bool causal;
-  bool padded;
+  std::vector<uint8_t> padding;  // [kBatch, kLength], 1 = pad; empty for none
 };
-const MaskCase kMasks[] = {
-    {"no mask", false, false}, {"causal", true, false}, {"padding", false, true}};
+// Example 1 ends in two padding positions.
+const std::vector<uint8_t> kRightPadding{0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+// Example 0 starts with two: under a causal mask its queries 0 and 1 see no key at all.
+const std::vector<uint8_t> kLeftAndRightPadding{1, 1, 0, 0, 0, 0, 0, 0, 1, 1};
+// Example 1 is all padding: every one of its rows is fully masked.
+const std::vector<uint8_t> kEmptySecondExample{0, 0, 1, 0, 0, 1, 1, 1, 1, 1};
 
-constexpr int64_t kBatch = 2, kLength = 5;
+const MaskCase kCausalAndPadding{"causal and padding", true, kRightPadding};
+const MaskCase kMasks[] = {
+    {"no mask", false, {}},
+    {"causal", true, {}},
+    {"padding", false, kRightPadding},
+    kCausalAndPadding,
+    {"causal and left padding: fully masked first rows", true, kLeftAndRightPadding},
+    {"an all-padding example: fully masked rows", false, kEmptySecondExample},
+    {"causal and an all-padding example", true, kEmptySecondExample}};
 
 AttentionMask make_mask(const MaskCase& m) {
   AttentionMask mask;
   mask.causal = m.causal;
-  // Example 1 ends in two padding positions.
-  if (m.padded)
-    mask.padding = from_vector<uint8_t>({0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, {kBatch, kLength});
+  if (!m.padding.empty()) mask.padding = from_vector(m.padding, {kBatch, kLength});
   return mask;
 }
 
@@ -214,7 +228,7 @@ TEST_CASE("padded keys get no weight: changing them leaves the real positions un
     Generator gen(7);
     Attention layer(small_config(variant), gen, nullptr);
     randomize(layer, 8);
-    const AttentionMask mask = make_mask({"padding", false, true});
+    const AttentionMask mask = make_mask({"padding", false, kRightPadding});
     const Tensor x = randn({kBatch, kLength, 8}, gen);
     Tensor changed = x.clone();
     copy_into(changed.select(0, 1).narrow(0, 3, 2), randn({2, 8}, gen));
@@ -257,7 +271,7 @@ TEST_CASE("attention weights are kept on request: rows sum to one, masked keys a
   Attention layer(small_config("R+V"), gen, nullptr);
   randomize(layer, 13);
   layer.keep_attention_weights(true);
-  layer.forward(Variable(randn({kBatch, kLength, 8}, gen)), make_mask({"padding", true, true}));
+  layer.forward(Variable(randn({kBatch, kLength, 8}, gen)), make_mask(kCausalAndPadding));
   const Tensor p = layer.attention_weights();
   REQUIRE(p.shape() == Shape{kBatch, 2, kLength, kLength});
   const Tensor rows = sum(p, {-1});
@@ -335,4 +349,22 @@ TEST_CASE("attention dropout draws a separate mask for every example, even for i
   // The kept weights are the probabilities before dropout: rows still sum to one.
   for (float v : sum(layer.attention_weights(), {-1}).to_vector<float>())
     CHECK(v == doctest::Approx(1.0f));
+}
+
+TEST_CASE(
+    "a query that sees no key gives the output bias and passes no gradient, in every variant") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    Generator gen(19);
+    Attention layer(small_config(variant), gen, nullptr);
+    randomize(layer, 20);
+    Variable x(randn({kBatch, kLength, 8}, gen), true);
+    const Variable y = layer.forward(x, make_mask({"all padding", false, kEmptySecondExample}));
+    sum(y * y).backward();
+    // docs/attention.md, section 7: zero probabilities, so the context is 0 and y = bo.
+    const std::vector<float> bias = layer.output->bias.data().to_vector<float>();
+    for (int64_t i = 0; i < kLength; ++i)
+      CHECK(y.data().select(0, 1).select(0, i).to_vector<float>() == bias);
+    for (float g : x.grad().select(0, 1).to_vector<float>()) CHECK(g == 0.0f);
+  }
 }
