@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 #include "autograd/autograd.h"
 #include "core/core.h"
@@ -89,8 +90,7 @@ const MaskCase kMasks[] = {
     {"padding", false, kRightPadding},
     kCausalAndPadding,
     {"causal and left padding: fully masked first rows", true, kLeftAndRightPadding},
-    {"an all-padding example: fully masked rows", false, kEmptySecondExample},
-    {"causal and an all-padding example", true, kEmptySecondExample}};
+    {"an all-padding example: fully masked rows", false, kEmptySecondExample}};
 
 AttentionMask make_mask(const MaskCase& m) {
   AttentionMask mask;
@@ -104,6 +104,63 @@ std::vector<int> padding_list(const AttentionMask& mask) {
   std::vector<int> out;
   for (uint8_t v : mask.padding.to_vector<uint8_t>()) out.push_back(v);
   return out;
+}
+
+// A probe of attention dropout: a layer whose output is its own dropped probabilities P'. With
+// identity value and output projections, and x[b, j] holding the unit vector e_j in every head,
+// y[b, i, h * kHeadDim + j] = P'[b, h, i, j]. Each head's last coordinate is noise that the readout
+// skips, so that V's logits (and so P) differ between examples.
+constexpr int64_t kProbeHeads = 2, kHeadDim = kLength + 1;
+
+AttentionConfig probe_config(const std::string& variant, float dropout) {
+  AttentionConfig config = small_config(variant);
+  config.dim = kProbeHeads * kHeadDim;
+  config.dropout = dropout;
+  return config;
+}
+
+Tensor identity(int64_t n) {
+  std::vector<float> values(static_cast<size_t>(n * n), 0.0f);
+  for (int64_t i = 0; i < n; ++i) values[static_cast<size_t>(i * n + i)] = 1.0f;
+  return from_vector(values, {n, n});
+}
+
+std::unique_ptr<Attention> make_probe(const std::string& variant, float dropout, uint64_t seed) {
+  Generator gen(seed);
+  auto layer = std::make_unique<Attention>(probe_config(variant, dropout), gen,
+                                           std::make_shared<Generator>(seed + 1));
+  randomize(*layer, seed + 2);
+  for (const auto& projection : {layer->value, layer->output}) {
+    copy_into(projection->weight.data(), identity(probe_config(variant, dropout).dim));
+    fill_inplace(projection->bias.data(), 0.0f);
+  }
+  layer->keep_attention_weights(true);
+  return layer;
+}
+
+Tensor unit_vector_input(int64_t batch, Generator& gen) {
+  const std::vector<float> noise = randn({batch * kLength * kProbeHeads}, gen).to_vector<float>();
+  std::vector<float> x(static_cast<size_t>(batch * kLength * kProbeHeads * kHeadDim), 0.0f);
+  size_t at = 0;
+  for (int64_t token = 0; token < batch * kLength; ++token)
+    for (int64_t h = 0; h < kProbeHeads; ++h, ++at) {
+      x[at * kHeadDim + static_cast<size_t>(token % kLength)] = 1.0f;
+      x[at * kHeadDim + kHeadDim - 1] = noise[at];
+    }
+  return from_vector(x, {batch, kLength, kProbeHeads * kHeadDim});
+}
+
+struct Probabilities {
+  std::vector<float> before_dropout, after_dropout;  // [B, H, L, L]
+};
+
+Probabilities probe(Attention& layer, const Tensor& x) {
+  const int64_t batch = x.size(0);
+  const Tensor y = layer.forward(Variable(x), {}).data();
+  const Tensor dropped = y.reshape({batch, kLength, kProbeHeads, kHeadDim})
+                             .narrow(3, 0, kLength)
+                             .permute({0, 2, 1, 3});
+  return {layer.attention_weights().to_vector<float>(), dropped.contiguous().to_vector<float>()};
 }
 
 }  // namespace
@@ -366,5 +423,45 @@ TEST_CASE(
     for (int64_t i = 0; i < kLength; ++i)
       CHECK(y.data().select(0, 1).select(0, i).to_vector<float>() == bias);
     for (float g : x.grad().select(0, 1).to_vector<float>()) CHECK(g == 0.0f);
+  }
+}
+
+TEST_CASE(
+    "attention dropout zeroes a fraction p of the probabilities and scales the rest by 1/(1-p)") {
+  constexpr float p = 0.3f;
+  constexpr int64_t batch = 64;  // 3200 probabilities: the dropped fraction has sigma 0.008
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    const auto layer = make_probe(variant, p, 25);
+    layer->train();
+    Generator gen(26);
+    const auto [before, after] = probe(*layer, unit_vector_input(batch, gen));
+    REQUIRE(after.size() == before.size());
+    int64_t dropped = 0;
+    for (size_t i = 0; i < after.size(); ++i) {
+      REQUIRE(before[i] > 0.0f);  // no mask: a zero after dropout can only be a dropped entry
+      if (after[i] == 0.0f) {
+        ++dropped;
+        continue;
+      }
+      const double scaled = before[i] / (1.0 - p);
+      CHECK(std::fabs(after[i] - scaled) <= 1e-6 * scaled);
+    }
+    CHECK(std::fabs(static_cast<double>(dropped) / static_cast<double>(after.size()) - p) < 0.04);
+  }
+}
+
+TEST_CASE("attention dropout is the identity in eval mode") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    const auto layer = make_probe(variant, 0.5f, 27);
+    Generator gen(28);
+    const Tensor x = unit_vector_input(kBatch, gen);
+    layer->eval();
+    const Probabilities evaluated = probe(*layer, x);
+    CHECK(evaluated.after_dropout == evaluated.before_dropout);
+    // The same layer in training mode does drop, so the probe can tell the two apart.
+    layer->train();
+    CHECK(probe(*layer, x).after_dropout != evaluated.before_dropout);
   }
 }
