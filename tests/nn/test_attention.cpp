@@ -328,7 +328,7 @@ TEST_CASE("mixture weights are a softmax: positive and summing to one") {
   CHECK(layer.mixing_weights().to_vector<float>() == std::vector<float>(3, 1.0f / 3));
   copy_into(layer.mix.data(), from_vector<float>({2, -1, 0.5f}));
   const auto alpha = layer.mixing_weights().to_vector<float>();
-  CHECK(alpha[0] + alpha[1] + alpha[2] == doctest::Approx(1.0));
+  CHECK(alpha[0] + alpha[1] + alpha[2] == doctest::Approx(1.0).epsilon(1e-6).scale(0));
   CHECK(alpha[0] > alpha[2]);
   CHECK(alpha[2] > alpha[1]);
 }
@@ -342,7 +342,7 @@ TEST_CASE("attention weights are kept on request: rows sum to one, masked keys a
   const Tensor p = layer.attention_weights();
   REQUIRE(p.shape() == Shape{kBatch, 2, kLength, kLength});
   const Tensor rows = sum(p, {-1});
-  for (float v : rows.to_vector<float>()) CHECK(v == doctest::Approx(1.0f));
+  for (float v : rows.to_vector<float>()) CHECK(v == doctest::Approx(1.0f).epsilon(1e-6).scale(0));
   CHECK(p.at<float>({0, 1, 1, 2}) == 0.0f);  // causal: query 1 never sees key 2
   CHECK(p.at<float>({1, 0, 4, 3}) == 0.0f);  // padding: key 3 of example 1
 }
@@ -415,7 +415,7 @@ TEST_CASE("attention dropout draws a separate mask for every example, even for i
   CHECK(y.select(0, 0).to_vector<float>() != y.select(0, 1).to_vector<float>());
   // The kept weights are the probabilities before dropout: rows still sum to one.
   for (float v : sum(layer.attention_weights(), {-1}).to_vector<float>())
-    CHECK(v == doctest::Approx(1.0f));
+    CHECK(v == doctest::Approx(1.0f).epsilon(1e-6).scale(0));
 }
 
 TEST_CASE(
