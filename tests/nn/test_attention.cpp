@@ -126,9 +126,9 @@ Tensor identity(int64_t n) {
   return from_vector(values, {n, n});
 }
 
-std::unique_ptr<Attention> make_probe(const std::string& variant, float dropout, uint64_t seed) {
+std::shared_ptr<Attention> make_probe(const std::string& variant, float dropout, uint64_t seed) {
   Generator gen(seed);
-  auto layer = std::make_unique<Attention>(probe_config(variant, dropout), gen,
+  auto layer = std::make_shared<Attention>(probe_config(variant, dropout), gen,
                                            std::make_shared<Generator>(seed + 1));
   randomize(*layer, seed + 2);
   for (const auto& projection : {layer->value, layer->output}) {
@@ -463,17 +463,19 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("attention dropout is the identity in eval mode") {
+TEST_CASE("attention dropout is the identity once the enclosing model is in eval mode") {
   for (const auto& variant : kVariants) {
     INFO(variant);
     const auto layer = make_probe(variant, 0.5f, 27);
     Generator gen(28);
+    // As in a model, the layer is switched by the module that holds it.
+    nn::TransformerBlock block(layer, layer->config().dim, 4, 0.0f, gen, nullptr);
     const Tensor x = unit_vector_input(kBatch, gen);
-    layer->eval();
+    block.eval();
     const Probabilities evaluated = probe(*layer, x);
     CHECK(evaluated.after_dropout == evaluated.before_dropout);
-    // The same layer in training mode does drop, so the probe can tell the two apart.
-    layer->train();
+    // In training mode the same layer does drop, so the probe can tell the two apart.
+    block.train();
     CHECK(probe(*layer, x).after_dropout != evaluated.before_dropout);
   }
 }
