@@ -228,6 +228,23 @@ inline Ref softmax(const Tensor& x, int64_t axis, const Tensor& mask, bool log) 
   return out;
 }
 
+// The softmax backward rule, dx = y * (g - sum_j g_j y_j) along `axis`, one row at a time.
+inline Ref softmax_backward(const Tensor& y, const Tensor& g, int64_t axis) {
+  axis = axis < 0 ? axis + y.dim() : axis;
+  Ref out{y.shape(), std::vector<double>(y.numel())};
+  Shape outer = y.shape();
+  outer[axis] = 1;
+  for_each_index(outer, [&](const Index& row) {
+    Index i = row;
+    double dot = 0.0;
+    for (i[axis] = 0; i[axis] < y.size(axis); ++i[axis])
+      dot += static_cast<double>(g.at<float>(i)) * y.at<float>(i);
+    for (i[axis] = 0; i[axis] < y.size(axis); ++i[axis])
+      out.values[flat_index(y.shape(), i)] = y.at<float>(i) * (g.at<float>(i) - dot);
+  });
+  return out;
+}
+
 struct LayerNormRef {
   Ref y, mean, rstd;
 };

@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 #include "autograd/autograd.h"
 #include "core/core.h"
@@ -51,11 +53,13 @@ testing::ReferenceAttention reference_of(const Attention& layer) {
   return ref;
 }
 
-// max |a - b| relative to the largest |b|.
+// max |a - b| relative to the largest |b|; NaN if any difference is NaN (std::max would drop it).
 double relative_error(const std::vector<double>& a, const std::vector<double>& b) {
+  REQUIRE(a.size() == b.size());
   double diff = 0, scale = 1e-6;
   for (size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::fabs(a[i] - b[i]));
+    const double d = std::fabs(a[i] - b[i]);
+    if (!(d <= diff)) diff = d;
     scale = std::max(scale, std::fabs(b[i]));
   }
   return diff / scale;
@@ -66,22 +70,33 @@ std::vector<double> as_double(const Tensor& t) {
   return {v.begin(), v.end()};
 }
 
+constexpr int64_t kBatch = 2, kLength = 5;
+
 struct MaskCase {
   const char* name;
   bool causal;
-  bool padded;
+  std::vector<uint8_t> padding;  // [kBatch, kLength], 1 = pad; empty for none
 };
-const MaskCase kMasks[] = {
-    {"no mask", false, false}, {"causal", true, false}, {"padding", false, true}};
+// Example 1 ends in two padding positions.
+const std::vector<uint8_t> kRightPadding{0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+// Example 0 starts with two: under a causal mask its queries 0 and 1 see no key at all.
+const std::vector<uint8_t> kLeftAndRightPadding{1, 1, 0, 0, 0, 0, 0, 0, 1, 1};
+// Example 1 is all padding, so every one of its rows is fully masked; example 0 has a padded key.
+const std::vector<uint8_t> kEmptySecondExample{0, 0, 1, 0, 0, 1, 1, 1, 1, 1};
 
-constexpr int64_t kBatch = 2, kLength = 5;
+const MaskCase kCausalAndPadding{"causal and padding", true, kRightPadding};
+const MaskCase kMasks[] = {
+    {"no mask", false, {}},
+    {"causal", true, {}},
+    {"padding", false, kRightPadding},
+    kCausalAndPadding,
+    {"causal and left padding: fully masked first rows", true, kLeftAndRightPadding},
+    {"an all-padding example: fully masked rows", false, kEmptySecondExample}};
 
 AttentionMask make_mask(const MaskCase& m) {
   AttentionMask mask;
   mask.causal = m.causal;
-  // Example 1 ends in two padding positions.
-  if (m.padded)
-    mask.padding = from_vector<uint8_t>({0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, {kBatch, kLength});
+  if (!m.padding.empty()) mask.padding = from_vector(m.padding, {kBatch, kLength});
   return mask;
 }
 
@@ -90,6 +105,63 @@ std::vector<int> padding_list(const AttentionMask& mask) {
   std::vector<int> out;
   for (uint8_t v : mask.padding.to_vector<uint8_t>()) out.push_back(v);
   return out;
+}
+
+// A probe of attention dropout: a layer whose output is its own dropped probabilities P'. With
+// identity value and output projections, and x[b, j] holding the unit vector e_j in every head,
+// y[b, i, h * kHeadDim + j] = P'[b, h, i, j]. Each head's last coordinate is noise that the readout
+// skips, so that V's logits (and so P) differ between examples.
+constexpr int64_t kProbeHeads = 2, kHeadDim = kLength + 1;
+
+AttentionConfig probe_config(const std::string& variant, float dropout) {
+  AttentionConfig config = small_config(variant);
+  config.dim = kProbeHeads * kHeadDim;
+  config.dropout = dropout;
+  return config;
+}
+
+Tensor identity(int64_t n) {
+  std::vector<float> values(static_cast<size_t>(n * n), 0.0f);
+  for (int64_t i = 0; i < n; ++i) values[static_cast<size_t>(i * n + i)] = 1.0f;
+  return from_vector(values, {n, n});
+}
+
+std::shared_ptr<Attention> make_probe(const std::string& variant, float dropout, uint64_t seed) {
+  Generator gen(seed);
+  auto layer = std::make_shared<Attention>(probe_config(variant, dropout), gen,
+                                           std::make_shared<Generator>(seed + 1));
+  randomize(*layer, seed + 2);
+  for (const auto& projection : {layer->value, layer->output}) {
+    copy_into(projection->weight.data(), identity(probe_config(variant, dropout).dim));
+    fill_inplace(projection->bias.data(), 0.0f);
+  }
+  layer->keep_attention_weights(true);
+  return layer;
+}
+
+Tensor unit_vector_input(int64_t batch, Generator& gen) {
+  const std::vector<float> noise = randn({batch * kLength * kProbeHeads}, gen).to_vector<float>();
+  std::vector<float> x(static_cast<size_t>(batch * kLength * kProbeHeads * kHeadDim), 0.0f);
+  size_t at = 0;
+  for (int64_t token = 0; token < batch * kLength; ++token)
+    for (int64_t h = 0; h < kProbeHeads; ++h, ++at) {
+      x[at * kHeadDim + static_cast<size_t>(token % kLength)] = 1.0f;
+      x[at * kHeadDim + kHeadDim - 1] = noise[at];
+    }
+  return from_vector(x, {batch, kLength, kProbeHeads * kHeadDim});
+}
+
+struct Probabilities {
+  std::vector<float> before_dropout, after_dropout;  // [B, H, L, L]
+};
+
+Probabilities probe(Attention& layer, const Tensor& x) {
+  const int64_t batch = x.size(0);
+  const Tensor y = layer.forward(Variable(x), {}).data();
+  const Tensor dropped = y.reshape({batch, kLength, kProbeHeads, kHeadDim})
+                             .narrow(3, 0, kLength)
+                             .permute({0, 2, 1, 3});
+  return {layer.attention_weights().to_vector<float>(), dropped.contiguous().to_vector<float>()};
 }
 
 }  // namespace
@@ -214,7 +286,7 @@ TEST_CASE("padded keys get no weight: changing them leaves the real positions un
     Generator gen(7);
     Attention layer(small_config(variant), gen, nullptr);
     randomize(layer, 8);
-    const AttentionMask mask = make_mask({"padding", false, true});
+    const AttentionMask mask = make_mask({"padding", false, kRightPadding});
     const Tensor x = randn({kBatch, kLength, 8}, gen);
     Tensor changed = x.clone();
     copy_into(changed.select(0, 1).narrow(0, 3, 2), randn({2, 8}, gen));
@@ -234,11 +306,21 @@ TEST_CASE("R with a zero matrix averages the values uniformly") {
   REQUIRE(layer.named_parameters()[0].first == "R.matrix");
   const Tensor x = randn({1, 4, 8}, gen);
   const Tensor y = layer.forward(Variable(x), {}).data();
-  const Tensor mean_x = mean(x, {1}, true);
-  const Tensor expected = layer.output->forward(layer.value->forward(Variable(mean_x))).data();
+  // Every output row is Wo (Wv mean_t(x_t) + bv) + bo, in plain double loops.
+  const auto affine = [](const nn::Linear& linear, const std::vector<double>& in) {
+    std::vector<double> out(in.size());
+    for (int64_t o = 0; o < 8; ++o) {
+      out[o] = linear.bias.data().at<float>({o});
+      for (int64_t i = 0; i < 8; ++i) out[o] += linear.weight.data().at<float>({o, i}) * in[i];
+    }
+    return out;
+  };
+  std::vector<double> mean_x(8, 0.0);
+  for (int64_t t = 0; t < 4; ++t)
+    for (int64_t e = 0; e < 8; ++e) mean_x[e] += x.at<float>({0, t, e}) / 4.0;
+  const std::vector<double> expected = affine(*layer.output, affine(*layer.value, mean_x));
   for (int64_t i = 0; i < 4; ++i)
-    for (int64_t e = 0; e < 8; ++e)
-      CHECK(y.at<float>({0, i, e}) == doctest::Approx(expected.at<float>({0, 0, e})).epsilon(1e-5));
+    for (int64_t e = 0; e < 8; ++e) CHECK(std::fabs(y.at<float>({0, i, e}) - expected[e]) <= 1e-5);
 }
 
 TEST_CASE("mixture weights are a softmax: positive and summing to one") {
@@ -247,7 +329,7 @@ TEST_CASE("mixture weights are a softmax: positive and summing to one") {
   CHECK(layer.mixing_weights().to_vector<float>() == std::vector<float>(3, 1.0f / 3));
   copy_into(layer.mix.data(), from_vector<float>({2, -1, 0.5f}));
   const auto alpha = layer.mixing_weights().to_vector<float>();
-  CHECK(alpha[0] + alpha[1] + alpha[2] == doctest::Approx(1.0));
+  CHECK(alpha[0] + alpha[1] + alpha[2] == doctest::Approx(1.0).epsilon(1e-6).scale(0));
   CHECK(alpha[0] > alpha[2]);
   CHECK(alpha[2] > alpha[1]);
 }
@@ -257,11 +339,11 @@ TEST_CASE("attention weights are kept on request: rows sum to one, masked keys a
   Attention layer(small_config("R+V"), gen, nullptr);
   randomize(layer, 13);
   layer.keep_attention_weights(true);
-  layer.forward(Variable(randn({kBatch, kLength, 8}, gen)), make_mask({"padding", true, true}));
+  layer.forward(Variable(randn({kBatch, kLength, 8}, gen)), make_mask(kCausalAndPadding));
   const Tensor p = layer.attention_weights();
   REQUIRE(p.shape() == Shape{kBatch, 2, kLength, kLength});
   const Tensor rows = sum(p, {-1});
-  for (float v : rows.to_vector<float>()) CHECK(v == doctest::Approx(1.0f));
+  for (float v : rows.to_vector<float>()) CHECK(v == doctest::Approx(1.0f).epsilon(1e-6).scale(0));
   CHECK(p.at<float>({0, 1, 1, 2}) == 0.0f);  // causal: query 1 never sees key 2
   CHECK(p.at<float>({1, 0, 4, 3}) == 0.0f);  // padding: key 3 of example 1
 }
@@ -334,5 +416,66 @@ TEST_CASE("attention dropout draws a separate mask for every example, even for i
   CHECK(y.select(0, 0).to_vector<float>() != y.select(0, 1).to_vector<float>());
   // The kept weights are the probabilities before dropout: rows still sum to one.
   for (float v : sum(layer.attention_weights(), {-1}).to_vector<float>())
-    CHECK(v == doctest::Approx(1.0f));
+    CHECK(v == doctest::Approx(1.0f).epsilon(1e-6).scale(0));
+}
+
+TEST_CASE(
+    "a query that sees no key gives the output bias and passes no gradient, in every variant") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    Generator gen(19);
+    Attention layer(small_config(variant), gen, nullptr);
+    randomize(layer, 20);
+    Variable x(randn({kBatch, kLength, 8}, gen), true);
+    const Variable y = layer.forward(x, make_mask({"all padding", false, kEmptySecondExample}));
+    sum(y * y).backward();
+    // docs/attention.md, section 7: zero probabilities, so the context is 0 and y = bo.
+    const std::vector<float> bias = layer.output->bias.data().to_vector<float>();
+    for (int64_t i = 0; i < kLength; ++i)
+      CHECK(y.data().select(0, 1).select(0, i).to_vector<float>() == bias);
+    for (float g : x.grad().select(0, 1).to_vector<float>()) CHECK(g == 0.0f);
+  }
+}
+
+TEST_CASE(
+    "attention dropout zeroes a fraction p of the probabilities and scales the rest by 1/(1-p)") {
+  constexpr float p = 0.3f;
+  constexpr int64_t batch = 64;  // 3200 probabilities: the dropped fraction has sigma 0.008
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    const auto layer = make_probe(variant, p, 25);
+    layer->train();
+    Generator gen(26);
+    const auto [before, after] = probe(*layer, unit_vector_input(batch, gen));
+    REQUIRE(after.size() == before.size());
+    // No mask: every probability is positive, so a zero after dropout is a dropped entry.
+    REQUIRE(std::all_of(before.begin(), before.end(), [](float v) { return v > 0.0f; }));
+    int64_t dropped = 0, wrongly_scaled = 0;
+    for (size_t i = 0; i < after.size(); ++i) {
+      const double scaled = before[i] / (1.0 - p);
+      if (after[i] == 0.0f)
+        ++dropped;
+      else if (!(std::fabs(after[i] - scaled) <= 1e-6 * scaled))  // float rounding only
+        ++wrongly_scaled;
+    }
+    CHECK(wrongly_scaled == 0);
+    CHECK(std::fabs(static_cast<double>(dropped) / static_cast<double>(after.size()) - p) < 0.04);
+  }
+}
+
+TEST_CASE("attention dropout is the identity once the enclosing model is in eval mode") {
+  for (const auto& variant : kVariants) {
+    INFO(variant);
+    const auto layer = make_probe(variant, 0.5f, 27);
+    Generator gen(28);
+    // As in a model, the layer is switched by the module that holds it.
+    nn::TransformerBlock block(layer, layer->config().dim, 4, 0.0f, gen, nullptr);
+    const Tensor x = unit_vector_input(kBatch, gen);
+    block.eval();
+    const Probabilities evaluated = probe(*layer, x);
+    CHECK(evaluated.after_dropout == evaluated.before_dropout);
+    // In training mode the same layer does drop, so the probe can tell the two apart.
+    block.train();
+    CHECK(probe(*layer, x).after_dropout != evaluated.before_dropout);
+  }
 }
