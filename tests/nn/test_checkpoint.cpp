@@ -151,9 +151,15 @@ TEST_CASE("truncated, corrupt and missing files give clear errors") {
   CHECK_THROWS_WITH_AS(nn::load_module(*model, dir.file("bad.safetensors")),
                        doctest::Contains("not valid JSON"), Error);
   std::vector<char> huge = bytes;
-  huge[7] = 0x7f;  // a header length far past the end of the file
+  huge[7] = 0x7f;  // a header length far past the format's limit
   write_bytes(dir.file("huge.safetensors"), huge);
   CHECK_THROWS_WITH_AS(nn::load_module(*model, dir.file("huge.safetensors")),
+                       doctest::Contains("over the format's limit"), Error);
+  std::vector<char> past = bytes;
+  const uint64_t past_length = bytes.size() - 7;  // one byte more than the file holds
+  std::memcpy(past.data(), &past_length, 8);
+  write_bytes(dir.file("past.safetensors"), past);
+  CHECK_THROWS_WITH_AS(nn::load_module(*model, dir.file("past.safetensors")),
                        doctest::Contains("exceeds the file"), Error);
   CHECK_THROWS_WITH_AS(nn::load_module(*model, dir.file("absent.safetensors")),
                        doctest::Contains("absent.safetensors"), Error);
