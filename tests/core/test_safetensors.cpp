@@ -107,6 +107,11 @@ TEST_CASE("safetensors: tensors must tile the data area from 0 without holes or 
                  "'a' starts at data byte 4, where 0 was expected"));
   CHECK(contains(file.load_error(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data),
                  "the tensors cover 8 data bytes, the file holds 12"));
+  // A repeated name leaves one entry (JSON keeps the last), whose bytes then do not tile the data.
+  CHECK(contains(file.load_error(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                                 R"("a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                                 data),
+                 "'a' starts at data byte 4, where 0 was expected"));
   CHECK(
       contains(file.load_error(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", data),
                "the tensors cover 16 data bytes, the file holds 12"));

@@ -200,10 +200,18 @@ std::string config_with(const std::string& field, const std::string& value) {
   return j.dump();
 }
 
+// The message of reading that config.
+std::string config_error(const std::string& field, const std::string& value) {
+  return sg::testing::error_message([&] { models::config_from_json(config_with(field, value)); });
+}
+
+// (field, raw JSON value, the start of the error message after "model config: ").
+using FieldCases = std::vector<std::tuple<std::string, std::string, std::string>>;
+
 }  // namespace
 
 TEST_CASE("config JSON of the wrong types is refused by field, not truncated or wrapped") {
-  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+  const FieldCases cases = {
       {"dim", "16.5", "field 'dim' has the wrong type: 16.5"},
       {"dim", "\"16\"", "field 'dim' has the wrong type: \"16\""},
       {"seed", "-1", "field 'seed' has the wrong type: -1"},
@@ -214,18 +222,16 @@ TEST_CASE("config JSON of the wrong types is refused by field, not truncated or 
   for (const auto& [field, value, expected] : cases) {
     CAPTURE(field);
     CAPTURE(value);
-    CHECK(sg::testing::error_message([&] {
-            models::config_from_json(config_with(field, value));
-          }) == "model config: " + expected);
+    CHECK(config_error(field, value) == "model config: " + expected);
   }
   CHECK(sg::testing::error_message([] { models::config_from_json("[1, 2]"); }) ==
         "model config: not a JSON object");
-  CHECK(models::config_from_json(config_with("dropout", "0")).dropout ==
-        0.0f);  // an int is a float
+  // An integer is a float's value too.
+  CHECK(models::config_from_json(config_with("dropout", "0")).dropout == 0.0f);
 }
 
 TEST_CASE("absurd config sizes are an error before any allocation") {
-  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+  const FieldCases cases = {
       {"dim", "1000000000000", "dim 1000000000000 is outside [0, 1048576]"},
       {"vocab_size", "9223372036854775807", "vocab_size 9223372036854775807 is outside [1, "},
       {"layers", "1000000", "layers 1000000 is outside [0, 4096]"},
@@ -238,9 +244,7 @@ TEST_CASE("absurd config sizes are an error before any allocation") {
   for (const auto& [field, value, expected] : cases) {
     CAPTURE(field);
     CAPTURE(value);
-    const std::string message =
-        sg::testing::error_message([&] { models::config_from_json(config_with(field, value)); });
-    CHECK(message.find("model config: " + expected) == 0);
+    CHECK(config_error(field, value).find("model config: " + expected) == 0);
   }
   // A config built in code goes through the same checks.
   ModelConfig huge = tiny("V");
