@@ -108,6 +108,11 @@ TEST_CASE("loading a bad vocabulary file names the file and the problem") {
   const std::string specials = R"("[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]")";
   CHECK(load_error(start + R"("kind": "word", "tokens": [)" + specials + R"(, "a", "a"]})") ==
         path + ": Vocabulary: token 'a' at ids 5 and 6");
+  // A char vocabulary holds single characters (é is one, of two bytes).
+  folder.write("vocab.json", start + R"("kind": "char", "tokens": [)" + specials + R"(, "é"]})");
+  CHECK(load_tokenizer(path)->encode("é") == Ids{5});
+  CHECK(load_error(start + R"("kind": "char", "tokens": [)" + specials + R"(, "é", "ab"]})") ==
+        path + ": CharTokenizer: token 'ab' at id 6 is not one UTF-8 character");
   CHECK(load_error(start + R"("kind": "bpe", "tokens": [)" + specials + "]}") ==
         path + ": unknown tokenizer kind 'bpe' (expected char or word)");
   CHECK(load_error(start + R"("kind": "word", "tokens": [)" + specials + ", 7]}") ==
