@@ -1,10 +1,13 @@
 #include "core/safetensors.h"
 
+#include <algorithm>
 #include <bit>
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "core/atomic_file.h"
 
@@ -18,10 +21,14 @@ constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementati
 
 const char* safetensors_dtype(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "F32";
-    case DType::i32: return "I32";
-    case DType::i64: return "I64";
-    case DType::b8: return "BOOL";
+    case DType::f32:
+      return "F32";
+    case DType::i32:
+      return "I32";
+    case DType::i64:
+      return "I64";
+    case DType::b8:
+      return "BOOL";
   }
   return "?";
 }
@@ -58,35 +65,127 @@ std::vector<char> read_all(const std::string& path) {
   const std::streamsize size = in.tellg();
   std::vector<char> bytes(static_cast<size_t>(size));
   in.seekg(0);
-  SG_CHECK(in.read(bytes.data(), size).good() || size == 0, "load_safetensors: cannot read '{}'", path);
+  SG_CHECK(in.read(bytes.data(), size).good() || size == 0, "load_safetensors: cannot read '{}'",
+           path);
   return bytes;
 }
 
-Tensor parse_entry(const std::string& path, const std::string& name,
-                   const nlohmann::ordered_json& entry,
-                   const char* data, uint64_t data_bytes) {
+// One tensor's header entry, its types checked and its sizes known to fit in 64 bits.
+struct EntryInfo {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  uint64_t begin, end;  // data_offsets, relative to the start of the data area
+};
+
+using Json = nlohmann::ordered_json;
+
+uint64_t unsigned_value(const Json& value, const std::string& path, const std::string& name,
+                        const char* field) {
+  SG_CHECK(value.is_number_unsigned(),
+           "load_safetensors '{}': '{}' has a {} entry {} that is not a non-negative integer", path,
+           name, field, value.dump());
+  return value.get<uint64_t>();
+}
+
+// product(shape) x element size, checked against 64-bit overflow. Zero dimensions count as one
+// for the check too, so that the strides of an empty tensor fit as well.
+uint64_t checked_byte_size(const Shape& shape, DType dtype, const std::string& path,
+                           const std::string& name) {
+  uint64_t extent = dtype_size(dtype);
+  bool empty = false;
+  for (int64_t dim : shape) {
+    empty = empty || dim == 0;
+    const bool overflows =
+        __builtin_mul_overflow(extent, static_cast<uint64_t>(std::max<int64_t>(dim, 1)), &extent);
+    SG_CHECK(!overflows && extent <= static_cast<uint64_t>(INT64_MAX),
+             "load_safetensors '{}': '{}' of shape {} has more bytes than 64 bits count", path,
+             name, shape_str(shape));
+  }
+  return empty ? 0 : extent;
+}
+
+EntryInfo parse_entry(const std::string& path, const std::string& name, const Json& entry) {
   SG_CHECK(entry.is_object() && entry.contains("dtype") && entry.contains("shape") &&
                entry.contains("data_offsets"),
-           "load_safetensors '{}': entry '{}' lacks dtype, shape or data_offsets", path, name);
-  const DType dtype = parse_dtype(entry["dtype"].get<std::string>(), path, name);
-  const Shape shape = entry["shape"].get<Shape>();
-  const auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
-  for (int64_t s : shape) SG_CHECK(s >= 0, "load_safetensors '{}': '{}' has a negative dimension", path, name);
-  SG_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1] && offsets[1] <= data_bytes,
-           "load_safetensors '{}': '{}' has data offsets outside the file's {} data bytes (truncated?)",
-           path, name, data_bytes);
-  const uint64_t bytes = static_cast<uint64_t>(numel_of(shape)) * dtype_size(dtype);
-  SG_CHECK(offsets[1] - offsets[0] == bytes,
-           "load_safetensors '{}': '{}' of shape {} needs {} bytes, its offsets span {}", path, name,
-           shape_str(shape), bytes, offsets[1] - offsets[0]);
-  Tensor t = Tensor::empty(shape, dtype);
-  if (bytes > 0) std::memcpy(t.raw_data(), data + offsets[0], bytes);
-  return t;
+           "load_safetensors '{}': entry '{}' is not an object with dtype, shape and data_offsets",
+           path, name);
+  const Json& dtype = entry["dtype"];
+  const Json& shape = entry["shape"];
+  const Json& offsets = entry["data_offsets"];
+  SG_CHECK(dtype.is_string() && shape.is_array() && offsets.is_array() && offsets.size() == 2,
+           "load_safetensors '{}': entry '{}' needs a dtype string, a shape array and two "
+           "data_offsets",
+           path, name);
+  EntryInfo info{name, parse_dtype(dtype.get<std::string>(), path, name), {}, 0, 0};
+  for (const Json& dim : shape) {
+    const uint64_t value = unsigned_value(dim, path, name, "shape");
+    SG_CHECK(value <= static_cast<uint64_t>(INT64_MAX),
+             "load_safetensors '{}': '{}' has dimension {}", path, name, value);
+    info.shape.push_back(static_cast<int64_t>(value));
+  }
+  info.begin = unsigned_value(offsets[0], path, name, "data_offsets");
+  info.end = unsigned_value(offsets[1], path, name, "data_offsets");
+  const uint64_t bytes = checked_byte_size(info.shape, info.dtype, path, name);
+  SG_CHECK(info.begin <= info.end && info.end - info.begin == bytes,
+           "load_safetensors '{}': '{}' of shape {} needs {} bytes, its data offsets [{}, {}] "
+           "span {}",
+           path, name, shape_str(info.shape), bytes, info.begin, info.end,
+           info.begin <= info.end ? info.end - info.begin : 0);
+  return info;
+}
+
+// The format's rule: the tensors tile the data area from byte 0 to its end, without holes or
+// overlaps, so no byte is read twice or left unexplained.
+void check_layout(const std::string& path, std::vector<EntryInfo> entries, uint64_t data_bytes) {
+  std::sort(entries.begin(), entries.end(), [](const EntryInfo& a, const EntryInfo& b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
+  uint64_t covered = 0;
+  for (const EntryInfo& entry : entries) {
+    SG_CHECK(entry.begin == covered,
+             "load_safetensors '{}': '{}' starts at data byte {}, where {} was expected (tensors "
+             "must cover the data contiguously, without holes or overlaps)",
+             path, entry.name, entry.begin, covered);
+    covered = entry.end;
+  }
+  SG_CHECK(covered == data_bytes,
+           "load_safetensors '{}': the tensors cover {} data bytes, the file holds {} (truncated "
+           "or trailing bytes)",
+           path, covered, data_bytes);
+}
+
+Metadata parse_metadata(const std::string& path, const Json& entry) {
+  SG_CHECK(entry.is_object(), "load_safetensors '{}': __metadata__ is not an object", path);
+  Metadata metadata;
+  for (const auto& [key, value] : entry.items()) {
+    SG_CHECK(value.is_string(), "load_safetensors '{}': __metadata__ '{}' is not a string", path,
+             key);
+    metadata[key] = value.get<std::string>();
+  }
+  return metadata;
+}
+
+// The 8-byte length prefix, within the format's limit and the file.
+uint64_t header_length(const std::string& path, const std::vector<char>& bytes) {
+  SG_CHECK(bytes.size() >= 8, "load_safetensors '{}': {} bytes is too short for a header length",
+           path, bytes.size());
+  uint64_t length = 0;
+  std::memcpy(&length, bytes.data(), 8);
+  SG_CHECK(length <= kMaxHeaderBytes,
+           "load_safetensors '{}': header length {} is over the format's limit of {} bytes", path,
+           length, kMaxHeaderBytes);
+  SG_CHECK(length <= bytes.size() - 8,
+           "load_safetensors '{}': header length {} exceeds the file ({} bytes): truncated or not "
+           "a safetensors file",
+           path, length, bytes.size());
+  return length;
 }
 
 }  // namespace
 
-void save_safetensors(const std::string& path, const NamedTensorList& tensors, const Metadata& metadata) {
+void save_safetensors(const std::string& path, const NamedTensorList& tensors,
+                      const Metadata& metadata) {
   const std::string header = build_header(tensors, metadata);
   const uint64_t header_size = header.size();
   AtomicFile file(path);
@@ -101,34 +200,29 @@ void save_safetensors(const std::string& path, const NamedTensorList& tensors, c
 
 SafetensorsContent load_safetensors(const std::string& path) {
   const std::vector<char> bytes = read_all(path);
-  SG_CHECK(bytes.size() >= 8, "load_safetensors '{}': {} bytes is too short for a header length",
-           path, bytes.size());
-  uint64_t header_size = 0;
-  std::memcpy(&header_size, bytes.data(), 8);
-  SG_CHECK(header_size <= kMaxHeaderBytes && header_size <= bytes.size() - 8,
-           "load_safetensors '{}': header length {} exceeds the file ({} bytes): truncated or not "
-           "a safetensors file",
-           path, header_size, bytes.size());
-  nlohmann::ordered_json header;  // ordered: tensors come back in file order
+  const uint64_t header_size = header_length(path, bytes);
+  Json header;  // ordered: tensors come back in file order
   try {
-    header = nlohmann::ordered_json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(header_size));
+    header = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(header_size));
   } catch (const nlohmann::json::exception& e) {
     fail("load_safetensors '{}': the header is not valid JSON: {}", path, e.what());
   }
   SG_CHECK(header.is_object(), "load_safetensors '{}': the header is not a JSON object", path);
   SafetensorsContent content;
+  std::vector<EntryInfo> entries;
+  for (const auto& [name, entry] : header.items()) {
+    if (name == "__metadata__")
+      content.metadata = parse_metadata(path, entry);
+    else
+      entries.push_back(parse_entry(path, name, entry));
+  }
   const char* data = bytes.data() + 8 + header_size;
-  const uint64_t data_bytes = bytes.size() - 8 - header_size;
-  try {
-    for (const auto& [name, entry] : header.items()) {
-      if (name == "__metadata__") {
-        content.metadata = entry.get<Metadata>();
-        continue;
-      }
-      content.tensors.emplace_back(name, parse_entry(path, name, entry, data, data_bytes));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    fail("load_safetensors '{}': malformed header entry: {}", path, e.what());
+  check_layout(path, entries, bytes.size() - 8 - header_size);
+  for (const EntryInfo& entry : entries) {
+    Tensor t = Tensor::empty(entry.shape, entry.dtype);
+    if (entry.end > entry.begin)
+      std::memcpy(t.raw_data(), data + entry.begin, entry.end - entry.begin);
+    content.tensors.emplace_back(entry.name, std::move(t));
   }
   return content;
 }

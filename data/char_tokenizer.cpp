@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "core/error.h"
+
 namespace sg::data {
 
 namespace {
@@ -31,6 +33,14 @@ void for_each_char(std::string_view text, const Visit& visit) {
 }
 
 }  // namespace
+
+CharTokenizer::CharTokenizer(Vocabulary vocabulary) : vocabulary_(std::move(vocabulary)) {
+  for (int64_t id = kNumSpecialTokens; id < vocabulary_.size(); ++id) {
+    const std::string& token = vocabulary_.token(id);
+    SG_CHECK(utf8_length(token, 0) == token.size(),
+             "CharTokenizer: token '{}' at id {} is not one UTF-8 character", token, id);
+  }
+}
 
 CharTokenizer CharTokenizer::build(std::span<const std::string> texts) {
   std::set<std::string, std::less<>> chars;

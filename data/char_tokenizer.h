@@ -12,7 +12,8 @@ class CharTokenizer : public Tokenizer {
   // The distinct characters of `texts`, ordered by their bytes, after the special tokens. Bytes
   // that are not valid UTF-8 are left out (they encode as [UNK]).
   static CharTokenizer build(std::span<const std::string> texts);
-  explicit CharTokenizer(Vocabulary vocabulary) : vocabulary_(std::move(vocabulary)) {}
+  // Throws when an ordinary token is not one UTF-8 character (encode could never produce it).
+  explicit CharTokenizer(Vocabulary vocabulary);
 
   std::string kind() const override { return "char"; }
   int64_t vocab_size() const override { return vocabulary_.size(); }

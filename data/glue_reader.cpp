@@ -21,7 +21,7 @@ struct RawRow {
   std::string_view text_a, text_b, label;  // text_b and label are empty when absent
 };
 
-size_t find_column(const std::vector<std::string_view>& names, const std::string& wanted,
+size_t find_column(const std::vector<std::string>& names, const std::string& wanted,
                    const std::string& path) {
   const auto found = std::find(names.begin(), names.end(), wanted);
   if (found == names.end())
@@ -29,8 +29,38 @@ size_t find_column(const std::vector<std::string_view>& names, const std::string
   return static_cast<size_t>(found - names.begin());
 }
 
+// A first line naming none of the columns the task reads is data, not a header that misspells one.
+void require_header(const TaskSpec& task, const std::vector<std::string>& first_line,
+                    const std::vector<std::string>& wanted, const std::string& path) {
+  const bool names_any = std::any_of(wanted.begin(), wanted.end(), [&](const std::string& name) {
+    return std::find(first_line.begin(), first_line.end(), name) != first_line.end();
+  });
+  if (names_any) return;
+  constexpr size_t shown = 60;
+  std::string start = fmt::format("{}", fmt::join(first_line, "\\t"));
+  if (start.size() > shown) start = start.substr(0, shown) + "...";
+  fail(
+      "{}:1: no header line: {} files start with a line naming their columns ({}), this one "
+      "with '{}'",
+      path, task.name, fmt::join(wanted, ", "), start);
+}
+
+// The names of the split's columns: its header line, or the task's fixed names for a split
+// without one.
+std::vector<std::string> column_names(const TaskSpec& task, const SplitFile& entry,
+                                      const std::vector<TsvRow>& rows, const std::string& path) {
+  if (!entry.has_header) return task.headerless_columns;
+  if (rows.empty()) fail("{}: empty file, expected a header line", path);
+  std::vector<std::string> wanted = {task.text_a_column};
+  if (task.is_pair) wanted.push_back(task.text_b_column);
+  if (entry.has_labels) wanted.push_back(task.label_column);
+  require_header(task, rows[0].fields, wanted, path);
+  return rows[0].fields;
+}
+
 // Calls visit(path, row) for every data line of the split, once the line's column count is known
-// to be right. The views in a row live only during the call.
+// to be right. The views in a row live only during the call. Line numbers are those where the
+// record starts (a quoted field may span lines).
 template <class Visit>
 void visit_rows(const TaskSpec& task, const std::string& folder, std::string_view split,
                 const Visit& visit) {
@@ -39,16 +69,10 @@ void visit_rows(const TaskSpec& task, const std::string& folder, std::string_vie
   if (!std::filesystem::exists(path))
     fail("{}: missing {} file '{}'", task.name, entry.split, path);
   const std::string text = read_text_file(path, task.name);
-  const std::vector<TsvRow> rows = parse_tsv(text);
+  const std::vector<TsvRow> rows = parse_tsv(text, task.quoting, path);
 
-  std::vector<std::string_view> names(task.headerless_columns.begin(),
-                                      task.headerless_columns.end());
-  size_t first_data_row = 0;
-  if (entry.has_header) {
-    if (rows.empty()) fail("{}: empty file, expected a header line", path);
-    names = rows[0].fields;
-    first_data_row = 1;
-  }
+  const std::vector<std::string> names = column_names(task, entry, rows, path);
+  const size_t first_data_row = entry.has_header ? 1 : 0;
   const size_t a = find_column(names, task.text_a_column, path);
   const size_t b = task.is_pair ? find_column(names, task.text_b_column, path) : 0;
   const size_t label = entry.has_labels ? find_column(names, task.label_column, path) : 0;
@@ -103,8 +127,10 @@ std::vector<Example> read_split(const TaskSpec& task, const std::string& folder,
 TaskSpec tsv_task(std::string name, const std::string& folder) {
   TaskSpec task = tsv_task(std::move(name), std::vector<std::string>{});
   std::set<std::string, std::less<>> labels;
-  visit_rows(task, folder, "train",
-             [&](const std::string&, const RawRow& row) { labels.emplace(row.label); });
+  visit_rows(task, folder, "train", [&](const std::string& path, const RawRow& row) {
+    if (row.label.empty()) fail("{}:{}: empty label", path, row.line);
+    labels.emplace(row.label);
+  });
   if (labels.empty()) fail("{}: no labelled rows in the train split in '{}'", task.name, folder);
   task.label_names.assign(labels.begin(), labels.end());
   return task;
@@ -113,6 +139,7 @@ TaskSpec tsv_task(std::string name, const std::string& folder) {
 TaskSpec tsv_task(std::string name, std::vector<std::string> label_names) {
   TaskSpec task = glue_task("SST-2");
   task.name = std::move(name);
+  task.quoting = TsvQuoting::rfc4180;
   task.label_names = std::move(label_names);
   return task;
 }

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "data/tsv.h"
+
 namespace sg::data {
 
 // One sentence or sentence pair with its gold label when the split has one.
@@ -34,6 +36,8 @@ struct TaskSpec {
   std::string text_a_column, text_b_column, label_column;
   // The column names of splits without a header line (CoLA train and dev).
   std::vector<std::string> headerless_columns;
+  // GLUE's own files are never quoted; files users write with pandas or csv are.
+  TsvQuoting quoting = TsvQuoting::none;
 
   // The split's file entry; MNLI's "dev" and "test" mean the matched sets, as GLUE's MNLI-m.
   const SplitFile& split_file(std::string_view split) const;

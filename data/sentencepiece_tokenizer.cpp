@@ -87,12 +87,21 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::string serialized, const std
   SG_CHECK(status.ok(), "{}: not a SentencePiece model: {}", source, status.ToString());
   SG_CHECK(processor_->GetPieceSize() > kNumSpecialTokens, "{}: only {} pieces", source,
            processor_->GetPieceSize());
-  for (int id = 0; id < kNumSpecialTokens; ++id)
+  for (int id = 0; id < kNumSpecialTokens; ++id) {
     SG_CHECK(processor_->IdToPiece(id) == kSpecialTokenNames[static_cast<size_t>(id)],
              "{}: a SentencePiece model without {} at ids 0..{} (id {} is '{}'); train it with "
              "SentencePieceTokenizer::train",
              source, fmt::join(kSpecialTokenNames, " "), kNumSpecialTokens - 1, id,
              processor_->IdToPiece(id));
+    // As an ordinary piece, "[CLS]" typed in a text would encode to the real [CLS].
+    const bool special_role =
+        id == special_id(Special::unk) ? processor_->IsUnknown(id) : processor_->IsControl(id);
+    SG_CHECK(special_role,
+             "{}: SentencePiece piece {} at id {} is an ordinary piece, not a {} symbol, so text "
+             "could produce it",
+             source, processor_->IdToPiece(id), id,
+             id == special_id(Special::unk) ? "unknown" : "control");
+  }
   line_break_id_ = processor_->PieceToId(kLineBreak);
   SG_CHECK(processor_->IdToPiece(static_cast<int>(line_break_id_)) == kLineBreak,
            "{}: a SentencePiece model without a line-break piece; train it with "

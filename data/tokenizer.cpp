@@ -43,7 +43,13 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
     return std::make_unique<SentencePieceTokenizer>(
         SentencePieceTokenizer::from_model(std::move(content), path));
   VocabularyFile file = parse_vocabulary_file(path, content);
-  if (file.kind == "char") return std::make_unique<CharTokenizer>(std::move(file.vocabulary));
+  if (file.kind == "char") {
+    try {
+      return std::make_unique<CharTokenizer>(std::move(file.vocabulary));
+    } catch (const Error& e) {
+      fail("{}: {}", path, e.what());
+    }
+  }
   if (file.kind == "word")
     return std::make_unique<WordTokenizer>(std::move(file.vocabulary), file.lowercase);
   fail("{}: unknown tokenizer kind '{}' (expected char or word)", path, file.kind);

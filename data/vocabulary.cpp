@@ -68,29 +68,38 @@ VocabularyFile parse_vocabulary_file(const std::string& path, const std::string&
   } catch (const nlohmann::json::exception& e) {
     fail("{}: not a vocabulary file: {}", path, e.what());
   }
-  try {
-    SG_CHECK(json.is_object() && json.value("format", "") == kFormat,
-             "{}: not a synthgrad vocabulary file (no \"format\": \"{}\")", path, kFormat);
-    const int version = json.at("version").get<int>();
-    SG_CHECK(version == kVersion, "{}: vocabulary version {} (this build reads {})", path, version,
-             kVersion);
-    VocabularyFile file;
-    file.kind = json.at("kind").get<std::string>();
-    file.lowercase = json.value("lowercase", false);
-    auto tokens = json.at("tokens").get<std::vector<std::string>>();
-    SG_CHECK(tokens.size() >= kSpecialTokenNames.size() &&
-                 std::equal(kSpecialTokenNames.begin(), kSpecialTokenNames.end(), tokens.begin()),
-             "{}: the first tokens must be {}", path, fmt::join(kSpecialTokenNames, " "));
-    tokens.erase(tokens.begin(), tokens.begin() + kNumSpecialTokens);
-    try {
-      file.vocabulary = Vocabulary(std::move(tokens));
-    } catch (const Error& e) {
-      fail("{}: {}", path, e.what());
-    }
-    return file;
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: malformed vocabulary file: {}", path, e.what());
+  SG_CHECK(json.is_object() && json.contains("format") && json["format"] == kFormat,
+           "{}: not a synthgrad vocabulary file (no \"format\": \"{}\")", path, kFormat);
+  const auto field = [&](const char* name, bool (nlohmann::json::*has_type)() const noexcept,
+                         const char* type) -> const nlohmann::json& {
+    SG_CHECK(json.contains(name) && (json[name].*has_type)(), "{}: field '{}' must be {}", path,
+             name, type);
+    return json[name];
+  };
+  const int64_t version = field("version", &nlohmann::json::is_number_integer, "an integer");
+  SG_CHECK(version == kVersion, "{}: vocabulary version {} (this build reads {})", path, version,
+           kVersion);
+  VocabularyFile file;
+  file.kind = field("kind", &nlohmann::json::is_string, "a string");
+  if (json.contains("lowercase"))
+    file.lowercase = field("lowercase", &nlohmann::json::is_boolean, "true or false");
+  const nlohmann::json& token_list = field("tokens", &nlohmann::json::is_array, "an array");
+  std::vector<std::string> tokens;
+  for (const nlohmann::json& token : token_list) {
+    SG_CHECK(token.is_string(), "{}: token {} is not a string: {}", path, tokens.size(),
+             token.dump());
+    tokens.push_back(token);
   }
+  SG_CHECK(tokens.size() >= kSpecialTokenNames.size() &&
+               std::equal(kSpecialTokenNames.begin(), kSpecialTokenNames.end(), tokens.begin()),
+           "{}: the first tokens must be {}", path, fmt::join(kSpecialTokenNames, " "));
+  tokens.erase(tokens.begin(), tokens.begin() + kNumSpecialTokens);
+  try {
+    file.vocabulary = Vocabulary(std::move(tokens));
+  } catch (const Error& e) {
+    fail("{}: {}", path, e.what());
+  }
+  return file;
 }
 
 }  // namespace sg::data

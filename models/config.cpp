@@ -1,6 +1,8 @@
 #include "models/config.h"
 
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
 
 #include "core/error.h"
 
@@ -17,15 +19,53 @@ nn::AttentionConfig ModelConfig::attention_config() const {
           .random_rank = random_rank};
 }
 
+namespace {
+
+// Caps that keep every product of sizes below in 64 bits, far above any model this CPU framework
+// trains; a config past them is a corrupt or hostile file, refused before any allocation.
+constexpr int64_t kMaxSize = int64_t{1} << 20;        // dim, max_length, FR rank, FD factors
+constexpr int64_t kMaxVocabulary = int64_t{1} << 24;  // vocab_size, num_classes
+constexpr int64_t kMaxLayers = 4096;
+constexpr double kMaxParameters = 4e9;  // 16 GB of f32 weights
+
+void check_range(const char* field, int64_t value, int64_t low, int64_t high) {
+  SG_CHECK(value >= low && value <= high, "model config: {} {} is outside [{}, {}]", field, value,
+           low, high);
+}
+
+// An upper estimate of the weights (in double: it cannot overflow), from the layer formulas.
+double parameter_estimate(const ModelConfig& c) {
+  const double d = static_cast<double>(c.dim);
+  const double embeddings =
+      static_cast<double>(c.vocab_size + c.max_length + c.segments + c.num_classes) * d;
+  const double feed_forward = 2.0 * d * static_cast<double>(c.hidden() + 1) + 4.0 * d;
+  const double attention = static_cast<double>(nn::expected_parameter_count(c.attention_config()));
+  return embeddings + static_cast<double>(c.layers) * (attention + feed_forward);
+}
+
+}  // namespace
+
 void validate(const ModelConfig& c) {
-  SG_CHECK(c.vocab_size > 0, "model config: vocab_size {} must be positive", c.vocab_size);
-  SG_CHECK(c.layers >= 0, "model config: layers {} must not be negative", c.layers);
+  check_range("vocab_size", c.vocab_size, 1, kMaxVocabulary);
+  check_range("num_classes", c.num_classes, 1, kMaxVocabulary);
+  check_range("layers", c.layers, 0, kMaxLayers);
+  check_range("segments", c.segments, 0, kMaxSize);
+  check_range("ffn_hidden", c.ffn_hidden, 0, kMaxSize);
+  for (const auto& [field, value] : {std::pair{"dim", c.dim},
+                                     {"heads", c.heads},
+                                     {"max_length", c.max_length},
+                                     {"random_rank", c.random_rank},
+                                     {"factor_a", c.factor_a},
+                                     {"factor_b", c.factor_b}})
+    check_range(field, value, 0, kMaxSize);
   SG_CHECK(c.dropout >= 0.0f && c.dropout < 1.0f, "model config: dropout {} is outside [0, 1)",
            c.dropout);
-  SG_CHECK(c.segments >= 0, "model config: segments {} must not be negative", c.segments);
-  SG_CHECK(c.num_classes >= 1, "model config: num_classes {} must be at least 1", c.num_classes);
-  SG_CHECK(c.ffn_hidden >= 0, "model config: ffn_hidden {} must not be negative", c.ffn_hidden);
   nn::validate(c.attention_config());
+  const double parameters = parameter_estimate(c);
+  SG_CHECK(parameters <= kMaxParameters,
+           "model config: about {:.3g} parameters, over the limit of {:.3g} (dim {}, layers {}, "
+           "vocab_size {}, max_length {})",
+           parameters, kMaxParameters, c.dim, c.layers, c.vocab_size, c.max_length);
 }
 
 // The field list is written once and used in both directions.
@@ -57,6 +97,26 @@ std::string to_json(const ModelConfig& config) {
   return j.dump();
 }
 
+namespace {
+
+// The JSON type a field of C++ type T must have: no silent truncation of 2.5 to 2 or of -1 to
+// 2^64 - 1.
+template <class T>
+bool has_type(const nlohmann::json& value) {
+  if constexpr (std::is_same_v<T, bool>)
+    return value.is_boolean();
+  else if constexpr (std::is_same_v<T, std::string>)
+    return value.is_string();
+  else if constexpr (std::is_floating_point_v<T>)
+    return value.is_number();
+  else if constexpr (std::is_unsigned_v<T>)
+    return value.is_number_unsigned();
+  else
+    return value.is_number_integer();
+}
+
+}  // namespace
+
 ModelConfig config_from_json(const std::string& text) {
   nlohmann::json j;
   try {
@@ -64,15 +124,15 @@ ModelConfig config_from_json(const std::string& text) {
   } catch (const nlohmann::json::exception& e) {
     fail("model config: not valid JSON: {}", e.what());
   }
+  SG_CHECK(j.is_object(), "model config: not a JSON object");
   ModelConfig config;
   config.verbose = false;
   visit_fields(j, config, [](const auto& json, const char* name, auto& value) {
     SG_CHECK(json.contains(name), "model config: field '{}' is missing", name);
-    try {
-      json.at(name).get_to(value);
-    } catch (const nlohmann::json::exception&) {
-      fail("model config: field '{}' has the wrong type: {}", name, json.at(name).dump());
-    }
+    const auto& field = json.at(name);
+    SG_CHECK(has_type<std::decay_t<decltype(value)>>(field),
+             "model config: field '{}' has the wrong type: {}", name, field.dump());
+    field.get_to(value);
   });
   validate(config);
   return config;

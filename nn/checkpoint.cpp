@@ -1,6 +1,10 @@
 #include "nn/checkpoint.h"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "core/tensor.h"
 
@@ -14,6 +18,18 @@ std::string describe(const Tensor& t) {
   return fmt::format("{} {}", dtype_name(t.dtype()), shape_str(t.shape()));
 }
 
+// A line "3 missing: a, b, c and 2 more" (nothing when there are no items): a count and the first
+// few, so that loading the wrong model's file reports a few lines, not one per tensor.
+std::string summary(std::string_view what, const std::vector<std::string>& items) {
+  if (items.empty()) return "";
+  constexpr size_t kShown = 3;
+  const size_t shown = std::min(items.size(), kShown);
+  std::string line = fmt::format("\n  {} {}: {}", items.size(), what,
+                                 fmt::join(items.begin(), items.begin() + shown, ", "));
+  if (items.size() > shown) line += fmt::format(" and {} more", items.size() - shown);
+  return line;
+}
+
 }  // namespace
 
 NamedTensorList state_of(const Module& module) {
@@ -25,23 +41,26 @@ NamedTensorList state_of(const Module& module) {
 
 void load_state(Module& module, const NamedTensorList& state, const std::string& source) {
   std::map<std::string, Tensor> given(state.begin(), state.end());
-  std::vector<std::string> problems;
+  std::vector<std::string> missing, unexpected, different;
   const NamedTensorList own = state_of(module);
   for (const auto& [name, t] : own) {
     auto it = given.find(name);
     if (it == given.end()) {
-      problems.push_back(fmt::format("missing '{}' ({})", name, describe(t)));
+      missing.push_back(name);
       continue;
     }
     if (it->second.shape() != t.shape() || it->second.dtype() != t.dtype())
-      problems.push_back(fmt::format("'{}' is {} in the file, {} in the model", name,
-                                     describe(it->second), describe(t)));
+      different.push_back(fmt::format("{} is {} in the file, {} in the model", name,
+                                      describe(it->second), describe(t)));
     given.erase(it);
   }
-  for (const auto& [name, t] : given)
-    problems.push_back(fmt::format("unexpected '{}' ({})", name, describe(t)));
-  SG_CHECK(problems.empty(), "load_state from '{}' into {}: {}", source, module.type_name(),
-           fmt::join(problems, "; "));
+  for (const auto& [name, t] : state)  // in file order
+    if (given.contains(name)) unexpected.push_back(name);
+  if (!missing.empty() || !unexpected.empty() || !different.empty())
+    fail("load_state from '{}' into {}: the tensors do not match the model:{}{}{}", source,
+         module.type_name(), summary("missing from the file", missing),
+         summary("unexpected (not in the model)", unexpected),
+         summary("of a different shape or dtype", different));
   std::map<std::string, Tensor> values(state.begin(), state.end());
   for (const auto& [name, t] : own) copy_into(t, values.at(name));
 }

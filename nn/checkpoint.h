@@ -12,7 +12,8 @@ namespace sg::nn {
 NamedTensorList state_of(const Module& module);
 
 // Copies `state` into the module's tensors (in place). Every name, shape and dtype must match;
-// all mismatches are reported together, by name, and nothing is changed when any exists.
+// otherwise nothing is changed and one error reports, per kind of mismatch (missing, unexpected,
+// of a different shape or dtype), the count and the first few names.
 void load_state(Module& module, const NamedTensorList& state, const std::string& source);
 
 void save_module(const Module& module, const std::string& path, const Metadata& metadata = {});

@@ -291,3 +291,90 @@ TEST_CASE("TSV task with known label names: reads no train split") {
   CHECK(dev[0].label == 1);
   CHECK(dev[1].label == 0);
 }
+
+TEST_CASE(
+    "GLUE files as downloaded: byte-order mark, CRLF, no final newline, blank lines at the end") {
+  TempFolder folder;
+  // MRPC's files start with a UTF-8 byte-order mark.
+  folder.write("train.tsv",
+               "\xEF\xBB\xBF"
+               "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\r\n"
+               "1\t1\t2\tA man runs .\tA man is running .\r\n\r\n");
+  const auto mrpc = read(folder, "MRPC", "train");
+  REQUIRE(mrpc.size() == 1);
+  CHECK(mrpc[0].label == 1);
+  CHECK(mrpc[0].text_b == "A man is running .");
+  // CoLA's dev file ends without a newline.
+  folder.write("dev.tsv", "gj04\t1\t\tFine.\nbc01\t0\t*\tDog the barked.");
+  const auto cola = read(folder, "CoLA", "dev");
+  REQUIRE(cola.size() == 2);
+  CHECK(cola[1].text_a == "Dog the barked.");
+  CHECK(cola[1].label == 0);
+}
+
+TEST_CASE("GLUE tasks keep quotes as text even at the start of a field") {
+  TempFolder folder;
+  folder.write("train.tsv",
+               "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
+               "1\t2\t3\t\"What is\tit?\t0\n"
+               "4\t5\t6\tWhy?\t\"Why not?\"\t1\n");
+  const auto train = read(folder, "QQP", "train");
+  REQUIRE(train.size() == 2);
+  CHECK(train[0].text_a == "\"What is");
+  CHECK(train[0].text_b == "it?");
+  CHECK(train[1].text_b == "\"Why not?\"");
+}
+
+TEST_CASE("TSV task written by pandas: index column, quoted tabs, line ends and quotes") {
+  TempFolder folder;
+  // pandas.DataFrame.to_csv(sep="\t") with its default index, as a user writes a custom task.
+  folder.write("train.tsv",
+               "\tsentence\tlabel\n"
+               "0\t\"Great film.\nWould watch \"\"again\"\".\"\tvery good\n"
+               "1\t\"tab\there\"\t\"bad\tbad\"\n"
+               "2\tplain\t1.0\n"
+               "3\tnaïve\tnégatif\n");
+  folder.write("dev.tsv", "\tsentence\tlabel\r\n0\t\"multi\r\nline\"\tvery good\r\n");
+  const TaskSpec task = tsv_task("reviews", folder.path.string());
+  CHECK(task.label_names == std::vector<std::string>{"1.0", "bad\tbad", "négatif", "very good"});
+  const auto train = read_split(task, folder.path.string(), "train");
+  REQUIRE(train.size() == 4);
+  CHECK(train[0].text_a == "Great film.\nWould watch \"again\".");
+  CHECK(train[0].label == 3);
+  CHECK(train[1].text_a == "tab\there");
+  CHECK(train[1].label == 1);
+  CHECK(train[2].label == 0);
+  CHECK(train[3].label == 2);
+  const auto dev = read_split(task, folder.path.string(), "dev");
+  REQUIRE(dev.size() == 1);
+  CHECK(dev[0].text_a == "multi\r\nline");
+  CHECK(dev[0].label == 3);
+
+  // Errors name the line where the record starts.
+  const std::string path = folder.write("dev.tsv",
+                                        "\tsentence\tlabel\n0\t\"a\nb\nc\"\tvery good\n"
+                                        "1\t\"d\ne\"\n");
+  CHECK(error_message([&] { read_split(task, folder.path.string(), "dev"); }) ==
+        path + ":5: expected 3 tab-separated columns, found 2");
+  folder.write("dev.tsv", "\tsentence\tlabel\n0\tok\tvery good\n1\t\"unclosed\tvery good\n");
+  CHECK(error_message([&] { read_split(task, folder.path.string(), "dev"); }) ==
+        path + ":3: a quoted field opened in this record never closes");
+}
+
+TEST_CASE("TSV task: a file without a header line or with an empty label says so") {
+  TempFolder folder;
+  const std::string path = folder.write("train.tsv", "great film\tpos\nawful film\tneg\n");
+  CHECK(error_message([&] { tsv_task("reviews", folder.path.string()); }) ==
+        path +
+            ":1: no header line: reviews files start with a line naming their columns "
+            "(sentence, label), this one with 'great film\\tpos'");
+  folder.write("train.tsv", "sentence\tlabel\ngreat\tpos\nmissing\t\n");
+  CHECK(error_message([&] { tsv_task("reviews", folder.path.string()); }) ==
+        path + ":3: empty label");
+  // The same holds for a GLUE task; a long first line is cut short.
+  folder.write("train.tsv", std::string(100, 'x') + "\t1\n");
+  const std::string message = error_message([&] { read(folder, "SST-2", "train"); });
+  CHECK(message.find(path + ":1: no header line: SST-2 files") == 0);
+  CHECK(message.find(std::string(60, 'x') + "...'") != std::string::npos);
+  CHECK(message.find(std::string(61, 'x')) == std::string::npos);
+}

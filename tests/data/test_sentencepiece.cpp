@@ -147,3 +147,40 @@ TEST_CASE("SentencePiece: bad training options") {
   CHECK(error_message([] { SentencePieceTokenizer::train({}, {}); }) ==
         "SentencePieceTokenizer::train: no sentences");
 }
+
+namespace {
+
+// One entry of a SentencePiece ModelProto, encoded by hand: field 1 (pieces) holding the piece
+// text (field 1), a zero score (field 2, fixed32) and its type (field 3: 1 normal, 2 unknown,
+// 3 control).
+std::string model_piece(const std::string& text, char type) {
+  const std::string entry = std::string("\x0a") + static_cast<char>(text.size()) + text +
+                            std::string("\x15\0\0\0\0", 5) + "\x18" + type;
+  return std::string("\x0a") + static_cast<char>(entry.size()) + entry;
+}
+
+// [PAD] [CLS] [SEP] [UNK] [MASK] a b and the line-break piece (type 4: user-defined), with [CLS]
+// of type `cls_type`.
+std::string hand_built_model(char cls_type) {
+  return model_piece("[PAD]", 3) + model_piece("[CLS]", cls_type) + model_piece("[SEP]", 3) +
+         model_piece("[UNK]", 2) + model_piece("[MASK]", 3) + model_piece("a", 1) +
+         model_piece("b", 1) + model_piece("\n", 4);
+}
+
+}  // namespace
+
+TEST_CASE("SentencePiece: a model whose special pieces text could produce is refused") {
+  TempFolder folder;
+  // The well-formed model loads (the hand encoding is right), and "[CLS]" in a text stays text.
+  folder.write("good.model", hand_built_model(3));
+  const auto good = load_tokenizer(folder.file("good.model"));
+  CHECK(good->vocab_size() == 8);
+  const Ids ids = good->encode("ab[CLS]");
+  CHECK(std::find(ids.begin(), ids.end(), 5) != ids.end());  // "a"
+  CHECK(std::find(ids.begin(), ids.end(), special_id(Special::cls)) == ids.end());
+  const std::string path = folder.write("bad.model", hand_built_model(1));
+  CHECK(error_message([&] { load_tokenizer(path); }) ==
+        path +
+            ": SentencePiece piece [CLS] at id 1 is an ordinary piece, not a control symbol, so "
+            "text could produce it");
+}

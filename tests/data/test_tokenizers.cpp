@@ -108,10 +108,31 @@ TEST_CASE("loading a bad vocabulary file names the file and the problem") {
   const std::string specials = R"("[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]")";
   CHECK(load_error(start + R"("kind": "word", "tokens": [)" + specials + R"(, "a", "a"]})") ==
         path + ": Vocabulary: token 'a' at ids 5 and 6");
+  // A char vocabulary holds single characters (é is one, of two bytes).
+  folder.write("vocab.json", start + R"("kind": "char", "tokens": [)" + specials + R"(, "é"]})");
+  CHECK(load_tokenizer(path)->encode("é") == Ids{5});
+  CHECK(load_error(start + R"("kind": "char", "tokens": [)" + specials + R"(, "é", "ab"]})") ==
+        path + ": CharTokenizer: token 'ab' at id 6 is not one UTF-8 character");
   CHECK(load_error(start + R"("kind": "bpe", "tokens": [)" + specials + "]}") ==
         path + ": unknown tokenizer kind 'bpe' (expected char or word)");
-  CHECK(load_error(start + R"("kind": "word", "tokens": [)" + specials + ", 7]}")
-            .find(path + ": malformed vocabulary file") == 0);
+  CHECK(load_error(start + R"("kind": "word", "tokens": [)" + specials + ", 7]}") ==
+        path + ": token 5 is not a string: 7");
+  // Fields of the wrong type are refused by name, not converted (1.5 is not version 1).
+  const std::string format = R"({"format": "synthgrad-vocabulary", )";
+  const std::string tokens = R"("tokens": [)" + specials + "]";
+  const std::vector<std::pair<std::string, std::string>> wrong_types = {
+      {R"("version": 1.5, "kind": "word", )" + tokens, "field 'version' must be an integer"},
+      {R"("version": "1", "kind": "word", )" + tokens, "field 'version' must be an integer"},
+      {R"("kind": "word", )" + tokens, "field 'version' must be an integer"},
+      {R"("version": 1, "kind": ["word"], )" + tokens, "field 'kind' must be a string"},
+      {R"("version": 1, "kind": "word", "lowercase": 1, )" + tokens,
+       "field 'lowercase' must be true or false"},
+      {R"("version": 1, "kind": "word", "tokens": {"a": 5})", "field 'tokens' must be an array"},
+  };
+  for (const auto& [fields, expected] : wrong_types) {
+    CAPTURE(fields);
+    CHECK(load_error(format + fields + "}") == path + ": " + expected);
+  }
   CHECK(load_error(R"({"format": "synthgrad-vocabulary", "version": 2})")
             .find("vocabulary version 2") != std::string::npos);
   CHECK(load_error("").find(path + ": not a SentencePiece model") == 0);

@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "autograd/autograd.h"
 #include "core/core.h"
@@ -12,6 +15,7 @@
 #include "nn/checkpoint.h"
 #include "nn/transformer_reference.h"
 #include "optim/optim.h"
+#include "support/error_message.h"
 
 using namespace sg;
 using models::ModelConfig;
@@ -220,4 +224,76 @@ TEST_CASE("segment ids given to a model without segment embeddings must be zero"
   CHECK_NOTHROW(model.forward(ids, {}, zeros({1, 3}, DType::i64)));
   CHECK_THROWS_WITH_AS(model.forward(ids, {}, ones({1, 3}, DType::i64)),
                        doctest::Contains("without segment embeddings"), Error);
+}
+
+namespace {
+
+// The JSON of a valid config with one field replaced by `value` (raw JSON text).
+std::string config_with(const std::string& field, const std::string& value) {
+  nlohmann::json j = nlohmann::json::parse(models::to_json(tiny("R")));
+  j[field] = nlohmann::json::parse(value);
+  return j.dump();
+}
+
+// The message of reading that config.
+std::string config_error(const std::string& field, const std::string& value) {
+  return sg::testing::error_message([&] { models::config_from_json(config_with(field, value)); });
+}
+
+// (field, raw JSON value, the start of the error message after "model config: ").
+using FieldCases = std::vector<std::tuple<std::string, std::string, std::string>>;
+
+}  // namespace
+
+TEST_CASE("config JSON of the wrong types is refused by field, not truncated or wrapped") {
+  const FieldCases cases = {
+      {"dim", "16.5", "field 'dim' has the wrong type: 16.5"},
+      {"dim", "\"16\"", "field 'dim' has the wrong type: \"16\""},
+      {"seed", "-1", "field 'seed' has the wrong type: -1"},
+      {"learned_positions", "1", "field 'learned_positions' has the wrong type: 1"},
+      {"attention", "[\"R\"]", "field 'attention' has the wrong type: [\"R\"]"},
+      {"dropout", "true", "field 'dropout' has the wrong type: true"},
+  };
+  for (const auto& [field, value, expected] : cases) {
+    CAPTURE(field);
+    CAPTURE(value);
+    CHECK(config_error(field, value) == "model config: " + expected);
+  }
+  CHECK(sg::testing::error_message([] { models::config_from_json("[1, 2]"); }) ==
+        "model config: not a JSON object");
+  // An integer is a float's value too.
+  CHECK(models::config_from_json(config_with("dropout", "0")).dropout == 0.0f);
+}
+
+TEST_CASE("absurd config sizes are an error before any allocation") {
+  const FieldCases cases = {
+      {"dim", "1000000000000", "dim 1000000000000 is outside [0, 1048576]"},
+      {"vocab_size", "9223372036854775807", "vocab_size 9223372036854775807 is outside [1, "},
+      {"layers", "1000000", "layers 1000000 is outside [0, 4096]"},
+      {"max_length", "-8", "max_length -8 is outside [0, 1048576]"},
+      {"ffn_hidden", "4294967296", "ffn_hidden 4294967296 is outside [0, 1048576]"},
+      {"factor_a", "4294967296", "factor_a 4294967296 is outside"},
+      // Each size within its cap, but a Random Synthesizer of 2 heads x 2^20 x 2^20 weights.
+      {"max_length", "1048576", "about 2.2e+12 parameters, over the limit of 4e+09"},
+  };
+  for (const auto& [field, value, expected] : cases) {
+    CAPTURE(field);
+    CAPTURE(value);
+    CHECK(config_error(field, value).find("model config: " + expected) == 0);
+  }
+  // A config built in code goes through the same checks.
+  ModelConfig huge = tiny("V");
+  huge.dim = 1'000'000'000'000;
+  CHECK(sg::testing::error_message([&] { models::EncoderClassifier model(huge); }) ==
+        "model config: dim 1000000000000 is outside [0, 1048576]");
+}
+
+TEST_CASE("a checkpoint whose stored config is absurd names the file") {
+  std::string folder = (std::filesystem::temp_directory_path() / "sg_models_XXXXXX").string();
+  REQUIRE(mkdtemp(folder.data()) != nullptr);
+  const std::string path = folder + "/absurd.safetensors";
+  save_safetensors(path, {}, {{"config", config_with("dim", "1000000000000")}});
+  CHECK(sg::testing::error_message([&] { models::load_encoder_classifier(path); }) ==
+        "load model '" + path + "': model config: dim 1000000000000 is outside [0, 1048576]");
+  std::filesystem::remove_all(folder);
 }
