@@ -73,8 +73,7 @@ std::optional<std::vector<int64_t>> SequencePacker::next() {
     if (used_ == line_ids_.size() && !load_line()) return std::nullopt;
     if (used_ == line_ids_.size()) continue;  // a line of no ids
     const bool separator = used_ == 0 && leads_with_separator_;
-    const bool at_edge = sequence.size() == 1 || sequence.size() == content;
-    if (!(separator && at_edge)) sequence.push_back(line_ids_[used_]);
+    if (!(separator && sequence.size() == 1)) sequence.push_back(line_ids_[used_]);
     ++used_;
   }
   sequence.push_back(special_id(Special::sep));

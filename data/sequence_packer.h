@@ -33,7 +33,7 @@ class SequencePacker {
                  bool repeat);
 
   // max_length ids: [CLS], max_length - 2 ids of the stream, [SEP]. A document's [SEP] is left out
-  // where it would come right after [CLS] or right before the closing [SEP].
+  // where it would come right after [CLS].
   std::optional<std::vector<int64_t>> next();
   // i64 [b, max_length] of the next b <= batch_size sequences (b < batch_size only at the end of
   // a stream that does not repeat), or nothing when no sequence is left.

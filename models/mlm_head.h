@@ -8,23 +8,11 @@
 
 namespace sg::models {
 
-struct MlmHeadWeights {
-  Variable transform_weight;  // [d, d]
-  Variable transform_bias;    // [d]
-  Variable norm_weight;       // [d]
-  Variable norm_bias;         // [d]
-  Variable embedding;         // [V, d], the trunk's token embedding
-  Variable output_bias;       // [V]
-};
-
-// hidden [..., d] -> logits [..., V] = LayerNorm(GELU(hidden W^T + b)) E^T + c. A function of its
-// weights, so gradcheck can differentiate every one of them.
-Variable mlm_head_logits(const Variable& hidden, const MlmHeadWeights& weights);
-
 class MlmHead : public nn::Module {
  public:
   MlmHead(int64_t dim, int64_t vocab_size, Generator& init);
-  // The embedding is the trunk's, so it is passed in rather than owned.
+  // hidden [..., d] -> logits [..., V] = LayerNorm(GELU(hidden W^T + b)) E^T + output_bias, where
+  // E [V, d] is the trunk's token embedding, passed in rather than owned.
   Variable forward(const Variable& hidden, const Variable& embedding);
   std::string type_name() const override { return "MlmHead"; }
 
