@@ -59,10 +59,6 @@ bool name_has_part(const std::string& path, std::string_view part) {
   return false;
 }
 
-CorpusSpan whole(const std::string& path) {
-  return {path, 0, static_cast<int64_t>(fs::file_size(path))};
-}
-
 // The first line start at or after byte `target`, or the file's size when no line starts there.
 int64_t line_start_from(const std::string& path, int64_t target, int64_t size) {
   if (target == 0) return 0;
@@ -80,7 +76,7 @@ CorpusSplit hold_back(const std::vector<std::string>& files, double validation_f
   CorpusSplit split;
   split.held_back = true;
   for (const std::string& file : files) {
-    const CorpusSpan span = whole(file);
+    const CorpusSpan span = whole_file(file);
     const auto target = static_cast<int64_t>(
         std::floor((1.0 - validation_fraction) * static_cast<double>(span.end)));
     const int64_t cut = line_start_from(file, target, span.end);
@@ -97,12 +93,16 @@ CorpusSplit hold_back(const std::vector<std::string>& files, double validation_f
 
 }  // namespace
 
+CorpusSpan whole_file(const std::string& path) {
+  return {path, 0, static_cast<int64_t>(fs::file_size(path))};
+}
+
 CorpusSplit find_corpus(const std::vector<std::string>& paths, double validation_fraction) {
   const std::vector<std::string> files = corpus_files(paths);
   CorpusSplit split;
   for (const std::string& file : files) {
-    if (name_has_part(file, "train")) split.train.push_back(whole(file));
-    if (name_has_part(file, "valid")) split.validation.push_back(whole(file));
+    if (name_has_part(file, "train")) split.train.push_back(whole_file(file));
+    if (name_has_part(file, "valid")) split.validation.push_back(whole_file(file));
   }
   if (!split.train.empty() && !split.validation.empty()) return split;
   return hold_back(files, validation_fraction);

@@ -15,6 +15,9 @@ struct CorpusSpan {
   int64_t end = 0;
 };
 
+// The whole file as a span.
+CorpusSpan whole_file(const std::string& path);
+
 struct CorpusSplit {
   std::vector<CorpusSpan> train;
   std::vector<CorpusSpan> validation;

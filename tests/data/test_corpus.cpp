@@ -112,8 +112,7 @@ TEST_CASE("the reader gives non-blank lines and marks where documents start") {
   TempFolder dir;
   const std::string a = dir.write("a.txt", "first line\r\nsecond\n\n  \t\nthird\nlast, no break");
   const std::string b = dir.write("b.txt", "\nother file\n");
-  CorpusReader reader({{a, 0, static_cast<int64_t>(std::filesystem::file_size(a))},
-                       {b, 0, static_cast<int64_t>(std::filesystem::file_size(b))}});
+  CorpusReader reader({whole_file(a), whole_file(b)});
   CHECK(read_all(reader) == std::vector<Line>{{"first line", true},
                                               {"second", false},
                                               {"third", true},
@@ -136,7 +135,7 @@ TEST_CASE("an over-long line comes in pieces cut after a blank or between charac
   // "a" and five two-byte characters: 8 bytes would end inside the fourth.
   const std::string accents = "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
   const std::string a = dir.write("a.txt", "aaaa bbbb cccccccccccc   \nx\n" + accents + "\n");
-  CorpusReader reader({{a, 0, static_cast<int64_t>(std::filesystem::file_size(a))}}, 8);
+  CorpusReader reader({whole_file(a)}, 8);
   CHECK(read_all(reader) == std::vector<Line>{{"aaaa ", true},
                                               {"bbbb ", false},
                                               {"cccccccc", false},
@@ -151,8 +150,7 @@ TEST_CASE("seeking to a cursor reads on exactly as before") {
   // With 6 bytes a line, "four    " comes as "four  " and a blank rest that starts no document.
   const std::string a = dir.write("a.txt", "one two three four    \nfive\n\nsix seven\n");
   const std::string b = dir.write("b.txt", "eight\n");
-  const std::vector<CorpusSpan> spans{{a, 0, static_cast<int64_t>(std::filesystem::file_size(a))},
-                                      {b, 0, 6}};
+  const std::vector<CorpusSpan> spans{whole_file(a), {b, 0, 6}};
   CorpusReader reader(spans, 6);
   std::vector<Line> lines;
   // Each line's own cursor, and the reader's cursor after it.

@@ -1,7 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include "data/sequence_packer.h"
 #include "data/word_tokenizer.h"
 #include "fixtures.h"
@@ -15,10 +13,6 @@ namespace {
 
 using Ids = std::vector<int64_t>;
 constexpr int64_t CLS = special_id(Special::cls), SEP = special_id(Special::sep);
-
-CorpusSpan whole_file(const std::string& path) {
-  return {path, 0, static_cast<int64_t>(std::filesystem::file_size(path))};
-}
 
 // The id of each word, from the tokenizer's own (separately tested) encode.
 struct Words {
