@@ -99,13 +99,17 @@ CorpusSpan whole_file(const std::string& path) {
 
 CorpusSplit find_corpus(const std::vector<std::string>& paths, double validation_fraction) {
   const std::vector<std::string> files = corpus_files(paths);
+  std::vector<std::string> train_files;
   CorpusSplit split;
   for (const std::string& file : files) {
-    if (name_has_part(file, "train")) split.train.push_back(whole_file(file));
+    if (name_has_part(file, "train")) train_files.push_back(file);
     if (name_has_part(file, "valid")) split.validation.push_back(whole_file(file));
   }
-  if (!split.train.empty() && !split.validation.empty()) return split;
-  return hold_back(files, validation_fraction);
+  if (train_files.empty()) return hold_back(files, validation_fraction);
+  // Named parts: test files never train, whether or not a valid file is there.
+  if (split.validation.empty()) return hold_back(train_files, validation_fraction);
+  for (const std::string& file : train_files) split.train.push_back(whole_file(file));
+  return split;
 }
 
 }  // namespace sg::data

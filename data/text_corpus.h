@@ -28,8 +28,9 @@ struct CorpusSplit {
 // for *.txt and *.tokens, in name order). When the files include one whose dot-separated name has
 // a part "train" and one with a part "valid" (WikiText's wiki.{train,valid,test}.tokens, PTB's
 // ptb.{train,valid,test}.txt or train.txt / valid.txt), those are the two parts and the rest are
-// left out. Otherwise the last `validation_fraction` of every file's bytes, from the next line
-// start on, is held back for validation: deterministic, and without reading the files.
+// left out; with train files but no valid file, the train files alone are the corpus. Otherwise
+// the last `validation_fraction` of every file's bytes, from the next line start on, is held back
+// for validation: deterministic, and without reading the files.
 // Throws an sg::Error naming the path for a missing, empty or unreadable file, or a folder without
 // text files.
 CorpusSplit find_corpus(const std::vector<std::string>& paths, double validation_fraction = 0.1);

@@ -83,11 +83,16 @@ TEST_CASE("WikiText and PTB folders validate on their valid file") {
     CHECK(split.train[0].end == 2);
   }
   TempFolder dir;
-  // A train file alone has its tail held back; "training" is not the part "train".
+  // Train files without a valid file have their tails held back; the test file and the others
+  // are left out ("training" and "valid-notes" are not the parts "train" and "valid").
   const std::string train = dir.write("wiki.train.tokens", "one\ntwo\n");
+  dir.write("wiki.test.tokens", "test\n");
   dir.write("training.valid-notes.txt", "n\n");
-  const CorpusSplit split = find_corpus({train}, 0.5);
+  const CorpusSplit split = find_corpus({dir.path.string()}, 0.5);
   CHECK(split.held_back);
+  CHECK(paths_of(split.train) == std::vector<std::string>{train});
+  CHECK(paths_of(split.validation) == std::vector<std::string>{train});
+  CHECK(split.train[0].end == 4);
 }
 
 TEST_CASE("missing, empty and text-less corpus paths are errors naming the path") {
