@@ -127,7 +127,8 @@ TEST_CASE("the masked LM loss is the cross-entropy of the selected positions onl
 }
 
 TEST_CASE("the masked LM head's gradients match finite differences") {
-  models::MlmHead head(6, 9, *std::make_unique<Generator>(0));
+  Generator init(0);
+  models::MlmHead head(6, 9, init);
   randomise_head(head, 5);
   Generator gen(6);
   const std::vector<Tensor> inputs{randn({2, 3, 6}, gen),
