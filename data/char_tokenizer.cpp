@@ -3,24 +3,11 @@
 #include <set>
 
 #include "core/error.h"
+#include "data/utf8.h"
 
 namespace sg::data {
 
 namespace {
-
-// Bytes in the UTF-8 character at text[pos], or 0 when the bytes there are not valid UTF-8.
-size_t utf8_length(std::string_view text, size_t pos) {
-  const auto lead = static_cast<unsigned char>(text[pos]);
-  const size_t length = lead < 0x80           ? 1
-                        : (lead >> 5) == 0x6  ? 2
-                        : (lead >> 4) == 0xE  ? 3
-                        : (lead >> 3) == 0x1E ? 4
-                                              : 0;
-  if (length == 0 || pos + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k)
-    if ((static_cast<unsigned char>(text[pos + k]) & 0xC0) != 0x80) return 0;
-  return length;
-}
 
 // Calls visit(character) for each UTF-8 character, or visit("") for each invalid byte.
 template <class Visit>

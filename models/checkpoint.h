@@ -7,6 +7,7 @@
 #include "core/safetensors.h"
 #include "models/causal_lm.h"
 #include "models/encoder_classifier.h"
+#include "models/masked_lm.h"
 
 namespace sg::models {
 
@@ -14,8 +15,10 @@ Metadata model_metadata(const ModelConfig& config, Metadata extra = {});
 void save_model(const EncoderClassifier& model, const std::string& path,
                 const Metadata& extra = {});
 void save_model(const CausalLM& model, const std::string& path, const Metadata& extra = {});
+void save_model(const MaskedLM& model, const std::string& path, const Metadata& extra = {});
 std::shared_ptr<EncoderClassifier> load_encoder_classifier(const std::string& path);
 std::shared_ptr<CausalLM> load_causal_lm(const std::string& path);
+std::shared_ptr<MaskedLM> load_masked_lm(const std::string& path);
 // The config stored in a checkpoint file.
 ModelConfig read_config(const std::string& path);
 

@@ -1,0 +1,41 @@
+#pragma once
+// A Transformer encoder pre-trained by masked-language modelling (BERT): the Trunk that the
+// EncoderClassifier uses, under the same parameter names ("trunk."), with an MlmHead on every
+// position, so a classifier can start from the pre-trained trunk.
+#include <memory>
+
+#include "models/mlm_head.h"
+#include "models/trunk.h"
+
+namespace sg::models {
+
+struct MaskedLMLoss {
+  Variable loss;         // mean cross-entropy over the selected positions
+  int64_t selected = 0;  // positions with a label
+  int64_t correct = 0;   // of those, predicted right by the largest logit
+  double accuracy() const { return selected > 0 ? static_cast<double>(correct) / selected : 0.0; }
+};
+
+class MaskedLM : public nn::Module {
+ public:
+  explicit MaskedLM(const ModelConfig& config);
+  // ids [B, L] -> logits [B, L, V]; padding: b8 [B, L], 1 at padding (optional). With segment
+  // embeddings configured, every position is segment 0.
+  Variable forward(const Tensor& ids, const Tensor& padding = {});
+  // labels i64 [B, L]: the id to predict, or data::kIgnoreLabel (-100) where nothing is. The head
+  // runs on the selected positions only.
+  MaskedLMLoss loss(const Tensor& ids, const Tensor& labels, const Tensor& padding = {});
+  std::string type_name() const override { return "MaskedLM"; }
+  std::string settings() const override;
+  const ModelConfig& config() const { return config_; }
+
+  std::shared_ptr<Trunk> trunk;
+  std::shared_ptr<MlmHead> mlm_head;
+
+ private:
+  Variable hidden(const Tensor& ids, const Tensor& padding);
+
+  ModelConfig config_;
+};
+
+}  // namespace sg::models
