@@ -141,14 +141,18 @@ std::string grid_and_ticks(const Frame& frame) {
   return out;
 }
 
-// "best 0.8734 at step 1500" beside the point, on the side of it facing the middle of the frame.
-std::string best_label(const Frame& frame, double x, double y) {
+// "best 0.8734 at step 1500" on the side of the point facing the middle of the frame; above a
+// maximum (below a minimum), where the curve is not, if the frame has room there, else level with
+// the point, where the curve falls away from a maximum (rises from a minimum).
+std::string best_label(const Frame& frame, double x, double y, Best best) {
   const double cx = frame.px(x), cy = frame.py(y);
   const bool right_half = cx > (frame.left + frame.right) / 2;
-  const bool top_half = cy < (frame.top + frame.bottom) / 2;
+  const double room = best == Best::Higher ? cy - frame.top : frame.bottom - cy;
+  const double dx = room > 24 ? 4 : 10;
+  const double dy = room <= 24 ? 4 : best == Best::Higher ? -10 : 18;
   const Ticks yt = nice_ticks(frame.y.lo, frame.y.hi);
-  const std::string label = fmt::format("best {} at step {:g}", format_tick(y, yt.step / 100), x);
-  return text(cx + (right_half ? -8 : 8), cy + (top_half ? 18 : -10), label,
+  const std::string label = fmt::format("best {} at step {:g}", format_value(y, yt.step), x);
+  return text(cx + (right_half ? -dx : dx), cy + dy, label,
               fmt::format("font-size='11' font-weight='bold' text-anchor='{}' stroke='white' "
                           "stroke-width='3' paint-order='stroke'",
                           right_half ? "end" : "start"));
@@ -181,7 +185,7 @@ std::string series_svg(const Frame& frame, const Series& series, const char* col
   if (const auto best = best_index(series)) {
     const double x = series.x[*best], y = series.y[*best];
     out += circle(frame.px(x), frame.py(y), 5, stroke + fmt::format(" fill='{}'", colour));
-    out += best_label(frame, x, y);
+    out += best_label(frame, x, y, series.best);
   }
   return out;
 }
@@ -240,19 +244,31 @@ SeriesStyle resolved_style(const Series& series) {
 
 std::vector<double> smooth(const std::vector<double>& y, double weight) {
   SG_CHECK(weight >= 0 && weight < 1, "smooth: weight {} is not in [0, 1)", weight);
-  std::vector<double> out;
-  double average = 0, weight_power = 1;
-  for (double v : y) {
-    average = weight * average + (1 - weight) * v;
-    weight_power *= weight;
-    out.push_back(average / (1 - weight_power));
+  // The sums over i <= t are run forward, those over i > t backward.
+  std::vector<double> sum(y.size()), norm(y.size());
+  double running_sum = 0, running_norm = 0;
+  for (std::size_t t = 0; t < y.size(); ++t) {
+    running_sum = weight * running_sum + y[t];
+    running_norm = weight * running_norm + 1;
+    sum[t] = running_sum;
+    norm[t] = running_norm;
   }
+  running_sum = running_norm = 0;
+  for (std::size_t t = y.size(); t-- > 0;) {
+    sum[t] += weight * running_sum;
+    norm[t] += weight * running_norm;
+    running_sum = weight * running_sum + y[t];
+    running_norm = weight * running_norm + 1;
+  }
+  std::vector<double> out(y.size());
+  for (std::size_t t = 0; t < y.size(); ++t) out[t] = sum[t] / norm[t];
   return out;
 }
 
 double smoothing_weight(std::size_t points) {
+  // The centred average spans about 2 / (1 - weight) points.
   const double window = static_cast<double>(points) / 30;
-  return window <= 1 ? 0 : std::min(1 - 1 / window, 0.99);
+  return window <= 2 ? 0 : 1 - 2 / window;
 }
 
 AxisRange x_range(const Panel& panel) {
@@ -315,6 +331,15 @@ std::string format_tick(double value, double step) {
   // Rounding error must not print a zero tick as "-0.00".
   if (std::abs(value) < step * 1e-6) value = 0;
   return fmt::format("{:.{}f}", value, decimals);
+}
+
+std::string format_value(double value, double step) {
+  std::string text = format_tick(value, step / 100);
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
 }
 
 std::optional<std::size_t> best_index(const Series& series) {

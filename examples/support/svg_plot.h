@@ -45,9 +45,9 @@ std::string svg_plot(const std::vector<Panel>& panels);
 // The style `series` is drawn in: Auto resolved by its number of points.
 SeriesStyle resolved_style(const Series& series);
 
-// An exponential moving average, debiased like TensorBoard's so the first points are not pulled
-// towards 0: s_t = (w s_{t-1} + (1 - w) y_t) / (1 - w^t) with s_0 = 0, t counting finite points.
-// Non-finite points stay non-finite and do not move the average.
+// A centred exponential average: s_t = sum_i w^|t-i| y_i / sum_i w^|t-i|. Centred, it does not lag
+// behind a falling loss as a running average does; normalised, its first and last points are not
+// pulled towards 0. Needs finite values.
 std::vector<double> smooth(const std::vector<double>& y, double weight);
 
 // The smoothing weight for a series of `points` points: an average over about 1/30 of them.
@@ -76,6 +76,10 @@ Ticks nice_ticks(double lo, double hi, int target = 5);
 
 // `value` with as many decimals as the tick step `step` needs: 0.05 (not 0.050000), 1500, 0.0005.
 std::string format_tick(double value, double step);
+
+// A value read off an axis of tick step `step`: two decimals finer, less trailing zeros (0.8735,
+// 0.81, 10, 1500).
+std::string format_value(double value, double step);
 
 // The index of the best finite point of `series`, the earliest of equals; none if series.best is
 // None or no point is finite.

@@ -95,23 +95,33 @@ TEST_CASE("tick labels carry the decimals of the tick step and no more") {
   CHECK(format_tick(-1e-17, 0.1) == "0.0");
 }
 
-TEST_CASE("the debiased moving average against hand values") {
-  // Weight 0.5: each point weighs 0.5^(t - i) * 0.5, divided by the weights' sum 1 - 0.5^t.
+TEST_CASE("a value read off the axis has two more decimals than its ticks, less trailing zeros") {
+  CHECK(format_value(0.8734521, 0.05) == "0.8735");
+  CHECK(format_value(0.81, 0.05) == "0.81");
+  CHECK(format_value(10, 0.5) == "10");
+  CHECK(format_value(1500, 500) == "1500");
+  CHECK(format_value(1.4999, 0.1) == "1.5");
+  CHECK(format_value(0.00123456, 0.0005) == "0.001235");
+}
+
+TEST_CASE("the centred exponential average against hand values") {
+  // Weight 0.5: point i weighs 0.5^|t - i| in the average at t.
   const std::vector<double> s = smooth({4, 2, 6}, 0.5);
   REQUIRE(s.size() == 3);
-  CHECK(s[0] == doctest::Approx(4));  // not pulled towards 0
-  CHECK(s[1] == doctest::Approx((0.25 * 4 + 0.5 * 2) / 0.75));
-  CHECK(s[2] == doctest::Approx((0.125 * 4 + 0.25 * 2 + 0.5 * 6) / 0.875));
+  CHECK(s[0] == doctest::Approx((4 + 0.5 * 2 + 0.25 * 6) / 1.75));
+  CHECK(s[1] == doctest::Approx((0.5 * 4 + 2 + 0.5 * 6) / 2));
+  CHECK(s[2] == doctest::Approx((0.25 * 4 + 0.5 * 2 + 6) / 1.75));
   CHECK(smooth({4, 2, 6}, 0) == std::vector<double>{4, 2, 6});
   for (double v : smooth({3, 3, 3, 3}, 0.9)) CHECK(v == doctest::Approx(3));
   CHECK(error_message([] { smooth({1}, 1); }) == "smooth: weight 1 is not in [0, 1)");
 }
 
 TEST_CASE("the smoothing weight averages over about a thirtieth of the points") {
-  CHECK(smoothing_weight(30) == 0);
-  CHECK(smoothing_weight(300) == doctest::Approx(0.9));
-  CHECK(smoothing_weight(3000) == doctest::Approx(0.99));
-  CHECK(smoothing_weight(1000000) == doctest::Approx(0.99));
+  // The centred average with weight w spans about 2 / (1 - w) points.
+  CHECK(smoothing_weight(60) == 0);
+  CHECK(smoothing_weight(300) == doctest::Approx(0.8));
+  CHECK(smoothing_weight(600) == doctest::Approx(0.9));
+  CHECK(smoothing_weight(60000) == doctest::Approx(0.999));
 }
 
 TEST_CASE("Auto draws a few points as markers and many as a smoothed line") {
@@ -125,20 +135,26 @@ TEST_CASE("Auto draws a few points as markers and many as a smoothed line") {
 }
 
 TEST_CASE("a spike does not set the y range but evaluation points do") {
-  Panel panel{"loss", "step", {spiky_loss(300)}};
-  // The 2nd..98th percentiles of the raw points are 1.0 and 1.1, the smoothed curve is cut to them,
-  // and 5% of the span is added on each side.
+  // 50 points are not smoothed, so the range is that of the raw points cut to their 2nd..98th
+  // percentiles, 1.0 and 1.1, with 5% of the span added on each side.
+  Series loss = spiky_loss(50);
+  loss.style = SeriesStyle::RawAndSmoothed;
+  Panel panel{"loss", "step", {loss}};
   AxisRange y = y_range(panel);
   CHECK(y.lo == doctest::Approx(0.995));
   CHECK(y.hi == doctest::Approx(1.105));
-  panel.series.push_back(
-      {"validation loss", {100, 200, 300}, {1.3, 0.5, 0.9}, SeriesStyle::Markers});
+  // Smoothed, the curve lies between 1.0 and 1.1 but near the spike, where it is cut to 1.1.
+  y = y_range({"loss", "step", {spiky_loss(300)}});
+  CHECK(y.lo > 1.0);
+  CHECK(y.hi > 1.1);
+  CHECK(y.hi < 1.11);
+  panel.series.push_back({"validation loss", {10, 20, 30}, {1.3, 0.5, 0.9}, SeriesStyle::Markers});
   y = y_range(panel);
   CHECK(y.lo == doctest::Approx(0.5 - 0.04));
   CHECK(y.hi == doctest::Approx(1.3 + 0.04));
   const AxisRange x = x_range(panel);
   CHECK(x.lo == 1);
-  CHECK(x.hi == 300);
+  CHECK(x.hi == 50);
 }
 
 TEST_CASE("a panel with one value or none still gets a range to draw in") {
@@ -197,10 +213,11 @@ TEST_CASE("the SVG is well formed and holds the labels, ticks, legend and best p
   CHECK(svg.starts_with("<svg "));
   for (const char* label : {">training loss<", ">dev accuracy<", ">step<", ">loss<", ">epoch<"})
     CHECK_MESSAGE(svg.find(label) != std::string::npos, label);
-  // The dev range [0.6105, 0.8195] gets ticks of 0.05 and the best value two more decimals.
+  // The dev range [0.6105, 0.8195] gets ticks of 0.05; the best value two more decimals, less
+  // trailing zeros.
   for (const char* tick : {">0.65<", ">0.70<", ">0.75<", ">0.80<", ">100<", ">400<"})
     CHECK_MESSAGE(svg.find(tick) != std::string::npos, tick);
-  CHECK(svg.find(">best 0.8100 at step 300<") != std::string::npos);
+  CHECK(svg.find(">best 0.81 at step 300<") != std::string::npos);
   CHECK(svg.find(">R&amp;D &lt;metric&gt;<") != std::string::npos);
   // The loss drawn raw and smoothed, both clipped to its panel's frame.
   CHECK(occurrences(svg, "clip-path='url(#frame0)'") == 2);
