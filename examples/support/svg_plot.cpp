@@ -20,6 +20,7 @@ constexpr double kFrameLeft = 66, kFrameRight = 16, kFrameTop = 52, kFrameBottom
 constexpr double kYPadding = 0.05;        // of the y span, so curves do not run along the frame
 constexpr std::size_t kMaxMarkers = 40;   // Auto draws markers up to this many points
 constexpr double kClipPercentile = 0.02;  // raw points beyond it do not widen the y range
+constexpr const char* kGridStroke = "stroke='#e4e4e4'";
 constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
 
 struct Points {
@@ -56,43 +57,30 @@ struct Extent {
   }
 };
 
+// sum_{i <= t} w^(t-i) v_i for every t, in the order of [first, last).
+template <class Iterator>
+std::vector<double> decayed_sums(Iterator first, Iterator last, double weight) {
+  std::vector<double> sums;
+  double running = 0;
+  for (; first != last; ++first) sums.push_back(running = weight * running + *first);
+  return sums;
+}
+
 double percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   return values[static_cast<std::size_t>(std::lround(p * static_cast<double>(values.size() - 1)))];
 }
 
-double power_of_ten(int k) {
-  return std::pow(10.0, k);
-}
-
 // m x 10^k as the double nearest the decimal value (0.1 x 3 gives 0.3, not 0.30000000000000004).
 double decimal(double m, int k) {
-  return k >= 0 ? m * power_of_ten(k) : m / power_of_ten(-k);
+  return k >= 0 ? m * std::pow(10.0, k) : m / std::pow(10.0, -k);
 }
 
+// Names and labels as element content: '&', '<' and '>' escaped.
 std::string escaped(const std::string& text) {
   std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  for (char c : text)
+    out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : std::string(1, c);
   return out;
 }
 
@@ -112,6 +100,11 @@ std::string polyline(const Frame& frame, const std::vector<double>& x, const std
   return fmt::format("<polyline fill='none' points='{}' {}/>\n", points, attributes);
 }
 
+std::string line(double x1, double y1, double x2, double y2, const std::string& attributes) {
+  return fmt::format("<line x1='{:.1f}' y1='{:.1f}' x2='{:.1f}' y2='{:.1f}' {}/>\n", x1, y1, x2, y2,
+                     attributes);
+}
+
 std::string circle(double cx, double cy, double r, const std::string& attributes) {
   return fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='{}' {}/>\n", cx, cy, r, attributes);
 }
@@ -126,15 +119,13 @@ std::string grid_and_ticks(const Frame& frame) {
   const Ticks xt = nice_ticks(frame.x.lo, frame.x.hi), yt = nice_ticks(frame.y.lo, frame.y.hi);
   for (double v : xt.values) {
     const double x = frame.px(v);
-    out += fmt::format("<line x1='{:.1f}' y1='{}' x2='{:.1f}' y2='{}' stroke='#e4e4e4'/>\n", x,
-                       frame.top, x, frame.bottom);
+    out += line(x, frame.top, x, frame.bottom, kGridStroke);
     out +=
         text(x, frame.bottom + 15, format_tick(v, xt.step), "font-size='10' text-anchor='middle'");
   }
   for (double v : yt.values) {
     const double y = frame.py(v);
-    out += fmt::format("<line x1='{}' y1='{:.1f}' x2='{}' y2='{:.1f}' stroke='#e4e4e4'/>\n",
-                       frame.left, y, frame.right, y);
+    out += line(frame.left, y, frame.right, y, kGridStroke);
     out +=
         text(frame.left - 5, y + 3.5, format_tick(v, yt.step), "font-size='10' text-anchor='end'");
   }
@@ -198,8 +189,7 @@ std::string legend(const Panel& panel, double left, double y) {
   for (std::size_t i = 0; i < panel.series.size(); ++i) {
     const Series& s = panel.series[i];
     const char* colour = kColours[i % std::size(kColours)];
-    out += fmt::format("<line x1='{}' y1='{}' x2='{}' y2='{}' stroke='{}' stroke-width='2'/>\n", x,
-                       y - 4, x + 20, y - 4, colour);
+    out += line(x, y - 4, x + 20, y - 4, fmt::format("stroke='{}' stroke-width='2'", colour));
     if (resolved_style(s) == SeriesStyle::Markers)
       out += circle(x + 10, y - 4, 3.5,
                     fmt::format("stroke='{}' stroke-width='1.5' fill='white'", colour));
@@ -244,24 +234,17 @@ SeriesStyle resolved_style(const Series& series) {
 
 std::vector<double> smooth(const std::vector<double>& y, double weight) {
   SG_CHECK(weight >= 0 && weight < 1, "smooth: weight {} is not in [0, 1)", weight);
-  // The sums over i <= t are run forward, those over i > t backward.
-  std::vector<double> sum(y.size()), norm(y.size());
-  double running_sum = 0, running_norm = 0;
-  for (std::size_t t = 0; t < y.size(); ++t) {
-    running_sum = weight * running_sum + y[t];
-    running_norm = weight * running_norm + 1;
-    sum[t] = running_sum;
-    norm[t] = running_norm;
-  }
-  running_sum = running_norm = 0;
-  for (std::size_t t = y.size(); t-- > 0;) {
-    sum[t] += weight * running_sum;
-    norm[t] += weight * running_norm;
-    running_sum = weight * running_sum + y[t];
-    running_norm = weight * running_norm + 1;
-  }
-  std::vector<double> out(y.size());
-  for (std::size_t t = 0; t < y.size(); ++t) out[t] = sum[t] / norm[t];
+  // sum_i w^|t-i| v_i as the sums over i <= t, run forward, plus those over i >= t, run backward,
+  // less v_t, which both hold.
+  const auto two_sided_sums = [weight](const std::vector<double>& v) {
+    std::vector<double> sums = decayed_sums(v.begin(), v.end(), weight);
+    const std::vector<double> backward = decayed_sums(v.rbegin(), v.rend(), weight);
+    for (std::size_t t = 0; t < v.size(); ++t) sums[t] += backward[v.size() - 1 - t] - v[t];
+    return sums;
+  };
+  std::vector<double> out = two_sided_sums(y);
+  const std::vector<double> norms = two_sided_sums(std::vector<double>(y.size(), 1.0));
+  for (std::size_t t = 0; t < y.size(); ++t) out[t] /= norms[t];
   return out;
 }
 
