@@ -219,6 +219,9 @@ TEST_CASE("the SVG is well formed and holds the labels, ticks, legend and best p
     CHECK_MESSAGE(svg.find(tick) != std::string::npos, tick);
   CHECK(svg.find(">best 0.81 at step 300<") != std::string::npos);
   CHECK(svg.find(">R&amp;D &lt;metric&gt;<") != std::string::npos);
+  // The legend names each series; a panel without a y label takes its title as one.
+  CHECK(occurrences(svg, ">train loss<") == 1);
+  CHECK(occurrences(svg, ">dev accuracy<") == 3);
   // The loss drawn raw and smoothed, both clipped to its panel's frame.
   CHECK(occurrences(svg, "clip-path='url(#frame0)'") == 2);
 }
