@@ -11,7 +11,7 @@
 namespace sg::examples {
 
 enum class SeriesStyle {
-  Auto,            // Markers for a few points (an evaluation series), RawAndSmoothed otherwise
+  Auto,            // Markers up to 40 points (an evaluation series), RawAndSmoothed above
   Line,            // a plain line through every point
   RawAndSmoothed,  // the raw points faint, their smoothed curve over them
   Markers,         // a circle at every point, joined by a line
@@ -31,7 +31,9 @@ struct Panel {
   std::string title;
   std::string x_label;
   std::vector<Series> series;
-  std::string y_label = {};  // the title when empty
+  // The title when empty. The initialiser lets {title, x_label, series} leave it out without a
+  // missing-initialiser warning.
+  std::string y_label = {};
 };
 
 // Panels side by side; non-finite points are skipped. Written atomically.
