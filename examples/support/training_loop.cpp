@@ -67,7 +67,9 @@ std::vector<std::string> log_columns(const LoopSettings& settings) {
 void write_curves(const RunFolder& run, const LoopSettings& settings) {
   const CsvTable table = read_csv(run.log());
   const std::string metric = settings.evaluation_name + " " + settings.metrics.front();
-  Series loss{"training loss", {}, {}}, evaluation{metric, {}, {}};
+  Series loss{"training loss", {}, {}, SeriesStyle::RawAndSmoothed};
+  Series evaluation{metric, {}, {}, SeriesStyle::Markers,
+                    settings.higher_is_better ? Best::Higher : Best::Lower};
   for (const auto& row : table.rows) {
     loss.x.push_back(row[0]);
     loss.y.push_back(row[2]);
