@@ -82,10 +82,14 @@ ModelConfig with_trunk_of(ModelConfig config, const ModelConfig& pretrained) {
   return config;
 }
 
-std::vector<std::string> trunk_differences(const ModelConfig& file, const ModelConfig& model) {
-  std::vector<std::string> out;
+std::string FieldDifference::describe() const {
+  return fmt::format("{} {} in the file, {} in the model", field, file, model);
+}
+
+std::vector<FieldDifference> trunk_differences(const ModelConfig& file, const ModelConfig& model) {
+  std::vector<FieldDifference> out;
   visit_trunk_fields(file, model, [&](const char* name, const auto& a, const auto& b) {
-    if (a != b) out.push_back(fmt::format("{} {} in the file, {} in the model", name, a, b));
+    if (a != b) out.push_back({name, fmt::format("{}", a), fmt::format("{}", b)});
   });
   return out;
 }
@@ -94,7 +98,9 @@ void load_trunk_into(Trunk& trunk, const ModelConfig& config, const std::string&
   const SafetensorsContent content = load_safetensors(path);
   const ModelConfig file_config = checked_config(content, path);
   const NamedTensorList state = trunk_tensors(content.tensors);
-  const std::vector<std::string> differences = trunk_differences(file_config, config);
+  std::vector<std::string> differences;
+  for (const FieldDifference& d : trunk_differences(file_config, config))
+    differences.push_back(d.describe());
   if (!differences.empty())
     fail("load trunk from '{}': the pre-trained trunk differs from the model's: {}{}", path,
          fmt::join(differences, "; "), tensor_report(config, state, path));

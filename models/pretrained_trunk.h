@@ -18,9 +18,14 @@ ModelConfig pretrained_config(const std::string& path);
 // `config` with the trunk fields of `pretrained`; the head (num_classes), dropout and seed stay.
 ModelConfig with_trunk_of(ModelConfig config, const ModelConfig& pretrained);
 
-// The trunk fields in which `file` and `model` differ, each as "dim 64 in the file, 32 in the
-// model".
-std::vector<std::string> trunk_differences(const ModelConfig& file, const ModelConfig& model);
+struct FieldDifference {
+  std::string field;             // "dim"
+  std::string file, model;       // the values, as text
+  std::string describe() const;  // "dim 64 in the file, 32 in the model"
+};
+
+// The trunk fields in which `file` and `model` differ.
+std::vector<FieldDifference> trunk_differences(const ModelConfig& file, const ModelConfig& model);
 
 // Copies the checkpoint's trunk.* tensors into `trunk`, which was built from `config`. On any
 // mismatch nothing is changed and the sg::Error names the file, the differing config fields and
