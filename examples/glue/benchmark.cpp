@@ -93,9 +93,11 @@ void write_tables(const std::string& out, const std::vector<examples::RunScore>&
 }  // namespace
 
 int benchmark(const BenchmarkOptions& b) {
+  // Every input is checked before the first run, so that no run is wasted on a later typo.
   for (const std::string& task : b.tasks)
     SG_CHECK(std::filesystem::is_directory(b.data_root + "/" + task),
              "glue benchmark: no folder '{}/{}' for task {}", b.data_root, task, task);
+  for (const std::string& variant : b.variants) init_from_for(b.init_from, variant);
   std::vector<examples::RunScore> scores;
   for (const std::string& task : b.tasks)
     for (const std::string& variant : b.variants) {
