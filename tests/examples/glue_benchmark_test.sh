@@ -4,9 +4,9 @@
 # MaskedLM checkpoints: flags that contradict the pre-trained trunk, a resumed --init-from run
 # bit-identical to an uninterrupted one, a benchmark stopped and continued, and its tables
 # recomputed here from the runs' own results.
-# Usage: glue_benchmark_test.sh GLUE_BINARY MAKE_MASKED_LM_BINARY
+# Usage: glue_benchmark_test.sh GLUE_BINARY MASKED_LM_TOOL_BINARY
 set -u
-glue=$1 make_masked_lm=$2
+glue=$1 tool=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -42,8 +42,19 @@ printf 'sentence\tlabel\na red apple\t1\na fast car\t0\nred apple number 7\t1\nf
 tail -q -n +2 "$data/SST-2/train.tsv" "$data/MRPC/train.tsv" >"$work/text.txt"
 # V with segment embeddings, R+V without: each task meets both cases.
 mkdir -p "$work/pt-V" "$work/pt-R+V"
-"$make_masked_lm" "$work/pt-V/best.safetensors" V 2 "$work/text.txt" &&
-  "$make_masked_lm" "$work/pt-R+V/best.safetensors" R+V 0 "$work/text.txt" || fail "make_masked_lm"
+"$tool" make "$work/pt-V/best.safetensors" V 2 "$work/text.txt" &&
+  "$tool" make "$work/pt-R+V/best.safetensors" R+V 0 "$work/text.txt" || fail "masked_lm_tool make"
+
+# One step of a learning rate far below the weights' precision: the trunk is still the pre-trained one.
+still=(--max-steps 1 --lr 1e-10 --warmup 0 --weight-decay 0)
+check "--init-from copies the trunk" 0 "$glue" train --task SST-2 --data "$data/SST-2" "${still[@]}" \
+  --init-from "$work/pt-V/best.safetensors" --out "$work/copy"
+"$tool" same-trunk "$work/pt-V/best.safetensors" "$work/copy/best.safetensors" >/dev/null &&
+  echo "ok: the fine-tuned model has the pre-trained trunk" || fail "the fine-tuned model's trunk is not the pre-trained one"
+check "the same from scratch" 0 "$glue" train --task SST-2 --data "$data/SST-2" "${still[@]}" --dim 16 --heads 2 \
+  --layers 1 --max-length 16 --attention V --min-count 1 --out "$work/scratch"
+"$tool" same-trunk "$work/pt-V/best.safetensors" "$work/scratch/best.safetensors" 2>/dev/null &&
+  fail "a model trained from scratch has the pre-trained trunk" || echo "ok: from scratch the trunk differs"
 
 mrpc=(--task MRPC --data "$data/MRPC" --batch-size 8 --epochs 2)
 check "--init-from refuses a tokenizer flag" 2 "$glue" train "${mrpc[@]}" --init-from "$work/pt-V/best.safetensors" \
