@@ -7,23 +7,7 @@
 # Usage: glue_benchmark_test.sh GLUE_BINARY MASKED_LM_TOOL_BINARY
 set -u
 glue=$1 tool=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() {  # fail DESCRIPTION
-  echo "FAIL: $1"; failures=$((failures + 1))
-}
-check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...
-  local description=$1 expected=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local status=$?
-  if [ "$status" -ne "$expected" ]; then
-    echo "FAIL: $description: exit $status, expected $expected"; cat "$work/err"; failures=$((failures + 1))
-  else
-    echo "ok: $description"
-  fi
-}
+source "$(dirname "$0")/checks.sh"
 expect_in() {  # expect_in FILE TEXT DESCRIPTION
   grep -qF -- "$2" "$1" && echo "ok: $3" || fail "$3: no '$2' in $(cat "$1")"
 }
@@ -116,5 +100,4 @@ grep -q "^| MRPC | F1/acc | 2 | " "$work/bench/results.md" && grep -q "^| SST-2 
   grep -q "^| GLUE average | | | [0-9.]* | [0-9.]* |$" "$work/bench/results.md" && echo "ok: results.md has the rows" ||
   fail "results.md lacks rows: $(cat "$work/bench/results.md")"
 
-echo "$failures failures"
-[ "$failures" -eq 0 ]
+finish
