@@ -11,6 +11,7 @@
 #include "examples/support/benchmark_table.h"
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
+#include "models/pretrained_trunk.h"
 
 namespace sg::glue {
 
@@ -33,6 +34,19 @@ std::string init_from_for(const std::string& pattern, const std::string& variant
     throw examples::UsageError(
         fmt::format("--init-from: no checkpoint '{}' for attention {}", path, variant));
   return path;
+}
+
+// Each variant fine-tunes a trunk pre-trained with that variant.
+void check_trunk_variant(const std::string& pattern, const std::string& variant) {
+  const std::string path = init_from_for(pattern, variant);
+  if (path.empty()) return;
+  const std::string pretrained = models::pretrained_config(path).attention;
+  if (pretrained != variant)
+    throw examples::UsageError(
+        fmt::format("--init-from: '{}' holds a trunk of {} attention, not {}: give a pattern with "
+                    "{{attention}} "
+                    "for one trunk per variant",
+                    path, pretrained, variant));
 }
 
 // A finished run leaves its best model's dev metrics here, one "metric<TAB>value" a line.
@@ -97,7 +111,7 @@ int benchmark(const BenchmarkOptions& b) {
   for (const std::string& task : b.tasks)
     SG_CHECK(std::filesystem::is_directory(b.data_root + "/" + task),
              "glue benchmark: no folder '{}/{}' for task {}", b.data_root, task, task);
-  for (const std::string& variant : b.variants) init_from_for(b.init_from, variant);
+  for (const std::string& variant : b.variants) check_trunk_variant(b.init_from, variant);
   std::vector<examples::RunScore> scores;
   for (const std::string& task : b.tasks)
     for (const std::string& variant : b.variants) {

@@ -66,6 +66,9 @@ bench=(benchmark --tasks MRPC,SST-2 --attention V,R+V --init-from "$work/pt-{att
        --seeds 1 --seeds-small 2 --data-root "$data" --out "$work/bench" --epochs 2 --batch-size 8)
 check "glue benchmark with a missing pre-trained trunk" 2 "$glue" "${bench[@]/V,R+V/V,D}"
 expect_in "$work/err" "no checkpoint '$work/pt-D/best.safetensors' for attention D" "the missing trunk is named"
+check "glue benchmark with one trunk for two variants" 2 "$glue" "${bench[@]/\{attention\}/V}"
+expect_in "$work/err" "holds a trunk of V attention, not R+V" "the variant mismatch is named"
+[ -e "$work/bench/MRPC" ] && fail "a refused benchmark ran" || echo "ok: a refused benchmark runs nothing"
 check "glue benchmark stops as planned" 0 "$glue" "${bench[@]}" --stop-after 3
 [ -e "$work/bench/results.md" ] && fail "a stopped benchmark wrote a table" || echo "ok: a stopped benchmark writes no table"
 check "glue benchmark continues" 0 "$glue" "${bench[@]}"
