@@ -6,25 +6,9 @@
 # language model. Usage: programs_test.sh GLUE_BINARY LM_BINARY
 set -u
 glue=$1 lm=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() {  # fail DESCRIPTION
-  echo "FAIL: $1"; failures=$((failures + 1))
-}
+source "$(dirname "$0")/checks.sh"
 column() {  # column NAME FILE: the values of a CSV log's named column, one a line
   awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
-}
-check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...
-  local description=$1 expected=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local status=$?
-  if [ "$status" -ne "$expected" ]; then
-    echo "FAIL: $description: exit $status, expected $expected"; cat "$work/err"; failures=$((failures + 1))
-  else
-    echo "ok: $description"
-  fi
 }
 
 mkdir -p "$work/task"
@@ -127,5 +111,4 @@ check "lm sample from a missing checkpoint" 2 "$lm" sample --checkpoint "$work/n
 echo "garbage" >"$work/garbage.safetensors"
 check "lm sample from a corrupt checkpoint" 1 "$lm" sample --checkpoint "$work/garbage.safetensors"
 
-echo "$failures failures"
-[ "$failures" -eq 0 ]
+finish

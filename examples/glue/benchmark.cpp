@@ -1,0 +1,170 @@
+#include "examples/glue/benchmark.h"
+
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "core/error.h"
+#include "data/files.h"
+#include "examples/support/benchmark_table.h"
+#include "examples/support/cli.h"
+#include "examples/support/run_folder.h"
+#include "models/pretrained_trunk.h"
+
+namespace sg::glue {
+
+namespace {
+
+// The GLUE tasks whose dev scores vary most from seed to seed.
+bool is_small_task(const std::string& task) {
+  static const std::set<std::string> small = {"CoLA", "MRPC", "STS-B", "RTE", "WNLI"};
+  return small.contains(task);
+}
+
+std::string init_from_for(const std::string& pattern, const std::string& variant) {
+  if (pattern == "none") return "";
+  std::string path = pattern;
+  constexpr std::string_view kPlaceholder = "{attention}";
+  for (size_t at = path.find(kPlaceholder); at != std::string::npos;
+       at = path.find(kPlaceholder, at + variant.size()))
+    path.replace(at, kPlaceholder.size(), variant);
+  if (!std::filesystem::is_regular_file(path))
+    throw examples::UsageError(
+        fmt::format("--init-from: no checkpoint '{}' for attention {}", path, variant));
+  return path;
+}
+
+// Each variant fine-tunes a trunk pre-trained with that variant.
+void check_trunk_variant(const std::string& pattern, const std::string& variant) {
+  const std::string path = init_from_for(pattern, variant);
+  if (path.empty()) return;
+  const std::string pretrained = models::pretrained_config(path).attention;
+  if (pretrained != variant)
+    throw examples::UsageError(
+        fmt::format("--init-from: '{}' holds a trunk of {} attention, not {}: give a pattern with "
+                    "{{attention}} "
+                    "for one trunk per variant",
+                    path, pretrained, variant));
+}
+
+// A finished run leaves its best model's dev metrics here, one "metric<TAB>value" a line.
+std::string result_file(const std::string& run_folder) {
+  return run_folder + "/result.tsv";
+}
+
+void write_result(const std::string& run_folder, const data::MetricValues& metrics) {
+  std::string text;
+  for (const auto& [name, value] : metrics) text += fmt::format("{}\t{}\n", name, value);
+  data::write_text_file(result_file(run_folder), text);
+}
+
+data::MetricValues read_result(const std::string& run_folder) {
+  const std::string path = result_file(run_folder);
+  std::ifstream in(path);
+  data::MetricValues metrics;
+  int line_number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_number;
+    const size_t tab = line.find('\t');
+    SG_CHECK(tab != std::string::npos, "{}:{}: expected 'metric<TAB>value'", path, line_number);
+    try {
+      metrics.emplace_back(line.substr(0, tab), std::stod(line.substr(tab + 1)));
+    } catch (const std::exception&) {
+      fail("{}:{}: '{}' is not a number", path, line_number, line.substr(tab + 1));
+    }
+  }
+  SG_CHECK(!metrics.empty(), "{}: no metrics", path);
+  return metrics;
+}
+
+// One glue train run of the benchmark: resumed when its folder holds a last checkpoint, started
+// afresh (over any leftovers of a run stopped before its first checkpoint) otherwise.
+TrainOptions run_options(const BenchmarkOptions& b, const std::string& task,
+                         const std::string& variant, int64_t seed_index) {
+  TrainOptions o = b.train;
+  o.task = task;
+  o.data = b.data_root + "/" + task;
+  o.out = fmt::format("{}/{}/{}/seed{}", b.out, task, variant, seed_index);
+  o.model.attention = variant;
+  o.model.seed = b.train.model.seed + static_cast<uint64_t>(seed_index);
+  o.init_from = init_from_for(b.init_from, variant);
+  o.given_flags.insert("--attention");
+  o.resume = std::filesystem::exists(examples::RunFolder{o.out}.last_checkpoint());
+  o.overwrite = !o.resume;
+  return o;
+}
+
+void write_tables(const std::string& out, const std::vector<examples::RunScore>& scores) {
+  const examples::BenchmarkTable table = examples::tabulate(scores);
+  const std::string markdown = examples::to_markdown(table);
+  data::write_text_file(out + "/results.md", markdown);
+  data::write_text_file(out + "/results.csv", examples::to_csv(table));
+  fmt::print("{}\nwritten to {}/results.md and {}/results.csv\n", markdown, out, out);
+}
+
+}  // namespace
+
+int benchmark(const BenchmarkOptions& b) {
+  // Every input is checked before the first run, so that no run is wasted on a later typo.
+  for (const std::string& task : b.tasks)
+    SG_CHECK(std::filesystem::is_directory(b.data_root + "/" + task),
+             "glue benchmark: no folder '{}/{}' for task {}", b.data_root, task, task);
+  for (const std::string& variant : b.variants) check_trunk_variant(b.init_from, variant);
+  std::vector<examples::RunScore> scores;
+  for (const std::string& task : b.tasks)
+    for (const std::string& variant : b.variants) {
+      const int64_t seeds = is_small_task(task) && b.seeds_small > 0 ? b.seeds_small : b.seeds;
+      for (int64_t k = 0; k < seeds; ++k) {
+        const TrainOptions o = run_options(b, task, variant, k);
+        if (std::filesystem::exists(result_file(o.out))) {
+          fmt::print(stderr, "{}: finished earlier\n", o.out);
+        } else {
+          fmt::print(stderr, "{}: {} with {} attention, seed {}\n", o.out, task, variant,
+                     o.model.seed);
+          const TrainResult result = train(o);
+          if (!result.finished) {
+            fmt::print(stderr, "glue benchmark stopped in {}: run it again to continue\n", o.out);
+            return result.exit_status;
+          }
+          write_result(o.out, result.best_dev);
+        }
+        scores.push_back({task, variant, read_result(o.out)});
+      }
+    }
+  write_tables(b.out, scores);
+  return 0;
+}
+
+void add_benchmark_options(CLI::App& cmd, BenchmarkOptions& o) {
+  cmd.add_option("--tasks", o.tasks, "comma-separated tasks, e.g. CoLA,SST-2,MRPC,STS-B,RTE")
+      ->required()
+      ->delimiter(',');
+  cmd.add_option("--data-root", o.data_root, "the folder holding <TASK>/train.tsv and dev.tsv")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd.add_option("--out", o.out, "folder of the runs (<task>/<variant>/seed<k>) and the tables")
+      ->required();
+  add_training_options(cmd, o.train);
+  // One --attention list instead of glue train's single variant.
+  cmd.remove_option(cmd.get_option("--attention"));
+  cmd.add_option("--attention", o.variants, "comma-separated attention variants, e.g. V,R+V")
+      ->required()
+      ->delimiter(',');
+  cmd.remove_option(cmd.get_option("--resume"));
+  cmd.remove_option(cmd.get_option("--overwrite"));
+  cmd.add_option("--init-from", o.init_from,
+                 "'none', or a pre-trained checkpoint for every variant, or a pattern such as "
+                 "runs/pt-{attention}/best.safetensors for one per variant")
+      ->capture_default_str();
+  cmd.add_option("--seeds", o.seeds, "runs per task and variant (seeds --seed, --seed + 1, ...)")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--seeds-small", o.seeds_small,
+                 "runs per variant of the small tasks CoLA, MRPC, STS-B, RTE, WNLI (0: --seeds)")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+}
+
+}  // namespace sg::glue

@@ -1,0 +1,354 @@
+#include "examples/glue/train.h"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+#include "examples/support/cli.h"
+#include "examples/support/model_options.h"
+#include "examples/support/run_folder.h"
+#include "examples/support/training_loop.h"
+#include "models/checkpoint.h"
+#include "models/pretrained_trunk.h"
+#include "nn/checkpoint.h"
+#include "optim/optim.h"
+
+namespace sg::glue {
+
+namespace {
+
+constexpr std::string_view kDevPrefix = "dev_";  // the best model's dev metrics in its metadata
+
+// A TSV task takes its label names from the train split of its folder.
+data::TaskSpec find_task(const std::string& name, const std::string& folder) {
+  if (auto task = glue_task_named(name)) return *task;
+  return data::tsv_task(name, folder);
+}
+
+std::string dev_split(const data::TaskSpec& task) {
+  return task.name == "MNLI" ? "dev_matched" : "dev";
+}
+
+// A pre-trained trunk may lack segment embeddings (the model then sees none, even on a pair task)
+// or have them on a single-sentence task (where every position is segment 0, as in pre-training).
+Tensor segments_for(const models::EncoderClassifier& model, const data::Batch& batch) {
+  return model.config().segments > 0 ? batch.segments : Tensor{};
+}
+
+data::MetricValues evaluate(models::EncoderClassifier& model, const data::TaskSpec& task,
+                            const data::EncodedDataset& dev, int64_t batch_size) {
+  const std::vector<double> predicted = predict(model, dev, batch_size);
+  if (task.is_regression) {
+    std::vector<double> gold;
+    for (const auto& e : dev.examples) gold.push_back(e.score);
+    return data::evaluate_regression(task, predicted, gold);
+  }
+  std::vector<int64_t> classes(predicted.begin(), predicted.end()), gold;
+  for (const auto& e : dev.examples) gold.push_back(e.label);
+  return data::evaluate_classification(task, classes, gold);
+}
+
+// Accuracy on dev of always answering the most frequent train label.
+double majority_baseline(const data::EncodedDataset& train, const data::EncodedDataset& dev) {
+  std::map<int64_t, int64_t> counts;
+  for (const auto& e : train.examples) ++counts[e.label];
+  const int64_t majority = std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) {
+                             return a.second < b.second;
+                           })->first;
+  const auto hits = std::count_if(dev.examples.begin(), dev.examples.end(),
+                                  [&](auto& e) { return e.label == majority; });
+  return static_cast<double>(hits) / static_cast<double>(std::max<int64_t>(1, dev.size()));
+}
+
+Variable batch_loss(const Variable& logits, const data::Batch& batch, bool regression) {
+  if (regression) return mse(reshape(logits, {-1}), Variable(batch.labels));
+  return cross_entropy(logits, batch.labels);
+}
+
+struct Trainer {
+  explicit Trainer(const TrainOptions& o) : options(o) {}
+
+  TrainOptions options;
+  data::TaskSpec task;
+  examples::RunFolder run;
+  std::unique_ptr<data::Tokenizer> tokenizer;
+  data::EncodedDataset train_set, dev_set;
+  std::shared_ptr<models::EncoderClassifier> model;
+  std::unique_ptr<optim::Adam> optimizer;
+  optim::Schedule schedule;
+  std::unique_ptr<data::Batcher> batcher;
+  data::MetricValues last_evaluation;
+
+  // What glue predict reads back: the task and the label names the model was trained with.
+  Metadata task_metadata() const {
+    return {{"task", task.name}, {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))}};
+  }
+
+  // What the shared loop needs of a GLUE task: its batches and loss, its dev metrics after every
+  // epoch, and the data order and dropout stream a resumed run continues.
+  examples::TrainingTask training_task() {
+    examples::TrainingTask t;
+    t.next_loss = [this](int64_t& tokens) {
+      const data::Batch batch = batcher->next();
+      tokens = batch.ids.numel();
+      return batch_loss(model->forward(batch.ids, batch.padding_mask, segments_for(*model, batch)),
+                        batch, task.is_regression);
+    };
+    t.evaluate_after = [this](int64_t) {
+      return batcher->position().batch == batcher->batches_per_epoch();
+    };
+    t.evaluate = [this] {
+      last_evaluation = evaluate(*model, task, dev_set, options.batch_size);
+      return last_evaluation;
+    };
+    // The best model keeps all its dev metrics, which a finished (or resumed) run reports.
+    t.save_best_model = [this](double best) {
+      Metadata metadata = task_metadata();
+      metadata["best_dev"] = fmt::format("{}", best);
+      for (const auto& [name, value] : last_evaluation)
+        metadata[std::string(kDevPrefix) + name] = fmt::format("{}", value);
+      models::save_model(*model, run.best_model(), metadata);
+    };
+    t.state = [this] {
+      Metadata state = models::model_metadata(model->config(), task_metadata());
+      state["batch_position"] = data::to_string(batcher->position());
+      state["dropout_rng"] = to_string(model->trunk->dropout_generator().state());
+      return state;
+    };
+    t.restore = [this](const Metadata& state) {
+      batcher->restore(data::parse_batch_position(state.at("batch_position")));
+      model->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
+    };
+    t.epoch = [this] { return batcher->position().epoch; };
+    return t;
+  }
+};
+
+bool given(const TrainOptions& o, const std::string& flag) {
+  return o.given_flags.contains(flag);
+}
+
+// With --init-from the tokenizer and the trunk's shape are the pre-trained run's: flags that would
+// choose them differently are refused rather than silently ignored.
+void check_flags_against(const TrainOptions& o, const models::ModelConfig& pretrained) {
+  for (const char* flag : {"--tokenizer", "--min-count", "--vocab-size"})
+    if (given(o, flag))
+      throw examples::UsageError(fmt::format(
+          "{} cannot be used with --init-from: the tokenizer is the pre-trained run's ({})", flag,
+          data::tokenizer_path_beside(o.init_from)));
+  const std::map<std::string, std::string> flag_of_field = {{"attention", "--attention"},
+                                                            {"dim", "--dim"},
+                                                            {"heads", "--heads"},
+                                                            {"layers", "--layers"},
+                                                            {"max_length", "--max-length"}};
+  for (const auto& difference : models::trunk_differences(pretrained, o.model)) {
+    const auto flag = flag_of_field.find(difference.field);
+    if (flag != flag_of_field.end() && given(o, flag->second))
+      throw examples::UsageError(fmt::format(
+          "{} {} contradicts the pre-trained trunk of '{}', whose {} is {}: leave the flag out",
+          flag->second, difference.model, o.init_from, difference.field, difference.file));
+  }
+}
+
+// The classifier's config. A resumed run takes its own from its last checkpoint; a run from a
+// pre-trained trunk takes the trunk fields from that checkpoint.
+models::ModelConfig model_config(const Trainer& t,
+                                 const std::optional<models::ModelConfig>& pretrained) {
+  const TrainOptions& o = t.options;
+  if (o.resume) {
+    models::ModelConfig config = models::read_config(t.run.last_checkpoint());
+    config.verbose = true;
+    return config;
+  }
+  models::ModelConfig config = o.model;
+  config.num_classes = t.task.is_regression ? 1 : t.task.num_labels();
+  config.vocab_size = t.tokenizer->vocab_size();
+  config.segments = t.task.is_pair ? 2 : 0;
+  if (!pretrained) return config;
+  SG_CHECK(pretrained->vocab_size == t.tokenizer->vocab_size(),
+           "--init-from '{}': its vocabulary of {} tokens is not its tokenizer's '{}' of {}",
+           o.init_from, pretrained->vocab_size, data::tokenizer_path_beside(o.init_from),
+           t.tokenizer->vocab_size());
+  if (t.task.is_pair && pretrained->segments == 0)
+    fmt::print(stderr,
+               "{}: the pre-trained trunk has no segment embedding: sentence pairs are told apart "
+               "by [SEP] alone\n",
+               t.task.name);
+  return models::with_trunk_of(config, *pretrained);
+}
+
+// The pre-trained trunk's config, checked against the flags before anything is written.
+std::optional<models::ModelConfig> pretrained_trunk(const TrainOptions& o) {
+  if (o.init_from.empty() || o.resume) return std::nullopt;
+  models::ModelConfig pretrained = models::pretrained_config(o.init_from);
+  check_flags_against(o, pretrained);
+  return pretrained;
+}
+
+std::unique_ptr<data::Tokenizer> run_tokenizer(const TrainOptions& o,
+                                               const examples::RunFolder& run,
+                                               const std::vector<data::Example>& train_examples) {
+  if (o.resume) return data::load_tokenizer(run.tokenizer());
+  if (!o.init_from.empty()) return data::load_tokenizer(data::tokenizer_path_beside(o.init_from));
+  return examples::build_tokenizer(o.tokenizer, data::texts_of(train_examples));
+}
+
+void prepare(Trainer& t) {
+  const TrainOptions& o = t.options;
+  t.task = find_task(o.task, o.data);
+  const auto train_examples = data::read_split(t.task, o.data, "train");
+  const auto dev_examples = data::read_split(t.task, o.data, dev_split(t.task));
+  const std::optional<models::ModelConfig> pretrained = pretrained_trunk(o);
+  t.run = examples::open_run_folder(o.out, examples::run_start(o));
+  t.tokenizer = run_tokenizer(o, t.run, train_examples);
+  const models::ModelConfig config = model_config(t, pretrained);
+  if (!o.resume) t.tokenizer->save(t.run.tokenizer());
+  t.train_set = data::encode_dataset(*t.tokenizer, t.task, train_examples, config.max_length);
+  t.dev_set = data::encode_dataset(*t.tokenizer, t.task, dev_examples, config.max_length);
+  t.model = std::make_shared<models::EncoderClassifier>(config);
+  if (pretrained) {
+    models::load_trunk_into(*t.model->trunk, config, o.init_from);
+    fmt::print(stderr, "trunk ({} attention, {} layers of width {}) from {}\n", config.attention,
+               config.layers, config.dim, o.init_from);
+  }
+  t.optimizer = std::make_unique<optim::Adam>(
+      optim::AdamW(optim::decay_groups(t.model->named_parameters(), o.weight_decay), {.lr = o.lr}));
+  t.batcher = std::make_unique<data::Batcher>(
+      t.train_set, data::BatchOptions{.batch_size = o.batch_size, .seed = config.seed});
+  const int64_t total = o.max_steps > 0 ? o.max_steps : o.epochs * t.batcher->batches_per_epoch();
+  t.schedule = {.base_lr = o.lr,
+                .warmup_steps = static_cast<int64_t>(o.warmup_fraction * static_cast<float>(total)),
+                .total_steps = total,
+                .decay = optim::Decay::linear};
+  fmt::print(stderr, "{}: {} train / {} dev examples, {} tokenizer with {} tokens, {} steps\n",
+             t.task.name, t.train_set.size(), t.dev_set.size(), t.tokenizer->kind(),
+             t.tokenizer->vocab_size(), total);
+}
+
+// The dev metrics the best model saved with itself, in the task's order.
+data::MetricValues best_dev_metrics(const Trainer& t) {
+  const Metadata metadata = load_safetensors(t.run.best_model()).metadata;
+  data::MetricValues out;
+  for (const std::string& name : t.task.metrics) {
+    const auto it = metadata.find(std::string(kDevPrefix) + name);
+    SG_CHECK(it != metadata.end(), "'{}' has no dev {} in its metadata", t.run.best_model(), name);
+    out.emplace_back(name, std::stod(it->second));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<data::TaskSpec> glue_task_named(const std::string& name) {
+  for (const auto& task : data::glue_tasks())
+    if (task.name == name) return task;
+  return std::nullopt;
+}
+
+std::vector<double> predict(models::EncoderClassifier& model, const data::EncodedDataset& set,
+                            int64_t batch_size) {
+  NoGradGuard no_grad;
+  model.eval();
+  data::Batcher batches(set, {.batch_size = batch_size, .shuffle = false});
+  std::vector<double> out;
+  for (int64_t b = 0; b < batches.batches_per_epoch(); ++b) {
+    const data::Batch batch = batches.next();
+    const Tensor logits =
+        model.forward(batch.ids, batch.padding_mask, segments_for(model, batch)).data();
+    if (set.is_regression) {
+      for (float v : logits.to_vector<float>()) out.push_back(v);
+    } else {
+      for (int64_t v : argmax(logits, 1).to_vector<int64_t>())
+        out.push_back(static_cast<double>(v));
+    }
+  }
+  model.train();
+  return out;
+}
+
+TrainResult train(const TrainOptions& options) {
+  if (options.threads > 0) set_num_threads(static_cast<int>(options.threads));
+  Trainer t(options);
+  prepare(t);
+  examples::TrainingTask task = t.training_task();
+  const examples::LoopResult result =
+      examples::run_training(*t.model, *t.optimizer, t.schedule, t.run, task,
+                             {.total_steps = t.schedule.total_steps,
+                              .stop_after = options.stop_after,
+                              .clip = options.clip,
+                              .resume = options.resume,
+                              .evaluation_name = "dev",
+                              .metrics = t.task.metrics});
+  if (!result.finished) return {.exit_status = result.exit_status};
+  fmt::print("best dev {} {:.4f}", t.task.metrics.front(), result.best);
+  if (!t.task.is_regression)
+    fmt::print("  (majority-class baseline {:.4f})", majority_baseline(t.train_set, t.dev_set));
+  fmt::print("\nmodel {}  log {}  curves {}\n", t.run.best_model(), t.run.log(), t.run.plot());
+  return {.exit_status = 0, .finished = true, .best_dev = best_dev_metrics(t)};
+}
+
+void add_training_options(CLI::App& cmd, TrainOptions& o) {
+  examples::add_model_options(cmd, o.model);
+  cmd.add_option("--max-length", o.model.max_length, "tokens per example (longer ones are cut)")
+      ->capture_default_str()
+      ->check(CLI::Range(3, 4096));
+  cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"char", "word", "sentencepiece"}));
+  cmd.add_option("--min-count", o.tokenizer.min_count, "word tokenizer: minimum count of a word")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1000000));
+  cmd.add_option("--epochs", o.epochs, "passes over the train split")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--max-steps", o.max_steps, "stop after this many steps (0: epochs decide)")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--batch-size", o.batch_size, "examples per step")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--lr", o.lr, "peak learning rate (AdamW, linear warm-up and decay)")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay of matrices and embeddings")
+      ->capture_default_str()
+      ->check(examples::non_negative());
+  cmd.add_option("--warmup", o.warmup_fraction, "fraction of steps spent warming up")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9));
+  cmd.add_option("--clip", o.clip, "global gradient-norm clip")
+      ->capture_default_str()
+      ->check(examples::positive());
+  examples::add_run_options(cmd, o);
+}
+
+void add_train_options(CLI::App& cmd, TrainOptions& o) {
+  cmd.add_option("--task", o.task,
+                 "GLUE task (CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI) or a name for a "
+                 "TSV task")
+      ->required();
+  cmd.add_option("--data", o.data, "the task's folder (train.tsv, dev.tsv, test.tsv)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd.add_option("--out", o.out, "run folder for checkpoints, tokenizer, log and plot")->required();
+  cmd.add_option("--init-from", o.init_from,
+                 "start from the trunk and tokenizer of a pre-trained MaskedLM (or classifier) "
+                 "checkpoint, e.g. runs/pt/best.safetensors; the head is fresh")
+      ->check(CLI::ExistingFile);
+  add_training_options(cmd, o);
+}
+
+void record_given_flags(const CLI::App& cmd, TrainOptions& o) {
+  for (const CLI::Option* option : cmd.get_options())
+    if (option->count() > 0)
+      for (const std::string& name : option->get_lnames()) o.given_flags.insert("--" + name);
+}
+
+}  // namespace sg::glue

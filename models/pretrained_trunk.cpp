@@ -1,0 +1,110 @@
+#include "models/pretrained_trunk.h"
+
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "core/safetensors.h"
+#include "nn/checkpoint.h"
+
+namespace sg::models {
+
+namespace {
+
+constexpr std::string_view kTrunkPrefix = "trunk.";
+
+// The trunk fields, listed once for copying and for comparing.
+template <class A, class B, class Visit>
+void visit_trunk_fields(A& a, B& b, const Visit& visit) {
+  visit("vocab_size", a.vocab_size, b.vocab_size);
+  visit("dim", a.dim, b.dim);
+  visit("heads", a.heads, b.heads);
+  visit("layers", a.layers, b.layers);
+  visit("max_length", a.max_length, b.max_length);
+  visit("ffn_hidden", a.ffn_hidden, b.ffn_hidden);
+  visit("attention", a.attention, b.attention);
+  visit("factor_a", a.factor_a, b.factor_a);
+  visit("factor_b", a.factor_b, b.factor_b);
+  visit("random_rank", a.random_rank, b.random_rank);
+  visit("learned_positions", a.learned_positions, b.learned_positions);
+  visit("segments", a.segments, b.segments);
+}
+
+bool has_prefix(const NamedTensorList& tensors, std::string_view prefix) {
+  return std::any_of(tensors.begin(), tensors.end(),
+                     [&](const auto& named) { return named.first.starts_with(prefix); });
+}
+
+// A MaskedLM has an "mlm_head", an EncoderClassifier a "head"; a CausalLM has neither.
+ModelConfig checked_config(const SafetensorsContent& content, const std::string& path) {
+  const bool pretrained_kind =
+      has_prefix(content.tensors, kTrunkPrefix) &&
+      (has_prefix(content.tensors, "mlm_head.") || has_prefix(content.tensors, "head."));
+  SG_CHECK(pretrained_kind && content.metadata.contains("config"),
+           "pre-trained trunk '{}': not a MaskedLM or EncoderClassifier checkpoint (a model file "
+           "with trunk.* tensors, an mlm_head or head, and its config in the metadata)",
+           path);
+  try {
+    return config_from_json(content.metadata.at("config"));
+  } catch (const Error& e) {
+    fail("pre-trained trunk '{}': {}", path, e.what());
+  }
+}
+
+NamedTensorList trunk_tensors(const NamedTensorList& tensors) {
+  NamedTensorList out;
+  for (const auto& [name, t] : tensors)
+    if (name.starts_with(kTrunkPrefix)) out.emplace_back(name.substr(kTrunkPrefix.size()), t);
+  return out;
+}
+
+// The tensor mismatch load_state reports for a trunk of `config` ("" when the tensors fit).
+std::string tensor_report(const ModelConfig& config, const NamedTensorList& state,
+                          const std::string& path) {
+  Trunk scratch(config);
+  try {
+    nn::load_state(scratch, state, path);
+  } catch (const Error& e) {
+    return fmt::format("\n{}", e.what());
+  }
+  return "";
+}
+
+}  // namespace
+
+ModelConfig pretrained_config(const std::string& path) {
+  return checked_config(load_safetensors(path), path);
+}
+
+ModelConfig with_trunk_of(ModelConfig config, const ModelConfig& pretrained) {
+  visit_trunk_fields(config, pretrained,
+                     [](const char*, auto& field, const auto& value) { field = value; });
+  return config;
+}
+
+std::string FieldDifference::describe() const {
+  return fmt::format("{} {} in the file, {} in the model", field, file, model);
+}
+
+std::vector<FieldDifference> trunk_differences(const ModelConfig& file, const ModelConfig& model) {
+  std::vector<FieldDifference> out;
+  visit_trunk_fields(file, model, [&](const char* name, const auto& a, const auto& b) {
+    if (a != b) out.push_back({name, fmt::format("{}", a), fmt::format("{}", b)});
+  });
+  return out;
+}
+
+void load_trunk_into(Trunk& trunk, const ModelConfig& config, const std::string& path) {
+  const SafetensorsContent content = load_safetensors(path);
+  const ModelConfig file_config = checked_config(content, path);
+  const NamedTensorList state = trunk_tensors(content.tensors);
+  std::vector<std::string> differences;
+  for (const FieldDifference& d : trunk_differences(file_config, config))
+    differences.push_back(d.describe());
+  if (!differences.empty())
+    fail("load trunk from '{}': the pre-trained trunk differs from the model's: {}{}", path,
+         fmt::join(differences, "; "), tensor_report(config, state, path));
+  nn::load_state(trunk, state, path);
+}
+
+}  // namespace sg::models

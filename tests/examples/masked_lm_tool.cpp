@@ -1,0 +1,81 @@
+// The test helper of glue --init-from and glue benchmark end to end:
+//   masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE
+// writes an untrained tiny MaskedLM checkpoint with a word tokenizer beside it, as a pre-training
+// run leaves them;
+//   masked_lm_tool same-trunk A.safetensors B.safetensors
+// exits 0 when every trunk.* tensor of A is in B within 1e-6, 1 (naming the first other) if not.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "data/tokenizer.h"
+#include "data/word_tokenizer.h"
+#include "models/checkpoint.h"
+
+namespace {
+
+int make(const std::string& out, const std::string& attention, int64_t segments,
+         const std::string& text_file) {
+  std::ifstream in(text_file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  if (lines.empty()) {
+    fmt::print(stderr, "masked_lm_tool: no text in '{}'\n", text_file);
+    return 1;
+  }
+  const auto tokenizer = sg::data::WordTokenizer::build(lines, {.min_count = 1, .lowercase = true});
+  const sg::models::MaskedLM model({.vocab_size = tokenizer.vocab_size(),
+                                    .dim = 16,
+                                    .heads = 2,
+                                    .layers = 1,
+                                    .max_length = 16,
+                                    .attention = attention,
+                                    .segments = segments,
+                                    .seed = 9,
+                                    .verbose = false});
+  sg::models::save_model(model, out);
+  tokenizer.save(sg::data::tokenizer_path_beside(out));
+  return 0;
+}
+
+int same_trunk(const std::string& a, const std::string& b) {
+  const auto other = sg::load_safetensors(b).tensors;
+  const std::map<std::string, sg::Tensor> in_b(other.begin(), other.end());
+  int64_t compared = 0;
+  for (const auto& [name, tensor] : sg::load_safetensors(a).tensors) {
+    if (!name.starts_with("trunk.")) continue;
+    const auto it = in_b.find(name);
+    if (it == in_b.end() || it->second.shape() != tensor.shape()) {
+      fmt::print(stderr, "{} of '{}' is not in '{}' in that shape\n", name, a, b);
+      return 1;
+    }
+    const auto x = tensor.to_vector<float>(), y = it->second.to_vector<float>();
+    for (size_t i = 0; i < x.size(); ++i)
+      if (std::abs(x[i] - y[i]) > 1e-6f) {
+        fmt::print(stderr, "{}[{}] is {} in '{}', {} in '{}'\n", name, i, x[i], a, y[i], b);
+        return 1;
+      }
+    ++compared;
+  }
+  fmt::print("{} trunk tensors agree\n", compared);
+  return compared > 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 5 && args[0] == "make")
+    return make(args[1], args[2], std::stoll(args[3]), args[4]);
+  if (args.size() == 3 && args[0] == "same-trunk") return same_trunk(args[1], args[2]);
+  fmt::print(stderr,
+             "usage: masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE\n"
+             "       masked_lm_tool same-trunk A.safetensors B.safetensors\n");
+  return 2;
+}
