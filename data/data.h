@@ -3,6 +3,7 @@
 #include "data/batching.h"
 #include "data/char_tokenizer.h"
 #include "data/corpus_reader.h"
+#include "data/corpus_sample.h"
 #include "data/encoding.h"
 #include "data/files.h"
 #include "data/glue_reader.h"
