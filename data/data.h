@@ -13,6 +13,7 @@
 #include "data/mlm_masking.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/sequence_packer.h"
+#include "data/sequence_shuffler.h"
 #include "data/text_corpus.h"
 #include "data/tokenizer.h"
 #include "data/word_tokenizer.h"

@@ -4,8 +4,8 @@
 //   pretrain train --corpus ../shared/data/lm/wikitext-2 --out runs/mlm --attention R+V
 //
 // The defaults fit a 2-core CPU: 4 blocks of width 128 (BERT-mini's shape) over sequences of 128
-// tokens, 32 sequences a step (about 1 s a step there), so the 5000 default steps take about an hour
-// and a half; a wider or deeper trunk would need more steps than such a budget gives to learn.
+// tokens, 32 sequences a step (about 1 s a step there), so the 5000 default steps take about an
+// hour and a half; a wider or deeper trunk would need more steps than such a budget gives to learn.
 #include <fmt/core.h>
 
 #include <chrono>
@@ -40,6 +40,7 @@ struct TrainOptions {
                             .segments = 2};
   examples::TokenizerChoice tokenizer{.kind = "sentencepiece", .vocab_size = 8000};
   int64_t tokenizer_sample_bytes = 8 << 20;
+  int64_t shuffle_block = 2048;
   int64_t steps = 5000, batch_size = 32, warmup = 500, eval_every = 250, eval_batches = 20,
           threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 0.0f, weight_decay = 0.01f, clip = 1.0f;
@@ -78,6 +79,7 @@ struct Run {
   data::CorpusSplit corpus;
   std::unique_ptr<data::Tokenizer> tokenizer;
   std::unique_ptr<data::SequencePacker> train_packer;
+  std::unique_ptr<data::SequenceShuffler> train_batches;
   std::vector<data::MaskedTokens> validation;
   std::shared_ptr<models::MaskedLM> mlm;
   std::unique_ptr<optim::Adam> optimizer;
@@ -101,13 +103,13 @@ struct Run {
     return {{"loss", loss_sum / n}, {"accuracy", static_cast<double>(correct) / n}};
   }
 
-  // What the shared loop needs of pre-training: packed training batches in corpus order, masked
-  // afresh; validation every eval_every steps; the packer's position and the mask and dropout
-  // streams for a resume.
+  // What the shared loop needs of pre-training: packed training batches, shuffled within blocks and
+  // masked afresh; validation every eval_every steps; the shuffler's position and the mask and
+  // dropout streams for a resume.
   examples::TrainingTask training_task() {
     examples::TrainingTask t;
     t.next_loss = [this](int64_t& tokens_in_batch) {
-      const Tensor ids = *train_packer->next_batch(options.batch_size);
+      const Tensor ids = *train_batches->next_batch(options.batch_size);
       tokens_in_batch = ids.numel();
       const data::MaskedTokens batch = data::mask_tokens(ids, tokenizer->vocab_size(), mask_gen);
       return mlm->loss(batch.ids, batch.labels).loss;
@@ -117,13 +119,13 @@ struct Run {
     t.save_best_model = [this](double) { models::save_model(*mlm, folder.best_model()); };
     t.state = [this] {
       Metadata state = models::model_metadata(mlm->config());
-      state["packing_position"] = data::to_string(train_packer->position());
+      state["shuffle_position"] = data::to_string(train_batches->position());
       state["mask_rng"] = to_string(mask_gen.state());
       state["dropout_rng"] = to_string(mlm->trunk->dropout_generator().state());
       return state;
     };
     t.restore = [this](const Metadata& state) {
-      train_packer->restore(data::parse_packing_position(state.at("packing_position")));
+      train_batches->restore(data::parse_shuffle_position(state.at("shuffle_position")));
       mask_gen.set_state(parse_generator_state(state.at("mask_rng")));
       mlm->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
     };
@@ -154,6 +156,8 @@ void prepare(Run& r) {
   config.vocab_size = r.tokenizer->vocab_size();
   r.train_packer = std::make_unique<data::SequencePacker>(r.corpus.train, *r.tokenizer,
                                                           config.max_length, /*repeat=*/true);
+  r.train_batches =
+      std::make_unique<data::SequenceShuffler>(*r.train_packer, o.shuffle_block, config.seed + 7);
   r.validation = validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
                                     o.batch_size, o.eval_batches);
   r.mlm = std::make_shared<models::MaskedLM>(config);
@@ -227,6 +231,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->check(examples::positive());
   cmd.add_option("--tokenizer-sample", o.tokenizer_sample_bytes,
                  "bytes of training text (from all over it) the tokenizer is learnt from")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--shuffle-block", o.shuffle_block,
+                 "training sequences read at a time and given in a random order (1: corpus order)")
       ->capture_default_str()
       ->check(examples::positive());
   cmd.add_option("--validation-fraction", o.validation_fraction,

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# End-to-end checks of the pretrain program on a tiny generated corpus: exit codes for bad flags and
+# corpora, masked-language-model training that learns (the validation MLM loss falls, the
+# masked-token accuracy ends far above chance), a run stopped half-way and resumed that ends
+# bit-identical to an uninterrupted one, a fresh run refused in a folder holding a run, both
+# tokenizers, and the train/valid corpus layout. Usage: pretrain_test.sh PRETRAIN_BINARY
+set -u
+pretrain=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() {  # fail DESCRIPTION
+  echo "FAIL: $1"; failures=$((failures + 1))
+}
+column() {  # column NAME FILE: the values of a CSV log's named column, one a line
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
+}
+check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...
+  local description=$1 expected=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local status=$?
+  if [ "$status" -ne "$expected" ]; then
+    echo "FAIL: $description: exit $status, expected $expected"; cat "$work/err"; failures=$((failures + 1))
+  else
+    echo "ok: $description"
+  fi
+}
+
+# Sentences of a tiny grammar: the verb follows from the animal and the fruit from the colour, the
+# rest is fixed, so the masked words are predictable from their context. A blank line ends every
+# fifth sentence's document.
+sentences() {  # sentences COUNT SEED
+  awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed)
+    split("cat dog bird cow", animal, " "); split("meows barks sings moos", verb, " ")
+    split("red yellow green", colour, " "); split("apple banana lime", fruit, " ")
+    for (i = 0; i < n; i++) {
+      a = int(rand() * 4) + 1; c = int(rand() * 3) + 1
+      print "the " animal[a] " " verb[a] " and eats a " colour[c] " " fruit[c] " today"
+      if (i % 5 == 4) print ""
+    } }'
+}
+sentences 3000 7 >"$work/corpus.txt"
+model=(--dim 64 --heads 2 --layers 1 --batch-size 16 --lr 2e-3 --warmup 30 --dropout 0 --attention-dropout 0
+       --validation-fraction 0.1 --eval-batches 4)
+words=(--tokenizer word --max-length 32)
+
+check "pretrain without a subcommand" 2 "$pretrain"
+check "pretrain --help" 0 "$pretrain" train --help
+check "pretrain with an unknown flag" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --bogus
+check "pretrain with a bad value" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --lr -1
+check "pretrain with an unknown tokenizer" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --tokenizer char
+check "pretrain without a corpus" 2 "$pretrain" train --out "$work/a"
+check "pretrain on a missing corpus" 2 "$pretrain" train --corpus "$work/none.txt" --out "$work/a"
+: >"$work/empty.txt"
+check "pretrain on an empty corpus" 1 "$pretrain" train --corpus "$work/empty.txt" --out "$work/a"
+grep -q "empty.txt" "$work/err" && echo "ok: the error names the file" || fail "the error does not name the file: $(cat "$work/err")"
+sentences 20 1 >"$work/small.txt"
+check "pretrain on a validation part too small for a sequence" 1 "$pretrain" train --corpus "$work/small.txt" \
+  --out "$work/small" "${model[@]}" --tokenizer word --max-length 128
+grep -q -- "--validation-fraction" "$work/err" && echo "ok: the error says what to change" ||
+  fail "the error does not say what to change: $(cat "$work/err")"
+
+check "pretrain trains" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/full" "${model[@]}" "${words[@]}" \
+  --steps 300 --eval-every 100 --shuffle-block 64
+for file in best.safetensors last.safetensors best.tokenizer log.csv curves.svg; do
+  [ -s "$work/full/$file" ] || fail "no $file in the run folder"
+done
+# "best model: validation MLM loss 1.3525, masked-token accuracy 0.5321 (chance 0.0417); ..."
+grep -o 'masked-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' |
+  awk '{ learnt = NF == 5 && $3 > 0.3 && $3 > 5 * $5 } END { exit !learnt }' && echo "ok: pretrain learns: $(head -1 "$work/out")" ||
+  fail "the masked-token accuracy is not far above chance: $(head -1 "$work/out")"
+column validation_loss "$work/full/log.csv" | grep -v nan | awk 'NR == 1 { first = $1 } END { exit !(NR == 3 && $1 < first - 0.5) }' &&
+  echo "ok: the validation MLM loss falls" ||
+  fail "the validation MLM loss does not fall: $(column validation_loss "$work/full/log.csv" | grep -v nan | paste -sd ' ')"
+# The checkpoint's config keeps the segment embedding that pair tasks fine-tune.
+grep -a -q '\\"segments\\":2' "$work/full/best.safetensors" && echo "ok: the config has two segments" ||
+  fail "the checkpoint's config does not have two segments"
+
+# Stopped in the middle of a shuffle block and resumed, the run ends where an uninterrupted one does.
+check "pretrain stops half-way" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/half" "${model[@]}" "${words[@]}" \
+  --steps 300 --eval-every 100 --shuffle-block 64 --stop-after 150
+check "pretrain resumes" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/half" "${model[@]}" "${words[@]}" \
+  --steps 300 --eval-every 100 --shuffle-block 64 --resume
+cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||
+  fail "the resumed run differs from the uninterrupted one"
+
+cp "$work/full/log.csv" "$work/full_log.csv"
+check "pretrain refuses a fresh run into a folder holding a run" 2 "$pretrain" train --corpus "$work/corpus.txt" \
+  --out "$work/full" "${model[@]}" "${words[@]}" --steps 3
+grep -q -- "--resume" "$work/err" && grep -q -- "--overwrite" "$work/err" && echo "ok: the refusal names the ways out" ||
+  fail "the refusal names no way out: $(cat "$work/err")"
+cmp -s "$work/full/log.csv" "$work/full_log.csv" && echo "ok: the refused run left the earlier run alone" ||
+  fail "the refused run changed the earlier run's log"
+
+# WikiText / PTB layout: the valid file validates, the test file is left out; SentencePiece pieces.
+mkdir -p "$work/ptb"
+sentences 2000 11 >"$work/ptb/train.txt" && sentences 300 12 >"$work/ptb/valid.txt" && echo "zzz" >"$work/ptb/test.txt"
+check "pretrain with SentencePiece on train/valid files" 0 "$pretrain" train --corpus "$work/ptb" --out "$work/pieces" \
+  "${model[@]}" --max-length 32 --tokenizer sentencepiece --vocab-size 60 --steps 300 --eval-every 100
+grep -q "1 training / 1 validation file part(s); sentencepiece tokenizer" "$work/err" &&
+  echo "ok: the valid file validates, with SentencePiece" || fail "wrong corpus parts or tokenizer: $(grep corpus: "$work/err")"
+grep -o 'masked-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' |
+  awk '{ learnt = NF == 5 && $3 > 5 * $5 } END { exit !learnt }' &&
+  echo "ok: pretrain learns SentencePiece pieces: $(head -1 "$work/out")" ||
+  fail "the masked-token accuracy on pieces is low: $(head -1 "$work/out")"
+
+echo "$failures failures"
+[ "$failures" -eq 0 ]
