@@ -73,6 +73,13 @@ grep -o 'masked-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' 
 column validation_loss "$work/full/log.csv" | grep -v nan | awk 'NR == 1 { first = $1 } END { exit !(NR == 3 && $1 < first - 0.5) }' &&
   echo "ok: the validation MLM loss falls" ||
   fail "the validation MLM loss does not fall: $(column validation_loss "$work/full/log.csv" | grep -v nan | paste -sd ' ')"
+# The figures reported beside best.safetensors are that model's: the lowest logged validation loss
+# (every evaluation scores the same masked batches).
+reported=$(grep -o 'validation MLM loss [0-9.]*' "$work/out" | awk '{ print $4 }')
+column validation_loss "$work/full/log.csv" | grep -v nan |
+  awk -v reported="${reported:-nan}" '{ if (min == "" || $1 < min) min = $1 }
+  END { exit !(reported - min < 1e-3 && min - reported < 1e-3) }' && echo "ok: the best model's loss is reported" ||
+  fail "reported $reported, not the lowest logged loss: $(column validation_loss "$work/full/log.csv" | grep -v nan | paste -sd ' ')"
 # The checkpoint's config keeps the segment embedding that pair tasks fine-tune.
 grep -a -q '\\"segments\\":2' "$work/full/best.safetensors" && echo "ok: the config has two segments" ||
   fail "the checkpoint's config does not have two segments"
