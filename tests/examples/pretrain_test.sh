@@ -112,5 +112,20 @@ grep -o 'masked-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' 
   echo "ok: pretrain learns SentencePiece pieces: $(head -1 "$work/out")" ||
   fail "the masked-token accuracy on pieces is low: $(head -1 "$work/out")"
 
+# Validation on words the training text almost never has: the validation loss rises as the model
+# learns the training text, so the best model is the first evaluation's, and the figures reported
+# must be that model's, not the last one's.
+mkdir -p "$work/rare"
+{ cat "$work/corpus.txt"; echo "zebra quokka okapi tapir"; echo "zebra quokka okapi tapir"; } >"$work/rare/train.txt"
+for i in $(seq 1 300); do echo "zebra quokka okapi tapir zebra okapi"; done >"$work/rare/valid.txt"
+check "pretrain validates on rare words" 0 "$pretrain" train --corpus "$work/rare" --out "$work/rare_run" "${model[@]}" \
+  "${words[@]}" --steps 100 --eval-every 25
+reported=$(grep -o 'validation MLM loss [0-9.]*' "$work/out" | awk '{ print $4 }')
+column validation_loss "$work/rare_run/log.csv" | grep -v nan |
+  awk -v reported="${reported:-nan}" 'NR == 1 { first = $1 } { last = $1 }
+  END { exit !(last > first + 1 && reported - first < 1e-3 && first - reported < 1e-3) }' &&
+  echo "ok: the reported loss is the best model's, not the last one's" ||
+  fail "reported $reported, not the first and best logged loss: $(column validation_loss "$work/rare_run/log.csv" | grep -v nan | paste -sd ' ')"
+
 echo "$failures failures"
 [ "$failures" -eq 0 ]
