@@ -92,6 +92,17 @@ check "pretrain resumes" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "
 cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||
   fail "the resumed run differs from the uninterrupted one"
 
+# Ctrl-C saves the checkpoint a resume continues from, and exits with 130.
+"$pretrain" train --corpus "$work/corpus.txt" --out "$work/interrupted" "${model[@]}" "${words[@]}" --steps 1000000 \
+  >"$work/out" 2>"$work/err" &
+trainer=$!
+for _ in $(seq 1 100); do [ "$(wc -l <"$work/interrupted/log.csv" 2>/dev/null || echo 0)" -gt 5 ] && break; sleep 0.1; done
+kill -INT "$trainer"
+wait "$trainer"
+status=$?
+[ "$status" -eq 130 ] && [ -s "$work/interrupted/last.safetensors" ] && grep -q -- "--resume" "$work/err" &&
+  echo "ok: Ctrl-C saves a checkpoint and exits 130" || fail "Ctrl-C: exit $status, $(tail -1 "$work/err")"
+
 cp "$work/full/log.csv" "$work/full_log.csv"
 check "pretrain refuses a fresh run into a folder holding a run" 2 "$pretrain" train --corpus "$work/corpus.txt" \
   --out "$work/full" "${model[@]}" "${words[@]}" --steps 3
