@@ -3,9 +3,10 @@
 //
 //   pretrain train --corpus ../shared/data/lm/wikitext-2 --out runs/mlm --attention R+V
 //
-// The defaults fit a 2-core CPU: 4 blocks of width 128 (BERT-mini's shape) over sequences of 128
-// tokens, 32 sequences a step (about 1 s a step there), so the 5000 default steps take about an
-// hour and a half; a wider or deeper trunk would need more steps than such a budget gives to learn.
+// The defaults fit a 2-core CPU: 4 blocks of width 128 (between BERT-tiny, 2 x 128, and BERT-mini,
+// 4 x 256) over sequences of 128 tokens, 32 sequences a step (about 1 s a step there), so the 5000
+// default steps take about an hour and a half; a wider or deeper trunk would need more steps than
+// such a budget gives to learn.
 #include <fmt/core.h>
 
 #include <chrono>
@@ -279,5 +280,10 @@ int main(int argc, char** argv) {
   TrainOptions train_options;
   auto* train_cmd = app.add_subcommand("train", "pre-train on a text corpus");
   add_train_options(*train_cmd, train_options);
+  train_cmd->footer(
+      "The defaults fit a 2-core CPU: 4 blocks of width 128 (between BERT-tiny, 2 x 128, and "
+      "BERT-mini, 4 x 256), sequences of 128 tokens, 32 a step; about 1 s a step, so 5000 steps "
+      "take about 1.5 hours. Fine-tune with glue train --init-from OUT/best.safetensors, which "
+      "takes the trunk's options and the tokenizer from it; docs/pretraining.md has the recipe.");
   return examples::run_cli(app, argc, argv, [&] { return train(train_options); });
 }
