@@ -1,30 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end checks of the pretrain program on a tiny generated corpus: exit codes for bad flags and
 # corpora, masked-language-model training that learns (the validation MLM loss falls, the
-# masked-token accuracy ends far above chance), a run stopped half-way and resumed that ends
-# bit-identical to an uninterrupted one, a fresh run refused in a folder holding a run, both
-# tokenizers, and the train/valid corpus layout. Usage: pretrain_test.sh PRETRAIN_BINARY
+# masked-token accuracy ends far above chance), figures reported for the best model rather than the
+# last, a run stopped half-way and resumed that ends bit-identical to an uninterrupted one, Ctrl-C,
+# a fresh run refused in a folder holding a run, both tokenizers, and the train/valid corpus layout.
+# Usage: pretrain_test.sh PRETRAIN_BINARY
 set -u
 pretrain=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() {  # fail DESCRIPTION
-  echo "FAIL: $1"; failures=$((failures + 1))
-}
+source "$(dirname "$0")/checks.sh"
 column() {  # column NAME FILE: the values of a CSV log's named column, one a line
   awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
-}
-check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...
-  local description=$1 expected=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local status=$?
-  if [ "$status" -ne "$expected" ]; then
-    echo "FAIL: $description: exit $status, expected $expected"; cat "$work/err"; failures=$((failures + 1))
-  else
-    echo "ok: $description"
-  fi
 }
 
 # Sentences of a tiny grammar: the verb follows from the animal and the fruit from the colour, the
@@ -138,5 +123,4 @@ column validation_loss "$work/rare_run/log.csv" | grep -v nan |
   echo "ok: the reported loss is the best model's, not the last one's" ||
   fail "reported $reported, not the first and best logged loss: $(column validation_loss "$work/rare_run/log.csv" | grep -v nan | paste -sd ' ')"
 
-echo "$failures failures"
-[ "$failures" -eq 0 ]
+finish

@@ -1,0 +1,23 @@
+# What the end-to-end shell tests share (sourced): a scratch folder $work removed at exit, and
+# checks that print "ok: ..." or "FAIL: ..." and count the failures; end a test with finish.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() {  # fail DESCRIPTION
+  echo "FAIL: $1"; failures=$((failures + 1))
+}
+check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...: the output goes to $work/out and $work/err
+  local description=$1 expected=$2
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local status=$?
+  if [ "$status" -ne "$expected" ]; then
+    echo "FAIL: $description: exit $status, expected $expected"; cat "$work/err"; failures=$((failures + 1))
+  else
+    echo "ok: $description"
+  fi
+}
+finish() {  # the test's exit status
+  echo "$failures failures"
+  [ "$failures" -eq 0 ]
+}
