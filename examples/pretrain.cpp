@@ -242,24 +242,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "share of every file held back for validation when there is no valid file")
       ->capture_default_str()
       ->check(CLI::Range(0.0001, 0.5));
-  cmd.add_option("--steps", o.steps, "training steps")
-      ->capture_default_str()
-      ->check(examples::positive());
   cmd.add_option("--batch-size", o.batch_size, "sequences per step")
       ->capture_default_str()
       ->check(examples::positive());
-  cmd.add_option("--lr", o.lr, "peak learning rate")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--min-lr", o.min_lr, "learning rate at the end of the linear decay")
-      ->capture_default_str()
-      ->check(examples::non_negative());
-  cmd.add_option("--warmup", o.warmup, "warm-up steps")
-      ->capture_default_str()
-      ->check(examples::non_negative());
-  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay")
-      ->capture_default_str()
-      ->check(examples::non_negative());
+  examples::add_step_schedule_options(cmd, o, "linear");
   cmd.add_option("--clip", o.clip, "gradient-norm limit")
       ->capture_default_str()
       ->check(examples::positive());
