@@ -108,6 +108,13 @@ grep -o 'masked-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' 
   echo "ok: pretrain learns SentencePiece pieces: $(head -1 "$work/out")" ||
   fail "the masked-token accuracy on pieces is low: $(head -1 "$work/out")"
 
+# Several files: each one's end is held back for validation.
+sentences 500 21 >"$work/one.txt" && sentences 500 22 >"$work/two.txt"
+check "pretrain on two files" 0 "$pretrain" train --corpus "$work/one.txt" "$work/two.txt" --out "$work/two_files" \
+  "${model[@]}" "${words[@]}" --steps 5
+grep -q "2 training / 2 validation file part(s) (validation held back" "$work/err" && echo "ok: every file is split" ||
+  fail "the files are not each split: $(grep corpus: "$work/err")"
+
 # Validation on words the training text almost never has: the validation loss rises as the model
 # learns the training text, so the best model is the first evaluation's, and the figures reported
 # must be that model's, not the last one's.
