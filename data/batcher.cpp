@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/random.h"
 #include "data/batching.h"
+#include "data/shuffle.h"
 
 namespace sg::data {
 
@@ -12,14 +13,6 @@ namespace {
 // Each epoch draws from its own counter range of the seed's stream, so an epoch's order needs no
 // generator state from earlier epochs and a resumed run can recompute it.
 constexpr int kEpochCounterBits = 40;
-
-template <class T>
-void shuffle(std::vector<T>& values, Generator& gen) {
-  for (size_t i = values.size(); i > 1; --i) {
-    const uint64_t j = gen.bits_at(gen.reserve(1)) % i;  // bias below 2^-24 for any real data set
-    std::swap(values[i - 1], values[j]);
-  }
-}
 
 }  // namespace
 

@@ -204,24 +204,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
       ->capture_default_str()
       ->check(CLI::Range(16, 1000000));
-  cmd.add_option("--steps", o.steps, "training steps")
-      ->capture_default_str()
-      ->check(examples::positive());
   cmd.add_option("--batch-size", o.batch_size, "windows per step")
       ->capture_default_str()
       ->check(examples::positive());
-  cmd.add_option("--lr", o.lr, "peak learning rate")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--min-lr", o.min_lr, "learning rate at the end of the cosine decay")
-      ->capture_default_str()
-      ->check(examples::non_negative());
-  cmd.add_option("--warmup", o.warmup, "warm-up steps")
-      ->capture_default_str()
-      ->check(examples::non_negative());
-  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay")
-      ->capture_default_str()
-      ->check(examples::non_negative());
+  examples::add_step_schedule_options(cmd, o, "cosine");
   cmd.add_option("--eval-every", o.eval_every, "steps between validation estimates")
       ->capture_default_str()
       ->check(examples::positive());

@@ -1,5 +1,7 @@
 #pragma once
-// The options glue and lm share, so both programs spell and check them the same way.
+// The options the training programs share, so that they all spell and check them the same way.
+#include <string>
+
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
 #include "models/config.h"
@@ -24,6 +26,23 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
       ->check(CLI::Range(0.0, 0.95));
   cmd.add_option("--seed", config.seed, "initialisation, dropout and data order")
       ->capture_default_str();
+}
+
+// The optimisation options of the step-counted programs (lm, pretrain): the steps, the warm-up and
+// decay of the learning rate (`decay` names the decay's shape in the help), and AdamW's decay.
+template <class Options>
+void add_step_schedule_options(CLI::App& cmd, Options& o, const std::string& decay) {
+  cmd.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(positive());
+  cmd.add_option("--lr", o.lr, "peak learning rate")->capture_default_str()->check(positive());
+  cmd.add_option("--min-lr", o.min_lr, "learning rate at the end of the " + decay + " decay")
+      ->capture_default_str()
+      ->check(non_negative());
+  cmd.add_option("--warmup", o.warmup, "warm-up steps")
+      ->capture_default_str()
+      ->check(non_negative());
+  cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay")
+      ->capture_default_str()
+      ->check(non_negative());
 }
 
 // The run-control options of every training program: threads, a planned stop, and resumption.

@@ -1,0 +1,275 @@
+// Pre-trains the encoder trunk by masked-language modelling (BERT) on a plain-text corpus, with any
+// attention variant, for `glue train --init-from` to start from.
+//
+//   pretrain train --corpus ../shared/data/lm/wikitext-2 --out runs/mlm --attention R+V
+//
+// The defaults fit a 2-core CPU: 4 blocks of width 128 (between BERT-tiny, 2 x 128, and BERT-mini,
+// 4 x 256) over sequences of 128 tokens, 32 sequences a step (about 1 s a step there), so the 5000
+// default steps take about an hour and a half; a wider or deeper trunk would need more steps than
+// such a budget gives to learn.
+#include <fmt/core.h>
+
+#include <chrono>
+#include <optional>
+
+#include "autograd/autograd.h"
+#include "core/core.h"
+#include "data/data.h"
+#include "examples/support/cli.h"
+#include "examples/support/model_options.h"
+#include "examples/support/run_folder.h"
+#include "examples/support/tokenizers.h"
+#include "examples/support/training_loop.h"
+#include "models/checkpoint.h"
+#include "optim/optim.h"
+
+using namespace sg;
+
+namespace {
+
+struct TrainOptions {
+  std::vector<std::string> corpus;
+  std::string out;
+  // segments = 2: the trunk has the sentence A / B embedding that pair tasks fine-tune (MaskedLM
+  // feeds segment 0 everywhere).
+  models::ModelConfig model{.dim = 128,
+                            .heads = 4,
+                            .layers = 4,
+                            .max_length = 128,
+                            .dropout = 0.1f,
+                            .attention_dropout = 0.1f,
+                            .segments = 2};
+  examples::TokenizerChoice tokenizer{.kind = "sentencepiece", .vocab_size = 8000};
+  int64_t tokenizer_sample_bytes = 8 << 20;
+  int64_t shuffle_block = 2048;
+  int64_t steps = 5000, batch_size = 32, warmup = 500, eval_every = 250, eval_batches = 20,
+          threads = 0, stop_after = 0;
+  float lr = 1e-3f, min_lr = 0.0f, weight_decay = 0.01f, clip = 1.0f;
+  double validation_fraction = 0.01;
+  bool resume = false, overwrite = false;
+};
+
+// The masks of validation are drawn from this seed, so every evaluation scores the same positions.
+constexpr uint64_t kValidationMaskSeed = 12345;
+
+// The first `max_batches` packed validation batches, masked once.
+std::vector<data::MaskedTokens> validation_batches(const std::vector<data::CorpusSpan>& spans,
+                                                   const data::Tokenizer& tokenizer,
+                                                   int64_t max_length, int64_t batch_size,
+                                                   int64_t max_batches) {
+  data::SequencePacker packer(spans, tokenizer, max_length, /*repeat=*/false);
+  Generator mask_gen(kValidationMaskSeed);
+  std::vector<data::MaskedTokens> batches;
+  while (static_cast<int64_t>(batches.size()) < max_batches) {
+    std::optional<Tensor> ids = packer.next_batch(batch_size);
+    if (!ids) break;
+    batches.push_back(data::mask_tokens(*ids, tokenizer.vocab_size(), mask_gen));
+  }
+  SG_CHECK(!batches.empty(),
+           "pretrain: the validation text does not fill one sequence of {} tokens; give a larger "
+           "corpus, a larger --validation-fraction or a smaller --max-length",
+           max_length);
+  return batches;
+}
+
+struct Run {
+  explicit Run(const TrainOptions& o) : options(o) {}
+
+  TrainOptions options;
+  examples::RunFolder folder;
+  data::CorpusSplit corpus;
+  std::unique_ptr<data::Tokenizer> tokenizer;
+  std::unique_ptr<data::SequencePacker> train_packer;
+  std::unique_ptr<data::SequenceShuffler> train_batches;
+  std::vector<data::MaskedTokens> validation;
+  std::shared_ptr<models::MaskedLM> mlm;
+  std::unique_ptr<optim::Adam> optimizer;
+  optim::Schedule schedule;
+  Generator mask_gen{0};
+
+  // Validation MLM loss (mean over the masked positions) and masked-token accuracy.
+  examples::Metrics evaluate() {
+    NoGradGuard no_grad;
+    mlm->eval();
+    double loss_sum = 0.0;
+    int64_t selected = 0, correct = 0;
+    for (const data::MaskedTokens& batch : validation) {
+      const models::MaskedLMLoss out = mlm->loss(batch.ids, batch.labels);
+      loss_sum += out.loss.item<float>() * static_cast<double>(out.selected);
+      selected += out.selected;
+      correct += out.correct;
+    }
+    mlm->train();
+    const double n = static_cast<double>(selected);
+    return {{"loss", loss_sum / n}, {"accuracy", static_cast<double>(correct) / n}};
+  }
+
+  // What the shared loop needs of pre-training: packed training batches, shuffled within blocks and
+  // masked afresh; validation every eval_every steps; the shuffler's position and the mask and
+  // dropout streams for a resume.
+  examples::TrainingTask training_task() {
+    examples::TrainingTask t;
+    t.next_loss = [this](int64_t& tokens_in_batch) {
+      const Tensor ids = *train_batches->next_batch(options.batch_size);
+      tokens_in_batch = ids.numel();
+      const data::MaskedTokens batch = data::mask_tokens(ids, tokenizer->vocab_size(), mask_gen);
+      return mlm->loss(batch.ids, batch.labels).loss;
+    };
+    t.evaluate_after = [this](int64_t step) { return step % options.eval_every == 0; };
+    t.evaluate = [this] { return evaluate(); };
+    t.save_best_model = [this](double) { models::save_model(*mlm, folder.best_model()); };
+    t.state = [this] {
+      Metadata state = models::model_metadata(mlm->config());
+      state["shuffle_position"] = data::to_string(train_batches->position());
+      state["mask_rng"] = to_string(mask_gen.state());
+      state["dropout_rng"] = to_string(mlm->trunk->dropout_generator().state());
+      return state;
+    };
+    t.restore = [this](const Metadata& state) {
+      train_batches->restore(data::parse_shuffle_position(state.at("shuffle_position")));
+      mask_gen.set_state(parse_generator_state(state.at("mask_rng")));
+      mlm->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
+    };
+    t.epoch = [this] { return train_packer->position().epoch; };
+    return t;
+  }
+};
+
+std::unique_ptr<data::Tokenizer> learn_tokenizer(const TrainOptions& o,
+                                                 const std::vector<data::CorpusSpan>& train) {
+  const std::vector<std::string> sample = data::sample_lines(train, o.tokenizer_sample_bytes);
+  SG_CHECK(!sample.empty(), "pretrain: the training text has no non-blank line");
+  return examples::build_tokenizer(o.tokenizer, sample);
+}
+
+void prepare(Run& r) {
+  const TrainOptions& o = r.options;
+  r.corpus = data::find_corpus(o.corpus, o.validation_fraction);
+  r.folder = examples::open_run_folder(o.out, examples::run_start(o));
+  if (o.resume) {
+    r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
+  } else {
+    // The tokenizer sees only (a sample of) the training part, as the model does.
+    r.tokenizer = learn_tokenizer(o, r.corpus.train);
+    r.tokenizer->save(r.folder.tokenizer());
+  }
+  models::ModelConfig config = o.model;
+  config.vocab_size = r.tokenizer->vocab_size();
+  r.train_packer = std::make_unique<data::SequencePacker>(r.corpus.train, *r.tokenizer,
+                                                          config.max_length, /*repeat=*/true);
+  r.train_batches =
+      std::make_unique<data::SequenceShuffler>(*r.train_packer, o.shuffle_block, config.seed + 7);
+  r.validation = validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
+                                    o.batch_size, o.eval_batches);
+  r.mlm = std::make_shared<models::MaskedLM>(config);
+  r.optimizer = std::make_unique<optim::Adam>(
+      optim::AdamW(optim::decay_groups(r.mlm->named_parameters(), o.weight_decay),
+                   {.lr = o.lr, .beta2 = 0.98f}));
+  r.schedule = {.base_lr = o.lr,
+                .warmup_steps = std::min(o.warmup, o.steps - 1),
+                .total_steps = o.steps,
+                .decay = optim::Decay::linear,
+                .min_lr = o.min_lr};
+  r.mask_gen = Generator(config.seed + 5);
+  fmt::print(stderr,
+             "corpus: {} training / {} validation file part(s){}; {} tokenizer with {} tokens; "
+             "{} validation batches\n",
+             r.corpus.train.size(), r.corpus.validation.size(),
+             r.corpus.held_back ? " (validation held back from the training files)" : "",
+             r.tokenizer->kind(), r.tokenizer->vocab_size(), r.validation.size());
+}
+
+int train(const TrainOptions& o) {
+  if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
+  Run r(o);
+  prepare(r);
+  examples::TrainingTask task = r.training_task();
+  const auto started = std::chrono::steady_clock::now();
+  const examples::LoopResult result =
+      examples::run_training(*r.mlm, *r.optimizer, r.schedule, r.folder, task,
+                             {.total_steps = o.steps,
+                              .stop_after = o.stop_after,
+                              .clip = o.clip,
+                              .resume = o.resume,
+                              .evaluation_name = "validation",
+                              .metrics = {"loss", "accuracy"},
+                              .higher_is_better = false});
+  if (!result.finished) return result.exit_status;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.mlm = models::load_masked_lm(r.folder.best_model());
+  const examples::Metrics best = r.evaluate();
+  fmt::print(
+      "best model: validation MLM loss {:.4f}, masked-token accuracy {:.4f} (chance {:.4f}); {} "
+      "steps in {:.0f} s\n",
+      best[0].second, best[1].second, 1.0 / static_cast<double>(r.tokenizer->vocab_size()),
+      result.step, seconds);
+  fmt::print("model {}  tokenizer {}  log {}  curves {}\n", r.folder.best_model(),
+             r.folder.tokenizer(), r.folder.log(), r.folder.plot());
+  return 0;
+}
+
+void add_train_options(CLI::App& cmd, TrainOptions& o) {
+  cmd.add_option("--corpus", o.corpus,
+                 "text files or folders (*.txt, *.tokens); train/valid files (WikiText, PTB) are "
+                 "used as given, otherwise the end of every file validates")
+      ->required()
+      ->expected(1, -1)
+      ->check(CLI::ExistingPath);
+  cmd.add_option("--out", o.out, "run folder")->required();
+  examples::add_model_options(cmd, o.model);
+  cmd.add_option("--max-length", o.model.max_length, "tokens per packed sequence")
+      ->capture_default_str()
+      ->check(CLI::Range(3, 4096));
+  cmd.add_option("--tokenizer", o.tokenizer.kind, "sentencepiece or word, learnt from the corpus")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sentencepiece", "word"}));
+  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1000000));
+  cmd.add_option("--min-count", o.tokenizer.min_count, "word: least occurrences of a word")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--tokenizer-sample", o.tokenizer_sample_bytes,
+                 "bytes of training text (from all over it) the tokenizer is learnt from")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--shuffle-block", o.shuffle_block,
+                 "training sequences read at a time and given in a random order (1: corpus order)")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--validation-fraction", o.validation_fraction,
+                 "share of every file held back for validation when there is no valid file")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0001, 0.5));
+  cmd.add_option("--batch-size", o.batch_size, "sequences per step")
+      ->capture_default_str()
+      ->check(examples::positive());
+  examples::add_step_schedule_options(cmd, o, "linear");
+  cmd.add_option("--clip", o.clip, "gradient-norm limit")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--eval-every", o.eval_every, "steps between validations")
+      ->capture_default_str()
+      ->check(examples::positive());
+  cmd.add_option("--eval-batches", o.eval_batches, "validation batches (the same every time)")
+      ->capture_default_str()
+      ->check(examples::positive());
+  examples::add_run_options(cmd, o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Pre-train the encoder trunk by masked-language modelling", "pretrain"};
+  app.require_subcommand(1);
+  TrainOptions train_options;
+  auto* train_cmd = app.add_subcommand("train", "pre-train on a text corpus");
+  add_train_options(*train_cmd, train_options);
+  train_cmd->footer(
+      "The defaults fit a 2-core CPU: 4 blocks of width 128 (between BERT-tiny, 2 x 128, and "
+      "BERT-mini, 4 x 256), sequences of 128 tokens, 32 a step; about 1 s a step, so 5000 steps "
+      "take about 1.5 hours. Fine-tune with glue train --init-from OUT/best.safetensors, which "
+      "takes the trunk's options and the tokenizer from it; docs/pretraining.md has the recipe.");
+  return examples::run_cli(app, argc, argv, [&] { return train(train_options); });
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# End-to-end checks of the pretrain program on a tiny generated corpus: exit codes for bad flags and
+# corpora, masked-language-model training that learns (the validation MLM loss falls, the
+# masked-token accuracy ends far above chance), figures reported for the best model rather than the
+# last, a run stopped half-way and resumed that ends bit-identical to an uninterrupted one, Ctrl-C,
+# a fresh run refused in a folder holding a run, both tokenizers, and the train/valid corpus layout.
+# Usage: pretrain_test.sh PRETRAIN_BINARY
+set -u
+pretrain=$1
+source "$(dirname "$0")/checks.sh"
+column() {  # column NAME FILE: the values of a CSV log's named column, one a line
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
+}
+
+# Sentences of a tiny grammar: the verb follows from the animal and the fruit from the colour, the
+# rest is fixed, so the masked words are predictable from their context. A blank line ends every
+# fifth sentence's document.
+sentences() {  # sentences COUNT SEED
+  awk -v n="$1" -v seed="$2" 'BEGIN { srand(seed)
+    split("cat dog bird cow", animal, " "); split("meows barks sings moos", verb, " ")
+    split("red yellow green", colour, " "); split("apple banana lime", fruit, " ")
+    for (i = 0; i < n; i++) {
+      a = int(rand() * 4) + 1; c = int(rand() * 3) + 1
+      print "the " animal[a] " " verb[a] " and eats a " colour[c] " " fruit[c] " today"
+      if (i % 5 == 4) print ""
+    } }'
+}
+sentences 3000 7 >"$work/corpus.txt"
+model=(--dim 64 --heads 2 --layers 1 --batch-size 16 --lr 2e-3 --warmup 30 --dropout 0 --attention-dropout 0
+       --validation-fraction 0.1 --eval-batches 4)
+words=(--tokenizer word --max-length 32)
+
+check "pretrain without a subcommand" 2 "$pretrain"
+check "pretrain --help" 0 "$pretrain" train --help
+check "pretrain with an unknown flag" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --bogus
+check "pretrain with a bad value" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --lr -1
+check "pretrain with an unknown tokenizer" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --tokenizer char
+check "pretrain without a corpus" 2 "$pretrain" train --out "$work/a"
+check "pretrain on a missing corpus" 2 "$pretrain" train --corpus "$work/none.txt" --out "$work/a"
+: >"$work/empty.txt"
+check "pretrain on an empty corpus" 1 "$pretrain" train --corpus "$work/empty.txt" --out "$work/a"
+grep -q "empty.txt" "$work/err" && echo "ok: the error names the file" || fail "the error does not name the file: $(cat "$work/err")"
+sentences 20 1 >"$work/small.txt"
+check "pretrain on a validation part too small for a sequence" 1 "$pretrain" train --corpus "$work/small.txt" \
+  --out "$work/small" "${model[@]}" --tokenizer word --max-length 128
+grep -q -- "--validation-fraction" "$work/err" && echo "ok: the error says what to change" ||
+  fail "the error does not say what to change: $(cat "$work/err")"
+
+check "pretrain trains" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/full" "${model[@]}" "${words[@]}" \
+  --steps 300 --eval-every 100 --shuffle-block 64
+for file in best.safetensors last.safetensors best.tokenizer log.csv curves.svg; do
+  [ -s "$work/full/$file" ] || fail "no $file in the run folder"
+done
+# "best model: validation MLM loss 1.3525, masked-token accuracy 0.5321 (chance 0.0417); ..."
+grep -o 'masked-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' |
+  awk '{ learnt = NF == 5 && $3 > 0.3 && $3 > 5 * $5 } END { exit !learnt }' && echo "ok: pretrain learns: $(head -1 "$work/out")" ||
+  fail "the masked-token accuracy is not far above chance: $(head -1 "$work/out")"
+column validation_loss "$work/full/log.csv" | grep -v nan | awk 'NR == 1 { first = $1 } END { exit !(NR == 3 && $1 < first - 0.5) }' &&
+  echo "ok: the validation MLM loss falls" ||
+  fail "the validation MLM loss does not fall: $(column validation_loss "$work/full/log.csv" | grep -v nan | paste -sd ' ')"
+# The figures reported beside best.safetensors are that model's: the lowest logged validation loss
+# (every evaluation scores the same masked batches).
+reported=$(grep -o 'validation MLM loss [0-9.]*' "$work/out" | awk '{ print $4 }')
+column validation_loss "$work/full/log.csv" | grep -v nan |
+  awk -v reported="${reported:-nan}" '{ if (min == "" || $1 < min) min = $1 }
+  END { exit !(reported - min < 1e-3 && min - reported < 1e-3) }' && echo "ok: the best model's loss is reported" ||
+  fail "reported $reported, not the lowest logged loss: $(column validation_loss "$work/full/log.csv" | grep -v nan | paste -sd ' ')"
+# The checkpoint's config keeps the segment embedding that pair tasks fine-tune.
+grep -a -q '\\"segments\\":2' "$work/full/best.safetensors" && echo "ok: the config has two segments" ||
+  fail "the checkpoint's config does not have two segments"
+
+# Stopped in the middle of a shuffle block and resumed, the run ends where an uninterrupted one does.
+check "pretrain stops half-way" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/half" "${model[@]}" "${words[@]}" \
+  --steps 300 --eval-every 100 --shuffle-block 64 --stop-after 150
+check "pretrain resumes" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/half" "${model[@]}" "${words[@]}" \
+  --steps 300 --eval-every 100 --shuffle-block 64 --resume
+cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||
+  fail "the resumed run differs from the uninterrupted one"
+
+# Ctrl-C saves the checkpoint a resume continues from, and exits with 130.
+"$pretrain" train --corpus "$work/corpus.txt" --out "$work/interrupted" "${model[@]}" "${words[@]}" --steps 1000000 \
+  >"$work/out" 2>"$work/err" &
+trainer=$!
+for _ in $(seq 1 100); do [ "$(wc -l <"$work/interrupted/log.csv" 2>/dev/null || echo 0)" -gt 5 ] && break; sleep 0.1; done
+kill -INT "$trainer"
+wait "$trainer"
+status=$?
+[ "$status" -eq 130 ] && [ -s "$work/interrupted/last.safetensors" ] && grep -q -- "--resume" "$work/err" &&
+  echo "ok: Ctrl-C saves a checkpoint and exits 130" || fail "Ctrl-C: exit $status, $(tail -1 "$work/err")"
+
+cp "$work/full/log.csv" "$work/full_log.csv"
+check "pretrain refuses a fresh run into a folder holding a run" 2 "$pretrain" train --corpus "$work/corpus.txt" \
+  --out "$work/full" "${model[@]}" "${words[@]}" --steps 3
+grep -q -- "--resume" "$work/err" && grep -q -- "--overwrite" "$work/err" && echo "ok: the refusal names the ways out" ||
+  fail "the refusal names no way out: $(cat "$work/err")"
+cmp -s "$work/full/log.csv" "$work/full_log.csv" && echo "ok: the refused run left the earlier run alone" ||
+  fail "the refused run changed the earlier run's log"
+
+# WikiText / PTB layout: the valid file validates, the test file is left out; SentencePiece pieces.
+mkdir -p "$work/ptb"
+sentences 2000 11 >"$work/ptb/train.txt" && sentences 300 12 >"$work/ptb/valid.txt" && echo "zzz" >"$work/ptb/test.txt"
+check "pretrain with SentencePiece on train/valid files" 0 "$pretrain" train --corpus "$work/ptb" --out "$work/pieces" \
+  "${model[@]}" --max-length 32 --tokenizer sentencepiece --vocab-size 60 --steps 300 --eval-every 100
+grep -q "1 training / 1 validation file part(s); sentencepiece tokenizer" "$work/err" &&
+  echo "ok: the valid file validates, with SentencePiece" || fail "wrong corpus parts or tokenizer: $(grep corpus: "$work/err")"
+grep -o 'masked-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' |
+  awk '{ learnt = NF == 5 && $3 > 5 * $5 } END { exit !learnt }' &&
+  echo "ok: pretrain learns SentencePiece pieces: $(head -1 "$work/out")" ||
+  fail "the masked-token accuracy on pieces is low: $(head -1 "$work/out")"
+
+# Several files: each one's end is held back for validation.
+sentences 500 21 >"$work/one.txt" && sentences 500 22 >"$work/two.txt"
+check "pretrain on two files" 0 "$pretrain" train --corpus "$work/one.txt" "$work/two.txt" --out "$work/two_files" \
+  "${model[@]}" "${words[@]}" --steps 5
+grep -q "2 training / 2 validation file part(s) (validation held back" "$work/err" && echo "ok: every file is split" ||
+  fail "the files are not each split: $(grep corpus: "$work/err")"
+
+# Validation on words the training text almost never has: the validation loss rises as the model
+# learns the training text, so the best model is the first evaluation's, and the figures reported
+# must be that model's, not the last one's.
+mkdir -p "$work/rare"
+{ cat "$work/corpus.txt"; echo "zebra quokka okapi tapir"; echo "zebra quokka okapi tapir"; } >"$work/rare/train.txt"
+for i in $(seq 1 300); do echo "zebra quokka okapi tapir zebra okapi"; done >"$work/rare/valid.txt"
+check "pretrain validates on rare words" 0 "$pretrain" train --corpus "$work/rare" --out "$work/rare_run" "${model[@]}" \
+  "${words[@]}" --steps 100 --eval-every 25
+reported=$(grep -o 'validation MLM loss [0-9.]*' "$work/out" | awk '{ print $4 }')
+column validation_loss "$work/rare_run/log.csv" | grep -v nan |
+  awk -v reported="${reported:-nan}" 'NR == 1 { first = $1 } { last = $1 }
+  END { exit !(last > first + 1 && reported - first < 1e-3 && first - reported < 1e-3) }' &&
+  echo "ok: the reported loss is the best model's, not the last one's" ||
+  fail "reported $reported, not the first and best logged loss: $(column validation_loss "$work/rare_run/log.csv" | grep -v nan | paste -sd ' ')"
+
+finish
