@@ -8,24 +8,7 @@ set -u
 glue=$1 lm=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-fail() {  # fail DESCRIPTION
-  echo "FAIL: $1"; failures=$((failures + 1))
-}
-column() {  # column NAME FILE: the values of a CSV log's named column, one a line
-  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
-}
-check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...
-  local description=$1 expected=$2
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local status=$?
-  if [ "$status" -ne "$expected" ]; then
-    echo "FAIL: $description: exit $status, expected $expected"; cat "$work/err"; failures=$((failures + 1))
-  else
-    echo "ok: $description"
-  fi
-}
+source "$(dirname "$0")/checks.sh"
 
 mkdir -p "$work/task"
 {
