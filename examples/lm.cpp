@@ -81,8 +81,8 @@ SplitText read_files(const std::vector<data::CorpusSpan>& files) {
   return split;
 }
 
-// --text: the first 90% of the file's bytes train (nanoGPT's split of tiny-shakespeare); --train
-// and --valid: the files; --data: the folder's named train / valid / test files.
+// --text: the first 90% of the file's bytes and the rest (nanoGPT's split of tiny-shakespeare);
+// --train and --valid: the files; --data: the folder's named train / valid / test files.
 SplitTexts read_splits(const TrainOptions& o) {
   const auto read_file = [](const std::string& path) {
     return SplitText{path, data::read_text_file(path, "lm train")};
@@ -110,14 +110,12 @@ SplitTexts read_splits(const TrainOptions& o) {
           corpus.test.empty() ? std::nullopt : std::optional(read_files(corpus.test))};
 }
 
-// The split's tokens; throws naming the split when they hold no window of `context` + 1 tokens.
-std::vector<int64_t> encode_split(const data::Tokenizer& tokenizer, const SplitText& split,
-                                  int64_t context) {
-  std::vector<int64_t> tokens = tokenizer.encode(split.text);
+// Throws naming the split when its tokens hold no window of `context` + 1, before any training.
+void check_holds_window(const std::vector<int64_t>& tokens, const SplitText& split,
+                        int64_t context) {
   SG_CHECK(static_cast<int64_t>(tokens.size()) > context,
            "lm train: {} has {} tokens, too few for one window of --context {} + 1", split.source,
            tokens.size(), context);
-  return tokens;
 }
 
 // Mean next-token loss over the first `max_batches` sequential batches of a split (all when 0).
@@ -198,10 +196,17 @@ void prepare(Run& r) {
                       : examples::build_tokenizer(o.tokenizer, {train_text});
     r.tokenizer->save(r.folder.tokenizer());
   }
+  // --text keeps nanoGPT's split of the file's tokens (90% of its bytes trained the tokenizer).
+  r.tokens =
+      o.text.empty()
+          ? data::TokenSplit{r.tokenizer->encode(texts.train.text),
+                             r.tokenizer->encode(texts.validation.text)}
+          : data::split_tokens(r.tokenizer->encode(texts.train.text + texts.validation.text), 0.9);
+  if (texts.test) r.test_tokens = r.tokenizer->encode(texts.test->text);
   const int64_t context = o.model.max_length;
-  r.tokens = {encode_split(*r.tokenizer, texts.train, context),
-              encode_split(*r.tokenizer, texts.validation, context)};
-  if (texts.test) r.test_tokens = encode_split(*r.tokenizer, *texts.test, context);
+  check_holds_window(r.tokens.train, texts.train, context);
+  check_holds_window(r.tokens.validation, texts.validation, context);
+  if (texts.test) check_holds_window(r.test_tokens, *texts.test, context);
   models::ModelConfig config = o.model;
   config.vocab_size = r.tokenizer->vocab_size();
   r.lm = std::make_shared<models::CausalLM>(config);
