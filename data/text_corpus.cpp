@@ -104,6 +104,7 @@ CorpusSplit find_corpus(const std::vector<std::string>& paths, double validation
   for (const std::string& file : files) {
     if (name_has_part(file, "train")) train_files.push_back(file);
     if (name_has_part(file, "valid")) split.validation.push_back(whole_file(file));
+    if (name_has_part(file, "test")) split.test.push_back(whole_file(file));
   }
   if (train_files.empty()) return hold_back(files, validation_fraction);
   // Named parts: test files never train, whether or not a valid file is there.

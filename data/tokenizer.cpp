@@ -51,7 +51,9 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
     }
   }
   if (file.kind == "word")
-    return std::make_unique<WordTokenizer>(std::move(file.vocabulary), file.lowercase);
+    return std::make_unique<WordTokenizer>(
+        std::move(file.vocabulary), file.lowercase,
+        file.lines ? WordSplitting::lines : WordSplitting::punctuation);
   fail("{}: unknown tokenizer kind '{}' (expected char or word)", path, file.kind);
 }
 

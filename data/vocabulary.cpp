@@ -47,11 +47,9 @@ int64_t Vocabulary::id_of(std::string_view token) const {
 }
 
 void save_vocabulary_file(const std::string& path, const VocabularyFile& file) {
-  nlohmann::json json = {{"format", kFormat},
-                         {"version", kVersion},
-                         {"kind", file.kind},
-                         {"lowercase", file.lowercase},
-                         {"tokens", file.vocabulary.tokens()}};
+  nlohmann::json json = {{"format", kFormat},   {"version", kVersion},
+                         {"kind", file.kind},   {"lowercase", file.lowercase},
+                         {"lines", file.lines}, {"tokens", file.vocabulary.tokens()}};
   std::string text;
   try {
     text = json.dump(1) + "\n";
@@ -83,6 +81,8 @@ VocabularyFile parse_vocabulary_file(const std::string& path, const std::string&
   file.kind = field("kind", &nlohmann::json::is_string, "a string");
   if (json.contains("lowercase"))
     file.lowercase = field("lowercase", &nlohmann::json::is_boolean, "true or false");
+  if (json.contains("lines"))
+    file.lines = field("lines", &nlohmann::json::is_boolean, "true or false");
   const nlohmann::json& token_list = field("tokens", &nlohmann::json::is_array, "an array");
   std::vector<std::string> tokens;
   for (const nlohmann::json& token : token_list) {

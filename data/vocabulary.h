@@ -30,11 +30,13 @@ class Vocabulary {
 };
 
 // {"format": "synthgrad-vocabulary", "version": 1, "kind": "word", "lowercase": true,
-//  "tokens": ["[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]", "the", ...]}: readable and diffable.
+//  "lines": false, "tokens": ["[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]", "the", ...]}: readable
+//  and diffable.
 struct VocabularyFile {
   std::string kind;  // "char" or "word"
   Vocabulary vocabulary;
   bool lowercase = false;  // word tokenizer only
+  bool lines = false;      // word tokenizer only: the language-modelling convention
 };
 
 void save_vocabulary_file(const std::string& path, const VocabularyFile& file);

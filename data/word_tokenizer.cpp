@@ -20,7 +20,15 @@ bool is_ascii_punct(char c) {
 
 }  // namespace
 
-std::vector<std::string> WordTokenizer::split_words(std::string_view text, bool lowercase) {
+WordTokenizer::WordTokenizer(Vocabulary vocabulary, bool lowercase, WordSplitting splitting)
+    : vocabulary_(std::move(vocabulary)),
+      lowercase_(lowercase),
+      splitting_(splitting),
+      unknown_id_(splitting == WordSplitting::lines ? vocabulary_.id_of(kUnknownWord)
+                                                    : special_id(Special::unk)) {}
+
+std::vector<std::string> WordTokenizer::split_words(std::string_view text, bool lowercase,
+                                                    WordSplitting splitting) {
   std::vector<std::string> words;
   std::string word;
   auto finish_word = [&] {
@@ -28,9 +36,12 @@ std::vector<std::string> WordTokenizer::split_words(std::string_view text, bool 
     word.clear();
   };
   for (char c : text) {
-    if (is_ascii_space(c)) {
+    if (c == '\n' && splitting == WordSplitting::lines) {
       finish_word();
-    } else if (is_ascii_punct(c)) {
+      words.emplace_back(kEndOfLine);
+    } else if (is_ascii_space(c)) {
+      finish_word();
+    } else if (splitting == WordSplitting::punctuation && is_ascii_punct(c)) {
       finish_word();
       words.emplace_back(1, c);
     } else {
@@ -47,7 +58,8 @@ WordTokenizer WordTokenizer::build(std::span<const std::string> texts,
            options.min_count);
   std::map<std::string, int64_t, std::less<>> counts;
   for (const std::string& text : texts)
-    for (std::string& word : split_words(text, options.lowercase)) ++counts[std::move(word)];
+    for (std::string& word : split_words(text, options.lowercase, options.splitting))
+      ++counts[std::move(word)];
   std::vector<std::pair<std::string, int64_t>> kept;
   for (auto& [word, count] : counts)
     if (count >= options.min_count) kept.emplace_back(word, count);
@@ -56,13 +68,18 @@ WordTokenizer WordTokenizer::build(std::span<const std::string> texts,
   std::vector<std::string> words;
   words.reserve(kept.size());
   for (auto& entry : kept) words.push_back(std::move(entry.first));
-  return WordTokenizer(Vocabulary(std::move(words)), options.lowercase);
+  if (options.splitting == WordSplitting::lines)
+    for (std::string_view word : {kEndOfLine, kUnknownWord})
+      if (std::find(words.begin(), words.end(), word) == words.end()) words.emplace_back(word);
+  return WordTokenizer(Vocabulary(std::move(words)), options.lowercase, options.splitting);
 }
 
 std::vector<int64_t> WordTokenizer::encode(std::string_view text) const {
   std::vector<int64_t> ids;
-  for (const std::string& word : split_words(text, lowercase_))
-    ids.push_back(vocabulary_.id_of(word));
+  for (const std::string& word : split_words(text, lowercase_, splitting_)) {
+    const int64_t id = vocabulary_.id_of(word);
+    ids.push_back(id == special_id(Special::unk) ? unknown_id_ : id);
+  }
   return ids;
 }
 
@@ -73,14 +90,19 @@ std::string WordTokenizer::token(int64_t id) const {
 std::string WordTokenizer::decode_ordinary(std::span<const int64_t> ids) const {
   std::string text;
   for (int64_t id : ids) {
-    if (!text.empty()) text += ' ';
-    text += vocabulary_.token(id);
+    const std::string& word = vocabulary_.token(id);
+    if (splitting_ == WordSplitting::lines && word == kEndOfLine) {
+      text += '\n';
+      continue;
+    }
+    if (!text.empty() && text.back() != '\n') text += ' ';
+    text += word;
   }
   return text;
 }
 
 void WordTokenizer::save(const std::string& path) const {
-  save_vocabulary_file(path, {kind(), vocabulary_, lowercase_});
+  save_vocabulary_file(path, {kind(), vocabulary_, lowercase_, splitting_ == WordSplitting::lines});
 }
 
 }  // namespace sg::data

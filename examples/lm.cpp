@@ -1,14 +1,19 @@
-// Trains a causal language model on a text file (characters or SentencePiece subwords), reports
-// validation loss and perplexity, and samples text from a checkpoint.
+// Trains a causal language model on a text file or on standard train / valid / test splits
+// (characters, SentencePiece subwords or the words of WikiText and PTB), reports validation and
+// test loss and perplexity, and samples text from a checkpoint.
 //
 //   lm train --text ../shared/data/lm/tinyshakespeare.txt --out runs/shakespeare
+//   lm train --data ../shared/data/lm/wikitext-2 --tokenizer word --out runs/wikitext2
 //   lm sample --checkpoint runs/shakespeare/best.safetensors --prompt "ROMEO:" --tokens 300
 // The defaults are nanoGPT's CPU configuration for tiny-shakespeare (4 layers, 4 heads, 128 dims,
 // context 64, batch 12, 2000 steps, dropout 0, AdamW 1e-3 with cosine decay to 1e-4).
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "autograd/autograd.h"
@@ -27,14 +32,14 @@ using namespace sg;
 namespace {
 
 struct TrainOptions {
-  std::string text, out;
+  std::string text, train, valid, test, data_dir, out;
   models::ModelConfig model{.dim = 128,
                             .heads = 4,
                             .layers = 4,
                             .max_length = 64,
                             .dropout = 0.0f,
                             .attention_dropout = 0.0f};
-  examples::TokenizerChoice tokenizer{.kind = "char"};
+  examples::TokenizerChoice tokenizer{.kind = "char", .language_model = true};
   int64_t steps = 2000, batch_size = 12, warmup = 100, eval_every = 250, eval_batches = 20,
           threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 1e-4f, weight_decay = 0.1f, clip = 1.0f;
@@ -49,9 +54,73 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// Mean next-token loss over the first `max_batches` sequential validation batches (all when 0).
-double validation_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens, int64_t batch_size,
-                       int64_t max_batches) {
+// A split's text and where it comes from.
+struct SplitText {
+  std::string source;
+  std::string text;
+};
+
+struct SplitTexts {
+  SplitText train, validation;
+  std::optional<SplitText> test;
+};
+
+// The first UTF-8 character start at or after byte `target`.
+size_t character_start_from(const std::string& text, size_t target) {
+  while (target < text.size() && (static_cast<unsigned char>(text[target]) & 0xC0) == 0x80)
+    ++target;
+  return target;
+}
+
+SplitText read_files(const std::vector<data::CorpusSpan>& files) {
+  SplitText split;
+  for (const data::CorpusSpan& file : files) {
+    split.source += (split.source.empty() ? "" : " ") + file.path;
+    split.text += data::read_text_file(file.path, "lm train");
+  }
+  return split;
+}
+
+// --text: the first 90% of the file's bytes and the rest (nanoGPT's split of tiny-shakespeare);
+// --train and --valid: the files; --data: the folder's named train / valid / test files.
+SplitTexts read_splits(const TrainOptions& o) {
+  const auto read_file = [](const std::string& path) {
+    return SplitText{path, data::read_text_file(path, "lm train")};
+  };
+  if (!o.text.empty()) {
+    std::string text = data::read_text_file(o.text, "lm train");
+    const size_t cut =
+        character_start_from(text, static_cast<size_t>(0.9 * static_cast<double>(text.size())));
+    return {{o.text + " (first 90%)", text.substr(0, cut)},
+            {o.text + " (last 10%)", text.substr(cut)},
+            std::nullopt};
+  }
+  if (!o.train.empty())
+    return {read_file(o.train), read_file(o.valid),
+            o.test.empty() ? std::nullopt : std::optional(read_file(o.test))};
+  if (o.data_dir.empty())
+    throw examples::UsageError("train: give --text, --train with --valid, or --data");
+  const data::CorpusSplit corpus = data::find_corpus({o.data_dir});
+  if (corpus.held_back)
+    throw examples::UsageError(
+        fmt::format("--data {}: no train and valid files (wiki.{{train,valid,test}}.tokens, "
+                    "ptb.{{train,valid,test}}.txt or train.txt, valid.txt, test.txt)",
+                    o.data_dir));
+  return {read_files(corpus.train), read_files(corpus.validation),
+          corpus.test.empty() ? std::nullopt : std::optional(read_files(corpus.test))};
+}
+
+// Throws naming the split when its tokens hold no window of `context` + 1, before any training.
+void check_holds_window(const std::vector<int64_t>& tokens, const SplitText& split,
+                        int64_t context) {
+  SG_CHECK(static_cast<int64_t>(tokens.size()) > context,
+           "lm train: {} has {} tokens, too few for one window of --context {} + 1", split.source,
+           tokens.size(), context);
+}
+
+// Mean next-token loss over the first `max_batches` sequential batches of a split (all when 0).
+double split_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens, int64_t batch_size,
+                  int64_t max_batches) {
   NoGradGuard no_grad;
   lm.eval();
   const int64_t block = lm.config().max_length;
@@ -76,6 +145,7 @@ struct Run {
   examples::RunFolder folder;
   std::unique_ptr<data::Tokenizer> tokenizer;
   data::TokenSplit tokens;
+  std::vector<int64_t> test_tokens;  // empty without a test split
   std::shared_ptr<models::CausalLM> lm;
   std::unique_ptr<optim::Adam> optimizer;
   optim::Schedule schedule;
@@ -94,8 +164,8 @@ struct Run {
     t.evaluate_after = [this](int64_t step) { return step % options.eval_every == 0; };
     // The same batches every time, so that estimates compare; the whole split is scored at the end.
     t.evaluate = [this]() -> examples::Metrics {
-      return {{"loss",
-               validation_loss(*lm, tokens.validation, options.batch_size, options.eval_batches)}};
+      return {
+          {"loss", split_loss(*lm, tokens.validation, options.batch_size, options.eval_batches)}};
     };
     t.save_best_model = [this](double) { models::save_model(*lm, folder.best_model()); };
     t.state = [this] {
@@ -114,20 +184,29 @@ struct Run {
 
 void prepare(Run& r) {
   const TrainOptions& o = r.options;
-  const std::string text = data::read_text_file(o.text, "lm train");
+  const SplitTexts texts = read_splits(o);
   r.folder = examples::open_run_folder(o.out, examples::run_start(o));
   if (o.resume) {
     r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
   } else {
-    // The tokenizer sees only the training part, as the model does.
-    const std::string train_text =
-        text.substr(0, static_cast<size_t>(0.9 * static_cast<double>(text.size())));
-    r.tokenizer = o.tokenizer.kind == "char"
-                      ? examples::build_tokenizer(o.tokenizer, {train_text})
-                      : examples::build_tokenizer(o.tokenizer, lines_of(train_text));
+    // The tokenizer sees only the training split, as the model does.
+    const std::string& train_text = texts.train.text;
+    r.tokenizer = o.tokenizer.kind == "sentencepiece"
+                      ? examples::build_tokenizer(o.tokenizer, lines_of(train_text))
+                      : examples::build_tokenizer(o.tokenizer, {train_text});
     r.tokenizer->save(r.folder.tokenizer());
   }
-  r.tokens = data::split_tokens(r.tokenizer->encode(text), 0.9);
+  // --text keeps nanoGPT's split of the file's tokens (90% of its bytes trained the tokenizer).
+  r.tokens =
+      o.text.empty()
+          ? data::TokenSplit{r.tokenizer->encode(texts.train.text),
+                             r.tokenizer->encode(texts.validation.text)}
+          : data::split_tokens(r.tokenizer->encode(texts.train.text + texts.validation.text), 0.9);
+  if (texts.test) r.test_tokens = r.tokenizer->encode(texts.test->text);
+  const int64_t context = o.model.max_length;
+  check_holds_window(r.tokens.train, texts.train, context);
+  check_holds_window(r.tokens.validation, texts.validation, context);
+  if (texts.test) check_holds_window(r.test_tokens, *texts.test, context);
   models::ModelConfig config = o.model;
   config.vocab_size = r.tokenizer->vocab_size();
   r.lm = std::make_shared<models::CausalLM>(config);
@@ -139,9 +218,36 @@ void prepare(Run& r) {
                 .decay = optim::Decay::cosine,
                 .min_lr = o.min_lr};
   r.data_gen = Generator(config.seed + 3);
-  fmt::print(stderr, "{}: {} train / {} validation tokens, {} tokenizer with {} tokens\n", o.text,
-             r.tokens.train.size(), r.tokens.validation.size(), r.tokenizer->kind(),
-             r.tokenizer->vocab_size());
+  fmt::print(
+      stderr,
+      "{} train / {} validation / {} test tokens, {} tokenizer with {} tokens\n  train: {}\n  "
+      "validation: {}\n",
+      r.tokens.train.size(), r.tokens.validation.size(), r.test_tokens.size(), r.tokenizer->kind(),
+      r.tokenizer->vocab_size(), texts.train.source, texts.validation.source);
+}
+
+// The best model's loss and perplexity over the whole validation and test splits, printed and
+// written to the run folder's results.json.
+void report_best_model(const Run& r, int64_t steps, double seconds) {
+  const auto best = models::load_causal_lm(r.folder.best_model());
+  std::vector<std::pair<std::string, const std::vector<int64_t>*>> splits{
+      {"validation", &r.tokens.validation}};
+  if (!r.test_tokens.empty()) splits.emplace_back("test", &r.test_tokens);
+  nlohmann::json results = {{"steps", steps},
+                            {"seconds", seconds},
+                            {"tokens_per_step", r.options.batch_size * r.options.model.max_length},
+                            {"tokenizer", r.tokenizer->kind()},
+                            {"vocab_size", r.tokenizer->vocab_size()},
+                            {"model", r.folder.best_model()}};
+  std::vector<std::string> scores;
+  for (const auto& [name, tokens] : splits) {
+    const double loss = split_loss(*best, *tokens, r.options.batch_size, 0);
+    results[name] = {{"loss", loss}, {"perplexity", std::exp(loss)}, {"tokens", tokens->size()}};
+    scores.push_back(fmt::format("{} loss {:.4f} (perplexity {:.2f})", name, loss, std::exp(loss)));
+  }
+  data::write_text_file(r.folder.results(), results.dump(1) + "\n");
+  fmt::print("best model: {} over the whole splits; {} steps in {:.0f} s\n",
+             fmt::join(scores, ", "), steps, seconds);
 }
 
 int train(const TrainOptions& o) {
@@ -163,14 +269,9 @@ int train(const TrainOptions& o) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // The model the run leaves as best, which need not be the last one.
-  const auto best = models::load_causal_lm(r.folder.best_model());
-  const double best_loss = validation_loss(*best, r.tokens.validation, o.batch_size, 0);
-  fmt::print(
-      "best model: validation loss {:.4f} (perplexity {:.2f}) over the whole validation split; "
-      "{} steps in {:.0f} s\n",
-      best_loss, std::exp(best_loss), result.step, seconds);
-  fmt::print("model {}  log {}  curves {}\n", r.folder.best_model(), r.folder.log(),
-             r.folder.plot());
+  report_best_model(r, result.step, seconds);
+  fmt::print("model {}  results {}  log {}  curves {}\n", r.folder.best_model(), r.folder.results(),
+             r.folder.log(), r.folder.plot());
   return 0;
 }
 
@@ -190,17 +291,33 @@ int sample(const SampleOptions& o) {
 }
 
 void add_train_options(CLI::App& cmd, TrainOptions& o) {
-  cmd.add_option("--text", o.text, "a UTF-8 text file: the first 90% trains, the rest validates")
-      ->required()
-      ->check(CLI::ExistingFile);
+  auto* text = cmd.add_option("--text", o.text,
+                              "a UTF-8 text file: the first 90% trains, the rest validates")
+                   ->check(CLI::ExistingFile);
+  auto* train = cmd.add_option("--train", o.train, "the training split (with --valid)")
+                    ->check(CLI::ExistingFile);
+  auto* valid = cmd.add_option("--valid", o.valid, "the validation split (with --train)")
+                    ->check(CLI::ExistingFile);
+  auto* test = cmd.add_option("--test", o.test, "the test split, scored once at the end")
+                   ->check(CLI::ExistingFile);
+  auto* data = cmd.add_option("--data", o.data_dir,
+                              "a folder of wiki.{train,valid,test}.tokens, "
+                              "ptb.{train,valid,test}.txt or train.txt, valid.txt, test.txt")
+                   ->check(CLI::ExistingDirectory);
+  text->excludes(train)->excludes(data);
+  data->excludes(train);
+  train->needs(valid);
+  valid->needs(train);
+  test->needs(train);
   cmd.add_option("--out", o.out, "run folder")->required();
   examples::add_model_options(cmd, o.model);
   cmd.add_option("--context", o.model.max_length, "tokens of context")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));
-  cmd.add_option("--tokenizer", o.tokenizer.kind, "char or sentencepiece")
+  cmd.add_option("--tokenizer", o.tokenizer.kind,
+                 "char, sentencepiece, or word (every training word as it is, <eos> per line)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"char", "sentencepiece"}));
+      ->check(CLI::IsMember({"char", "sentencepiece", "word"}));
   cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
       ->capture_default_str()
       ->check(CLI::Range(16, 1000000));
@@ -224,7 +341,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   TrainOptions train_options;
   SampleOptions sample_options;
-  auto* train_cmd = app.add_subcommand("train", "train on a text file");
+  auto* train_cmd = app.add_subcommand("train", "train on a text file or on train / valid files");
   add_train_options(*train_cmd, train_options);
   auto* sample_cmd = app.add_subcommand("sample", "generate text from a checkpoint");
   sample_cmd

@@ -1,6 +1,6 @@
 #pragma once
 // The files of one training run, all in one folder: the best model, the training checkpoint that
-// --resume continues from, the tokenizer, the metrics log and its plot.
+// --resume continues from, the tokenizer, the metrics log and its plot, the final scores.
 #include <string>
 #include <vector>
 
@@ -13,8 +13,9 @@ struct RunFolder {
   std::string tokenizer() const { return path + "/best.tokenizer"; }
   std::string log() const { return path + "/log.csv"; }
   std::string plot() const { return path + "/curves.svg"; }
+  std::string results() const { return path + "/results.json"; }  // the final scores
   std::vector<std::string> files() const {
-    return {best_model(), last_checkpoint(), tokenizer(), log(), plot()};
+    return {best_model(), last_checkpoint(), tokenizer(), log(), plot(), results()};
   }
 };
 

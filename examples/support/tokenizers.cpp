@@ -12,8 +12,12 @@ std::unique_ptr<data::Tokenizer> build_tokenizer(const TokenizerChoice& choice,
   if (choice.kind == "char")
     return std::make_unique<data::CharTokenizer>(data::CharTokenizer::build(texts));
   if (choice.kind == "word")
-    return std::make_unique<data::WordTokenizer>(
-        data::WordTokenizer::build(texts, {.min_count = choice.min_count, .lowercase = true}));
+    return std::make_unique<data::WordTokenizer>(data::WordTokenizer::build(
+        texts, choice.language_model
+                   ? data::WordTokenizerOptions{.min_count = 1,
+                                                .lowercase = false,
+                                                .splitting = data::WordSplitting::lines}
+                   : data::WordTokenizerOptions{.min_count = choice.min_count, .lowercase = true}));
   if (choice.kind == "sentencepiece")
     return std::make_unique<data::SentencePieceTokenizer>(
         data::SentencePieceTokenizer::train(texts, {.vocab_size = choice.vocab_size}));

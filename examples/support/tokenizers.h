@@ -11,6 +11,9 @@ struct TokenizerChoice {
   std::string kind = "word";  // "char", "word" or "sentencepiece"
   int64_t min_count = 2;      // word
   int64_t vocab_size = 8000;  // sentencepiece (an upper bound)
+  // word: the language-modelling convention of WikiText and PTB (every training word as it is,
+  // <eos> per line, unseen words as <unk>) instead of lower-cased words with punctuation apart.
+  bool language_model = false;
 };
 
 // Builds the chosen tokenizer from training text; throws naming an unknown kind.

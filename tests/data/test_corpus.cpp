@@ -68,18 +68,19 @@ TEST_CASE("a folder of text files is read in name order, sub-folders included") 
   CHECK(paths_of(two.train) == std::vector<std::string>{dir.file("b.txt"), dir.file("a.txt")});
 }
 
-TEST_CASE("WikiText and PTB folders validate on their valid file") {
+TEST_CASE("WikiText and PTB folders validate on their valid file and name their test file") {
   for (const std::string prefix : {"wiki.", "ptb.", ""}) {
     const std::string extension = prefix == "wiki." ? ".tokens" : ".txt";
     INFO(prefix);
     TempFolder dir;
     const std::string train = dir.write(prefix + "train" + extension, "t\n");
     const std::string valid = dir.write(prefix + "valid" + extension, "v\n");
-    dir.write(prefix + "test" + extension, "x\n");
+    const std::string test = dir.write(prefix + "test" + extension, "x\n");
     const CorpusSplit split = find_corpus({dir.path.string()});
     CHECK_FALSE(split.held_back);
     CHECK(paths_of(split.train) == std::vector<std::string>{train});
     CHECK(paths_of(split.validation) == std::vector<std::string>{valid});
+    CHECK(paths_of(split.test) == std::vector<std::string>{test});
     CHECK(split.train[0].end == 2);
   }
   TempFolder dir;
@@ -93,6 +94,7 @@ TEST_CASE("WikiText and PTB folders validate on their valid file") {
   CHECK(paths_of(split.train) == std::vector<std::string>{train});
   CHECK(paths_of(split.validation) == std::vector<std::string>{train});
   CHECK(split.train[0].end == 4);
+  CHECK(split.test.empty());
 }
 
 TEST_CASE("missing, empty and text-less corpus paths are errors naming the path") {

@@ -69,6 +69,36 @@ TEST_CASE("word tokenizer: lower-casing, punctuation, minimum count") {
         }).find("min_count 0") != std::string::npos);
 }
 
+TEST_CASE("word tokenizer for language models: an eos per line, the files' own unk, train words") {
+  const WordTokenizerOptions lines{.lowercase = false, .splitting = WordSplitting::lines};
+  const std::string train = "The cat <unk> sat .\n\nthe Cat , sat\n";
+  CHECK(WordTokenizer::split_words(train, false, WordSplitting::lines) ==
+        std::vector<std::string>{"The", "cat", "<unk>", "sat", ".", "<eos>", "<eos>", "the", "Cat",
+                                 ",", "sat", "<eos>"});
+
+  // Counts: <eos> 3, sat 2, then once each in byte order: , . <unk> Cat The cat the.
+  const WordTokenizer tokenizer = WordTokenizer::build(std::vector<std::string>{train}, lines);
+  CHECK(tokenizer.vocab_size() == 5 + 9);
+  CHECK(tokenizer.token(5) == "<eos>");
+  CHECK(tokenizer.token(6) == "sat");
+  CHECK(tokenizer.token(9) == "<unk>");
+  CHECK(tokenizer.token(11) == "The");
+  // "dog" was not in the training text: it is the files' <unk>, as <unk> itself is; case is kept.
+  CHECK(tokenizer.encode("the dog <unk>\nThe") == Ids{13, 9, 9, 5, 11});
+  CHECK(tokenizer.decode(tokenizer.encode("The cat\nsat .\n")) == "The cat\nsat .\n");
+
+  // <eos> and <unk> are words of the vocabulary even when the training text lacks them.
+  const WordTokenizer plain = WordTokenizer::build(std::vector<std::string>{"b a"}, lines);
+  CHECK(plain.vocab_size() == 5 + 4);
+  CHECK(plain.encode("a c\nb") == Ids{5, 8, 7, 6});
+  CHECK(plain.token(8) == "<unk>");
+
+  TempFolder folder;
+  tokenizer.save(folder.file("lm.tokenizer"));
+  const auto loaded = load_tokenizer(folder.file("lm.tokenizer"));
+  CHECK(loaded->encode("the dog <unk>\nThe") == Ids{13, 9, 9, 5, 11});
+}
+
 TEST_CASE("character and word tokenizers save and load their vocabulary") {
   TempFolder folder;
   const CharTokenizer chars = CharTokenizer::build(kCorpus);
@@ -127,6 +157,8 @@ TEST_CASE("loading a bad vocabulary file names the file and the problem") {
       {R"("version": 1, "kind": ["word"], )" + tokens, "field 'kind' must be a string"},
       {R"("version": 1, "kind": "word", "lowercase": 1, )" + tokens,
        "field 'lowercase' must be true or false"},
+      {R"("version": 1, "kind": "word", "lines": "yes", )" + tokens,
+       "field 'lines' must be true or false"},
       {R"("version": 1, "kind": "word", "tokens": {"a": 5})", "field 'tokens' must be an array"},
   };
   for (const auto& [fields, expected] : wrong_types) {

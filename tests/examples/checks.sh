@@ -1,5 +1,6 @@
-# What the end-to-end shell tests share (sourced): a scratch folder $work removed at exit, and
-# checks that print "ok: ..." or "FAIL: ..." and count the failures; end a test with finish.
+# What the end-to-end shell tests share (sourced): a scratch folder $work removed at exit, checks
+# that print "ok: ..." or "FAIL: ..." and count the failures, `column` of a CSV log; end a test
+# with finish.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
@@ -16,6 +17,9 @@ check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...: the output goes to $w
   else
     echo "ok: $description"
   fi
+}
+column() {  # column NAME FILE: the values of a CSV log's named column, one a line
+  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
 }
 finish() {  # the test's exit status
   echo "$failures failures"

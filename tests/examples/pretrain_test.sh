@@ -8,9 +8,6 @@
 set -u
 pretrain=$1
 source "$(dirname "$0")/checks.sh"
-column() {  # column NAME FILE: the values of a CSV log's named column, one a line
-  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
-}
 
 # Sentences of a tiny grammar: the verb follows from the animal and the fruit from the colour, the
 # rest is fixed, so the masked words are predictable from their context. A blank line ends every

@@ -7,9 +7,6 @@
 set -u
 glue=$1 lm=$2
 source "$(dirname "$0")/checks.sh"
-column() {  # column NAME FILE: the values of a CSV log's named column, one a line
-  awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
-}
 
 mkdir -p "$work/task"
 {
