@@ -1,10 +1,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <set>
 
 #include "autograd/autograd.h"
+#include "child_process.h"
 #include "core/core.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/training_loop.h"
@@ -101,7 +103,8 @@ TEST_CASE("a step with a non-finite loss is skipped, counted and logged, and tra
   CHECK(log.rows[2][5] == 0.0);
 }
 
-TEST_CASE("too many skipped steps in a row stop the run, and the last checkpoint stays and resumes") {
+TEST_CASE(
+    "too many skipped steps in a row stop the run, and the last checkpoint stays and resumes") {
   ToyRun run("diverged", true);
   run.nan_calls = {5, 6, 7, 8, 9};
   const auto result = run.run({.total_steps = 12, .max_skipped_in_a_row = 3});
@@ -124,4 +127,41 @@ TEST_CASE("the first evaluation always saves the best model and a NaN never beat
   CHECK(run.best_saves == 3);  // the NaN first, then 0.5, then 0.7
   CHECK(result.best == 0.7);
   CHECK(std::filesystem::exists(run.folder.best_model()));
+}
+
+namespace {
+
+// A fresh run that receives `signals` SIGTERMs during its third step, as a cluster preempting it
+// would send them; returns the loop's exit status if the process is still alive.
+int terminated_run(const std::vector<std::string>& args) {
+  ToyRun run("sigterm", true);
+  const int signals = std::stoi(args.at(0));
+  auto next_loss = run.task.next_loss;
+  run.task.next_loss = [&](int64_t& tokens) {
+    if (run.calls == 2)
+      for (int i = 0; i < signals; ++i) std::raise(SIGTERM);
+    return next_loss(tokens);
+  };
+  return run.run({.total_steps = 12}).exit_status;
+}
+SG_CHILD_ROUTINE("terminated_run", terminated_run);
+
+}  // namespace
+
+TEST_CASE("SIGTERM saves a checkpoint and exits like Ctrl-C, and the run resumes from it") {
+  CHECK(sg::testing::run_child("terminated_run", {"1"}) == 128 + SIGTERM);
+  ToyRun resumed("sigterm", false);
+  CHECK(load_safetensors(resumed.folder.last_checkpoint()).metadata.at("step") == "3");
+  CHECK(resumed.run({.total_steps = 12, .resume = true}).finished);
+  ToyRun whole("sigterm_whole", true);
+  whole.run({.total_steps = 12});
+  CHECK(resumed.weights() == whole.weights());
+}
+
+TEST_CASE("a second SIGTERM ends the run at once, leaving the last evaluation's checkpoint") {
+  CHECK(sg::testing::run_child("terminated_run", {"2"}) == 128 + SIGTERM);
+  CHECK(load_safetensors(examples::RunFolder{
+                             (std::filesystem::temp_directory_path() / "sg_loop_sigterm").string()}
+                             .last_checkpoint())
+            .metadata.at("step") == "2");
 }

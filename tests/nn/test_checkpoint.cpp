@@ -188,7 +188,12 @@ int save_over_limit(const std::vector<std::string>& args) {
   try {
     nn::save_module(big, args.at(0));
   } catch (const Error& e) {
-    return std::string(e.what()).find("cannot write") != std::string::npos ? 10 : 11;
+    // The message names the file, the OS's reason and that the old file is still there.
+    const std::string message = e.what();
+    for (const std::string& part :
+         {args.at(0), std::string(std::strerror(EFBIG)), std::string("is left as it was")})
+      if (message.find(part) == std::string::npos) return 11;
+    return 10;
   }
   return 0;
 }
