@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 
 #include <cmath>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <set>
 
 #include "autograd/autograd.h"
@@ -164,4 +167,42 @@ TEST_CASE("a second SIGTERM ends the run at once, leaving the last evaluation's 
                              (std::filesystem::temp_directory_path() / "sg_loop_sigterm").string()}
                              .last_checkpoint())
             .metadata.at("step") == "2");
+}
+
+namespace {
+
+// Resumes the run "full_disk" with files limited to a few hundred bytes, as on a full disk: the
+// next save fails. 10 when the error says which file, why, and that the old file is kept.
+int run_on_full_disk(const std::vector<std::string>&) {
+  ToyRun run("full_disk", false);
+  std::signal(SIGXFSZ, SIG_IGN);  // a failed write instead of a killed process
+  const rlimit limit{256, RLIM_INFINITY};
+  setrlimit(RLIMIT_FSIZE, &limit);
+  try {
+    run.run({.total_steps = 12, .resume = true});
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    std::cerr << message << "\n";
+    const bool names_file = message.find(run.folder.path + "/") != std::string::npos;
+    const bool says_why = message.find(std::strerror(EFBIG)) != std::string::npos;
+    return names_file && says_why && message.find("is left as it was") != std::string::npos ? 10
+                                                                                            : 11;
+  }
+  return 0;
+}
+SG_CHILD_ROUTINE("run_on_full_disk", run_on_full_disk);
+
+}  // namespace
+
+TEST_CASE(
+    "a save that fails on a full disk stops the run saying why, and the last checkpoint resumes") {
+  ToyRun first("full_disk", true);
+  first.run({.total_steps = 12, .stop_after = 3});
+  CHECK(sg::testing::run_child("run_on_full_disk", {}) == 10);
+  CHECK(load_safetensors(first.folder.last_checkpoint()).metadata.at("step") == "3");
+  ToyRun resumed("full_disk", false);
+  CHECK(resumed.run({.total_steps = 12, .resume = true}).finished);
+  ToyRun whole("full_disk_whole", true);
+  whole.run({.total_steps = 12});
+  CHECK(resumed.weights() == whole.weights());
 }
