@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <stdlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -9,25 +8,18 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "support/temp_dir.h"
 
 using namespace sg;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Folder {
-  std::string path;
-  Folder() {
-    std::string name = (fs::temp_directory_path() / "sg_atomic_XXXXXX").string();
-    path = mkdtemp(name.data());
-  }
-  ~Folder() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-  size_t entries() const {
-    return static_cast<size_t>(
-        std::distance(fs::directory_iterator(path), fs::directory_iterator()));
-  }
-};
+// The folder's entries: a temporary file left behind shows up here.
+size_t entries(const testing::TempDir& folder) {
+  return static_cast<size_t>(
+      std::distance(fs::directory_iterator(folder.path), fs::directory_iterator()));
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -43,18 +35,18 @@ void save_text(const std::string& path, const std::string& text, bool commit) {
 }  // namespace
 
 TEST_CASE("an atomic file replaces the old content only on commit and leaves no temporary file") {
-  Folder folder;
+  testing::TempDir folder;
   const std::string path = folder.file("state.txt");
   save_text(path, "old", true);
   save_text(path, "abandoned", false);
   CHECK(read_file(path) == "old");
   save_text(path, "new content", true);
   CHECK(read_file(path) == "new content");
-  CHECK(folder.entries() == 1);
+  CHECK(entries(folder) == 1);
 }
 
 TEST_CASE("an atomic file that cannot be renamed into place names it and the OS error") {
-  Folder folder;
+  testing::TempDir folder;
   const std::string path = folder.file("taken");
   fs::create_directories(path + "/inside");  // a non-empty folder: no file can replace it
   try {
@@ -67,11 +59,11 @@ TEST_CASE("an atomic file that cannot be renamed into place names it and the OS 
     CHECK(message.find("is left as it was") != std::string::npos);
   }
   CHECK(fs::is_directory(path + "/inside"));
-  CHECK(folder.entries() == 1);
+  CHECK(entries(folder) == 1);
 }
 
 TEST_CASE("an atomic file in a folder that does not exist names the file") {
-  Folder folder;
+  testing::TempDir folder;
   const std::string path = folder.file("missing/state.txt");
   const std::string quoted = "'" + path + "'";
   CHECK_THROWS_WITH_AS(AtomicFile{path}, doctest::Contains(quoted.c_str()), Error);

@@ -13,22 +13,14 @@
 #include "core/safetensors.h"
 #include "nn/nn.h"
 #include "support/error_message.h"
+#include "support/temp_dir.h"
 
 using namespace sg;
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh folder per test, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sg_ckpt_XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using sg::testing::TempDir;
 
 std::shared_ptr<nn::Sequential> small_model(uint64_t seed) {
   Generator gen(seed);
