@@ -8,7 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "support/temp_dir.h"
+#include "support/temp_folder.h"
 
 using namespace sg;
 namespace fs = std::filesystem;
@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // The folder's entries: a temporary file left behind shows up here.
-size_t entries(const testing::TempDir& folder) {
+size_t entries(const testing::TempFolder& folder) {
   return static_cast<size_t>(
       std::distance(fs::directory_iterator(folder.path), fs::directory_iterator()));
 }
@@ -35,7 +35,7 @@ void save_text(const std::string& path, const std::string& text, bool commit) {
 }  // namespace
 
 TEST_CASE("an atomic file replaces the old content only on commit and leaves no temporary file") {
-  testing::TempDir folder;
+  testing::TempFolder folder;
   const std::string path = folder.file("state.txt");
   save_text(path, "old", true);
   save_text(path, "abandoned", false);
@@ -46,7 +46,7 @@ TEST_CASE("an atomic file replaces the old content only on commit and leaves no 
 }
 
 TEST_CASE("an atomic file that cannot be renamed into place names it and the OS error") {
-  testing::TempDir folder;
+  testing::TempFolder folder;
   const std::string path = folder.file("taken");
   fs::create_directories(path + "/inside");  // a non-empty folder: no file can replace it
   try {
@@ -63,7 +63,7 @@ TEST_CASE("an atomic file that cannot be renamed into place names it and the OS 
 }
 
 TEST_CASE("an atomic file in a folder that does not exist names the file") {
-  testing::TempDir folder;
+  testing::TempFolder folder;
   const std::string path = folder.file("missing/state.txt");
   const std::string quoted = "'" + path + "'";
   CHECK_THROWS_WITH_AS(AtomicFile{path}, doctest::Contains(quoted.c_str()), Error);

@@ -13,14 +13,14 @@
 #include "core/safetensors.h"
 #include "nn/nn.h"
 #include "support/error_message.h"
-#include "support/temp_dir.h"
+#include "support/temp_folder.h"
 
 using namespace sg;
 namespace fs = std::filesystem;
 
 namespace {
 
-using sg::testing::TempDir;
+using TempDir = sg::testing::TempFolder;
 
 std::shared_ptr<nn::Sequential> small_model(uint64_t seed) {
   Generator gen(seed);
