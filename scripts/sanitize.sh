@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then the
-# threaded tests under ThreadSanitizer (build-tsan/): the thread pool and bit-identical results
-# across thread counts, the GEMM kernels, training and the shared training loop. Any report fails
-# the run. Usage: scripts/sanitize.sh [asan|tsan]... (both by default); extra ctest arguments go in
+# Built with clang (as scripts/fuzz.sh): the whole test suite under AddressSanitizer +
+# UndefinedBehaviorSanitizer (build-asan/), then the threaded tests under ThreadSanitizer
+# (build-tsan/): the thread pool and bit-identical results across thread counts, the GEMM kernels,
+# training and the shared training loop. Any report fails the run.
+# Usage: scripts/sanitize.sh [asan|tsan]... (both by default); extra ctest arguments go in
 # SG_CTEST_ARGS. Prints the time each part took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
-ensure_packages "${base_packages[@]}"
+ensure_packages "${base_packages[@]}" "${clang_packages[@]}"
 
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(asan tsan)
@@ -19,7 +20,8 @@ ctest_args=(--output-on-failure --no-tests=error -j "$(nproc)" --timeout 1200 ${
 build() {  # build DIR SANITIZERS TARGET...
   local dir=$1 sanitizers=$2
   shift 2
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSG_SANITIZE="$sanitizers" >/dev/null
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+    -DSG_SANITIZE="$sanitizers" >/dev/null
   cmake --build "$dir" -j "$(nproc)" ${1:+--target "$@"}
 }
 
