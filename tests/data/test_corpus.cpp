@@ -150,6 +150,19 @@ TEST_CASE("an over-long line comes in pieces cut after a blank or between charac
                                               {accents.substr(7), false}});
 }
 
+TEST_CASE("a line one byte over the limit comes in pieces too, with or without a CR") {
+  TempFolder dir;
+  const std::string a = dir.write("a.txt", "abcde\nvwxyz\r\nfghi\r\njklmn");
+  CorpusReader reader({whole_file(a)}, 4);
+  CHECK(read_all(reader) == std::vector<Line>{{"abcd", true},
+                                              {"e", false},
+                                              {"vwxy", false},
+                                              {"z", false},
+                                              {"fghi", false},
+                                              {"jklm", false},
+                                              {"n", false}});
+}
+
 TEST_CASE("seeking to a cursor reads on exactly as before") {
   TempFolder dir;
   // With 6 bytes a line, "four    " comes as "four  " and a blank rest that starts no document.
