@@ -40,7 +40,8 @@ TEST_CASE("a single file holds back its tail from the next line start") {
   const std::string file = dir.write("book.txt", "aaaa\nbbbb\ncccc\ndddd\n");
   for (const auto& [fraction, cut] :
        std::vector<std::pair<double, int64_t>>{{0.25, 15}, {0.3, 15}, {0.5, 10}, {0.6, 10}}) {
-    INFO(fraction);
+    const auto& fraction_value = fraction;  // clang 14 cannot capture a structured binding
+    INFO(fraction_value);
     const CorpusSplit split = find_corpus({file}, fraction);
     CHECK(split.held_back);
     REQUIRE(split.train.size() == 1);
