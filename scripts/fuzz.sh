@@ -24,6 +24,7 @@ status=0
 for h in "${harnesses[@]}"; do
   mkdir -p "build-fuzz/corpus/$h"
   log="build-fuzz/logs/$h.log"
+  start=$SECONDS
   if build-fuzz/tests/fuzz/fuzz_"$h" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
        -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$h-" \
        "build-fuzz/corpus/$h" "tests/fuzz/corpus/$h" >"$log" 2>&1; then
@@ -33,6 +34,6 @@ for h in "${harnesses[@]}"; do
     status=1
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  echo "fuzz $h: ${execs:-?} executions in ${seconds}s: $result"
+  echo "fuzz $h: ${execs:-?} executions in $((SECONDS - start)) s: $result"
 done
 exit $status
