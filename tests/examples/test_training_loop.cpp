@@ -134,10 +134,11 @@ TEST_CASE("the first evaluation always saves the best model and a NaN never beat
 
 namespace {
 
-// A fresh run that receives `signals` SIGTERMs during its third step, as a cluster preempting it
+// A fresh run in folder args[1] (one per test: CTest runs tests in parallel) that receives
+// args[0] SIGTERMs during its third step, as a cluster preempting it
 // would send them; returns the loop's exit status if the process is still alive.
 int terminated_run(const std::vector<std::string>& args) {
-  ToyRun run("sigterm", true);
+  ToyRun run(args.at(1), true);
   const int signals = std::stoi(args.at(0));
   auto next_loss = run.task.next_loss;
   run.task.next_loss = [&](int64_t& tokens) {
@@ -152,8 +153,8 @@ SG_CHILD_ROUTINE("terminated_run", terminated_run);
 }  // namespace
 
 TEST_CASE("SIGTERM saves a checkpoint and exits like Ctrl-C, and the run resumes from it") {
-  CHECK(sg::testing::run_child("terminated_run", {"1"}) == 128 + SIGTERM);
-  ToyRun resumed("sigterm", false);
+  CHECK(sg::testing::run_child("terminated_run", {"1", "sigterm_once"}) == 128 + SIGTERM);
+  ToyRun resumed("sigterm_once", false);
   CHECK(load_safetensors(resumed.folder.last_checkpoint()).metadata.at("step") == "3");
   CHECK(resumed.run({.total_steps = 12, .resume = true}).finished);
   ToyRun whole("sigterm_whole", true);
@@ -162,11 +163,9 @@ TEST_CASE("SIGTERM saves a checkpoint and exits like Ctrl-C, and the run resumes
 }
 
 TEST_CASE("a second SIGTERM ends the run at once, leaving the last evaluation's checkpoint") {
-  CHECK(sg::testing::run_child("terminated_run", {"2"}) == 128 + SIGTERM);
-  CHECK(load_safetensors(examples::RunFolder{
-                             (std::filesystem::temp_directory_path() / "sg_loop_sigterm").string()}
-                             .last_checkpoint())
-            .metadata.at("step") == "2");
+  CHECK(sg::testing::run_child("terminated_run", {"2", "sigterm_twice"}) == 128 + SIGTERM);
+  const ToyRun killed("sigterm_twice", false);
+  CHECK(load_safetensors(killed.folder.last_checkpoint()).metadata.at("step") == "2");
 }
 
 namespace {
