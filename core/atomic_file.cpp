@@ -27,12 +27,14 @@ std::string folder_of(const std::string& path) {
 mode_t current_umask() {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);)
-    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+    if (line.rfind("Umask:", 0) == 0)
+      return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
   return 022;
 }
 
+// What went wrong, the OS's reason, and that the target kept its old content (or stayed absent).
 [[noreturn]] void fail_errno(const char* what, const std::string& path) {
-  fail("{} '{}': {}", what, path, std::strerror(errno));
+  fail("saving '{}': {}: {}; '{}' is left as it was", path, what, std::strerror(errno), path);
 }
 
 }  // namespace
@@ -43,7 +45,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   name.insert(name.end(), suffix.begin(), suffix.end());
   name.push_back('\0');
   fd_ = mkstemp(name.data());
-  if (fd_ < 0) fail_errno("cannot create a temporary file beside", path_);
+  if (fd_ < 0) fail_errno("cannot create a temporary file beside it", path_);
   temp_path_ = name.data();
   // mkstemp creates the file private (0600); a saved file should get the usual permissions.
   fchmod(fd_, 0666 & ~current_umask());
@@ -59,25 +61,28 @@ void AtomicFile::write(const void* data, size_t bytes) {
   while (bytes > 0) {
     const ssize_t n = ::write(fd_, p, bytes);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail_errno("cannot write", temp_path_);
+    if (n <= 0) fail_errno("cannot write", path_);
     p += n;
     bytes -= static_cast<size_t>(n);
   }
 }
 
 void AtomicFile::commit() {
-  if (fsync(fd_) != 0) fail_errno("cannot flush", temp_path_);
+  if (fsync(fd_) != 0) fail_errno("cannot flush the data to disk", path_);
   const int fd = fd_;
   fd_ = -1;
-  if (close(fd) != 0) fail_errno("cannot close", temp_path_);
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail_errno("cannot rename onto", path_);
+  if (close(fd) != 0) fail_errno("cannot close the temporary file", path_);
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    fail_errno("cannot rename the temporary file onto it", path_);
   committed_ = true;
   // The rename itself becomes durable once the folder is synced.
-  const int dir = open(folder_of(path_).c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir >= 0) {
-    fsync(dir);
-    close(dir);
-  }
+  const std::string folder = folder_of(path_);
+  const int dir = open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  const bool synced = dir >= 0 && fsync(dir) == 0;
+  const int sync_error = errno;
+  if (dir >= 0) close(dir);
+  SG_CHECK(synced, "saved '{}', but cannot sync its folder '{}' to disk: {}", path_, folder,
+           std::strerror(sync_error));
 }
 
 }  // namespace sg

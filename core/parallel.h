@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/tsan_annotations.h"
+
 namespace sg {
 
 // Sets the thread count of every kernel, GEMM included (n >= 1): TBB's pool gets n threads and
@@ -28,8 +30,16 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const Body& body) {
     return;
   }
   detail::ensure_thread_settings();
+  // TBB orders the call before every body and every body before the return; TSan is told so.
+  char start = 0, end_all = 0;  // tokens: only their addresses matter
+  detail::happens_before(&start);
   tbb::parallel_for(tbb::blocked_range<int64_t>(begin, end, grain),
-                    [&](const tbb::blocked_range<int64_t>& r) { body(r.begin(), r.end()); });
+                    [&](const tbb::blocked_range<int64_t>& r) {
+                      detail::happens_after(&start);
+                      body(r.begin(), r.end());
+                      detail::happens_before(&end_all);
+                    });
+  detail::happens_after(&end_all);
 }
 
 // Element count below which a kernel is not worth splitting across threads.

@@ -167,7 +167,7 @@ Metadata parse_metadata(const std::string& path, const Json& entry) {
 }
 
 // The 8-byte length prefix, within the format's limit and the file.
-uint64_t header_length(const std::string& path, const std::vector<char>& bytes) {
+uint64_t header_length(const std::string& path, std::string_view bytes) {
   SG_CHECK(bytes.size() >= 8, "load_safetensors '{}': {} bytes is too short for a header length",
            path, bytes.size());
   uint64_t length = 0;
@@ -200,6 +200,10 @@ void save_safetensors(const std::string& path, const NamedTensorList& tensors,
 
 SafetensorsContent load_safetensors(const std::string& path) {
   const std::vector<char> bytes = read_all(path);
+  return parse_safetensors({bytes.data(), bytes.size()}, path);
+}
+
+SafetensorsContent parse_safetensors(std::string_view bytes, const std::string& path) {
   const uint64_t header_size = header_length(path, bytes);
   Json header;  // ordered: tensors come back in file order
   try {

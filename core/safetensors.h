@@ -5,6 +5,7 @@
 // `safetensors` or with json + numpy by hand.
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,5 +27,7 @@ void save_safetensors(const std::string& path, const NamedTensorList& tensors,
 
 // Throws an sg::Error naming the file and what is wrong for a missing, truncated or corrupt file.
 SafetensorsContent load_safetensors(const std::string& path);
+// The same from the file's bytes, already read; errors name `source`.
+SafetensorsContent parse_safetensors(std::string_view bytes, const std::string& source);
 
 }  // namespace sg

@@ -101,9 +101,11 @@ std::optional<CorpusLine> CorpusReader::next() {
     if (open_span_ != cursor_.span) open_at(cursor_);
     const CorpusCursor at = cursor_;
     std::string line;
-    const bool whole_line = read_line(line);
+    bool whole_line = read_line(line);
+    if (whole_line && !line.empty() && line.back() == '\r') line.pop_back();
+    // read_line stops one byte past the limit, so a line of exactly that many bytes comes whole.
+    whole_line = whole_line && line.size() <= static_cast<size_t>(max_line_bytes_);
     if (whole_line) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
       cursor_ = {.span = at.span, .byte = offset_, .document_start = at.document_start};
     } else {
       line.resize(piece_length(line));

@@ -83,7 +83,13 @@ SentencePieceTokenizer SentencePieceTokenizer::from_model(std::string serialized
 SentencePieceTokenizer::SentencePieceTokenizer(std::string serialized, const std::string& source)
     : serialized_(std::move(serialized)),
       processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
-  const auto status = processor_->LoadFromSerializedProto(serialized_);
+  // Some damaged models (a piece holding a NUL byte) make the library throw, not return a status.
+  sentencepiece::util::Status status;
+  try {
+    status = processor_->LoadFromSerializedProto(serialized_);
+  } catch (const std::exception& e) {
+    fail("{}: not a SentencePiece model: {}", source, e.what());
+  }
   SG_CHECK(status.ok(), "{}: not a SentencePiece model: {}", source, status.ToString());
   SG_CHECK(processor_->GetPieceSize() > kNumSpecialTokens, "{}: only {} pieces", source,
            processor_->GetPieceSize());

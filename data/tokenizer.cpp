@@ -35,7 +35,10 @@ std::string Tokenizer::decode(std::span<const int64_t> ids, bool skip_special) c
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
-  std::string content = read_text_file(path, "load_tokenizer");
+  return parse_tokenizer(read_text_file(path, "load_tokenizer"), path);
+}
+
+std::unique_ptr<Tokenizer> parse_tokenizer(std::string content, const std::string& path) {
   // A vocabulary file is a JSON object; a SentencePiece model is a protobuf, whose first byte is a
   // field tag and never '{'.
   const size_t first = content.find_first_not_of(" \t\r\n");

@@ -57,6 +57,8 @@ class Tokenizer {
 // Reads any tokenizer that save() wrote (a synthgrad vocabulary JSON file or a SentencePiece
 // model); throws an sg::Error naming the file when it is neither or is damaged.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
+// The same from the file's bytes, already read; errors name `source`.
+std::unique_ptr<Tokenizer> parse_tokenizer(std::string content, const std::string& source);
 
 // Where a checkpoint's tokenizer lives: "run/model.safetensors" -> "run/model.tokenizer".
 std::string tokenizer_path_beside(const std::string& checkpoint_path);

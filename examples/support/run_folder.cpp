@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "examples/support/cli.h"
+#include "examples/support/run_lock.h"
 
 namespace sg::examples {
 
@@ -11,7 +12,7 @@ RunFolder open_run_folder(const std::string& path, RunStart start) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   SG_CHECK(!error, "cannot create the run folder '{}': {}", path, error.message());
-  const RunFolder folder{path};
+  const RunFolder folder{path, std::make_shared<const RunLock>(path)};
   if (start == RunStart::resume) return folder;
   for (const std::string& file : folder.files()) {
     if (!std::filesystem::exists(file)) continue;

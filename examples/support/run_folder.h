@@ -1,13 +1,18 @@
 #pragma once
 // The files of one training run, all in one folder: the best model, the training checkpoint that
 // --resume continues from, the tokenizer, the metrics log and its plot, the final scores.
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace sg::examples {
 
+class RunLock;
+
 struct RunFolder {
   std::string path;
+  // Held for as long as any copy lives (see run_lock.h); empty for a folder not opened as a run's.
+  std::shared_ptr<const RunLock> lock{};
   std::string best_model() const { return path + "/best.safetensors"; }
   std::string last_checkpoint() const { return path + "/last.safetensors"; }
   std::string tokenizer() const { return path + "/best.tokenizer"; }
@@ -26,8 +31,9 @@ enum class RunStart {
   overwrite,  // deletes them first
 };
 
-// Creates the folder. Throws a UsageError (exit status 2) naming the folder and the ways out when a
-// fresh run meets an earlier run's files, and an sg::Error when the folder cannot be made.
+// Creates the folder and locks it for this process's run. Throws a UsageError naming the folder
+// when a live process's run holds it, or naming the ways out when a fresh run meets an earlier
+// run's files, and an sg::Error when the folder cannot be made.
 RunFolder open_run_folder(const std::string& path, RunStart start);
 
 }  // namespace sg::examples

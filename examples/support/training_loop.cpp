@@ -121,7 +121,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
       save_last(model, optimizer, run, task, state);
       progress.message(
           fmt::format("stopped: saved {}; continue with --resume", run.last_checkpoint()));
-      return result(interrupted() ? 130 : 0);
+      return result(interrupt_exit_status());
     }
     int64_t tokens = 0;
     optimizer.set_lr(schedule.lr_at(state.step));

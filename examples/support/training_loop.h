@@ -54,7 +54,7 @@ struct LoopSettings {
 };
 
 struct LoopResult {
-  int exit_status = 0;  // 0 done or stopped as planned, 130 interrupted, 1 diverged
+  int exit_status = 0;  // 0 done or stopped as planned, 130 / 143 on SIGINT / SIGTERM, 1 diverged
   bool finished = false;
   int64_t step = 0;
   int64_t skipped_steps = 0;  // updates skipped for a non-finite loss or gradient

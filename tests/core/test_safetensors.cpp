@@ -140,7 +140,8 @@ TEST_CASE("safetensors: a header of the wrong types or an unknown dtype names th
        "__metadata__ is not an object"},
   };
   for (const auto& [header, expected] : cases) {
-    CAPTURE(header);
+    const auto& header_value = header;  // clang 14 cannot capture a structured binding
+    CAPTURE(header_value);
     const std::string message = file.load_error(header, four);
     CHECK(contains(message, expected));
     CHECK(message.find("load_safetensors '" + file.path + "': ") == 0);

@@ -179,7 +179,8 @@ TEST_CASE("QNLI, RTE and WNLI: index, two sentences, label") {
       {"RTE", "index\tsentence1\tsentence2\tlabel", "not_entailment"},
       {"WNLI", "index\tsentence1\tsentence2\tlabel", "1"}};
   for (const auto& [task, header, label] : tasks) {
-    CAPTURE(task);
+    const auto& task_value = task;  // clang 14 cannot capture a structured binding
+    CAPTURE(task_value);
     folder.write("train.tsv",
                  std::string(header) + "\n0\tWhat \"is it?\tIt is a test.\t" + label + "\n");
     const std::string test_header = std::string(header).substr(0, std::string(header).rfind('\t'));

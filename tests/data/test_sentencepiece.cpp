@@ -184,3 +184,12 @@ TEST_CASE("SentencePiece: a model whose special pieces text could produce is ref
             ": SentencePiece piece [CLS] at id 1 is an ordinary piece, not a control symbol, so "
             "text could produce it");
 }
+
+// Found by fuzzing: SentencePiece's trie takes a piece holding a NUL byte for an empty key and
+// throws an exception of its own, which escaped as neither a status nor an sg::Error.
+TEST_CASE("SentencePiece: a model with a NUL piece is an error naming the file, not a crash") {
+  const std::string model = hand_built_model(3) + model_piece(std::string(1, '\0'), 1);
+  CHECK(error_message([&] {
+          SentencePieceTokenizer::from_model(model, "nul.model");
+        }).find("nul.model: not a SentencePiece model") != std::string::npos);
+}

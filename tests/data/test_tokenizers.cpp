@@ -162,7 +162,8 @@ TEST_CASE("loading a bad vocabulary file names the file and the problem") {
       {R"("version": 1, "kind": "word", "tokens": {"a": 5})", "field 'tokens' must be an array"},
   };
   for (const auto& [fields, expected] : wrong_types) {
-    CAPTURE(fields);
+    const auto& fields_value = fields;  // clang 14 cannot capture a structured binding
+    CAPTURE(fields_value);
     CHECK(load_error(format + fields + "}") == path + ": " + expected);
   }
   CHECK(load_error(R"({"format": "synthgrad-vocabulary", "version": 2})")

@@ -1,10 +1,15 @@
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <set>
 
 #include "autograd/autograd.h"
+#include "child_process.h"
 #include "core/core.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/training_loop.h"
@@ -101,7 +106,8 @@ TEST_CASE("a step with a non-finite loss is skipped, counted and logged, and tra
   CHECK(log.rows[2][5] == 0.0);
 }
 
-TEST_CASE("too many skipped steps in a row stop the run, and the last checkpoint stays and resumes") {
+TEST_CASE(
+    "too many skipped steps in a row stop the run, and the last checkpoint stays and resumes") {
   ToyRun run("diverged", true);
   run.nan_calls = {5, 6, 7, 8, 9};
   const auto result = run.run({.total_steps = 12, .max_skipped_in_a_row = 3});
@@ -124,4 +130,78 @@ TEST_CASE("the first evaluation always saves the best model and a NaN never beat
   CHECK(run.best_saves == 3);  // the NaN first, then 0.5, then 0.7
   CHECK(result.best == 0.7);
   CHECK(std::filesystem::exists(run.folder.best_model()));
+}
+
+namespace {
+
+// A fresh run in folder args[1] (one per test: CTest runs tests in parallel) that receives
+// args[0] SIGTERMs during its third step, as a cluster preempting it
+// would send them; returns the loop's exit status if the process is still alive.
+int terminated_run(const std::vector<std::string>& args) {
+  ToyRun run(args.at(1), true);
+  const int signals = std::stoi(args.at(0));
+  auto next_loss = run.task.next_loss;
+  run.task.next_loss = [&](int64_t& tokens) {
+    if (run.calls == 2)
+      for (int i = 0; i < signals; ++i) std::raise(SIGTERM);
+    return next_loss(tokens);
+  };
+  return run.run({.total_steps = 12}).exit_status;
+}
+SG_CHILD_ROUTINE("terminated_run", terminated_run);
+
+}  // namespace
+
+TEST_CASE("SIGTERM saves a checkpoint and exits like Ctrl-C, and the run resumes from it") {
+  CHECK(sg::testing::run_child("terminated_run", {"1", "sigterm_once"}) == 128 + SIGTERM);
+  ToyRun resumed("sigterm_once", false);
+  CHECK(load_safetensors(resumed.folder.last_checkpoint()).metadata.at("step") == "3");
+  CHECK(resumed.run({.total_steps = 12, .resume = true}).finished);
+  ToyRun whole("sigterm_whole", true);
+  whole.run({.total_steps = 12});
+  CHECK(resumed.weights() == whole.weights());
+}
+
+TEST_CASE("a second SIGTERM ends the run at once, leaving the last evaluation's checkpoint") {
+  CHECK(sg::testing::run_child("terminated_run", {"2", "sigterm_twice"}) == 128 + SIGTERM);
+  const ToyRun killed("sigterm_twice", false);
+  CHECK(load_safetensors(killed.folder.last_checkpoint()).metadata.at("step") == "2");
+}
+
+namespace {
+
+// Resumes the run "full_disk" with files limited to a few hundred bytes, as on a full disk: the
+// next save fails. 10 when the error says which file, why, and that the old file is kept.
+int run_on_full_disk(const std::vector<std::string>&) {
+  ToyRun run("full_disk", false);
+  std::signal(SIGXFSZ, SIG_IGN);  // a failed write instead of a killed process
+  const rlimit limit{256, RLIM_INFINITY};
+  setrlimit(RLIMIT_FSIZE, &limit);
+  try {
+    run.run({.total_steps = 12, .resume = true});
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    std::cerr << message << "\n";
+    const bool names_file = message.find(run.folder.path + "/") != std::string::npos;
+    const bool says_why = message.find(std::strerror(EFBIG)) != std::string::npos;
+    return names_file && says_why && message.find("is left as it was") != std::string::npos ? 10
+                                                                                            : 11;
+  }
+  return 0;
+}
+SG_CHILD_ROUTINE("run_on_full_disk", run_on_full_disk);
+
+}  // namespace
+
+TEST_CASE(
+    "a save that fails on a full disk stops the run saying why, and the last checkpoint resumes") {
+  ToyRun first("full_disk", true);
+  first.run({.total_steps = 12, .stop_after = 3});
+  CHECK(sg::testing::run_child("run_on_full_disk", {}) == 10);
+  CHECK(load_safetensors(first.folder.last_checkpoint()).metadata.at("step") == "3");
+  ToyRun resumed("full_disk", false);
+  CHECK(resumed.run({.total_steps = 12, .resume = true}).finished);
+  ToyRun whole("full_disk_whole", true);
+  whole.run({.total_steps = 12});
+  CHECK(resumed.weights() == whole.weights());
 }

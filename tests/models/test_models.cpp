@@ -255,8 +255,10 @@ TEST_CASE("config JSON of the wrong types is refused by field, not truncated or 
       {"dropout", "true", "field 'dropout' has the wrong type: true"},
   };
   for (const auto& [field, value, expected] : cases) {
-    CAPTURE(field);
-    CAPTURE(value);
+    const auto& field_value = field;  // clang 14 cannot capture a structured binding
+    CAPTURE(field_value);
+    const auto& value_value = value;  // clang 14 cannot capture a structured binding
+    CAPTURE(value_value);
     CHECK(config_error(field, value) == "model config: " + expected);
   }
   CHECK(sg::testing::error_message([] { models::config_from_json("[1, 2]"); }) ==
@@ -277,8 +279,10 @@ TEST_CASE("absurd config sizes are an error before any allocation") {
       {"max_length", "1048576", "about 2.2e+12 parameters, over the limit of 4e+09"},
   };
   for (const auto& [field, value, expected] : cases) {
-    CAPTURE(field);
-    CAPTURE(value);
+    const auto& field_value = field;  // clang 14 cannot capture a structured binding
+    CAPTURE(field_value);
+    const auto& value_value = value;  // clang 14 cannot capture a structured binding
+    CAPTURE(value_value);
     CHECK(config_error(field, value).find("model config: " + expected) == 0);
   }
   // A config built in code goes through the same checks.

@@ -224,7 +224,8 @@ TEST_CASE("every variant and mask matches the plain-loop reference, outputs and 
       });
       CHECK(relative_error(as_double(xv.grad()), dx) < 1e-4);
       for (auto& [name, p] : layer.named_parameters()) {
-        INFO(name);
+        const auto& name_value = name;  // clang 14 cannot capture a structured binding
+        INFO(name_value);
         const auto dp = numeric(ref.params.at(name), [&, n = name](const std::vector<double>& v) {
           testing::ReferenceAttention changed = ref;
           changed.params[n] = v;

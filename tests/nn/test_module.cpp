@@ -157,12 +157,14 @@ TEST_CASE("zero_grad clears the gradient of every parameter") {
   const Variable x(randn({2, 3, 4}, gen));
   sum(block->forward(x, {})).backward();
   for (const auto& [name, p] : block->named_parameters()) {
-    INFO(name);
+    const auto& name_value = name;  // clang 14 cannot capture a structured binding
+    INFO(name_value);
     CHECK(p.grad().defined());
   }
   block->zero_grad();
   for (const auto& [name, p] : block->named_parameters()) {
-    INFO(name);
+    const auto& name_value = name;  // clang 14 cannot capture a structured binding
+    INFO(name_value);
     CHECK_FALSE(p.grad().defined());
   }
 }

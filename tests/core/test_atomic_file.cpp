@@ -1,0 +1,70 @@
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "support/temp_folder.h"
+
+using namespace sg;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The folder's entries: a temporary file left behind shows up here.
+size_t entries(const testing::TempFolder& folder) {
+  return static_cast<size_t>(
+      std::distance(fs::directory_iterator(folder.path), fs::directory_iterator()));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void save_text(const std::string& path, const std::string& text, bool commit) {
+  AtomicFile file(path);
+  file.write(text.data(), text.size());
+  if (commit) file.commit();
+}
+
+}  // namespace
+
+TEST_CASE("an atomic file replaces the old content only on commit and leaves no temporary file") {
+  testing::TempFolder folder;
+  const std::string path = folder.file("state.txt");
+  save_text(path, "old", true);
+  save_text(path, "abandoned", false);
+  CHECK(read_file(path) == "old");
+  save_text(path, "new content", true);
+  CHECK(read_file(path) == "new content");
+  CHECK(entries(folder) == 1);
+}
+
+TEST_CASE("an atomic file that cannot be renamed into place names it and the OS error") {
+  testing::TempFolder folder;
+  const std::string path = folder.file("taken");
+  fs::create_directories(path + "/inside");  // a non-empty folder: no file can replace it
+  try {
+    save_text(path, "x", true);
+    FAIL("commit onto a folder did not throw");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("'" + path + "'") != std::string::npos);
+    CHECK(message.find(std::strerror(EISDIR)) != std::string::npos);
+    CHECK(message.find("is left as it was") != std::string::npos);
+  }
+  CHECK(fs::is_directory(path + "/inside"));
+  CHECK(entries(folder) == 1);
+}
+
+TEST_CASE("an atomic file in a folder that does not exist names the file") {
+  testing::TempFolder folder;
+  const std::string path = folder.file("missing/state.txt");
+  const std::string quoted = "'" + path + "'";
+  CHECK_THROWS_WITH_AS(AtomicFile{path}, doctest::Contains(quoted.c_str()), Error);
+}

@@ -1,0 +1,66 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "child_process.h"
+#include "examples/support/cli.h"
+#include "examples/support/run_folder.h"
+
+using namespace sg;
+using examples::RunStart;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fresh_folder(const std::string& name) {
+  const fs::path path = fs::temp_directory_path() / ("sg_run_folder_" + name);
+  fs::remove_all(path);
+  return path.string();
+}
+
+std::string refusal(const std::string& path, RunStart start) {
+  try {
+    examples::open_run_folder(path, start);
+  } catch (const examples::UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Opens a run folder and dies holding it, as a killed or crashed run does.
+int die_holding_run_folder(const std::vector<std::string>& args) {
+  const auto folder = examples::open_run_folder(args.at(0), RunStart::fresh);
+  std::raise(SIGKILL);
+  return 0;
+}
+SG_CHILD_ROUTINE("die_holding_run_folder", die_holding_run_folder);
+
+}  // namespace
+
+TEST_CASE("a second run on a live run's folder refuses, naming the folder and the process") {
+  const std::string path = fresh_folder("live");
+  std::optional<examples::RunFolder> first = examples::open_run_folder(path, RunStart::fresh);
+  std::ofstream(first->best_model()) << "the live run's model";
+  for (RunStart start : {RunStart::fresh, RunStart::resume, RunStart::overwrite}) {
+    const std::string message = refusal(path, start);
+    CHECK(message.find("'" + path + "' is in use") != std::string::npos);
+    CHECK(message.find("process " + std::to_string(getpid())) != std::string::npos);
+  }
+  CHECK(fs::exists(first->best_model()));  // --overwrite deleted nothing of the live run
+  const examples::RunFolder copy = *first;
+  first.reset();
+  CHECK_FALSE(refusal(path, RunStart::resume).empty());  // a copy still holds the lock
+}
+
+TEST_CASE("a run folder is free again once its run ended, also when the run was killed") {
+  const std::string path = fresh_folder("ended");
+  examples::open_run_folder(path, RunStart::fresh);
+  CHECK(refusal(path, RunStart::resume).empty());
+  CHECK(sg::testing::run_child("die_holding_run_folder", {path}) == 128 + SIGKILL);
+  CHECK(fs::exists(path + "/.lock"));
+  CHECK(refusal(path, RunStart::resume).empty());
+}
