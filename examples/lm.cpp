@@ -325,12 +325,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->capture_default_str()
       ->check(examples::positive());
   examples::add_step_schedule_options(cmd, o, "cosine");
-  cmd.add_option("--eval-every", o.eval_every, "steps between validation estimates")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--eval-batches", o.eval_batches, "batches per validation estimate")
-      ->capture_default_str()
-      ->check(examples::positive());
+  examples::add_evaluation_options(cmd, o);
   examples::add_run_options(cmd, o);
 }
 

@@ -249,12 +249,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--clip", o.clip, "gradient-norm limit")
       ->capture_default_str()
       ->check(examples::positive());
-  cmd.add_option("--eval-every", o.eval_every, "steps between validations")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--eval-batches", o.eval_batches, "validation batches (the same every time)")
-      ->capture_default_str()
-      ->check(examples::positive());
+  examples::add_evaluation_options(cmd, o);
   examples::add_run_options(cmd, o);
 }
 

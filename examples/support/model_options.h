@@ -45,6 +45,17 @@ void add_step_schedule_options(CLI::App& cmd, Options& o, const std::string& dec
       ->check(non_negative());
 }
 
+// How often a step-counted run evaluates, and on how many (always the same) validation batches.
+template <class Options>
+void add_evaluation_options(CLI::App& cmd, Options& o) {
+  cmd.add_option("--eval-every", o.eval_every, "steps between validations")
+      ->capture_default_str()
+      ->check(positive());
+  cmd.add_option("--eval-batches", o.eval_batches, "validation batches (the same every time)")
+      ->capture_default_str()
+      ->check(positive());
+}
+
 // The run-control options of every training program: threads, a planned stop, and resumption.
 template <class Options>
 void add_run_options(CLI::App& cmd, Options& o) {
