@@ -10,7 +10,6 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -255,7 +254,6 @@ int train(const TrainOptions& o) {
   Run r(o);
   prepare(r);
   examples::TrainingTask task = r.training_task();
-  const auto started = std::chrono::steady_clock::now();
   const examples::LoopResult result =
       examples::run_training(*r.lm, *r.optimizer, r.schedule, r.folder, task,
                              {.total_steps = o.steps,
@@ -266,10 +264,8 @@ int train(const TrainOptions& o) {
                               .metrics = {"loss"},
                               .higher_is_better = false});
   if (!result.finished) return result.exit_status;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // The model the run leaves as best, which need not be the last one.
-  report_best_model(r, result.step, seconds);
+  report_best_model(r, result.step, result.seconds);
   fmt::print("model {}  results {}  log {}  curves {}\n", r.folder.best_model(), r.folder.results(),
              r.folder.log(), r.folder.plot());
   return 0;

@@ -9,7 +9,6 @@
 // such a budget gives to learn.
 #include <fmt/core.h>
 
-#include <chrono>
 #include <optional>
 
 #include "autograd/autograd.h"
@@ -184,7 +183,6 @@ int train(const TrainOptions& o) {
   Run r(o);
   prepare(r);
   examples::TrainingTask task = r.training_task();
-  const auto started = std::chrono::steady_clock::now();
   const examples::LoopResult result =
       examples::run_training(*r.mlm, *r.optimizer, r.schedule, r.folder, task,
                              {.total_steps = o.steps,
@@ -195,15 +193,13 @@ int train(const TrainOptions& o) {
                               .metrics = {"loss", "accuracy"},
                               .higher_is_better = false});
   if (!result.finished) return result.exit_status;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   r.mlm = models::load_masked_lm(r.folder.best_model());
   const examples::Metrics best = r.evaluate();
   fmt::print(
       "best model: validation MLM loss {:.4f}, masked-token accuracy {:.4f} (chance {:.4f}); {} "
       "steps in {:.0f} s\n",
       best[0].second, best[1].second, 1.0 / static_cast<double>(r.tokenizer->vocab_size()),
-      result.step, seconds);
+      result.step, result.seconds);
   fmt::print("model {}  tokenizer {}  log {}  curves {}\n", r.folder.best_model(),
              r.folder.tokenizer(), r.folder.log(), r.folder.plot());
   return 0;

@@ -1,6 +1,7 @@
 #include "examples/support/training_loop.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cmath>
@@ -68,8 +69,8 @@ void write_curves(const RunFolder& run, const LoopSettings& settings) {
   const CsvTable table = read_csv(run.log());
   const std::string metric = settings.evaluation_name + " " + settings.metrics.front();
   Series loss{"training loss", {}, {}, SeriesStyle::RawAndSmoothed};
-  Series evaluation{metric, {}, {}, SeriesStyle::Markers,
-                    settings.higher_is_better ? Best::Higher : Best::Lower};
+  Series evaluation{
+      metric, {}, {}, SeriesStyle::Markers, settings.higher_is_better ? Best::Higher : Best::Lower};
   for (const auto& row : table.rows) {
     loss.x.push_back(row[0]);
     loss.y.push_back(row[2]);
@@ -86,6 +87,13 @@ Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder
                  TrainingTask& task, const LoopSettings& settings, LoopState& state,
                  Progress& progress) {
   const Metrics metrics = task.evaluate();
+  // The log's columns are named up front; a task returning other names or another order would
+  // file its figures under the wrong heading (and choose the best model by the wrong one).
+  std::vector<std::string> names;
+  for (const auto& metric : metrics) names.push_back(metric.first);
+  SG_CHECK(names == settings.metrics,
+           "run_training: evaluate() returned metrics ({}) where the settings name ({})",
+           fmt::join(names, ", "), fmt::join(settings.metrics, ", "));
   std::string line = task.epoch ? fmt::format("epoch {} step {}:", task.epoch(), state.step)
                                 : fmt::format("step {}:", state.step);
   for (const auto& [name, value] : metrics)
@@ -110,9 +118,15 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
   CsvLog log(run.log(), log_columns(settings));
   install_interrupt_handler();
   Progress progress(settings.total_steps);
+  const auto started = std::chrono::steady_clock::now();
   const auto result = [&](int status) {
-    return LoopResult{status, state.step == settings.total_steps, state.step, state.skipped,
-                      state.best.empty() ? NAN : state.best.value()};
+    return LoopResult{
+        status,
+        state.step == settings.total_steps,
+        state.step,
+        state.skipped,
+        state.best.empty() ? NAN : state.best.value(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
   };
   int64_t skipped_in_a_row = 0;
   auto last = std::chrono::steady_clock::now();
@@ -165,8 +179,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                               state.step == settings.total_steps;
     if (evaluate_now) {
       const Metrics metrics = evaluate(model, optimizer, run, task, settings, state, progress);
-      for (size_t i = 0; i < metrics.size() && i < settings.metrics.size(); ++i)
-        row[kFixedColumns + i] = metrics[i].second;
+      for (size_t i = 0; i < metrics.size(); ++i) row[kFixedColumns + i] = metrics[i].second;
     }
     log.write(row);
   }

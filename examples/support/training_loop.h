@@ -59,6 +59,7 @@ struct LoopResult {
   int64_t step = 0;
   int64_t skipped_steps = 0;  // updates skipped for a non-finite loss or gradient
   double best = NAN;          // the first metric of the best model (NaN before any evaluation)
+  double seconds = 0.0;       // wall time of this call (this process's part of a resumed run)
 };
 
 LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,

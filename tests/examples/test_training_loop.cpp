@@ -16,6 +16,7 @@
 #include "nn/checkpoint.h"
 #include "nn/linear.h"
 #include "optim/optim.h"
+#include "support/error_message.h"
 
 using namespace sg;
 using examples::LoopSettings;
@@ -204,4 +205,11 @@ TEST_CASE(
   ToyRun whole("full_disk_whole", true);
   whole.run({.total_steps = 12});
   CHECK(resumed.weights() == whole.weights());
+}
+
+TEST_CASE("metrics named otherwise than the log's columns are an error, not a mislabelled log") {
+  ToyRun run("misnamed", true);
+  run.task.evaluate = []() -> Metrics { return {{"accuracy", 0.5}}; };
+  CHECK(sg::testing::error_message([&] { run.run({.total_steps = 2}); }) ==
+        "run_training: evaluate() returned metrics (accuracy) where the settings name (score)");
 }
