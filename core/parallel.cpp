@@ -3,12 +3,14 @@
 #include <cblas.h>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 
@@ -67,6 +69,18 @@ void ensure_thread_settings() {
   if (s.ready.load(std::memory_order_acquire)) return;
   std::lock_guard lock(s.mutex);
   if (s.count == 0) apply(s, default_thread_count());
+}
+
+void parallel_for_on_threads(int64_t begin, int64_t end, int64_t grain,
+                             const std::function<void(int64_t, int64_t)>& body) {
+  // One more piece than threads, so that some thread runs two and the split is not always even.
+  const int64_t pieces = std::min<int64_t>((end - begin + grain - 1) / grain, num_threads() + 1);
+  const int64_t size = (end - begin + pieces - 1) / pieces;
+  std::vector<std::thread> workers;
+  for (int64_t first = begin + size; first < end; first += size)
+    workers.emplace_back([&body, first, last = std::min(first + size, end)] { body(first, last); });
+  body(begin, std::min(begin + size, end));
+  for (auto& worker : workers) worker.join();
 }
 }  // namespace detail
 

@@ -3,7 +3,9 @@
 # UndefinedBehaviorSanitizer (build-asan/), then the threaded tests under ThreadSanitizer
 # (build-tsan/): the thread pool and bit-identical results across thread counts, the GEMM kernels,
 # training and the shared training loop. Any report fails the run.
-# Usage: scripts/sanitize.sh [asan|tsan]... (both by default); extra ctest arguments go in
+# `replay` (part of the README's test command, so CI runs it) builds only the fuzz harnesses'
+# loaders under ASan+UBSan and replays the seed corpora of tests/fuzz/corpus there.
+# Usage: scripts/sanitize.sh [asan|tsan|replay]... (asan and tsan by default); extra ctest arguments go in
 # SG_CTEST_ARGS. Prints the time each part took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,17 +35,23 @@ for part in "${parts[@]}"; do
       (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
          UBSAN_OPTIONS=print_stacktrace=1 ctest "${ctest_args[@]}")
       ;;
+    replay)
+      build build-asan address,undefined replay_safetensors replay_model_config replay_vocabulary \
+        replay_sentencepiece replay_text_corpus replay_glue_tsv
+      (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+         UBSAN_OPTIONS=print_stacktrace=1 ctest "${ctest_args[@]}" -R 'fuzz corpus replay')
+      ;;
     tsan)
       build build-tsan thread test_core test_nn test_examples
       # TSan maps its shadow memory at fixed addresses, which the kernel's randomised mmap layout
       # (vm.mmap_rnd_bits above 28) can collide with: setarch -R runs the tests without it.
-      # Debian's oneTBB is not instrumented: core/tsan_annotations.h states the orderings of
-      # parallel_for, tests/tsan_suppressions.txt drops TBB's own partitioner flags.
-      (cd build-tsan && TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/../tests/tsan_suppressions.txt" \
+      # Debian's oneTBB is not instrumented: TSan builds run parallel_for on plain threads
+      # (core/parallel.h), so no suppressions are needed.
+      (cd build-tsan && TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
          setarch "$(uname -m)" -R ctest "${ctest_args[@]}" \
            -R 'test_core:.*(thread|bit-identical|gemm|matmul)|test_nn:.*(train|learns|reaches|seed)|test_examples')
       ;;
-    *) echo "sanitize: unknown part '$part' (asan or tsan)" >&2; exit 2 ;;
+    *) echo "sanitize: unknown part '$part' (asan, tsan or replay)" >&2; exit 2 ;;
   esac
   echo "sanitize: $part passed in $((SECONDS - start)) s"
 done
