@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -40,8 +42,11 @@ CsvLog::~CsvLog() {
 void CsvLog::write(const std::vector<double>& values) {
   SG_CHECK(values.size() == columns_.size(), "CsvLog '{}': {} values for {} columns", path_,
            values.size(), columns_.size());
-  fmt::print(file_, "{:.6g}\n", fmt::join(values, ","));
-  std::fflush(file_);
+  // A full disk shows only at the flush; a log that silently stops growing would hide it.
+  const std::string row = fmt::format("{:.6g}\n", fmt::join(values, ","));
+  const bool written = std::fwrite(row.data(), 1, row.size(), file_) == row.size();
+  SG_CHECK(std::fflush(file_) == 0 && written, "CsvLog: cannot write to '{}': {}", path_,
+           std::strerror(errno));
 }
 
 CsvTable read_csv(const std::string& path) {

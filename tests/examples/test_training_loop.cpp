@@ -207,6 +207,37 @@ TEST_CASE(
   CHECK(resumed.weights() == whole.weights());
 }
 
+namespace {
+
+// Appends log rows with files limited to a few hundred bytes until one fails. 10 when the error
+// names the log and says why.
+int log_on_full_disk(const std::vector<std::string>& args) {
+  std::signal(SIGXFSZ, SIG_IGN);
+  const rlimit limit{256, RLIM_INFINITY};
+  setrlimit(RLIMIT_FSIZE, &limit);
+  examples::CsvLog log(args.at(0), {"step", "loss"});
+  try {
+    for (int step = 1; step <= 1000; ++step) log.write({static_cast<double>(step), 0.123456789});
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    std::cerr << message << "\n";
+    return message.find(args.at(0)) != std::string::npos &&
+                   message.find(std::strerror(EFBIG)) != std::string::npos
+               ? 10
+               : 11;
+  }
+  return 0;
+}
+SG_CHILD_ROUTINE("log_on_full_disk", log_on_full_disk);
+
+}  // namespace
+
+TEST_CASE("a log row that cannot be written is an error naming the file, not a silent gap") {
+  const auto path = std::filesystem::temp_directory_path() / "sg_loop_full_log.csv";
+  std::filesystem::remove(path);
+  CHECK(sg::testing::run_child("log_on_full_disk", {path.string()}) == 10);
+}
+
 TEST_CASE("metrics named otherwise than the log's columns are an error, not a mislabelled log") {
   ToyRun run("misnamed", true);
   run.task.evaluate = []() -> Metrics { return {{"accuracy", 0.5}}; };
