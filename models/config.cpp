@@ -50,6 +50,8 @@ void validate(const ModelConfig& c) {
   check_range("num_classes", c.num_classes, 1, kMaxVocabulary);
   check_range("layers", c.layers, 0, kMaxLayers);
   check_range("segments", c.segments, 0, kMaxSize);
+  SG_CHECK(c.pooling == "cls" || c.pooling == "mean",
+           "model config: pooling '{}' is neither 'cls' nor 'mean'", c.pooling);
   check_range("ffn_hidden", c.ffn_hidden, 0, kMaxSize);
   for (const auto& [field, value] : {std::pair{"dim", c.dim},
                                      {"heads", c.heads},
@@ -86,6 +88,7 @@ void visit_fields(Json& j, Config& c, const Visit& visit) {
   visit(j, "learned_positions", c.learned_positions);
   visit(j, "segments", c.segments);
   visit(j, "num_classes", c.num_classes);
+  visit(j, "pooling", c.pooling);
   visit(j, "tie_embeddings", c.tie_embeddings);
   visit(j, "seed", c.seed);
 }
@@ -128,6 +131,8 @@ ModelConfig config_from_json(const std::string& text) {
   ModelConfig config;
   config.verbose = false;
   visit_fields(j, config, [](const auto& json, const char* name, auto& value) {
+    // Checkpoints written before pooling was a choice read position 0: the default.
+    if (std::string_view(name) == "pooling" && !json.contains(name)) return;
     SG_CHECK(json.contains(name), "model config: field '{}' is missing", name);
     const auto& field = json.at(name);
     SG_CHECK(has_type<std::decay_t<decltype(value)>>(field),

@@ -24,6 +24,9 @@ struct ModelConfig {
   // Encoder classifier only.
   int64_t segments = 0;     // > 0 adds a segment (sentence A / B) embedding
   int64_t num_classes = 2;  // 1 means regression (a single score)
+  // What the head reads: "cls", the hidden state of position 0 (BERT), or "mean", the mean of the
+  // hidden states of every non-padding position (what masked-LM pre-training trains every one of).
+  std::string pooling = "cls";
   // Causal LM only.
   bool tie_embeddings = true;  // output projection = token embedding transposed
   uint64_t seed = 0;           // initialisation and dropout

@@ -6,8 +6,12 @@
 
 namespace sg::models {
 
-// A Transformer encoder with a head on the first token ([CLS]): classification logits [B, C], or a
-// regression score [B, 1] when num_classes == 1.
+// A Transformer encoder with a head on the first token ([CLS]) or on the mean of the tokens
+// (config.pooling): classification logits [B, C], or a regression score [B, 1] when num_classes
+// == 1. The mean of hidden [B, L, D] over the positions where padding (b8 [B, L], optional) is 0:
+// [B, D]. An all-padding row gives zeros.
+Variable mean_over_tokens(const Variable& hidden, const Tensor& padding);
+
 class EncoderClassifier : public nn::Module {
  public:
   explicit EncoderClassifier(const ModelConfig& config);

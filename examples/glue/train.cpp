@@ -296,6 +296,10 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--max-length", o.model.max_length, "tokens per example (longer ones are cut)")
       ->capture_default_str()
       ->check(CLI::Range(3, 4096));
+  cmd.add_option("--pooling", o.model.pooling,
+                 "what the head reads: cls (position 0) or mean (of the tokens)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cls", "mean"}));
   cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")
       ->capture_default_str()
       ->check(CLI::IsMember({"char", "word", "sentencepiece"}));

@@ -55,10 +55,23 @@ Values classifier_logits(const Params& params, const models::ModelConfig& config
                          const TokenBatch& input, DropoutReplay* dropout) {
   const int64_t d = config.dim;
   const Values hidden = trunk(params_under(params, "trunk"), config, input, false, dropout);
-  Values first(input.batch * d);  // [CLS]: position 0 of each sequence
-  for (int64_t b = 0; b < input.batch; ++b)
-    std::copy_n(row_of(hidden, b * input.length, d), d, first.begin() + b * d);
-  return linear(params_under(params, "head"), first, d);
+  Values pooled(input.batch * d, 0.0);
+  for (int64_t b = 0; b < input.batch; ++b) {
+    if (config.pooling == "cls") {  // position 0 of each sequence
+      std::copy_n(row_of(hidden, b * input.length, d), d, pooled.begin() + b * d);
+      continue;
+    }
+    int64_t tokens = 0;
+    for (int64_t t = 0; t < input.length; ++t) {
+      if (!input.padding.empty() && input.padding[b * input.length + t]) continue;
+      ++tokens;
+      for (int64_t k = 0; k < d; ++k)
+        pooled[b * d + k] += row_of(hidden, b * input.length + t, d)[k];
+    }
+    for (int64_t k = 0; k < d; ++k)
+      pooled[b * d + k] /= static_cast<double>(std::max<int64_t>(tokens, 1));
+  }
+  return linear(params_under(params, "head"), pooled, d);
 }
 
 Values lm_logits(const Params& params, const models::ModelConfig& config, const TokenBatch& input,

@@ -87,18 +87,23 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("the encoder classifier's head reads the hidden state of position 0") {
-  ModelConfig config = formula_config("D+V");
-  config.segments = 2;
-  models::EncoderClassifier model(config);
-  testing::perturb_parameters(model, 3);
-  const Example e = make_example(config, true, 4);
-  testing::check_against_reference(
-      model, model.trunk->dropout_generator(), kDropout,
-      [&] { return model.forward(e.ids, e.padding, e.segments).data(); },
-      [&](const testing::Params& params, DropoutReplay* replay) {
-        return testing::classifier_logits(params, config, e.input, replay);
-      });
+TEST_CASE(
+    "the encoder classifier's head reads position 0, or the mean of the non-padding positions") {
+  for (const std::string pooling : {"cls", "mean"}) {
+    INFO("pooling: ", pooling);
+    ModelConfig config = formula_config("D+V");
+    config.segments = 2;
+    config.pooling = pooling;
+    models::EncoderClassifier model(config);
+    testing::perturb_parameters(model, 3);
+    const Example e = make_example(config, true, 4);
+    testing::check_against_reference(
+        model, model.trunk->dropout_generator(), kDropout,
+        [&] { return model.forward(e.ids, e.padding, e.segments).data(); },
+        [&](const testing::Params& params, DropoutReplay* replay) {
+          return testing::classifier_logits(params, config, e.input, replay);
+        });
+  }
 }
 
 TEST_CASE("the causal LM's logits are hidden states times the token embedding transposed") {

@@ -185,14 +185,35 @@ TEST_CASE("a model checkpoint stores its config and reloads every tensor by name
   std::remove(path.c_str());
 }
 
+TEST_CASE("mean pooling's gradient matches finite differences, padding and all-padding rows too") {
+  Generator gen(4);
+  const Tensor padding =
+      from_vector(std::vector<uint8_t>{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1}, {3, 4});
+  const GradcheckResult r = gradcheck(
+      [&](const std::vector<Variable>& v) { return models::mean_over_tokens(v[0], padding); },
+      {randn({3, 4, 5}, gen)});
+  INFO(r.message);
+  CHECK(r.ok);
+  const Tensor pooled = models::mean_over_tokens(Variable(ones({3, 4, 5})), padding).data();
+  CHECK(pooled.to_vector<float>() ==
+        std::vector<float>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0});
+}
+
 TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
   ModelConfig c = tiny("FR");
   c.random_rank = 3;
   c.learned_positions = false;
+  c.pooling = "mean";
   const ModelConfig back = models::config_from_json(models::to_json(c));
   CHECK(models::to_json(back) == models::to_json(c));
   CHECK_THROWS_WITH_AS(models::config_from_json("{\"dim\": 4}"),
                        doctest::Contains("field 'vocab_size' is missing"), Error);
+  // Checkpoints from before pooling was a choice read position 0.
+  auto old_json = nlohmann::json::parse(models::to_json(c));
+  old_json.erase("pooling");
+  CHECK(models::config_from_json(old_json.dump()).pooling == "cls");
+  c.pooling = "max";
+  CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("pooling 'max'"), Error);
   ModelConfig bad = tiny("V");
   bad.heads = 3;
   CHECK_THROWS_WITH_AS(models::EncoderClassifier{bad}, doctest::Contains("multiple of heads 3"),
