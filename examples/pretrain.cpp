@@ -9,6 +9,7 @@
 // such a budget gives to learn.
 #include <fmt/core.h>
 
+#include <chrono>
 #include <optional>
 
 #include "autograd/autograd.h"
@@ -20,6 +21,7 @@
 #include "examples/support/tokenizers.h"
 #include "examples/support/training_loop.h"
 #include "models/checkpoint.h"
+#include "models/skipgram.h"
 #include "optim/optim.h"
 
 using namespace sg;
@@ -44,6 +46,7 @@ struct TrainOptions {
   int64_t steps = 5000, batch_size = 32, warmup = 500, eval_every = 250, eval_batches = 20,
           threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 0.0f, weight_decay = 0.01f, clip = 1.0f;
+  int64_t skipgram_epochs = 0;
   double validation_fraction = 0.01;
   bool resume = false, overwrite = false;
 };
@@ -134,6 +137,37 @@ struct Run {
   }
 };
 
+// Skip-gram vectors of the training text's tokens (--skipgram-epochs), the token embedding's
+// start: one pass counts the tokens, then each epoch streams the text once more.
+Tensor learn_word_vectors(const Run& r) {
+  const auto each_run_of_ids = [&](const auto& use) {
+    data::SequencePacker packer(r.corpus.train, *r.tokenizer, 1024, /*repeat=*/false);
+    while (const auto ids = packer.next()) use(*ids);
+  };
+  std::vector<int64_t> counts(static_cast<size_t>(r.tokenizer->vocab_size()), 0);
+  int64_t words = 0;
+  each_run_of_ids([&](const std::vector<int64_t>& ids) {
+    for (const int64_t id : ids) ++counts[id];
+    words += static_cast<int64_t>(ids.size());
+  });
+  models::SkipGram skipgram(counts,
+                            {.dim = r.options.model.dim, .first_word = data::kNumSpecialTokens},
+                            r.options.model.seed + 11);
+  const double total = static_cast<double>(words * r.options.skipgram_epochs);
+  int64_t done = 0;
+  for (int64_t epoch = 1; epoch <= r.options.skipgram_epochs; ++epoch) {
+    const auto started = std::chrono::steady_clock::now();
+    each_run_of_ids([&](const std::vector<int64_t>& ids) {
+      skipgram.learn(ids, static_cast<double>(done) / total);
+      done += static_cast<int64_t>(ids.size());
+    });
+    fmt::print(stderr, "skip-gram epoch {}/{}: {} tokens in {:.0f} s\n", epoch,
+               r.options.skipgram_epochs, words,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  return skipgram.vectors();
+}
+
 std::unique_ptr<data::Tokenizer> learn_tokenizer(const TrainOptions& o,
                                                  const std::vector<data::CorpusSpan>& train) {
   const std::vector<std::string> sample = data::sample_lines(train, o.tokenizer_sample_bytes);
@@ -161,11 +195,13 @@ void prepare(Run& r) {
   r.validation = validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
                                     o.batch_size, o.eval_batches);
   r.mlm = std::make_shared<models::MaskedLM>(config);
+  if (o.skipgram_epochs > 0 && !o.resume)
+    copy_into(r.mlm->trunk->tokens->weight.data(), learn_word_vectors(r));
   r.optimizer = std::make_unique<optim::Adam>(
       optim::AdamW(optim::decay_groups(r.mlm->named_parameters(), o.weight_decay),
                    {.lr = o.lr, .beta2 = 0.98f}));
   r.schedule = {.base_lr = o.lr,
-                .warmup_steps = std::min(o.warmup, o.steps - 1),
+                .warmup_steps = std::max<int64_t>(0, std::min(o.warmup, o.steps - 1)),
                 .total_steps = o.steps,
                 .decay = optim::Decay::linear,
                 .min_lr = o.min_lr};
@@ -182,6 +218,12 @@ int train(const TrainOptions& o) {
   if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
   Run r(o);
   prepare(r);
+  if (o.steps == 0) {  // the trunk as initialised (with --skipgram-epochs, its word vectors)
+    models::save_model(*r.mlm, r.folder.best_model());
+    fmt::print("no MLM steps: model {}  tokenizer {}\n", r.folder.best_model(),
+               r.folder.tokenizer());
+    return 0;
+  }
   examples::TrainingTask task = r.training_task();
   const examples::LoopResult result =
       examples::run_training(*r.mlm, *r.optimizer, r.schedule, r.folder, task,
@@ -241,7 +283,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--batch-size", o.batch_size, "sequences per step")
       ->capture_default_str()
       ->check(examples::positive());
-  examples::add_step_schedule_options(cmd, o, "linear");
+  examples::add_step_schedule_options(cmd, o, "linear", /*zero_steps_allowed=*/true);
+  cmd.add_option("--skipgram-epochs", o.skipgram_epochs,
+                 "before MLM, passes of skip-gram (word2vec) over the training text to start the "
+                 "token embedding from (0: none; --steps 0 then saves the trunk with just these)")
+      ->capture_default_str()
+      ->check(examples::non_negative());
   cmd.add_option("--clip", o.clip, "gradient-norm limit")
       ->capture_default_str()
       ->check(examples::positive());

@@ -31,8 +31,11 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
 // The optimisation options of the step-counted programs (lm, pretrain): the steps, the warm-up and
 // decay of the learning rate (`decay` names the decay's shape in the help), and AdamW's decay.
 template <class Options>
-void add_step_schedule_options(CLI::App& cmd, Options& o, const std::string& decay) {
-  cmd.add_option("--steps", o.steps, "training steps")->capture_default_str()->check(positive());
+void add_step_schedule_options(CLI::App& cmd, Options& o, const std::string& decay,
+                               bool zero_steps_allowed = false) {
+  cmd.add_option("--steps", o.steps, "training steps")
+      ->capture_default_str()
+      ->check(zero_steps_allowed ? non_negative() : positive());
   cmd.add_option("--lr", o.lr, "peak learning rate")->capture_default_str()->check(positive());
   cmd.add_option("--min-lr", o.min_lr, "learning rate at the end of the " + decay + " decay")
       ->capture_default_str()
