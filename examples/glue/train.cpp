@@ -197,6 +197,16 @@ std::unique_ptr<data::Tokenizer> run_tokenizer(const TrainOptions& o,
   return examples::build_tokenizer(o.tokenizer, data::texts_of(train_examples));
 }
 
+// A regression head starts at the mean training score. From 0, Adam's steps of about lr spend
+// most of a short run moving the bias there: on STS-B (mean 2.7, lr 1e-3, 540 steps) the training
+// loss stayed near the scores' variance and dev Pearson at 0.2.
+void start_at_mean_score(models::EncoderClassifier& model, const data::EncodedDataset& train) {
+  double sum = 0.0;
+  for (const auto& e : train.examples) sum += e.score;
+  const double mean = train.examples.empty() ? 0.0 : sum / static_cast<double>(train.size());
+  fill_inplace(model.head->bias.data(), static_cast<float>(mean));
+}
+
 void prepare(Trainer& t) {
   const TrainOptions& o = t.options;
   t.task = find_task(o.task, o.data);
@@ -215,6 +225,7 @@ void prepare(Trainer& t) {
     fmt::print(stderr, "trunk ({} attention, {} layers of width {}) from {}\n", config.attention,
                config.layers, config.dim, o.init_from);
   }
+  if (t.task.is_regression && !o.resume) start_at_mean_score(*t.model, t.train_set);
   t.optimizer = std::make_unique<optim::Adam>(
       optim::AdamW(optim::decay_groups(t.model->named_parameters(), o.weight_decay), {.lr = o.lr}));
   t.batcher = std::make_unique<data::Batcher>(

@@ -72,6 +72,19 @@ check "glue trains on a NaN dev metric" 0 "$glue" train --task STS-B --data "$wo
 grep -q "not a number, but the first evaluation: best, saved" "$work/err" && grep -q "not a number: best model kept" "$work/err" &&
   echo "ok: the log lines say the metric is not a number" || fail "the log lines do not say the metric is not a number: $(grep -a "dev pearson" "$work/err")"
 
+# A regression head starts at the mean training score (4.5 here): after one step at a tiny rate
+# every prediction is near it, not near 0.
+mkdir -p "$work/high"
+{ echo -e "sentence1\tsentence2\tscore"; for i in $(seq 1 8); do echo -e "a red apple\ta fast car $i\t$((4 + i % 2))"; done; } >"$work/high/train.tsv"
+cp "$work/high/train.tsv" "$work/high/dev.tsv"
+{ echo -e "index\tsentence1\tsentence2"; echo -e "0\ta red car\tan apple"; echo -e "1\tapples\tcars"; } >"$work/high/test.tsv"
+check "glue trains a regression for one step" 0 "$glue" train --task STS-B --data "$work/high" --out "$work/high_run" \
+  --dim 16 --heads 2 --layers 1 --max-length 16 --batch-size 4 --max-steps 1 --lr 1e-6
+check "glue predicts scores" 0 "$glue" predict --checkpoint "$work/high_run/best.safetensors" --data "$work/high" --out "$work/high.tsv"
+awk -F'\t' 'NR > 1 && ($2 < 4 || $2 > 5) { bad = 1 } END { exit bad || NR != 3 }' "$work/high.tsv" &&
+  echo "ok: a fresh regression head predicts the mean training score" ||
+  fail "a fresh regression head does not predict near the mean training score 4.5: $(cat "$work/high.tsv")"
+
 for i in $(seq 1 30); do echo "the quick brown fox jumps over the lazy dog $i"; done >"$work/text.txt"
 lm_model=(--dim 16 --heads 2 --layers 1 --batch-size 4 --attention FR)
 small=(--text "$work/text.txt" "${lm_model[@]}" --context 8 --eval-every 5 --eval-batches 2)
