@@ -50,8 +50,10 @@ void validate(const ModelConfig& c) {
   check_range("num_classes", c.num_classes, 1, kMaxVocabulary);
   check_range("layers", c.layers, 0, kMaxLayers);
   check_range("segments", c.segments, 0, kMaxSize);
-  SG_CHECK(c.pooling == "cls" || c.pooling == "mean",
-           "model config: pooling '{}' is neither 'cls' nor 'mean'", c.pooling);
+  SG_CHECK(c.pooling == "cls" || c.pooling == "mean" || c.pooling == "pair",
+           "model config: pooling '{}' is none of cls, mean and pair", c.pooling);
+  SG_CHECK(c.pooling != "pair" || c.segments >= 2,
+           "model config: pooling 'pair' needs segment embeddings (segments {})", c.segments);
   check_range("ffn_hidden", c.ffn_hidden, 0, kMaxSize);
   for (const auto& [field, value] : {std::pair{"dim", c.dim},
                                      {"heads", c.heads},

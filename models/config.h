@@ -24,8 +24,9 @@ struct ModelConfig {
   // Encoder classifier only.
   int64_t segments = 0;     // > 0 adds a segment (sentence A / B) embedding
   int64_t num_classes = 2;  // 1 means regression (a single score)
-  // What the head reads: "cls", the hidden state of position 0 (BERT), or "mean", the mean of the
-  // hidden states of every non-padding position (what masked-LM pre-training trains every one of).
+  // What the head reads: "cls", the hidden state of position 0 (BERT); "mean", the mean of the
+  // hidden states of every non-padding position (what masked-LM pre-training trains every one of);
+  // "pair", each segment's mean and their differences (sentence_pair_features; needs segments).
   std::string pooling = "cls";
   // Causal LM only.
   bool tie_embeddings = true;  // output projection = token embedding transposed

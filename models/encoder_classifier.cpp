@@ -1,11 +1,9 @@
 #include "models/encoder_classifier.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <vector>
 
 #include "autograd/arithmetic.h"
-#include "autograd/indexing.h"
 #include "autograd/reductions.h"
 #include "autograd/shape_ops.h"
 #include "core/core.h"
@@ -15,25 +13,70 @@ namespace sg::models {
 EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config) {
   trunk = register_module("trunk", std::make_shared<Trunk>(config));
   Generator head_init(config.seed + 2);
+  const int64_t features = config.pooling == "pair" ? 4 * config.dim : config.dim;
   head = register_module("head",
-                         std::make_shared<nn::Linear>(config.dim, config.num_classes, head_init));
+                         std::make_shared<nn::Linear>(features, config.num_classes, head_init));
   if (config.verbose)
     std::fprintf(stderr, "EncoderClassifier: %lld layers of %s attention, %lld parameters\n",
                  static_cast<long long>(config.layers), config.attention.c_str(),
                  static_cast<long long>(parameter_count()));
 }
 
+namespace {
+
+// Weights [B, L, 1] that average, per example, the positions where `keep(b, t)` holds (an example
+// with none gets zeros rather than 0 / 0).
+template <class Keep>
+Tensor averaging_weights(int64_t batch, int64_t length, const Keep& keep) {
+  std::vector<float> weights(static_cast<size_t>(batch * length), 0.0f);
+  for (int64_t b = 0; b < batch; ++b) {
+    float count = 0.0f;
+    for (int64_t t = 0; t < length; ++t) count += keep(b, t) ? 1.0f : 0.0f;
+    for (int64_t t = 0; t < length; ++t)
+      if (keep(b, t)) weights[b * length + t] = 1.0f / count;
+  }
+  return from_vector(weights, {batch, length, 1});
+}
+
+Variable weighted_sum_over_tokens(const Variable& hidden, const Tensor& weights) {
+  return sum(mul(hidden, Variable(weights)), {1});
+}
+
+// Element (b, t) of an optional [B, L] tensor of type T, or `absent` when it is undefined.
+template <class T>
+auto element_of(const Tensor& t, T absent) {
+  const Tensor c = t.defined() ? t.contiguous() : t;
+  return [c, absent](int64_t b, int64_t l, int64_t length) {
+    return c.defined() ? c.data<T>()[b * length + l] : absent;
+  };
+}
+
+}  // namespace
+
 Variable mean_over_tokens(const Variable& hidden, const Tensor& padding) {
-  if (!padding.defined()) return mean(hidden, {1});
   const int64_t batch = hidden.shape()[0], length = hidden.shape()[1];
-  std::vector<float> counts(static_cast<size_t>(batch), 0.0f);
-  const Tensor pad = padding.contiguous();
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < length; ++t) counts[b] += pad.data<uint8_t>()[b * length + t] ? 0 : 1;
-  // An all-padding row has no token to average: it pools to zeros rather than 0 / 0.
-  for (float& c : counts) c = std::max(c, 1.0f);
-  const Variable summed = sum(masked_fill(hidden, padding.reshape({batch, length, 1}), 0.0f), {1});
-  return div(summed, Variable(from_vector(counts, {batch, 1})));
+  const auto pad = element_of<uint8_t>(padding, 0);
+  return weighted_sum_over_tokens(
+      hidden, averaging_weights(batch, length,
+                                [&](int64_t b, int64_t t) { return pad(b, t, length) == 0; }));
+}
+
+Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
+                                const Tensor& segments) {
+  SG_CHECK(segments.defined(), "sentence_pair_features: no segment ids for hidden {}",
+           shape_str(hidden.shape()));
+  const int64_t batch = hidden.shape()[0], length = hidden.shape()[1];
+  const auto pad = element_of<uint8_t>(padding, 0);
+  const auto segment = element_of<int64_t>(segments, 0);
+  const auto mean_of_segment = [&](int64_t id) {
+    return weighted_sum_over_tokens(hidden,
+                                    averaging_weights(batch, length, [&](int64_t b, int64_t t) {
+                                      return pad(b, t, length) == 0 && segment(b, t, length) == id;
+                                    }));
+  };
+  const Variable u = mean_of_segment(0), v = mean_of_segment(1);
+  const Variable difference = sub(u, v);
+  return concat({u, v, mul(difference, difference), mul(u, v)}, 1);
 }
 
 Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
@@ -41,6 +84,8 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
   const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = false});
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding));
+  if (config_.pooling == "pair")
+    return head->forward(sentence_pair_features(hidden, padding, segments));
   return head->forward(select(hidden, 1, 0));
 }
 

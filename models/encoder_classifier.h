@@ -6,12 +6,18 @@
 
 namespace sg::models {
 
-// A Transformer encoder with a head on the first token ([CLS]) or on the mean of the tokens
-// (config.pooling): classification logits [B, C], or a regression score [B, 1] when num_classes
-// == 1. The mean of hidden [B, L, D] over the positions where padding (b8 [B, L], optional) is 0:
+// The mean of hidden [B, L, D] over the positions where padding (b8 [B, L], optional) is 0:
 // [B, D]. An all-padding row gives zeros.
 Variable mean_over_tokens(const Variable& hidden, const Tensor& padding);
+// What a head compares two sentences by (InferSent, Sentence-BERT): u and v, the means of the
+// non-padding positions of segment 0 and of segment 1 (segments: i64 [B, L]), then
+// [u, v, (u - v)^2, u * v]: [B, 4D]. The squared difference stands in for |u - v| (smooth at 0).
+Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
+                                const Tensor& segments);
 
+// A Transformer encoder with a head on the first token ([CLS]), on the mean of the tokens, or on
+// the two sentences' means compared (config.pooling): classification logits [B, C], or a
+// regression score [B, 1] when num_classes == 1.
 class EncoderClassifier : public nn::Module {
  public:
   explicit EncoderClassifier(const ModelConfig& config);

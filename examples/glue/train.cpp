@@ -168,6 +168,13 @@ models::ModelConfig model_config(const Trainer& t,
   config.num_classes = t.task.is_regression ? 1 : t.task.num_labels();
   config.vocab_size = t.tokenizer->vocab_size();
   config.segments = t.task.is_pair ? 2 : 0;
+  if (config.pooling == "pair" && !t.task.is_pair) {
+    fmt::print(stderr,
+               "{}: one sentence per example: the head reads the tokens' mean (--pooling pair "
+               "compares the two sentences of pair tasks)\n",
+               t.task.name);
+    config.pooling = "mean";
+  }
   if (!pretrained) return config;
   SG_CHECK(pretrained->vocab_size == t.tokenizer->vocab_size(),
            "--init-from '{}': its vocabulary of {} tokens is not its tokenizer's '{}' of {}",
@@ -308,9 +315,10 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
       ->capture_default_str()
       ->check(CLI::Range(3, 4096));
   cmd.add_option("--pooling", o.model.pooling,
-                 "what the head reads: cls (position 0) or mean (of the tokens)")
+                 "what the head reads: cls (position 0), mean (of the tokens) or pair (the two "
+                 "sentences' means compared; mean on single-sentence tasks)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"cls", "mean"}));
+      ->check(CLI::IsMember({"cls", "mean", "pair"}));
   cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")
       ->capture_default_str()
       ->check(CLI::IsMember({"char", "word", "sentencepiece"}));

@@ -55,23 +55,40 @@ Values classifier_logits(const Params& params, const models::ModelConfig& config
                          const TokenBatch& input, DropoutReplay* dropout) {
   const int64_t d = config.dim;
   const Values hidden = trunk(params_under(params, "trunk"), config, input, false, dropout);
-  Values pooled(input.batch * d, 0.0);
-  for (int64_t b = 0; b < input.batch; ++b) {
-    if (config.pooling == "cls") {  // position 0 of each sequence
-      std::copy_n(row_of(hidden, b * input.length, d), d, pooled.begin() + b * d);
-      continue;
-    }
-    int64_t tokens = 0;
+  // The mean over the positions of example b where keep(t) holds.
+  const auto mean_where = [&](int64_t b, const auto& keep) {
+    std::vector<double> mean(d, 0.0);
+    int64_t count = 0;
     for (int64_t t = 0; t < input.length; ++t) {
       if (!input.padding.empty() && input.padding[b * input.length + t]) continue;
-      ++tokens;
-      for (int64_t k = 0; k < d; ++k)
-        pooled[b * d + k] += row_of(hidden, b * input.length + t, d)[k];
+      if (!keep(t)) continue;
+      ++count;
+      for (int64_t k = 0; k < d; ++k) mean[k] += row_of(hidden, b * input.length + t, d)[k];
     }
-    for (int64_t k = 0; k < d; ++k)
-      pooled[b * d + k] /= static_cast<double>(std::max<int64_t>(tokens, 1));
+    for (double& x : mean) x /= static_cast<double>(std::max<int64_t>(count, 1));
+    return mean;
+  };
+  const int64_t features = config.pooling == "pair" ? 4 * d : d;
+  Values pooled;
+  for (int64_t b = 0; b < input.batch; ++b) {
+    if (config.pooling == "cls") {  // position 0 of each sequence
+      pooled.insert(pooled.end(), row_of(hidden, b * input.length, d),
+                    row_of(hidden, b * input.length, d) + d);
+    } else if (config.pooling == "mean") {
+      const auto mean = mean_where(b, [](int64_t) { return true; });
+      pooled.insert(pooled.end(), mean.begin(), mean.end());
+    } else {  // pair: [u, v, (u - v)^2, u * v]
+      const auto segment_is = [&](int64_t id) {
+        return [&, id](int64_t t) { return input.segments[b * input.length + t] == id; };
+      };
+      const auto u = mean_where(b, segment_is(0)), v = mean_where(b, segment_is(1));
+      pooled.insert(pooled.end(), u.begin(), u.end());
+      pooled.insert(pooled.end(), v.begin(), v.end());
+      for (int64_t k = 0; k < d; ++k) pooled.push_back((u[k] - v[k]) * (u[k] - v[k]));
+      for (int64_t k = 0; k < d; ++k) pooled.push_back(u[k] * v[k]);
+    }
   }
-  return linear(params_under(params, "head"), pooled, d);
+  return linear(params_under(params, "head"), pooled, features);
 }
 
 Values lm_logits(const Params& params, const models::ModelConfig& config, const TokenBatch& input,

@@ -21,8 +21,8 @@ struct TokenBatch {
 Values trunk(const Params& params, const models::ModelConfig& config, const TokenBatch& input,
              bool causal, DropoutReplay* dropout);
 
-// EncoderClassifier: the head applied to the hidden state of position 0, or to the mean of the
-// non-padding positions' (config.pooling), [B, C].
+// EncoderClassifier: the head applied to the hidden state of position 0, to the mean of the
+// non-padding positions', or to the two segments' means compared (config.pooling), [B, C].
 Values classifier_logits(const Params& params, const models::ModelConfig& config,
                          const TokenBatch& input, DropoutReplay* dropout);
 

@@ -88,8 +88,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the encoder classifier's head reads position 0, or the mean of the non-padding positions") {
-  for (const std::string pooling : {"cls", "mean"}) {
+    "the encoder classifier's head reads position 0, the tokens' mean or the segments' means") {
+  for (const std::string pooling : {"cls", "mean", "pair"}) {
     INFO("pooling: ", pooling);
     ModelConfig config = formula_config("D+V");
     config.segments = 2;

@@ -199,6 +199,26 @@ TEST_CASE("mean pooling's gradient matches finite differences, padding and all-p
         std::vector<float>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0});
 }
 
+TEST_CASE("sentence-pair features' gradient matches finite differences") {
+  Generator gen(5);
+  // Example 0: two tokens of each segment; example 1: segment 1 entirely padding.
+  const Tensor padding = from_vector(std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 1, 1}, {2, 4});
+  const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1}, {2, 4});
+  const GradcheckResult r = gradcheck(
+      [&](const std::vector<Variable>& v) {
+        return models::sentence_pair_features(v[0], padding, segments);
+      },
+      {randn({2, 4, 3}, gen)});
+  INFO(r.message);
+  CHECK(r.ok);
+  // Example 1's v is zeros, so its last two blocks are u^2 and 0.
+  const Tensor hidden = full({2, 4, 3}, 2.0f);
+  const auto features =
+      models::sentence_pair_features(Variable(hidden), padding, segments).data().to_vector<float>();
+  CHECK(std::vector<float>(features.begin() + 12, features.end()) ==
+        std::vector<float>{2, 2, 2, 0, 0, 0, 4, 4, 4, 0, 0, 0});
+}
+
 TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
   ModelConfig c = tiny("FR");
   c.random_rank = 3;
@@ -214,6 +234,10 @@ TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
   CHECK(models::config_from_json(old_json.dump()).pooling == "cls");
   c.pooling = "max";
   CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("pooling 'max'"), Error);
+  c.pooling = "pair";
+  c.segments = 0;
+  CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("'pair' needs segment embeddings"),
+                       Error);
   ModelConfig bad = tiny("V");
   bad.heads = 3;
   CHECK_THROWS_WITH_AS(models::EncoderClassifier{bad}, doctest::Contains("multiple of heads 3"),
