@@ -3,6 +3,9 @@
 //   wordnet-lex: WordNet noun glosses labelled with their lexicographer file (animal, plant, food,
 //                person, artifact, location), in the SST-2 TSV format: train.tsv and dev.tsv
 //                (`sentence<TAB>label` with a header) and test.tsv (`index<TAB>sentence`).
+//   wordnet-glosses.txt: the glosses and usage examples of every WordNet synset (all parts of
+//                speech) but those of wordnet-lex's dev and test examples, one per line: unlabelled
+//                text to pre-train on.
 //   fortunes.txt: the fortune-cookie quotes of the `fortunes` package, for a small language model.
 //
 //   build/examples/prepare_default_data --out build/data
@@ -12,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -46,12 +50,42 @@ bool parse_synset(const std::string& line, int& lexfile, std::string& gloss) {
   return !gloss.empty() && gloss.find('\t') == std::string::npos;
 }
 
-void write_wordnet_task(const fs::path& wordnet, const fs::path& out) {
-  const fs::path source = wordnet / "data.noun";
+std::ifstream open_wordnet(const fs::path& source) {
   std::ifstream in(source);
   SG_CHECK(in.good(),
            "prepare_default_data: cannot read '{}' (is the wordnet-base package installed?)",
            source.string());
+  return in;
+}
+
+// One line in ten of data.noun goes to dev and one to test: a split fixed by the file, not by
+// chance.
+bool held_out(int64_t line_number) {
+  return line_number % 10 == 3 || line_number % 10 == 7;
+}
+
+// Every synset's text after " | " (gloss and examples), but the task's held-out lines.
+void write_wordnet_corpus(const fs::path& wordnet, const fs::path& out) {
+  std::string text;
+  for (const char* part : {"noun", "verb", "adj", "adv"}) {
+    std::ifstream in = open_wordnet(wordnet / fmt::format("data.{}", part));
+    int64_t line_number = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_number;
+      const auto bar = line.find(" | ");
+      if (line.empty() || line[0] == ' ' || bar == std::string::npos) continue;
+      if (std::string_view(part) == "noun" && held_out(line_number)) continue;
+      std::string gloss = line.substr(bar + 3);
+      while (!gloss.empty() && (gloss.back() == ' ' || gloss.back() == '\t')) gloss.pop_back();
+      text += gloss + "\n";
+    }
+  }
+  write_text(out, text);
+  fmt::print("wrote {} ({} bytes)\n", out.string(), text.size());
+}
+
+void write_wordnet_task(const fs::path& wordnet, const fs::path& out) {
+  std::ifstream in = open_wordnet(wordnet / "data.noun");
   std::map<int, int> taken;
   std::string train = "sentence\tlabel\n", dev = "sentence\tlabel\n", test = "index\tsentence\n";
   int64_t line_number = 0, test_index = 0;
@@ -62,7 +96,6 @@ void write_wordnet_task(const fs::path& wordnet, const fs::path& out) {
     if (!parse_synset(line, lexfile, gloss)) continue;
     auto cls = kClasses.find(lexfile);
     if (cls == kClasses.end() || taken[lexfile]++ >= kPerClass) continue;
-    // One line in ten goes to dev and one to test: a split fixed by the file, not by chance.
     if (line_number % 10 == 3)
       dev += fmt::format("{}\t{}\n", gloss, cls->second);
     else if (line_number % 10 == 7)
@@ -109,6 +142,7 @@ int main(int argc, char** argv) {
   app.add_option("--fortunes", fortunes, "fortunes folder")->capture_default_str();
   return sg::examples::run_cli(app, argc, argv, [&] {
     write_wordnet_task(wordnet, fs::path(out) / "wordnet-lex");
+    write_wordnet_corpus(wordnet, fs::path(out) / "wordnet-glosses.txt");
     write_fortunes(fortunes, fs::path(out) / "fortunes.txt");
     return 0;
   });
