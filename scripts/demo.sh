@@ -6,10 +6,15 @@
 #   2. the same task from pre-trained word vectors: skip-gram on every other WordNet gloss, then
 #      the same fine-tuning, beside the figure from scratch;
 #   3. a character-level language model on the `fortunes` quotes, then a sample from it.
-# Extra arguments go to both `glue train` runs (e.g. --seed 3). Runs take about four minutes on 2
-# cores.
+# `--attention X` first chooses the variant (R+V by default) of all three models; other arguments
+# go to both `glue train` runs (e.g. --seed 3). Runs take about four minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+attention=R+V
+if [ "${1:-}" = "--attention" ]; then
+  attention=${2:?"demo: --attention needs a variant, e.g. D+V"}
+  shift 2
+fi
 scripts/build.sh >/dev/null
 bin=build/examples
 data=build/data
@@ -18,9 +23,9 @@ runs=build/runs
 $bin/prepare_default_data --out "$data"
 
 echo
-echo "== 1. WordNet gloss classification with a Random+Vanilla Synthesizer encoder"
+echo "== 1. WordNet gloss classification with $attention attention, from scratch"
 # --overwrite: a second demo replaces the first one's runs (a fresh run refuses a used folder).
-trunk=(--attention R+V --layers 2 --dim 128 --heads 4 --max-length 48)
+trunk=(--attention "$attention" --layers 2 --dim 128 --heads 4 --max-length 48)
 $bin/glue train --task wordnet-lex --data "$data/wordnet-lex" --out "$runs/wordnet" --overwrite \
   "${trunk[@]}" --pooling mean --epochs 2 "$@" | tee "$runs/wordnet.out"
 $bin/glue predict --checkpoint "$runs/wordnet/best.safetensors" --data "$data/wordnet-lex" \
@@ -38,7 +43,7 @@ echo "dev accuracy from scratch: $(grep -o 'best dev accuracy [0-9.]*' "$runs/wo
 
 echo
 echo "== 3. A character-level language model on fortunes"
-$bin/lm train --text "$data/fortunes.txt" --out "$runs/fortunes" --overwrite --attention R+V \
+$bin/lm train --text "$data/fortunes.txt" --out "$runs/fortunes" --overwrite --attention "$attention" \
   --layers 2 --dim 128 --context 64 --batch-size 16 --steps 400 --warmup 40 --eval-every 200
 echo
 echo "== Sample (temperature 0.8, top-k 40):"
