@@ -238,7 +238,7 @@ int train(const TrainOptions& o) {
   r.mlm = models::load_masked_lm(r.folder.best_model());
   const examples::Metrics best = r.evaluate();
   fmt::print(
-      "best model: validation MLM loss {:.4f}, masked-token accuracy {:.4f} (chance {:.4f}); {} "
+      "best model: validation MLM loss {:.4f}, masked-token accuracy {:.4f} (chance {:.2g}); {} "
       "steps in {:.0f} s\n",
       best[0].second, best[1].second, 1.0 / static_cast<double>(r.tokenizer->vocab_size()),
       result.step, result.seconds);
