@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "autograd/arithmetic.h"
-#include "autograd/reductions.h"
+#include "autograd/matmul.h"
 #include "autograd/shape_ops.h"
 #include "core/core.h"
 
@@ -24,22 +24,25 @@ EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config
 
 namespace {
 
-// Weights [B, L, 1] that average, per example, the positions where `keep(b, t)` holds (an example
+// Weights [B, 1, L] that average, per example, the positions where `keep(b, t)` holds (an example
 // with none gets zeros rather than 0 / 0).
 template <class Keep>
 Tensor averaging_weights(int64_t batch, int64_t length, const Keep& keep) {
   std::vector<float> weights(static_cast<size_t>(batch * length), 0.0f);
   for (int64_t b = 0; b < batch; ++b) {
+    float* row = weights.data() + b * length;
     float count = 0.0f;
-    for (int64_t t = 0; t < length; ++t) count += keep(b, t) ? 1.0f : 0.0f;
-    for (int64_t t = 0; t < length; ++t)
-      if (keep(b, t)) weights[b * length + t] = 1.0f / count;
+    for (int64_t t = 0; t < length; ++t) count += row[t] = keep(b, t) ? 1.0f : 0.0f;
+    if (count > 0.0f)
+      for (int64_t t = 0; t < length; ++t) row[t] /= count;
   }
-  return from_vector(weights, {batch, length, 1});
+  return from_vector(weights, {batch, 1, length});
 }
 
+// weights [B, 1, L] @ hidden [B, L, D] as one batched GEMM: [B, D], with no [B, L, D] product
+// written out.
 Variable weighted_sum_over_tokens(const Variable& hidden, const Tensor& weights) {
-  return sum(mul(hidden, Variable(weights)), {1});
+  return reshape(matmul(Variable(weights), hidden), {hidden.shape()[0], hidden.shape()[2]});
 }
 
 // Element (b, t) of an optional [B, L] tensor of type T, or `absent` when it is undefined.
