@@ -1,9 +1,9 @@
-#include "autograd/activations.h"
+#include "synthgrad/autograd/activations.h"
 
-#include "autograd/record.h"
-#include "core/creation.h"
-#include "core/elementwise.h"
-#include "core/indexing.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/elementwise.h"
+#include "synthgrad/core/indexing.h"
 
 namespace sg {
 
@@ -21,7 +21,8 @@ Variable log(const Variable& x) {
 
 Variable sqrt(const Variable& x) {
   Tensor y = sqrt(x.data());
-  return record("sqrt", {x}, y, [y](const Tensor& g, const auto&) { return Grads{div(mul(g, 0.5f), y)}; });
+  return record("sqrt", {x}, y,
+                [y](const Tensor& g, const auto&) { return Grads{div(mul(g, 0.5f), y)}; });
 }
 
 Variable tanh(const Variable& x) {
@@ -53,8 +54,9 @@ Variable relu(const Variable& x) {
 }
 
 Variable gelu(const Variable& x) {
-  return record("gelu", {x}, gelu(x.data()),
-                [x = x.data()](const Tensor& g, const auto&) { return Grads{gelu_backward(x, g)}; });
+  return record("gelu", {x}, gelu(x.data()), [x = x.data()](const Tensor& g, const auto&) {
+    return Grads{gelu_backward(x, g)};
+  });
 }
 
 }  // namespace sg

@@ -1,4 +1,4 @@
-#include "autograd/anomaly.h"
+#include "synthgrad/autograd/anomaly.h"
 
 #include <cxxabi.h>
 #include <execinfo.h>
@@ -25,8 +25,8 @@ std::string demangle_frame(const char* line) {
 
 bool is_internal_frame(const std::string& frame) {
   return frame.find("sg::record") != std::string::npos ||
-         frame.find("sg::capture_call_stack") != std::string::npos ||
-         frame.find("std::") == 0 || frame.find("__libc_start") != std::string::npos;
+         frame.find("sg::capture_call_stack") != std::string::npos || frame.find("std::") == 0 ||
+         frame.find("__libc_start") != std::string::npos;
 }
 
 }  // namespace
@@ -51,10 +51,11 @@ void check_finite(const Tensor& t, const char* phase, const std::string& op,
   const std::vector<float> values = t.to_vector<float>();
   for (size_t i = 0; i < values.size(); ++i) {
     if (std::isfinite(values[i])) continue;
-    fail("anomaly: {} of op '{}' produced {} at flat index {} of a tensor of shape {}\n"
-         "  the op was created\n{}",
-         phase, op, std::isnan(values[i]) ? "NaN" : "Inf", i, shape_str(t.shape()),
-         created_at.empty() ? "    (stack not recorded)\n" : created_at);
+    fail(
+        "anomaly: {} of op '{}' produced {} at flat index {} of a tensor of shape {}\n"
+        "  the op was created\n{}",
+        phase, op, std::isnan(values[i]) ? "NaN" : "Inf", i, shape_str(t.shape()),
+        created_at.empty() ? "    (stack not recorded)\n" : created_at);
   }
 }
 

@@ -2,7 +2,7 @@
 // Helpers behind anomaly mode (grad_mode.h): where a node was created, and the finiteness check.
 #include <string>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 

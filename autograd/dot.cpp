@@ -1,8 +1,8 @@
-#include "autograd/dot.h"
+#include "synthgrad/autograd/dot.h"
 
 #include <unordered_map>
 
-#include "autograd/engine.h"
+#include "synthgrad/autograd/engine.h"
 
 namespace sg {
 
@@ -20,8 +20,9 @@ struct DotWriter {
   }
 
   std::string leaf(const Variable& v) {
-    const std::string label = fmt::format("{}{}{}", v.name().empty() ? "" : v.name() + "\\n",
-                                          shape_str(v.shape()), v.requires_grad() ? "" : "\\n(constant)");
+    const std::string label =
+        fmt::format("{}{}{}", v.name().empty() ? "" : v.name() + "\\n", shape_str(v.shape()),
+                    v.requires_grad() ? "" : "\\n(constant)");
     return id(v.impl(), label, "shape=ellipse");
   }
 

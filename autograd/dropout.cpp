@@ -1,6 +1,6 @@
-#include "autograd/dropout.h"
+#include "synthgrad/autograd/dropout.h"
 
-#include "autograd/record.h"
+#include "synthgrad/autograd/record.h"
 
 namespace sg {
 

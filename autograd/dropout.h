@@ -1,6 +1,6 @@
 #pragma once
-#include "autograd/variable.h"
-#include "core/random.h"
+#include "synthgrad/autograd/variable.h"
+#include "synthgrad/core/random.h"
 
 namespace sg {
 

@@ -1,12 +1,12 @@
-#include "autograd/engine.h"
+#include "synthgrad/autograd/engine.h"
 
 #include <unordered_map>
 #include <unordered_set>
 
-#include "autograd/anomaly.h"
-#include "autograd/grad_mode.h"
-#include "core/creation.h"
-#include "core/elementwise.h"
+#include "synthgrad/autograd/anomaly.h"
+#include "synthgrad/autograd/grad_mode.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/elementwise.h"
 
 namespace sg {
 
@@ -14,12 +14,16 @@ namespace {
 
 // Adds `g` to the slot: the first gradient is kept as is, later ones are summed out of place
 // (gradient tensors may be shared between slots, so they are never written to).
-void accumulate(Tensor& slot, const Tensor& g) { slot = slot.defined() ? add(slot, g) : g; }
+void accumulate(Tensor& slot, const Tensor& g) {
+  slot = slot.defined() ? add(slot, g) : g;
+}
 
 // A leaf's .grad is owned by the leaf: copied on arrival, then summed into in place.
 void accumulate_leaf(VariableImpl& leaf, const Tensor& g) {
-  if (leaf.grad.defined()) add_inplace(leaf.grad, g);
-  else leaf.grad = g.clone();
+  if (leaf.grad.defined())
+    add_inplace(leaf.grad, g);
+  else
+    leaf.grad = g.clone();
 }
 
 Tensor initial_gradient(const Variable& root, const Tensor& grad_output) {
@@ -41,8 +45,8 @@ void check_returned_grads(const Node& node, const Grads& grads, const std::vecto
            node.inputs.size());
   for (size_t i = 0; i < grads.size(); ++i)
     SG_CHECK(!needs[i] || !grads[i].defined() || grads[i].shape() == node.inputs[i].shape(),
-             "backward of op '{}' returned a gradient of shape {} for input {} of shape {}", node.op,
-             shape_str(grads[i].shape()), i, shape_str(node.inputs[i].shape()));
+             "backward of op '{}' returned a gradient of shape {} for input {} of shape {}",
+             node.op, shape_str(grads[i].shape()), i, shape_str(node.inputs[i].shape()));
 }
 
 }  // namespace
@@ -94,8 +98,10 @@ void run_backward(const Variable& root, const Tensor& grad_output, bool retain_g
       if (!needs[i] || !grads[i].defined()) continue;
       if (anomaly_enabled()) check_finite(grads[i], "backward", node->op, node->created_at);
       const Variable& input = node->inputs[i];
-      if (input.is_leaf()) accumulate_leaf(*input.impl(), grads[i]);
-      else accumulate(pending[input.grad_fn().get()], grads[i]);
+      if (input.is_leaf())
+        accumulate_leaf(*input.impl(), grads[i]);
+      else
+        accumulate(pending[input.grad_fn().get()], grads[i]);
     }
   }
 }

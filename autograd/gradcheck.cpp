@@ -1,11 +1,11 @@
-#include "autograd/gradcheck.h"
+#include "synthgrad/autograd/gradcheck.h"
 
 #include <cmath>
 
-#include "autograd/arithmetic.h"
-#include "autograd/grad_mode.h"
-#include "autograd/reductions.h"
-#include "core/random.h"
+#include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/grad_mode.h"
+#include "synthgrad/autograd/reductions.h"
+#include "synthgrad/core/random.h"
 
 namespace sg {
 
@@ -45,9 +45,10 @@ double numeric_derivative(const GradcheckFunction& f, const std::vector<Variable
 void check_input(const Tensor& t, size_t i) {
   SG_CHECK(t.defined(), "gradcheck: input {} is undefined", i);
   for (int64_t d = 0; d < t.dim(); ++d)
-    SG_CHECK(t.strides()[d] != 0 || t.size(d) == 1,
-             "gradcheck: input {} of shape {} is an expanded view; its elements are not independent",
-             i, shape_str(t.shape()));
+    SG_CHECK(
+        t.strides()[d] != 0 || t.size(d) == 1,
+        "gradcheck: input {} of shape {} is an expanded view; its elements are not independent", i,
+        shape_str(t.shape()));
 }
 
 }  // namespace
@@ -73,7 +74,8 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
       const double numeric =
           numeric_derivative(f, vars, r, inputs[i].at<float>(index), options.eps);
       const double a = analytic.defined() ? analytic.at<float>(index) : 0.0;
-      const double error = std::fabs(a - numeric) / (options.atol + options.rtol * std::fabs(numeric));
+      const double error =
+          std::fabs(a - numeric) / (options.atol + options.rtol * std::fabs(numeric));
       if (error <= result.worst_error) continue;
       result.worst_error = error;
       result.worst_input = static_cast<int64_t>(i);
@@ -85,7 +87,8 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
   result.ok = result.worst_error <= 1.0;
   if (!result.ok)
     result.message = fmt::format(
-        "gradcheck: input {} at index [{}]: analytic {:.6g}, numeric {:.6g} ({:.3g}x the tolerance)",
+        "gradcheck: input {} at index [{}]: analytic {:.6g}, numeric {:.6g} ({:.3g}x the "
+        "tolerance)",
         result.worst_input, fmt::join(result.worst_index, ", "), result.analytic, result.numeric,
         result.worst_error);
   return result;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/variable.h"
+#include "synthgrad/autograd/variable.h"
 
 namespace sg {
 
@@ -13,7 +13,7 @@ struct GradcheckOptions {
   double eps = 5e-3;   // step of the central difference; float32 wants it neither tiny nor large
   double rtol = 1e-2;  // |analytic - numeric| <= atol + rtol * |numeric| for every element
   double atol = 1e-3;
-  uint64_t seed = 0;   // for the projection r
+  uint64_t seed = 0;  // for the projection r
 };
 
 struct GradcheckResult {

@@ -1,9 +1,9 @@
-#include "autograd/indexing.h"
+#include "synthgrad/autograd/indexing.h"
 
-#include "autograd/record.h"
-#include "core/creation.h"
-#include "core/indexing.h"
-#include "core/reduce.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/indexing.h"
+#include "synthgrad/core/reduce.h"
 
 namespace sg {
 

@@ -1,9 +1,9 @@
-#include "autograd/losses.h"
+#include "synthgrad/autograd/losses.h"
 
-#include "autograd/arithmetic.h"
-#include "autograd/record.h"
-#include "autograd/reductions.h"
-#include "core/creation.h"
+#include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/autograd/reductions.h"
+#include "synthgrad/core/creation.h"
 
 namespace sg {
 
@@ -19,11 +19,12 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets,
   const Tensor flat_targets = targets.reshape({-1});
   auto forward = std::make_shared<CrossEntropyForward>(
       cross_entropy_forward(flat_logits, flat_targets, options));
-  return record("cross_entropy", {logits}, scalar(forward->loss),
-                [forward, flat_targets, options, shape = logits.shape()](const Tensor& g, const auto&) {
-                  return Grads{cross_entropy_backward(*forward, flat_targets, options, g.item<float>())
-                                   .reshape(shape)};
-                });
+  return record(
+      "cross_entropy", {logits}, scalar(forward->loss),
+      [forward, flat_targets, options, shape = logits.shape()](const Tensor& g, const auto&) {
+        return Grads{cross_entropy_backward(*forward, flat_targets, options, g.item<float>())
+                         .reshape(shape)};
+      });
 }
 
 Variable mse(const Variable& prediction, const Variable& target) {

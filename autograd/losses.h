@@ -1,6 +1,6 @@
 #pragma once
-#include "autograd/variable.h"
-#include "core/cross_entropy.h"
+#include "synthgrad/autograd/variable.h"
+#include "synthgrad/core/cross_entropy.h"
 
 namespace sg {
 

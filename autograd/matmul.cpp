@@ -1,14 +1,16 @@
-#include "autograd/matmul.h"
+#include "synthgrad/autograd/matmul.h"
 
-#include "autograd/record.h"
-#include "core/matmul.h"
-#include "core/reduce.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/core/matmul.h"
+#include "synthgrad/core/reduce.h"
 
 namespace sg {
 
 namespace {
 
-Tensor transposed(const Tensor& t) { return t.transpose(-1, -2); }
+Tensor transposed(const Tensor& t) {
+  return t.transpose(-1, -2);
+}
 
 // dB = alpha A^T @ G summed over the batch. When B is one shared matrix, the batch and row axes
 // fold into one: a single [K, B*M] @ [B*M, N] GEMM instead of a batched product and a reduction.
@@ -29,7 +31,9 @@ Tensor grad_of_shared_b(const Tensor& a, const Tensor& g, const Tensor& b, float
 
 }  // namespace
 
-Variable matmul(const Variable& a, const Variable& b) { return matmul(a, b, 1.0f); }
+Variable matmul(const Variable& a, const Variable& b) {
+  return matmul(a, b, 1.0f);
+}
 
 // For C = alpha A B + bias: dA = alpha G B^T, dB = alpha A^T G and dbias = G summed to the bias's
 // shape; the transposes are views that reach BLAS as flags.

@@ -1,5 +1,5 @@
 #pragma once
-#include "autograd/variable.h"
+#include "synthgrad/autograd/variable.h"
 
 namespace sg {
 

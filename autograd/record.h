@@ -9,11 +9,12 @@
 // same code serves training and inference.
 #include <string_view>
 
-#include "autograd/variable.h"
+#include "synthgrad/autograd/variable.h"
 
 namespace sg {
 
-Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output, BackwardFn backward);
+Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output,
+                BackwardFn backward);
 
 // True when recording is on and some input requires a gradient.
 bool any_requires_grad(const std::vector<Variable>& inputs);

@@ -1,8 +1,8 @@
-#include "autograd/reductions.h"
+#include "synthgrad/autograd/reductions.h"
 
-#include "autograd/record.h"
-#include "core/elementwise.h"
-#include "core/reduce.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/core/elementwise.h"
+#include "synthgrad/core/reduce.h"
 
 namespace sg {
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <vector>
 
-#include "autograd/variable.h"
+#include "synthgrad/autograd/variable.h"
 
 namespace sg {
 

@@ -1,9 +1,9 @@
-#include "autograd/shape_ops.h"
+#include "synthgrad/autograd/shape_ops.h"
 
-#include "autograd/record.h"
-#include "core/creation.h"
-#include "core/indexing.h"
-#include "core/reduce.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/indexing.h"
+#include "synthgrad/core/reduce.h"
 
 namespace sg {
 
@@ -13,17 +13,19 @@ namespace {
 // same part. `view_of` maps a tensor of x's shape to the part.
 template <class ViewOf>
 Variable record_part(const char* op, const Variable& x, const ViewOf& view_of) {
-  return record(op, {x}, view_of(x.data()), [shape = x.shape(), view_of](const Tensor& g, const auto&) {
-    Tensor dx = zeros(shape);
-    copy_into(view_of(dx), g);
-    return Grads{dx};
-  });
+  return record(op, {x}, view_of(x.data()),
+                [shape = x.shape(), view_of](const Tensor& g, const auto&) {
+                  Tensor dx = zeros(shape);
+                  copy_into(view_of(dx), g);
+                  return Grads{dx};
+                });
 }
 
 // Views that keep every element: the gradient takes the input's shape again.
 Variable record_reshape(const char* op, const Variable& x, Tensor out) {
-  return record(op, {x}, std::move(out),
-                [shape = x.shape()](const Tensor& g, const auto&) { return Grads{g.reshape(shape)}; });
+  return record(op, {x}, std::move(out), [shape = x.shape()](const Tensor& g, const auto&) {
+    return Grads{g.reshape(shape)};
+  });
 }
 
 }  // namespace
@@ -41,8 +43,9 @@ Variable squeeze(const Variable& x, int64_t axis) {
 }
 
 Variable transpose(const Variable& x, int64_t axis0, int64_t axis1) {
-  return record("transpose", {x}, x.data().transpose(axis0, axis1),
-                [axis0, axis1](const Tensor& g, const auto&) { return Grads{g.transpose(axis0, axis1)}; });
+  return record(
+      "transpose", {x}, x.data().transpose(axis0, axis1),
+      [axis0, axis1](const Tensor& g, const auto&) { return Grads{g.transpose(axis0, axis1)}; });
 }
 
 Variable permute(const Variable& x, const std::vector<int64_t>& order) {
@@ -55,8 +58,7 @@ Variable permute(const Variable& x, const std::vector<int64_t>& order) {
 }
 
 Variable slice(const Variable& x, int64_t axis, int64_t start, int64_t end, int64_t step) {
-  return record_part("slice", x,
-                     [=](const Tensor& t) { return t.slice(axis, start, end, step); });
+  return record_part("slice", x, [=](const Tensor& t) { return t.slice(axis, start, end, step); });
 }
 
 Variable narrow(const Variable& x, int64_t axis, int64_t start, int64_t length) {
@@ -79,7 +81,8 @@ Variable concat(const std::vector<Variable>& xs, int64_t axis) {
   Tensor out = concat(data, axis);
   const int64_t a = normalize_axis(axis, out.dim(), "concat");
   for (const Variable& x : xs) sizes.push_back(x.size(a));
-  return record("concat", xs, out, [sizes, a](const Tensor& g, const auto&) { return split(g, sizes, a); });
+  return record("concat", xs, out,
+                [sizes, a](const Tensor& g, const auto&) { return split(g, sizes, a); });
 }
 
 std::vector<Variable> split(const Variable& x, const std::vector<int64_t>& sizes, int64_t axis) {

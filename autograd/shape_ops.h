@@ -2,7 +2,7 @@
 // Differentiable views and joins. Forward results are views of the input where core allows it.
 #include <vector>
 
-#include "autograd/variable.h"
+#include "synthgrad/autograd/variable.h"
 
 namespace sg {
 

@@ -1,13 +1,13 @@
-#include "autograd/softmax.h"
+#include "synthgrad/autograd/softmax.h"
 
 #include <limits>
 
-#include "autograd/record.h"
-#include "core/creation.h"
-#include "core/elementwise.h"
-#include "core/indexing.h"
-#include "core/reduce.h"
-#include "core/softmax.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/elementwise.h"
+#include "synthgrad/core/indexing.h"
+#include "synthgrad/core/reduce.h"
+#include "synthgrad/core/softmax.h"
 
 namespace sg {
 
@@ -22,11 +22,13 @@ Variable softmax(const Variable& x, int64_t axis, const Tensor& mask) {
 // y = log_softmax(x): dx = g - softmax(x) * sum(g). Masked entries (y = -inf) get no gradient.
 Variable log_softmax(const Variable& x, int64_t axis, const Tensor& mask) {
   Tensor y = log_softmax(x.data(), axis, mask);
-  return record("log_softmax", {x}, y, [y, axis, masked = mask.defined()](const Tensor& g, const auto&) {
-    Tensor dx = sub(g, mul(exp(y), sum(g, {axis}, true)));
-    if (masked) dx = masked_fill(dx, eq(y, scalar(-std::numeric_limits<float>::infinity())), 0.0f);
-    return Grads{dx};
-  });
+  return record(
+      "log_softmax", {x}, y, [y, axis, masked = mask.defined()](const Tensor& g, const auto&) {
+        Tensor dx = sub(g, mul(exp(y), sum(g, {axis}, true)));
+        if (masked)
+          dx = masked_fill(dx, eq(y, scalar(-std::numeric_limits<float>::infinity())), 0.0f);
+        return Grads{dx};
+      });
 }
 
 }  // namespace sg

@@ -1,9 +1,9 @@
-#include "autograd/variable.h"
+#include "synthgrad/autograd/variable.h"
 
-#include "autograd/anomaly.h"
-#include "autograd/engine.h"
-#include "autograd/grad_mode.h"
-#include "autograd/record.h"
+#include "synthgrad/autograd/anomaly.h"
+#include "synthgrad/autograd/engine.h"
+#include "synthgrad/autograd/grad_mode.h"
+#include "synthgrad/autograd/record.h"
 
 namespace sg {
 
@@ -20,7 +20,9 @@ const Tensor& Variable::data() const {
   return impl_->data;
 }
 
-bool Variable::requires_grad() const { return defined() && impl_->requires_grad; }
+bool Variable::requires_grad() const {
+  return defined() && impl_->requires_grad;
+}
 
 void Variable::set_requires_grad(bool requires_grad) {
   SG_CHECK(is_leaf(), "set_requires_grad: '{}' is the output of op '{}'; only leaves can change",
@@ -31,7 +33,9 @@ void Variable::set_requires_grad(bool requires_grad) {
   impl_->requires_grad = requires_grad;
 }
 
-bool Variable::is_leaf() const { return defined() && impl_->grad_fn == nullptr; }
+bool Variable::is_leaf() const {
+  return defined() && impl_->grad_fn == nullptr;
+}
 
 const std::shared_ptr<Node>& Variable::grad_fn() const {
   SG_CHECK(defined(), "Variable: use of an undefined Variable");
@@ -50,13 +54,17 @@ void Variable::set_grad(Tensor grad) {
   impl_->grad = std::move(grad);
 }
 
-void Variable::zero_grad() { impl_->grad = Tensor(); }
+void Variable::zero_grad() {
+  impl_->grad = Tensor();
+}
 
 void Variable::backward(const Tensor& grad_output, bool retain_graph) const {
   run_backward(*this, grad_output, retain_graph);
 }
 
-Variable Variable::detach() const { return Variable(data()); }
+Variable Variable::detach() const {
+  return Variable(data());
+}
 
 void Variable::set_data(Tensor data) {
   SG_CHECK(is_leaf(), "set_data: only a leaf's data can be replaced");

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 
@@ -42,7 +42,8 @@ class Variable {
   bool is_leaf() const;
   const std::shared_ptr<Node>& grad_fn() const;
 
-  // Accumulated gradient of a leaf after backward(); undefined until one flows, and after zero_grad.
+  // Accumulated gradient of a leaf after backward(); undefined until one flows, and after
+  // zero_grad.
   const Tensor& grad() const;
   void set_grad(Tensor grad);
   void zero_grad();

@@ -8,7 +8,7 @@
 
 #include "bench/options.h"
 #include "bench/subcommands.h"
-#include "core/parallel.h"
+#include "synthgrad/core/parallel.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include "bench/subcommands.h"
 #include "bench/table.h"
 #include "bench/timing.h"
-#include "core/parallel.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg::bench {
 

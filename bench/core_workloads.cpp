@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/core.h"
+#include "synthgrad/core/core.h"
 
 namespace sg::bench {
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "bench/workload.h"
-#include "core/random.h"
-#include "core/shape.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/core/shape.h"
 
 namespace sg::bench {
 

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "bench/table.h"
-#include "core/blas.h"
-#include "core/parallel.h"
+#include "synthgrad/core/blas.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg::bench {
 

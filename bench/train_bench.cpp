@@ -17,7 +17,7 @@
 #include "bench/timing.h"
 #include "bench/train_configs.h"
 #include "bench/train_measure.h"
-#include "core/core.h"
+#include "synthgrad/core/core.h"
 
 namespace sg::bench {
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "bench/options.h"
-#include "nn/attention/config.h"
+#include "synthgrad/nn/attention/config.h"
 
 namespace sg::bench {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "models/config.h"
+#include "synthgrad/models/config.h"
 
 namespace sg::bench {
 

@@ -4,12 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "autograd/autograd.h"
 #include "bench/timing.h"
-#include "core/core.h"
-#include "models/causal_lm.h"
-#include "models/encoder_classifier.h"
-#include "optim/optim.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/models/causal_lm.h"
+#include "synthgrad/models/encoder_classifier.h"
+#include "synthgrad/optim/optim.h"
 
 namespace sg::bench {
 

@@ -1,4 +1,4 @@
-#include "core/allocator.h"
+#include "synthgrad/core/allocator.h"
 
 #include <algorithm>
 #include <bit>

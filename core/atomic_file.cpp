@@ -1,4 +1,4 @@
-#include "core/atomic_file.h"
+#include "synthgrad/core/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg {
 

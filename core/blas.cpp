@@ -1,4 +1,4 @@
-#include "core/blas.h"
+#include "synthgrad/core/blas.h"
 
 #include <cblas.h>
 
@@ -8,9 +8,9 @@
 #include <string_view>
 #include <thread>
 
-#include "core/error.h"
-#include "core/gemm_kernel.h"
-#include "core/parallel.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/core/gemm_kernel.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg {
 
@@ -30,9 +30,9 @@ int64_t max_blocks() {
 // Block edges on multiples of the micro-kernels' tile sizes.
 constexpr int64_t kBlockAlign = 16;
 
-void check_built(GemmBackend backend, const char* what) {
+void check_available(GemmBackend backend, const char* what) {
   SG_CHECK(backend == GemmBackend::openblas || detail::has_gemm_kernel(),
-           "{}: this build has no AVX-512 kernel (compiled without -mavx512f)", what);
+           "{}: this CPU has no AVX-512F, which synthgrad's GEMM kernel needs", what);
 }
 
 GemmBackend default_backend() {
@@ -43,7 +43,7 @@ GemmBackend default_backend() {
   SG_CHECK(name == "avx512" || name == "openblas",
            "SG_GEMM: expected 'avx512' or 'openblas', got '{}'", name);
   const GemmBackend backend = name == "avx512" ? GemmBackend::avx512 : GemmBackend::openblas;
-  check_built(backend, "SG_GEMM=avx512");
+  check_available(backend, "SG_GEMM=avx512");
   return backend;
 }
 
@@ -148,7 +148,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 }
 
 void set_gemm_backend(GemmBackend backend) {
-  check_built(backend, "set_gemm_backend");
+  check_available(backend, "set_gemm_backend");
   backend_setting().store(backend);
 }
 

@@ -29,10 +29,11 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
                   int64_t ldc, int64_t c_stride, const float* row_bias = nullptr,
                   std::span<const int64_t> bias_offsets = {});
 
-// Which code multiplies: synthgrad's AVX-512 kernel (the default where built) or OpenBLAS. The
-// default can be set with SG_GEMM=avx512 or SG_GEMM=openblas; the two differ in rounding only.
+// Which code multiplies: synthgrad's AVX-512 kernel (the default where the CPU has AVX-512F) or
+// OpenBLAS. The default can be set with SG_GEMM=avx512 or SG_GEMM=openblas; the two differ in
+// rounding only.
 enum class GemmBackend { avx512, openblas };
-void set_gemm_backend(GemmBackend backend);  // throws when the build lacks the AVX-512 kernel
+void set_gemm_backend(GemmBackend backend);  // throws when the CPU lacks AVX-512F
 GemmBackend gemm_backend();
 std::string gemm_backend_name(GemmBackend backend);  // "synthgrad AVX-512" or "OpenBLAS <core>"
 std::string gemm_backend_name();                     // of the backend in use

@@ -1,4 +1,4 @@
-#include "core/creation.h"
+#include "synthgrad/core/creation.h"
 
 #include <algorithm>
 #include <cstring>
@@ -14,9 +14,15 @@ Tensor full(const Shape& shape, float value, DType dtype) {
   return out;
 }
 
-Tensor zeros(const Shape& shape, DType dtype) { return full(shape, 0.0f, dtype); }
-Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1.0f, dtype); }
-Tensor scalar(float value) { return full({}, value); }
+Tensor zeros(const Shape& shape, DType dtype) {
+  return full(shape, 0.0f, dtype);
+}
+Tensor ones(const Shape& shape, DType dtype) {
+  return full(shape, 1.0f, dtype);
+}
+Tensor scalar(float value) {
+  return full({}, value);
+}
 
 Tensor arange(int64_t start, int64_t end, int64_t step, DType dtype) {
   SG_CHECK(step != 0, "arange: step must not be zero");

@@ -1,7 +1,7 @@
 #pragma once
 #include <vector>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 
@@ -12,7 +12,9 @@ Tensor scalar(float value);  // a rank-0 f32 tensor
 
 // [start, end) in steps of `step`.
 Tensor arange(int64_t start, int64_t end, int64_t step = 1, DType dtype = DType::i64);
-inline Tensor arange(int64_t end, DType dtype = DType::i64) { return arange(0, end, 1, dtype); }
+inline Tensor arange(int64_t end, DType dtype = DType::i64) {
+  return arange(0, end, 1, dtype);
+}
 
 // Copies `values` into a new tensor of `shape`, or a 1-D tensor when no shape is given.
 template <class T>

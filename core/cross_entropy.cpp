@@ -1,11 +1,11 @@
-#include "core/cross_entropy.h"
+#include "synthgrad/core/cross_entropy.h"
 
 #include <cmath>
 #include <vector>
 
-#include "core/fast_math.h"
-#include "core/parallel.h"
-#include "core/softmax.h"
+#include "synthgrad/core/fast_math.h"
+#include "synthgrad/core/parallel.h"
+#include "synthgrad/core/softmax.h"
 
 namespace sg {
 

@@ -3,12 +3,12 @@
 // over each row, so the [N, C] probabilities never exist twice.
 #include <cstdint>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 
 struct CrossEntropyOptions {
-  int64_t ignore_index = -100;  // rows with this target add nothing and are not counted
+  int64_t ignore_index = -100;   // rows with this target add nothing and are not counted
   float label_smoothing = 0.0f;  // target mass spread evenly over all C classes
 };
 

@@ -4,25 +4,34 @@
 
 namespace sg {
 
-// f32 carries activations and parameters; integer types carry token ids and labels; b8 carries masks.
+// f32 carries activations and parameters; integer types carry token ids and labels; b8 carries
+// masks.
 enum class DType : uint8_t { f32, i32, i64, b8 };
 
 constexpr size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::f32: return 4;
-    case DType::i32: return 4;
-    case DType::i64: return 8;
-    case DType::b8: return 1;
+    case DType::f32:
+      return 4;
+    case DType::i32:
+      return 4;
+    case DType::i64:
+      return 8;
+    case DType::b8:
+      return 1;
   }
   return 0;
 }
 
 constexpr const char* dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "f32";
-    case DType::i32: return "i32";
-    case DType::i64: return "i64";
-    case DType::b8: return "b8";
+    case DType::f32:
+      return "f32";
+    case DType::i32:
+      return "i32";
+    case DType::i64:
+      return "i64";
+    case DType::b8:
+      return "b8";
   }
   return "?";
 }
@@ -30,13 +39,21 @@ constexpr const char* dtype_name(DType dtype) {
 template <class T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return DType::f32; }
+constexpr DType dtype_of<float>() {
+  return DType::f32;
+}
 template <>
-constexpr DType dtype_of<int32_t>() { return DType::i32; }
+constexpr DType dtype_of<int32_t>() {
+  return DType::i32;
+}
 template <>
-constexpr DType dtype_of<int64_t>() { return DType::i64; }
+constexpr DType dtype_of<int64_t>() {
+  return DType::i64;
+}
 template <>
-constexpr DType dtype_of<uint8_t>() { return DType::b8; }
+constexpr DType dtype_of<uint8_t>() {
+  return DType::b8;
+}
 
 template <class T>
 struct TypeTag {
@@ -47,10 +64,14 @@ struct TypeTag {
 template <class F>
 decltype(auto) visit_dtype(DType dtype, F&& f) {
   switch (dtype) {
-    case DType::f32: return f(TypeTag<float>{});
-    case DType::i32: return f(TypeTag<int32_t>{});
-    case DType::i64: return f(TypeTag<int64_t>{});
-    case DType::b8: break;
+    case DType::f32:
+      return f(TypeTag<float>{});
+    case DType::i32:
+      return f(TypeTag<int32_t>{});
+    case DType::i64:
+      return f(TypeTag<int64_t>{});
+    case DType::b8:
+      break;
   }
   return f(TypeTag<uint8_t>{});
 }

@@ -1,11 +1,11 @@
-#include "core/elementwise.h"
+#include "synthgrad/core/elementwise.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-#include "core/fast_math.h"
-#include "core/strided_loop.h"
+#include "synthgrad/core/fast_math.h"
+#include "synthgrad/core/strided_loop.h"
 
 namespace sg {
 
@@ -62,7 +62,8 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const char* op, const F& f) 
                               const float va = *pa;
                               for (int64_t i = 0; i < n; ++i) po[i] = f(va, pb[i]);
                             } else {
-                              for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i * st[1]], pb[i * st[2]]);
+                              for (int64_t i = 0; i < n; ++i)
+                                po[i] = f(pa[i * st[1]], pb[i * st[2]]);
                             }
                           });
   return out;
@@ -106,12 +107,24 @@ void apply_inplace(const Tensor& dst, const char* op, const F& f) {
 
 }  // namespace
 
-Tensor neg(const Tensor& x) { return map_unary(x, "neg", [](float v) { return -v; }); }
-Tensor exp(const Tensor& x) { return map_unary(x, "exp", [](float v) { return fast_exp(v); }); }
-Tensor log(const Tensor& x) { return map_unary(x, "log", [](float v) { return std::log(v); }); }
-Tensor sqrt(const Tensor& x) { return map_unary(x, "sqrt", [](float v) { return std::sqrt(v); }); }
-Tensor tanh(const Tensor& x) { return map_unary(x, "tanh", [](float v) { return std::tanh(v); }); }
-Tensor abs(const Tensor& x) { return map_unary(x, "abs", [](float v) { return std::fabs(v); }); }
+Tensor neg(const Tensor& x) {
+  return map_unary(x, "neg", [](float v) { return -v; });
+}
+Tensor exp(const Tensor& x) {
+  return map_unary(x, "exp", [](float v) { return fast_exp(v); });
+}
+Tensor log(const Tensor& x) {
+  return map_unary(x, "log", [](float v) { return std::log(v); });
+}
+Tensor sqrt(const Tensor& x) {
+  return map_unary(x, "sqrt", [](float v) { return std::sqrt(v); });
+}
+Tensor tanh(const Tensor& x) {
+  return map_unary(x, "tanh", [](float v) { return std::tanh(v); });
+}
+Tensor abs(const Tensor& x) {
+  return map_unary(x, "abs", [](float v) { return std::fabs(v); });
+}
 Tensor relu(const Tensor& x) {
   return map_unary(x, "relu", [](float v) { return v > 0.0f ? v : 0.0f; });
 }
@@ -145,7 +158,8 @@ Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
   const float* px = cx.data<float>();
   const float* pg = cg.data<float>();
   constexpr float kHalfSqrt2 = static_cast<float>(std::numbers::sqrt2 / 2);
-  constexpr float kPdfScale = static_cast<float>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+  constexpr float kPdfScale =
+      static_cast<float>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
   parallel_for(0, out.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const float v = px[i];
@@ -201,7 +215,8 @@ Tensor gt(const Tensor& a, const Tensor& b) {
 }
 
 void add_inplace(const Tensor& dst, const Tensor& src, float alpha) {
-  if (alpha == 1.0f) return update_inplace(dst, src, "add_inplace", [](float d, float s) { return d + s; });
+  if (alpha == 1.0f)
+    return update_inplace(dst, src, "add_inplace", [](float d, float s) { return d + s; });
   update_inplace(dst, src, "add_inplace", [alpha](float d, float s) { return d + alpha * s; });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Element-wise kernels on f32 tensors. Binary kernels broadcast as NumPy does; inputs may be any
 // strided view; outputs are fresh and contiguous.
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 
@@ -41,16 +41,38 @@ void add_inplace(const Tensor& dst, const Tensor& src, float alpha = 1.0f);
 void mul_inplace(const Tensor& dst, float factor);
 void fill_inplace(const Tensor& dst, float value);
 
-inline Tensor operator-(const Tensor& x) { return neg(x); }
-inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-inline Tensor operator+(const Tensor& a, float b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, float b) { return add(a, -b); }
-inline Tensor operator*(const Tensor& a, float b) { return mul(a, b); }
-inline Tensor operator/(const Tensor& a, float b) { return mul(a, 1.0f / b); }
-inline Tensor operator+(float a, const Tensor& b) { return add(b, a); }
-inline Tensor operator*(float a, const Tensor& b) { return mul(b, a); }
+inline Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
+inline Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+inline Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+inline Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+inline Tensor operator+(const Tensor& a, float b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, float b) {
+  return add(a, -b);
+}
+inline Tensor operator*(const Tensor& a, float b) {
+  return mul(a, b);
+}
+inline Tensor operator/(const Tensor& a, float b) {
+  return mul(a, 1.0f / b);
+}
+inline Tensor operator+(float a, const Tensor& b) {
+  return add(b, a);
+}
+inline Tensor operator*(float a, const Tensor& b) {
+  return mul(b, a);
+}
 
 }  // namespace sg

@@ -20,7 +20,7 @@ template <class... Args>
 }  // namespace sg
 
 // SG_CHECK(condition, "op: message {}", args...) throws sg::Error when condition is false.
-#define SG_CHECK(condition, ...)            \
-  do {                                      \
+#define SG_CHECK(condition, ...)               \
+  do {                                         \
     if (!(condition)) ::sg::fail(__VA_ARGS__); \
   } while (0)

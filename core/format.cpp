@@ -1,4 +1,4 @@
-#include "core/format.h"
+#include "synthgrad/core/format.h"
 
 namespace sg {
 
@@ -16,8 +16,10 @@ struct Printer {
     visit_dtype(t.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T v = t.data<T>()[offset - t.offset()];
-      if constexpr (std::is_same_v<T, float>) out += fmt::format("{:.4g}", v);
-      else out += fmt::format("{}", static_cast<int64_t>(v));
+      if constexpr (std::is_same_v<T, float>)
+        out += fmt::format("{:.4g}", v);
+      else
+        out += fmt::format("{}", static_cast<int64_t>(v));
     });
   }
 

@@ -1,16 +1,19 @@
 #pragma once
-// fmt::format("{}", tensor): dtype, shape and values, NumPy-style, abbreviated with "..." when large.
+// fmt::format("{}", tensor): dtype, shape and values, NumPy-style, abbreviated with "..." when
+// large.
 #include <fmt/format.h>
 
 #include <ostream>
 #include <string>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 
 std::string to_string(const Tensor& t);
-inline std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << to_string(t); }
+inline std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << to_string(t);
+}
 
 }  // namespace sg
 

@@ -1,12 +1,16 @@
-#include "core/gemm_kernel.h"
-
-#ifdef __AVX512F__
+#include "synthgrad/core/gemm_kernel.h"
 
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+
+// Every function that may hold AVX-512 instructions carries this attribute, and all but the entry
+// point have internal linkage: the rest of the library, and the standard library's templates
+// instantiated here, are compiled for the build's target, so that a portable build runs on any
+// x86-64 CPU and takes this kernel only where the CPU has AVX-512 (has_gemm_kernel()).
+#define SG_AVX512 __attribute__((target("avx512f,avx2,fma")))
 
 namespace sg::detail {
 
@@ -62,7 +66,7 @@ StridedMatrix operand(const float* data, int64_t ld, bool trans) {
 // dst[0, kWidth) = scale * src[0, kWidth) in vector registers (as a plain loop, GCC turned the
 // copy of a B row into a memmove call per 128 bytes).
 template <int64_t kWidth>
-void scaled_row(const float* src, float scale, float* dst) {
+SG_AVX512 void scaled_row(const float* src, float scale, float* dst) {
   static_assert(kWidth % 16 == 0 || kWidth == 8);
   if constexpr (kWidth == 8) {
     _mm256_storeu_ps(dst, _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_loadu_ps(src)));
@@ -75,7 +79,8 @@ void scaled_row(const float* src, float scale, float* dst) {
 // dst[k * ld_dst + r] = scale * src[r * ld_src + k] for an 8 x 8 block: three rounds of
 // shuffles in registers (packing a row-major A one float at a time cost 12% of a product with
 // n = 256).
-void transpose_8x8(const float* src, int64_t ld_src, float scale, float* dst, int64_t ld_dst) {
+SG_AVX512 void transpose_8x8(const float* src, int64_t ld_src, float scale, float* dst,
+                             int64_t ld_dst) {
   __m256 r[8], t[8];
   for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld_src);
   for (int i = 0; i < 8; i += 2) {  // interleave pairs of rows
@@ -103,8 +108,8 @@ void transpose_8x8(const float* src, int64_t ld_src, float scale, float* dst, in
 // the same kernel; the lanes past `lanes` feed only the part of such a tile that is thrown away,
 // and are zeros so that stale (possibly denormal or NaN) floats never slow it down.
 template <int64_t kWidth>
-void pack_panel(const float* src, int64_t lane_stride, int64_t depth_stride, int64_t lanes,
-                int64_t depth, float scale, float* __restrict dst) {
+SG_AVX512 void pack_panel(const float* src, int64_t lane_stride, int64_t depth_stride,
+                          int64_t lanes, int64_t depth, float scale, float* __restrict dst) {
   if (lanes < kWidth) std::fill_n(dst, kWidth * depth, 0.0f);
   int64_t done = 0;  // depth already packed
   if (depth_stride == 1 && lanes == kWidth) {
@@ -122,8 +127,8 @@ void pack_panel(const float* src, int64_t lane_stride, int64_t depth_stride, int
 // adjacent in memory, one step of k is read whole across the full panels: read panel by panel,
 // the steps of k sat 4 KiB apart, all in one set of L1, and a transposed product ran 20% slower.
 template <int64_t kWidth>
-void pack(const float* src, int64_t lane_stride, int64_t depth_stride, int64_t lanes, int64_t depth,
-          float scale, float* dst) {
+SG_AVX512 void pack(const float* src, int64_t lane_stride, int64_t depth_stride, int64_t lanes,
+                    int64_t depth, float scale, float* dst) {
   const int64_t full = lane_stride == 1 ? lanes / kWidth * kWidth : 0;
   for (int64_t p = 0; p < depth; ++p)
     for (int64_t l0 = 0; l0 < full; l0 += kWidth)
@@ -134,12 +139,12 @@ void pack(const float* src, int64_t lane_stride, int64_t depth_stride, int64_t l
 }
 
 // Rows [0, rows) x depth [0, depth) of `a` into panels of kMR rows, scaled by alpha.
-void pack_a(StridedMatrix a, int64_t rows, int64_t depth, float alpha, float* dst) {
+SG_AVX512 void pack_a(StridedMatrix a, int64_t rows, int64_t depth, float alpha, float* dst) {
   pack<kMR>(a.data, a.row_stride, a.col_stride, rows, depth, alpha, dst);
 }
 
 // Depth [0, depth) x columns [0, cols) of `b` into panels of kNR columns.
-void pack_b(StridedMatrix b, int64_t depth, int64_t cols, float* dst) {
+SG_AVX512 void pack_b(StridedMatrix b, int64_t depth, int64_t cols, float* dst) {
   pack<kNR>(b.data, b.col_stride, b.row_stride, cols, depth, 1.0f, dst);
 }
 
@@ -155,8 +160,8 @@ struct Addend {
 
 // One kMR x kNR tile: c = a_panel @ b_panel over `depth` steps + addend. The 16 accumulators stay
 // in registers for the whole depth.
-void micro_kernel(int64_t depth, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t ldc, Addend add) {
+SG_AVX512 void micro_kernel(int64_t depth, const float* __restrict a, const float* __restrict b,
+                            float* c, int64_t ldc, Addend add) {
   if (add.data)  // read after the loop; fetched meanwhile
     for (int64_t i = 0; i < kMR; ++i) {
       _mm_prefetch(reinterpret_cast<const char*>(add.data + i * add.row_stride), _MM_HINT_T0);
@@ -187,8 +192,8 @@ void micro_kernel(int64_t depth, const float* __restrict a, const float* __restr
 }
 
 // A tile cut by the edge of C: computed whole into a scratch tile, and only its valid part stored.
-void edge_tile(int64_t depth, const float* a, const float* b, float* c, int64_t ldc, int64_t rows,
-               int64_t cols, Addend add) {
+SG_AVX512 void edge_tile(int64_t depth, const float* a, const float* b, float* c, int64_t ldc,
+                         int64_t rows, int64_t cols, Addend add) {
   alignas(64) float tile[kMR * kNR];
   micro_kernel(depth, a, b, tile, kNR, {});
   for (int64_t i = 0; i < rows; ++i)
@@ -197,8 +202,8 @@ void edge_tile(int64_t depth, const float* a, const float* b, float* c, int64_t 
 }
 
 // C[rows x cols] = packed A block @ packed B block of one depth + add.
-void multiply_packed(const float* pa, const float* pb, int64_t rows, int64_t cols, int64_t depth,
-                     float* c, int64_t ldc, Addend add) {
+SG_AVX512 void multiply_packed(const float* pa, const float* pb, int64_t rows, int64_t cols,
+                               int64_t depth, float* c, int64_t ldc, Addend add) {
   for (int64_t j0 = 0; j0 < cols; j0 += kNR) {
     const float* b_panel = pb + j0 * depth;
     const int64_t tile_cols = std::min(kNR, cols - j0);
@@ -226,12 +231,14 @@ int64_t round_up(int64_t x, int64_t to) {
 }  // namespace
 
 bool has_gemm_kernel() {
-  return true;
+  // libgcc's check includes the operating system's support for the 512-bit register state.
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
 }
 
-void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                 const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-                 int64_t ldc, const float* row_bias) {
+SG_AVX512 void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                           const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                           float* c, int64_t ldc, const float* row_bias) {
   if (m == 0 || n == 0) return;
   if (k == 0 || (beta != 0.0f && beta != 1.0f)) scale(c, m, n, ldc, beta);
   if (k == 0) {
@@ -267,22 +274,3 @@ void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
 }
 
 }  // namespace sg::detail
-
-#else  // no AVX-512: core/blas.cpp calls OpenBLAS
-
-#include <cstdlib>
-
-namespace sg::detail {
-
-bool has_gemm_kernel() {
-  return false;
-}
-
-void gemm_kernel(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
-                 int64_t, float, float*, int64_t, const float*) {
-  std::abort();
-}
-
-}  // namespace sg::detail
-
-#endif

@@ -2,7 +2,7 @@
 // synthgrad's own single-threaded SGEMM for CPUs with AVX-512, the kernel behind core/blas.h on
 // such machines. OpenBLAS picks its kernels by CPU model or by OPENBLAS_CORETYPE, and a CPU it does
 // not know (or a forced Haswell setting) leaves it on 256-bit AVX2 at half the 512-bit rate; this
-// kernel depends on the compiler's target alone.
+// kernel is compiled for AVX-512 whatever the build's target and taken where the CPU runs it.
 //
 // Goto's scheme, as in BLIS: B is packed into panels of kNR columns, A into panels of kMR rows
 // (alpha applied while packing), and a register-blocked kMR x kNR micro-kernel runs over them.
@@ -12,7 +12,7 @@
 
 namespace sg::detail {
 
-// True when this build carries the kernel (compiled with AVX-512F).
+// True when this CPU and its operating system run AVX-512F instructions.
 bool has_gemm_kernel();
 
 // C = alpha * op(A) @ op(B) + beta * C, row-major, op transposes when trans_* is set. With

@@ -1,9 +1,9 @@
-#include "core/indexing.h"
+#include "synthgrad/core/indexing.h"
 
 #include <cstring>
 
-#include "core/creation.h"
-#include "core/strided_loop.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/strided_loop.h"
 
 namespace sg {
 
@@ -38,7 +38,8 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   const Tensor w = weight.contiguous();
   const float* pw = w.data<float>();
   float* po = out.data<float>();
-  parallel_for(0, static_cast<int64_t>(rows.size()), std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(d, 1)),
+  parallel_for(0, static_cast<int64_t>(rows.size()),
+               std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(d, 1)),
                [&](int64_t begin, int64_t end) {
                  for (int64_t i = begin; i < end; ++i)
                    std::memcpy(po + i * d, pw + rows[i] * d, d * sizeof(float));

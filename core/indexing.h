@@ -2,7 +2,7 @@
 // Gathers, scatters and selections.
 #include <vector>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 

@@ -1,10 +1,10 @@
-#include "core/matmul.h"
+#include "synthgrad/core/matmul.h"
 
 #include <algorithm>
 #include <optional>
 #include <vector>
 
-#include "core/blas.h"
+#include "synthgrad/core/blas.h"
 
 namespace sg {
 

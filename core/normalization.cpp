@@ -1,11 +1,11 @@
-#include "core/normalization.h"
+#include "synthgrad/core/normalization.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "core/lane_sum.h"
-#include "core/parallel.h"
+#include "synthgrad/core/lane_sum.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg {
 

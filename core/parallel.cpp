@@ -1,4 +1,4 @@
-#include "core/parallel.h"
+#include "synthgrad/core/parallel.h"
 
 #include <cblas.h>
 #include <tbb/global_control.h>
@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg {
 

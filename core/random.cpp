@@ -1,9 +1,9 @@
-#include "core/random.h"
+#include "synthgrad/core/random.h"
 
 #include <cmath>
 #include <numbers>
 
-#include "core/parallel.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg {
 
@@ -18,7 +18,9 @@ uint64_t mix64(uint64_t x) {
 
 // The draw at `counter` is mix64(key ^ counter * odd constant), where the key depends on the seed
 // only: loops over many counters compute it once.
-uint64_t key_of(uint64_t seed) { return mix64(seed + 0x9e3779b97f4a7c15ULL); }
+uint64_t key_of(uint64_t seed) {
+  return mix64(seed + 0x9e3779b97f4a7c15ULL);
+}
 uint64_t bits_from_key(uint64_t key, uint64_t counter) {
   return mix64(key ^ (counter * 0xd1b54a32d192ed03ULL));
 }
@@ -36,7 +38,8 @@ void apply_mask_to_pairs(const float* x, float* out, int64_t begin, int64_t end,
   for (int64_t i = begin; i < end; ++i) {
     const uint64_t bits = bits_from_key(key, first + static_cast<uint64_t>(i));
     out[2 * i] = x[2 * i] * keep_factor(static_cast<uint32_t>(bits), threshold, scale);
-    out[2 * i + 1] = x[2 * i + 1] * keep_factor(static_cast<uint32_t>(bits >> 32), threshold, scale);
+    out[2 * i + 1] =
+        x[2 * i + 1] * keep_factor(static_cast<uint32_t>(bits >> 32), threshold, scale);
   }
 }
 
@@ -49,12 +52,14 @@ float normal_from(uint64_t bits_a, uint64_t bits_b) {
 
 // Element i takes the draws at counters first + i * draws_per_element onwards.
 template <class T, class Draw>
-Tensor fill_random(const Shape& shape, Generator& gen, uint64_t draws_per_element, const Draw& draw) {
+Tensor fill_random(const Shape& shape, Generator& gen, uint64_t draws_per_element,
+                   const Draw& draw) {
   Tensor out = Tensor::empty(shape, dtype_of<T>());
   T* data = out.data<T>();
   const uint64_t first = gen.reserve(static_cast<uint64_t>(out.numel()) * draws_per_element);
   parallel_for(0, out.numel(), kParallelGrain / 8, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) data[i] = draw(first + static_cast<uint64_t>(i) * draws_per_element);
+    for (int64_t i = begin; i < end; ++i)
+      data[i] = draw(first + static_cast<uint64_t>(i) * draws_per_element);
   });
   return out;
 }
@@ -90,9 +95,13 @@ GeneratorState parse_generator_state(const std::string& text) {
   return state;
 }
 
-float bits_to_uniform(uint64_t bits) { return static_cast<float>(bits >> 40) * 0x1.0p-24f; }
+float bits_to_uniform(uint64_t bits) {
+  return static_cast<float>(bits >> 40) * 0x1.0p-24f;
+}
 
-float Generator::uniform() { return bits_to_uniform(bits_at(reserve(1))); }
+float Generator::uniform() {
+  return bits_to_uniform(bits_at(reserve(1)));
+}
 
 float Generator::normal() {
   uint64_t first = reserve(2);

@@ -1,11 +1,11 @@
-#include "core/reduce.h"
+#include "synthgrad/core/reduce.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "core/lane_sum.h"
-#include "core/parallel.h"
+#include "synthgrad/core/lane_sum.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg {
 

@@ -3,7 +3,7 @@
 // on the shape, never on the thread count, so results are bit-identical from run to run.
 #include <vector>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 

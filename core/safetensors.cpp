@@ -1,4 +1,4 @@
-#include "core/safetensors.h"
+#include "synthgrad/core/safetensors.h"
 
 #include <algorithm>
 #include <bit>
@@ -9,7 +9,7 @@
 #include <set>
 #include <tuple>
 
-#include "core/atomic_file.h"
+#include "synthgrad/core/atomic_file.h"
 
 namespace sg {
 

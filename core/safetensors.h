@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 

@@ -1,8 +1,8 @@
-#include "core/shape.h"
+#include "synthgrad/core/shape.h"
 
 #include <algorithm>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg {
 
@@ -22,7 +22,9 @@ Shape contiguous_strides(const Shape& shape) {
   return strides;
 }
 
-std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+std::string shape_str(const Shape& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
 
 int64_t normalize_axis(int64_t axis, int64_t rank, const char* op) {
   SG_CHECK(axis >= -rank && axis < rank, "{}: axis {} is out of range for a tensor of rank {}", op,
@@ -36,14 +38,15 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   for (size_t i = 0; i < rank; ++i) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    SG_CHECK(da == db || da == 1 || db == 1, "{}: shapes {} and {} cannot be broadcast together", op,
-             shape_str(a), shape_str(b));
+    SG_CHECK(da == db || da == 1 || db == 1, "{}: shapes {} and {} cannot be broadcast together",
+             op, shape_str(a), shape_str(b));
     out[i] = da == 1 ? db : da;
   }
   return out;
 }
 
-std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t rank, const char* op) {
+std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t rank,
+                                    const char* op) {
   std::vector<int64_t> out;
   if (axes.empty()) {
     for (int64_t i = 0; i < rank; ++i) out.push_back(i);

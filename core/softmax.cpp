@@ -1,4 +1,4 @@
-#include "core/softmax.h"
+#include "synthgrad/core/softmax.h"
 
 #include <algorithm>
 #include <array>
@@ -6,9 +6,9 @@
 #include <limits>
 #include <vector>
 
-#include "core/fast_math.h"
-#include "core/lane_sum.h"
-#include "core/strided_loop.h"
+#include "synthgrad/core/fast_math.h"
+#include "synthgrad/core/lane_sum.h"
+#include "synthgrad/core/strided_loop.h"
 
 namespace sg {
 

@@ -1,5 +1,5 @@
 #pragma once
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg {
 

@@ -1,6 +1,6 @@
-#include "core/storage.h"
+#include "synthgrad/core/storage.h"
 
-#include "core/allocator.h"
+#include "synthgrad/core/allocator.h"
 
 namespace sg {
 

@@ -6,8 +6,8 @@
 #include <array>
 #include <vector>
 
-#include "core/parallel.h"
-#include "core/shape.h"
+#include "synthgrad/core/parallel.h"
+#include "synthgrad/core/shape.h"
 
 namespace sg::detail {
 
@@ -78,23 +78,25 @@ void for_each_run(const Shape& shape, const std::array<Shape, N>& strides, const
     });
     return;
   }
-  parallel_for(0, runs, std::max<int64_t>(1, kParallelGrain / inner), [&](int64_t begin, int64_t end) {
-    std::array<int64_t, N> offsets = run_offsets(layout, begin);
-    std::vector<int64_t> index(rank - 1);
-    for (int64_t d = rank - 2, r = begin; d >= 0; --d) {
-      index[d] = r % layout.shape[d];
-      r /= layout.shape[d];
-    }
-    for (int64_t i = begin; i < end; ++i) {
-      run(offsets, inner, inner_strides);
-      for (int64_t d = rank - 2; d >= 0; --d) {
-        for (size_t k = 0; k < N; ++k) offsets[k] += layout.strides[k][d];
-        if (++index[d] < layout.shape[d]) break;
-        for (size_t k = 0; k < N; ++k) offsets[k] -= layout.strides[k][d] * layout.shape[d];
-        index[d] = 0;
-      }
-    }
-  });
+  parallel_for(0, runs, std::max<int64_t>(1, kParallelGrain / inner),
+               [&](int64_t begin, int64_t end) {
+                 std::array<int64_t, N> offsets = run_offsets(layout, begin);
+                 std::vector<int64_t> index(rank - 1);
+                 for (int64_t d = rank - 2, r = begin; d >= 0; --d) {
+                   index[d] = r % layout.shape[d];
+                   r /= layout.shape[d];
+                 }
+                 for (int64_t i = begin; i < end; ++i) {
+                   run(offsets, inner, inner_strides);
+                   for (int64_t d = rank - 2; d >= 0; --d) {
+                     for (size_t k = 0; k < N; ++k) offsets[k] += layout.strides[k][d];
+                     if (++index[d] < layout.shape[d]) break;
+                     for (size_t k = 0; k < N; ++k)
+                       offsets[k] -= layout.strides[k][d] * layout.shape[d];
+                     index[d] = 0;
+                   }
+                 }
+               });
 }
 
 }  // namespace sg::detail

@@ -1,11 +1,11 @@
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 #include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <optional>
 
-#include "core/strided_loop.h"
+#include "synthgrad/core/strided_loop.h"
 
 namespace sg {
 
@@ -74,7 +74,9 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
   return t;
 }
 
-int64_t Tensor::size(int64_t axis) const { return shape_[normalize_axis(axis, dim(), "size")]; }
+int64_t Tensor::size(int64_t axis) const {
+  return shape_[normalize_axis(axis, dim(), "size")];
+}
 
 bool Tensor::is_contiguous() const {
   // Zero elements fit any layout. Without this, a fresh zero-size tensor would look strided, since
@@ -100,8 +102,9 @@ void Tensor::check_dtype(DType expected, const char* op) const {
 }
 
 int64_t Tensor::element_offset(const std::vector<int64_t>& index) const {
-  SG_CHECK(static_cast<int64_t>(index.size()) == dim(), "at: index [{}] has {} entries for shape {}",
-           fmt::join(index, ", "), index.size(), shape_str(shape_));
+  SG_CHECK(static_cast<int64_t>(index.size()) == dim(),
+           "at: index [{}] has {} entries for shape {}", fmt::join(index, ", "), index.size(),
+           shape_str(shape_));
   int64_t offset = offset_;
   for (int64_t d = 0; d < dim(); ++d) {
     SG_CHECK(index[d] >= 0 && index[d] < shape_[d], "at: index [{}] is out of bounds for shape {}",
@@ -168,7 +171,8 @@ Tensor Tensor::transpose(int64_t axis0, int64_t axis1) const {
 
 Tensor Tensor::permute(const std::vector<int64_t>& order) const {
   SG_CHECK(static_cast<int64_t>(order.size()) == dim(),
-           "permute: order [{}] does not match shape {}", fmt::join(order, ", "), shape_str(shape_));
+           "permute: order [{}] does not match shape {}", fmt::join(order, ", "),
+           shape_str(shape_));
   Shape shape(dim()), strides(dim());
   std::vector<bool> seen(dim(), false);
   for (int64_t d = 0; d < dim(); ++d) {
@@ -275,11 +279,11 @@ Tensor Tensor::to(DType dtype) const {
       using Src = typename decltype(src_tag)::type;
       const Src* src = data<Src>();
       Dst* dst = out.data<Dst>();
-      detail::for_each_run<2>(shape_, {out.strides(), strides_},
-                              [&](const auto& off, int64_t n, const auto& st) {
-                                for (int64_t i = 0; i < n; ++i)
-                                  dst[off[0] + i * st[0]] = static_cast<Dst>(src[off[1] + i * st[1]]);
-                              });
+      detail::for_each_run<2>(
+          shape_, {out.strides(), strides_}, [&](const auto& off, int64_t n, const auto& st) {
+            for (int64_t i = 0; i < n; ++i)
+              dst[off[0] + i * st[0]] = static_cast<Dst>(src[off[1] + i * st[1]]);
+          });
     });
   });
   return out;
@@ -312,9 +316,12 @@ void copy_into(const Tensor& dst, const Tensor& src) {
            dtype_name(dst.dtype()));
   const Tensor from = src.expand(dst.shape());
   switch (dtype_size(dst.dtype())) {
-    case 1: return copy_words<uint8_t>(dst, from);
-    case 4: return copy_words<uint32_t>(dst, from);
-    default: return copy_words<uint64_t>(dst, from);
+    case 1:
+      return copy_words<uint8_t>(dst, from);
+    case 4:
+      return copy_words<uint32_t>(dst, from);
+    default:
+      return copy_words<uint64_t>(dst, from);
   }
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 // Tensor: a strided view of shared, aligned storage. Views (reshape, transpose, narrow, expand...)
-// share storage with their source; kernels always write fresh contiguous tensors unless named `_inplace`.
+// share storage with their source; kernels always write fresh contiguous tensors unless named
+// `_inplace`.
 #include <memory>
 #include <vector>
 
-#include "core/dtype.h"
-#include "core/error.h"
-#include "core/shape.h"
-#include "core/storage.h"
+#include "synthgrad/core/dtype.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/core/shape.h"
+#include "synthgrad/core/storage.h"
 
 namespace sg {
 
@@ -57,8 +58,8 @@ class Tensor {
   Tensor select(int64_t axis, int64_t index) const;  // drops `axis`
   Tensor unsqueeze(int64_t axis) const;
   Tensor squeeze(int64_t axis) const;
-  Tensor squeeze() const;                     // every size-1 axis
-  Tensor expand(const Shape& shape) const;    // broadcast with stride 0; may add leading axes
+  Tensor squeeze() const;                   // every size-1 axis
+  Tensor expand(const Shape& shape) const;  // broadcast with stride 0; may add leading axes
 
   // A view when the layout allows it, otherwise a contiguous copy.
   Tensor reshape(Shape shape) const;

@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "data/batching.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/batching.h"
 
 namespace sg::data {
 

@@ -1,10 +1,10 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/error.h"
-#include "core/random.h"
-#include "data/batching.h"
-#include "data/shuffle.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/data/batching.h"
+#include "synthgrad/data/shuffle.h"
 
 namespace sg::data {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.h"
-#include "data/encoding.h"
+#include "synthgrad/core/tensor.h"
+#include "synthgrad/data/encoding.h"
 
 namespace sg::data {
 

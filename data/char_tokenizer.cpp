@@ -1,9 +1,9 @@
-#include "data/char_tokenizer.h"
+#include "synthgrad/data/char_tokenizer.h"
 
 #include <set>
 
-#include "core/error.h"
-#include "data/utf8.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/utf8.h"
 
 namespace sg::data {
 

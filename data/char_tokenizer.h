@@ -2,8 +2,8 @@
 // One token per character (UTF-8 code point), as char-rnn and nanoGPT's Shakespeare model use.
 #include <span>
 
-#include "data/tokenizer.h"
-#include "data/vocabulary.h"
+#include "synthgrad/data/tokenizer.h"
+#include "synthgrad/data/vocabulary.h"
 
 namespace sg::data {
 

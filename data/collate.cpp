@@ -1,8 +1,8 @@
 #include <algorithm>
 
-#include "core/creation.h"
-#include "core/error.h"
-#include "data/batching.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/batching.h"
 
 namespace sg::data {
 

@@ -1,11 +1,11 @@
-#include "data/corpus_reader.h"
+#include "synthgrad/data/corpus_reader.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include "core/error.h"
-#include "data/utf8.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/utf8.h"
 
 namespace sg::data {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "data/text_corpus.h"
+#include "synthgrad/data/text_corpus.h"
 
 namespace sg::data {
 

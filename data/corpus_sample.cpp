@@ -1,11 +1,11 @@
-#include "data/corpus_sample.h"
+#include "synthgrad/data/corpus_sample.h"
 
 #include <algorithm>
 #include <fstream>
 #include <limits>
 
-#include "core/error.h"
-#include "data/corpus_reader.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/corpus_reader.h"
 
 namespace sg::data {
 namespace {

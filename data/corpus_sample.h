@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "data/text_corpus.h"
+#include "synthgrad/data/text_corpus.h"
 
 namespace sg::data {
 

@@ -1,6 +1,6 @@
-#include "data/encoding.h"
+#include "synthgrad/data/encoding.h"
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "data/glue_tasks.h"
-#include "data/tokenizer.h"
+#include "synthgrad/data/glue_tasks.h"
+#include "synthgrad/data/tokenizer.h"
 
 namespace sg::data {
 

@@ -1,12 +1,12 @@
-#include "data/files.h"
+#include "synthgrad/data/files.h"
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include "synthgrad/core/atomic_file.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

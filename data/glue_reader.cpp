@@ -1,4 +1,4 @@
-#include "data/glue_reader.h"
+#include "synthgrad/data/glue_reader.h"
 
 #include <algorithm>
 #include <charconv>
@@ -8,9 +8,9 @@
 
 #include <fmt/ranges.h>
 
-#include "core/error.h"
-#include "data/files.h"
-#include "data/tsv.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/files.h"
+#include "synthgrad/data/tsv.h"
 
 namespace sg::data {
 

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "data/glue_tasks.h"
+#include "synthgrad/data/glue_tasks.h"
 
 namespace sg::data {
 

@@ -1,11 +1,11 @@
-#include "data/glue_tasks.h"
+#include "synthgrad/data/glue_tasks.h"
 
 #include <algorithm>
 #include <cctype>
 
 #include <fmt/ranges.h>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "data/tsv.h"
+#include "synthgrad/data/tsv.h"
 
 namespace sg::data {
 

@@ -1,10 +1,10 @@
-#include "data/lm_stream.h"
+#include "synthgrad/data/lm_stream.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/creation.h"
-#include "core/error.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

@@ -5,8 +5,8 @@
 #include <span>
 #include <vector>
 
-#include "core/random.h"
-#include "core/tensor.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg::data {
 

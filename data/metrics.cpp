@@ -1,4 +1,4 @@
-#include "data/metrics.h"
+#include "synthgrad/data/metrics.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <map>
 #include <numeric>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "data/glue_tasks.h"
+#include "synthgrad/data/glue_tasks.h"
 
 namespace sg::data {
 

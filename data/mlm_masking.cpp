@@ -1,11 +1,11 @@
-#include "data/mlm_masking.h"
+#include "synthgrad/data/mlm_masking.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/creation.h"
-#include "core/error.h"
-#include "data/tokenizer.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/tokenizer.h"
 
 namespace sg::data {
 

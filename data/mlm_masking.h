@@ -4,9 +4,9 @@
 // rest their own token, and the labels hold the original ids there.
 #include <cstdint>
 
-#include "core/cross_entropy.h"
-#include "core/random.h"
-#include "core/tensor.h"
+#include "synthgrad/core/cross_entropy.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg::data {
 

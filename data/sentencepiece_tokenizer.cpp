@@ -1,4 +1,4 @@
-#include "data/sentencepiece_tokenizer.h"
+#include "synthgrad/data/sentencepiece_tokenizer.h"
 
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "core/error.h"
-#include "data/files.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/files.h"
 
 namespace sg::data {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <span>
 
-#include "data/tokenizer.h"
+#include "synthgrad/data/tokenizer.h"
 
 namespace sentencepiece {
 class SentencePieceProcessor;

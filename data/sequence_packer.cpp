@@ -1,9 +1,9 @@
-#include "data/sequence_packer.h"
+#include "synthgrad/data/sequence_packer.h"
 
 #include <nlohmann/json.hpp>
 
-#include "core/creation.h"
-#include "core/error.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.h"
-#include "data/corpus_reader.h"
-#include "data/tokenizer.h"
+#include "synthgrad/core/tensor.h"
+#include "synthgrad/data/corpus_reader.h"
+#include "synthgrad/data/tokenizer.h"
 
 namespace sg::data {
 

@@ -1,11 +1,11 @@
-#include "data/sequence_shuffler.h"
+#include "synthgrad/data/sequence_shuffler.h"
 
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "core/creation.h"
-#include "core/error.h"
-#include "data/shuffle.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/shuffle.h"
 
 namespace sg::data {
 

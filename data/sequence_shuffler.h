@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/random.h"
-#include "core/tensor.h"
-#include "data/sequence_packer.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/core/tensor.h"
+#include "synthgrad/data/sequence_packer.h"
 
 namespace sg::data {
 

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/random.h"
+#include "synthgrad/core/random.h"
 
 namespace sg::data {
 

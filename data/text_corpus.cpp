@@ -1,4 +1,4 @@
-#include "data/text_corpus.h"
+#include "synthgrad/data/text_corpus.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

@@ -1,12 +1,12 @@
-#include "data/tokenizer.h"
+#include "synthgrad/data/tokenizer.h"
 
 #include <filesystem>
 
-#include "core/error.h"
-#include "data/char_tokenizer.h"
-#include "data/files.h"
-#include "data/sentencepiece_tokenizer.h"
-#include "data/word_tokenizer.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/char_tokenizer.h"
+#include "synthgrad/data/files.h"
+#include "synthgrad/data/sentencepiece_tokenizer.h"
+#include "synthgrad/data/word_tokenizer.h"
 
 namespace sg::data {
 

@@ -1,8 +1,8 @@
-#include "data/tsv.h"
+#include "synthgrad/data/tsv.h"
 
 #include <algorithm>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

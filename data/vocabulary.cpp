@@ -1,13 +1,13 @@
-#include "data/vocabulary.h"
+#include "synthgrad/data/vocabulary.h"
 
 #include <algorithm>
 
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "data/files.h"
-#include "data/tokenizer.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/files.h"
+#include "synthgrad/data/tokenizer.h"
 
 namespace sg::data {
 

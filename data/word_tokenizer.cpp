@@ -1,10 +1,10 @@
-#include "data/word_tokenizer.h"
+#include "synthgrad/data/word_tokenizer.h"
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::data {
 

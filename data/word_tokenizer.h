@@ -4,8 +4,8 @@
 // the words of the files as they are.
 #include <span>
 
-#include "data/tokenizer.h"
-#include "data/vocabulary.h"
+#include "synthgrad/data/tokenizer.h"
+#include "synthgrad/data/vocabulary.h"
 
 namespace sg::data {
 

@@ -9,12 +9,12 @@
 
 #include <filesystem>
 
-#include "core/core.h"
 #include "examples/support/cli.h"
-#include "models/causal_lm.h"
-#include "nn/attention/attention.h"
-#include "nn/attention/heatmap.h"
-#include "optim/optim.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/models/causal_lm.h"
+#include "synthgrad/nn/attention/attention.h"
+#include "synthgrad/nn/attention/heatmap.h"
+#include "synthgrad/optim/optim.h"
 
 using namespace sg;
 

@@ -14,11 +14,11 @@
 
 #include <sstream>
 
-#include "data/data.h"
 #include "examples/glue/benchmark.h"
 #include "examples/glue/train.h"
 #include "examples/support/cli.h"
-#include "models/checkpoint.h"
+#include "synthgrad/data/data.h"
+#include "synthgrad/models/checkpoint.h"
 
 using namespace sg;
 

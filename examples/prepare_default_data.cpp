@@ -17,9 +17,9 @@
 #include <sstream>
 #include <string_view>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
 #include "examples/support/cli.h"
+#include "synthgrad/core/atomic_file.h"
+#include "synthgrad/core/error.h"
 
 namespace fs = std::filesystem;
 

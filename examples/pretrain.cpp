@@ -12,17 +12,17 @@
 #include <chrono>
 #include <optional>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
-#include "data/data.h"
 #include "examples/support/cli.h"
 #include "examples/support/model_options.h"
 #include "examples/support/run_folder.h"
 #include "examples/support/tokenizers.h"
 #include "examples/support/training_loop.h"
-#include "models/checkpoint.h"
-#include "models/skipgram.h"
-#include "optim/optim.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/data/data.h"
+#include "synthgrad/models/checkpoint.h"
+#include "synthgrad/models/skipgram.h"
+#include "synthgrad/optim/optim.h"
 
 using namespace sg;
 

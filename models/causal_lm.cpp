@@ -1,15 +1,15 @@
-#include "models/causal_lm.h"
+#include "synthgrad/models/causal_lm.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
 
-#include "autograd/grad_mode.h"
-#include "autograd/losses.h"
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "core/creation.h"
+#include "synthgrad/autograd/grad_mode.h"
+#include "synthgrad/autograd/losses.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/core/creation.h"
 
 namespace sg::models {
 

@@ -2,8 +2,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/trunk.h"
-#include "nn/linear.h"
+#include "synthgrad/models/trunk.h"
+#include "synthgrad/nn/linear.h"
 
 namespace sg::models {
 

@@ -1,6 +1,6 @@
-#include "models/checkpoint.h"
+#include "synthgrad/models/checkpoint.h"
 
-#include "nn/checkpoint.h"
+#include "synthgrad/nn/checkpoint.h"
 
 namespace sg::models {
 

@@ -4,10 +4,10 @@
 #include <memory>
 #include <string>
 
-#include "core/safetensors.h"
-#include "models/causal_lm.h"
-#include "models/encoder_classifier.h"
-#include "models/masked_lm.h"
+#include "synthgrad/core/safetensors.h"
+#include "synthgrad/models/causal_lm.h"
+#include "synthgrad/models/encoder_classifier.h"
+#include "synthgrad/models/masked_lm.h"
 
 namespace sg::models {
 

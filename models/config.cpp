@@ -1,10 +1,10 @@
-#include "models/config.h"
+#include "synthgrad/models/config.h"
 
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::models {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "nn/attention/config.h"
+#include "synthgrad/nn/attention/config.h"
 
 namespace sg::models {
 

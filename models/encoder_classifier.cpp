@@ -1,12 +1,12 @@
-#include "models/encoder_classifier.h"
+#include "synthgrad/models/encoder_classifier.h"
 
 #include <cstdio>
 #include <vector>
 
-#include "autograd/arithmetic.h"
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "core/core.h"
+#include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/core/core.h"
 
 namespace sg::models {
 

@@ -1,8 +1,8 @@
 #pragma once
 #include <memory>
 
-#include "models/trunk.h"
-#include "nn/linear.h"
+#include "synthgrad/models/trunk.h"
+#include "synthgrad/nn/linear.h"
 
 namespace sg::models {
 

@@ -1,12 +1,12 @@
-#include "models/masked_lm.h"
+#include "synthgrad/models/masked_lm.h"
 
 #include <cstdio>
 
-#include "autograd/indexing.h"
-#include "autograd/losses.h"
-#include "autograd/shape_ops.h"
-#include "core/creation.h"
-#include "core/reduce.h"
+#include "synthgrad/autograd/indexing.h"
+#include "synthgrad/autograd/losses.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/reduce.h"
 
 namespace sg::models {
 

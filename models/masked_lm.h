@@ -4,8 +4,8 @@
 // position, so a classifier can start from the pre-trained trunk.
 #include <memory>
 
-#include "models/mlm_head.h"
-#include "models/trunk.h"
+#include "synthgrad/models/mlm_head.h"
+#include "synthgrad/models/trunk.h"
 
 namespace sg::models {
 

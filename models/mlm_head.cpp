@@ -1,9 +1,9 @@
-#include "models/mlm_head.h"
+#include "synthgrad/models/mlm_head.h"
 
-#include "autograd/activations.h"
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "core/creation.h"
+#include "synthgrad/autograd/activations.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/core/creation.h"
 
 namespace sg::models {
 

@@ -3,8 +3,8 @@
 // (tied, transposed) plus an output bias of its own.
 #include <memory>
 
-#include "nn/layer_norm.h"
-#include "nn/linear.h"
+#include "synthgrad/nn/layer_norm.h"
+#include "synthgrad/nn/linear.h"
 
 namespace sg::models {
 

@@ -1,11 +1,11 @@
-#include "models/pretrained_trunk.h"
+#include "synthgrad/models/pretrained_trunk.h"
 
 #include <fmt/ranges.h>
 
 #include <algorithm>
 
-#include "core/safetensors.h"
-#include "nn/checkpoint.h"
+#include "synthgrad/core/safetensors.h"
+#include "synthgrad/nn/checkpoint.h"
 
 namespace sg::models {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "models/config.h"
-#include "models/trunk.h"
+#include "synthgrad/models/config.h"
+#include "synthgrad/models/trunk.h"
 
 namespace sg::models {
 

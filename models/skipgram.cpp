@@ -1,4 +1,4 @@
-#include "models/skipgram.h"
+#include "synthgrad/models/skipgram.h"
 
 #include <algorithm>
 #include <cmath>

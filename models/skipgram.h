@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "core/core.h"
+#include "synthgrad/core/core.h"
 
 namespace sg::models {
 

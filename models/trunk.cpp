@@ -1,7 +1,7 @@
-#include "models/trunk.h"
+#include "synthgrad/models/trunk.h"
 
-#include "autograd/arithmetic.h"
-#include "nn/attention/attention.h"
+#include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/nn/attention/attention.h"
 
 namespace sg::models {
 

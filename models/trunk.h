@@ -3,11 +3,11 @@
 // the configured attention variant, and a final LayerNorm.
 #include <memory>
 
-#include "models/config.h"
-#include "nn/containers.h"
-#include "nn/embedding.h"
-#include "nn/layer_norm.h"
-#include "nn/transformer_block.h"
+#include "synthgrad/models/config.h"
+#include "synthgrad/nn/containers.h"
+#include "synthgrad/nn/embedding.h"
+#include "synthgrad/nn/layer_norm.h"
+#include "synthgrad/nn/transformer_block.h"
 
 namespace sg::models {
 

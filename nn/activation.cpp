@@ -1,6 +1,6 @@
-#include "nn/activation.h"
+#include "synthgrad/nn/activation.h"
 
-#include "autograd/activations.h"
+#include "synthgrad/autograd/activations.h"
 
 namespace sg::nn {
 

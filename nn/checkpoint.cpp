@@ -1,4 +1,4 @@
-#include "nn/checkpoint.h"
+#include "synthgrad/nn/checkpoint.h"
 
 #include <fmt/ranges.h>
 
@@ -6,7 +6,7 @@
 #include <map>
 #include <string_view>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg::nn {
 

@@ -3,8 +3,8 @@
 // hierarchical names, so the weights open in Python and PyTorch. Saves are atomic.
 #include <string>
 
-#include "core/safetensors.h"
-#include "nn/module.h"
+#include "synthgrad/core/safetensors.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::nn {
 

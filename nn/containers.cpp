@@ -1,4 +1,4 @@
-#include "nn/containers.h"
+#include "synthgrad/nn/containers.h"
 
 namespace sg::nn {
 

@@ -2,7 +2,7 @@
 #include <memory>
 #include <vector>
 
-#include "nn/module.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::nn {
 

@@ -1,6 +1,6 @@
-#include "nn/dropout.h"
+#include "synthgrad/nn/dropout.h"
 
-#include "autograd/dropout.h"
+#include "synthgrad/autograd/dropout.h"
 
 namespace sg::nn {
 

@@ -1,8 +1,8 @@
 #pragma once
 #include <memory>
 
-#include "core/random.h"
-#include "nn/module.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::nn {
 

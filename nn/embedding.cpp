@@ -1,9 +1,9 @@
-#include "nn/embedding.h"
+#include "synthgrad/nn/embedding.h"
 
 #include <cmath>
 
-#include "autograd/indexing.h"
-#include "autograd/shape_ops.h"
+#include "synthgrad/autograd/indexing.h"
+#include "synthgrad/autograd/shape_ops.h"
 
 namespace sg::nn {
 

@@ -1,6 +1,6 @@
 #pragma once
-#include "nn/init.h"
-#include "nn/module.h"
+#include "synthgrad/nn/init.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::nn {
 

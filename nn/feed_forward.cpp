@@ -1,6 +1,6 @@
-#include "nn/feed_forward.h"
+#include "synthgrad/nn/feed_forward.h"
 
-#include "autograd/activations.h"
+#include "synthgrad/autograd/activations.h"
 
 namespace sg::nn {
 

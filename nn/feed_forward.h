@@ -1,8 +1,8 @@
 #pragma once
 #include <memory>
 
-#include "nn/dropout.h"
-#include "nn/linear.h"
+#include "synthgrad/nn/dropout.h"
+#include "synthgrad/nn/linear.h"
 
 namespace sg::nn {
 

@@ -1,4 +1,4 @@
-#include "nn/init.h"
+#include "synthgrad/nn/init.h"
 
 #include <cmath>
 

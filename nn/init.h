@@ -1,8 +1,8 @@
 #pragma once
 // Parameter initialisers. Each draws from an explicit Generator, so a model built from one seed
 // is the same on every machine.
-#include "core/random.h"
-#include "core/tensor.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg::nn {
 

@@ -1,7 +1,7 @@
-#include "nn/layer_norm.h"
+#include "synthgrad/nn/layer_norm.h"
 
-#include "autograd/layer_norm.h"
-#include "core/creation.h"
+#include "synthgrad/autograd/layer_norm.h"
+#include "synthgrad/core/creation.h"
 
 namespace sg::nn {
 

@@ -1,5 +1,5 @@
 #pragma once
-#include "nn/module.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::nn {
 

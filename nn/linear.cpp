@@ -1,8 +1,8 @@
-#include "nn/linear.h"
+#include "synthgrad/nn/linear.h"
 
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "core/creation.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/core/creation.h"
 
 namespace sg::nn {
 

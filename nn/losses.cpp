@@ -1,8 +1,8 @@
-#include "nn/losses.h"
+#include "synthgrad/nn/losses.h"
 
-#include "autograd/activations.h"
-#include "autograd/arithmetic.h"
-#include "autograd/reductions.h"
+#include "synthgrad/autograd/activations.h"
+#include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/reductions.h"
 
 namespace sg::nn {
 

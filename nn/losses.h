@@ -1,7 +1,7 @@
 #pragma once
 // The losses models train with. cross_entropy and mse live in autograd/losses.h (one fused kernel,
 // one composition); they are re-exported here beside the rest.
-#include "autograd/losses.h"
+#include "synthgrad/autograd/losses.h"
 
 namespace sg::nn {
 

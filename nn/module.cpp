@@ -1,8 +1,8 @@
-#include "nn/module.h"
+#include "synthgrad/nn/module.h"
 
 #include <algorithm>
 
-#include "core/format.h"
+#include "synthgrad/core/format.h"
 
 namespace sg::nn {
 

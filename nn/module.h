@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/variable.h"
+#include "synthgrad/autograd/variable.h"
 
 namespace sg::nn {
 

@@ -1,7 +1,7 @@
 #pragma once
 // The interface every attention variant implements, so that a Transformer block takes any of them.
-#include "core/tensor.h"
-#include "nn/module.h"
+#include "synthgrad/core/tensor.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::nn {
 

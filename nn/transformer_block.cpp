@@ -1,6 +1,6 @@
-#include "nn/transformer_block.h"
+#include "synthgrad/nn/transformer_block.h"
 
-#include "autograd/arithmetic.h"
+#include "synthgrad/autograd/arithmetic.h"
 
 namespace sg::nn {
 

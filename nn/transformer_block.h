@@ -1,10 +1,10 @@
 #pragma once
 #include <memory>
 
-#include "nn/dropout.h"
-#include "nn/feed_forward.h"
-#include "nn/layer_norm.h"
-#include "nn/token_mixer.h"
+#include "synthgrad/nn/dropout.h"
+#include "synthgrad/nn/feed_forward.h"
+#include "synthgrad/nn/layer_norm.h"
+#include "synthgrad/nn/token_mixer.h"
 
 namespace sg::nn {
 

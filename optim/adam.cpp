@@ -1,8 +1,8 @@
-#include "optim/adam.h"
+#include "synthgrad/optim/adam.h"
 
 #include <cmath>
 
-#include "core/parallel.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg::optim {
 

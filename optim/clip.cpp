@@ -1,9 +1,9 @@
-#include "optim/clip.h"
+#include "synthgrad/optim/clip.h"
 
 #include <cmath>
 
-#include "core/elementwise.h"
-#include "core/reduce.h"
+#include "synthgrad/core/elementwise.h"
+#include "synthgrad/core/reduce.h"
 
 namespace sg::optim {
 

@@ -1,7 +1,7 @@
 #pragma once
-// Everything in optim/ in one include: #include "optim/optim.h".
-#include "optim/adam.h"
-#include "optim/clip.h"
-#include "optim/optimizer.h"
-#include "optim/schedule.h"
-#include "optim/sgd.h"
+// Everything in optim/ in one include: #include "synthgrad/optim/optim.h".
+#include "synthgrad/optim/adam.h"
+#include "synthgrad/optim/clip.h"
+#include "synthgrad/optim/optimizer.h"
+#include "synthgrad/optim/schedule.h"
+#include "synthgrad/optim/sgd.h"

@@ -1,8 +1,8 @@
-#include "optim/optimizer.h"
+#include "synthgrad/optim/optimizer.h"
 
 #include <map>
 
-#include "core/creation.h"
+#include "synthgrad/core/creation.h"
 
 namespace sg::optim {
 

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/variable.h"
-#include "core/safetensors.h"
+#include "synthgrad/autograd/variable.h"
+#include "synthgrad/core/safetensors.h"
 
 namespace sg::optim {
 

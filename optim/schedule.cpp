@@ -1,10 +1,10 @@
-#include "optim/schedule.h"
+#include "synthgrad/optim/schedule.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::optim {
 

@@ -1,6 +1,6 @@
-#include "optim/sgd.h"
+#include "synthgrad/optim/sgd.h"
 
-#include "core/parallel.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg::optim {
 

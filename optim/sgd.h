@@ -1,5 +1,5 @@
 #pragma once
-#include "optim/optimizer.h"
+#include "synthgrad/optim/optimizer.h"
 
 namespace sg::optim {
 

@@ -19,7 +19,9 @@ std::map<std::string, ChildMain>& routines() {
 }
 }  // namespace
 
-ChildRoutine::ChildRoutine(const char* name, ChildMain main) { routines()[name] = main; }
+ChildRoutine::ChildRoutine(const char* name, ChildMain main) {
+  routines()[name] = main;
+}
 
 int run_child(const std::string& name, const std::vector<std::string>& args) {
   std::vector<std::string> words{"/proc/self/exe", "--child", name};

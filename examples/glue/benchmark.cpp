@@ -6,12 +6,12 @@
 #include <fstream>
 #include <set>
 
-#include "core/error.h"
-#include "data/files.h"
 #include "examples/support/benchmark_table.h"
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
-#include "models/pretrained_trunk.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/files.h"
+#include "synthgrad/models/pretrained_trunk.h"
 
 namespace sg::glue {
 

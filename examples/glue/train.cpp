@@ -6,16 +6,16 @@
 #include <algorithm>
 #include <map>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
 #include "examples/support/cli.h"
 #include "examples/support/model_options.h"
 #include "examples/support/run_folder.h"
 #include "examples/support/training_loop.h"
-#include "models/checkpoint.h"
-#include "models/pretrained_trunk.h"
-#include "nn/checkpoint.h"
-#include "optim/optim.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/models/checkpoint.h"
+#include "synthgrad/models/pretrained_trunk.h"
+#include "synthgrad/nn/checkpoint.h"
+#include "synthgrad/optim/optim.h"
 
 namespace sg::glue {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "data/data.h"
 #include "examples/support/tokenizers.h"
-#include "models/encoder_classifier.h"
+#include "synthgrad/data/data.h"
+#include "synthgrad/models/encoder_classifier.h"
 
 namespace sg::glue {
 

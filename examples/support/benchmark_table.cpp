@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::examples {
 

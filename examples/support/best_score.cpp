@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::examples {
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::examples {
 

@@ -4,7 +4,7 @@
 
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
-#include "models/config.h"
+#include "synthgrad/models/config.h"
 
 namespace sg::examples {
 

@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "core/error.h"
 #include "examples/support/cli.h"
 #include "examples/support/run_lock.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::examples {
 

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 
-#include "core/error.h"
 #include "examples/support/cli.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::examples {
 

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include "synthgrad/core/atomic_file.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::examples {
 

@@ -1,9 +1,9 @@
 #include "examples/support/tokenizers.h"
 
-#include "core/error.h"
-#include "data/char_tokenizer.h"
-#include "data/sentencepiece_tokenizer.h"
-#include "data/word_tokenizer.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/char_tokenizer.h"
+#include "synthgrad/data/sentencepiece_tokenizer.h"
+#include "synthgrad/data/word_tokenizer.h"
 
 namespace sg::examples {
 

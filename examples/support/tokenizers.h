@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "data/tokenizer.h"
+#include "synthgrad/data/tokenizer.h"
 
 namespace sg::examples {
 

@@ -6,14 +6,14 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/error.h"
 #include "examples/support/best_score.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/interrupt.h"
 #include "examples/support/progress.h"
 #include "examples/support/svg_plot.h"
-#include "nn/checkpoint.h"
-#include "optim/clip.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/nn/checkpoint.h"
+#include "synthgrad/optim/clip.h"
 
 namespace sg::examples {
 

@@ -11,12 +11,12 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/variable.h"
-#include "core/safetensors.h"
 #include "examples/support/run_folder.h"
-#include "nn/module.h"
-#include "optim/optimizer.h"
-#include "optim/schedule.h"
+#include "synthgrad/autograd/variable.h"
+#include "synthgrad/core/safetensors.h"
+#include "synthgrad/nn/module.h"
+#include "synthgrad/optim/optimizer.h"
+#include "synthgrad/optim/schedule.h"
 
 namespace sg::examples {
 

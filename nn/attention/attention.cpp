@@ -1,16 +1,16 @@
-#include "nn/attention/attention.h"
+#include "synthgrad/nn/attention/attention.h"
 
 #include <limits>
 
-#include "autograd/arithmetic.h"
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "autograd/softmax.h"
-#include "core/creation.h"
-#include "core/elementwise.h"
-#include "core/indexing.h"
-#include "core/softmax.h"
-#include "nn/attention/heads.h"
+#include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/autograd/softmax.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/elementwise.h"
+#include "synthgrad/core/indexing.h"
+#include "synthgrad/core/softmax.h"
+#include "synthgrad/nn/attention/heads.h"
 
 namespace sg::nn {
 

@@ -7,11 +7,11 @@
 #include <memory>
 #include <vector>
 
-#include "nn/attention/config.h"
-#include "nn/attention/logits.h"
-#include "nn/dropout.h"
-#include "nn/linear.h"
-#include "nn/token_mixer.h"
+#include "synthgrad/nn/attention/config.h"
+#include "synthgrad/nn/attention/logits.h"
+#include "synthgrad/nn/dropout.h"
+#include "synthgrad/nn/linear.h"
+#include "synthgrad/nn/token_mixer.h"
 
 namespace sg::nn {
 

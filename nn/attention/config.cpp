@@ -1,9 +1,9 @@
-#include "nn/attention/config.h"
+#include "synthgrad/nn/attention/config.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::nn {
 

@@ -1,6 +1,6 @@
-#include "nn/attention/heads.h"
+#include "synthgrad/nn/attention/heads.h"
 
-#include "autograd/shape_ops.h"
+#include "synthgrad/autograd/shape_ops.h"
 
 namespace sg::nn {
 

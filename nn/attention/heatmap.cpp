@@ -1,10 +1,10 @@
-#include "nn/attention/heatmap.h"
+#include "synthgrad/nn/attention/heatmap.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
+#include "synthgrad/core/atomic_file.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::nn {
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <string>
 
-#include "core/tensor.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg::nn {
 

@@ -4,9 +4,9 @@
 // copied per example. Synthetic sources use the leading L x L block of their l x l matrices.
 #include <memory>
 
-#include "nn/attention/config.h"
-#include "nn/linear.h"
-#include "nn/module.h"
+#include "synthgrad/nn/attention/config.h"
+#include "synthgrad/nn/linear.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::nn {
 

@@ -1,14 +1,14 @@
 // D and FD: logits predicted from each token alone.
 #include <cmath>
 
-#include "autograd/activations.h"
-#include "autograd/arithmetic.h"
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "core/creation.h"
-#include "nn/attention/heads.h"
-#include "nn/attention/logits.h"
-#include "nn/init.h"
+#include "synthgrad/autograd/activations.h"
+#include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/nn/attention/heads.h"
+#include "synthgrad/nn/attention/logits.h"
+#include "synthgrad/nn/init.h"
 
 namespace sg::nn {
 

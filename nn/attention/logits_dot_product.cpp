@@ -1,9 +1,9 @@
 #include <cmath>
 
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "nn/attention/heads.h"
-#include "nn/attention/logits.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/nn/attention/heads.h"
+#include "synthgrad/nn/attention/logits.h"
 
 namespace sg::nn {
 

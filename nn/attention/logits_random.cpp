@@ -1,8 +1,8 @@
 // R, Rfix and FR: logits that do not look at the input at all.
-#include "autograd/matmul.h"
-#include "autograd/shape_ops.h"
-#include "nn/attention/logits.h"
-#include "nn/init.h"
+#include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/nn/attention/logits.h"
+#include "synthgrad/nn/init.h"
 
 namespace sg::nn {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "autograd/autograd.h"
-#include "autograd/record.h"
-#include "core/core.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/autograd/record.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

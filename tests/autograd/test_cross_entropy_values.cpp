@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

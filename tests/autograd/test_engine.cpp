@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 
@@ -68,8 +68,8 @@ TEST_CASE("backward checks its output") {
   CHECK_THROWS_WITH_AS((x * 2.0f).backward(), doctest::Contains("not a scalar"), Error);
   (x * 2.0f).backward(from_vector<float>({1, 10}));
   CHECK(x.grad().to_vector<float>() == std::vector<float>{2, 20});
-  CHECK_THROWS_WITH_AS((x * 2.0f).backward(from_vector<float>({1, 2, 3})),
-                       doctest::Contains("[3]"), Error);
+  CHECK_THROWS_WITH_AS((x * 2.0f).backward(from_vector<float>({1, 2, 3})), doctest::Contains("[3]"),
+                       Error);
   Variable constant(from_vector<float>({1}));
   CHECK_THROWS_WITH_AS(sum(constant).backward(), doctest::Contains("does not require"), Error);
 }

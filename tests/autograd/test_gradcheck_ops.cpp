@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 
@@ -101,7 +101,8 @@ TEST_CASE("gradcheck: matmul, plain, transposed and batched with broadcasting") 
   check([](const Vars& v) { return matmul(v[0], v[1]); }, {random({3, 4}, 7), random({4, 5}, 8)});
   check([](const Vars& v) { return matmul(v[0], v[1]); },
         {random({4, 3}, 9).transpose(0, 1), random({5, 4}, 10).transpose(0, 1)});
-  check([](const Vars& v) { return matmul(v[0], v[1]); }, {random({2, 3, 4}, 11), random({4, 2}, 12)});
+  check([](const Vars& v) { return matmul(v[0], v[1]); },
+        {random({2, 3, 4}, 11), random({4, 2}, 12)});
   check([](const Vars& v) { return matmul(v[0], v[1]); },
         {random({2, 1, 3, 4}, 13), random({3, 4, 2}, 14)});
   check([](const Vars& v) { return matmul(v[0], transpose(v[1], -1, -2)); },
@@ -155,8 +156,9 @@ TEST_CASE("gradcheck: softmax and log_softmax along each axis, with masks") {
   const Tensor add_mask = from_vector<float>({0, -1, 0.5f, 0, -2}, {5});
   check([&](const Vars& v) { return softmax(v[0], -1, bool_mask); }, {x});
   // Masked log-probabilities are -inf; the check looks at the finite ones.
-  check([&](const Vars& v) { return masked_fill(log_softmax(v[0], -1, bool_mask), bool_mask, 0.0f); },
-        {x});
+  check(
+      [&](const Vars& v) { return masked_fill(log_softmax(v[0], -1, bool_mask), bool_mask, 0.0f); },
+      {x});
   check([&](const Vars& v) { return softmax(v[0], -1, add_mask); }, {x});
   check([&](const Vars& v) { return softmax(v[0], 1); }, {random({3, 2, 5}, 22).transpose(0, 1)});
 }
@@ -173,7 +175,8 @@ TEST_CASE("gradcheck: layer_norm with and without gamma and beta") {
 TEST_CASE("gradcheck: dropout with a replayed generator") {
   const Tensor x = random({4, 5}, 28);
   // The same seed each call, so the finite differences see the same mask.
-  check([](const Vars& v) {
+  check(
+      [](const Vars& v) {
         Generator gen(99);
         return dropout(v[0], 0.3f, true, gen);
       },

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/core.h"
 #include "support/error_message.h"
+#include "synthgrad/core/core.h"
 
 // Failed CHECKs on vectors (shapes, to_vector results) print their contents instead of "{?}".
 namespace doctest {

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "core/core.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <iterator>
 
-#include "core/atomic_file.h"
-#include "core/error.h"
 #include "support/temp_folder.h"
+#include "synthgrad/core/atomic_file.h"
+#include "synthgrad/core/error.h"
 
 using namespace sg;
 namespace fs = std::filesystem;

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <limits>
 
-#include "core/core.h"
 #include "reference.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 
@@ -186,8 +186,10 @@ TEST_CASE("apply_dropout_mask zeroes about p, scales the rest and regenerates th
   const float kept = 1.0f / (1.0f - p);
   int64_t dropped = 0, others = 0;
   for (float v : y) {
-    if (v == 0.0f) ++dropped;
-    else if (v != kept) ++others;
+    if (v == 0.0f)
+      ++dropped;
+    else if (v != kept)
+      ++others;
   }
   CHECK(others == 0);
   CHECK(std::fabs(static_cast<double>(dropped) / n - p) < 0.01);  // sigma is 0.0014

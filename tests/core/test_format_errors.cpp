@@ -4,8 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/core.h"
 #include "reference.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "core/core.h"
 #include "reference.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

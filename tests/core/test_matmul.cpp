@@ -5,8 +5,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/core.h"
 #include "reference.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "core/core.h"
 #include "reference.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

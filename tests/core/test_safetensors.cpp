@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/core.h"
-#include "core/safetensors.h"
 #include "support/error_message.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/core/safetensors.h"
 
 using namespace sg;
 using sg::testing::error_message;

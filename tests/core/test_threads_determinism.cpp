@@ -3,8 +3,8 @@
 #include <cstring>
 #include <functional>
 
-#include "core/core.h"
 #include "reference.h"
+#include "synthgrad/core/core.h"
 
 using namespace sg;
 

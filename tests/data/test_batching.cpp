@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "data/batching.h"
 #include "fixtures.h"
+#include "synthgrad/data/batching.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "data/corpus_reader.h"
-#include "data/text_corpus.h"
 #include "fixtures.h"
+#include "synthgrad/data/corpus_reader.h"
+#include "synthgrad/data/text_corpus.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -2,8 +2,8 @@
 
 #include <fmt/core.h>
 
-#include "data/corpus_sample.h"
 #include "fixtures.h"
+#include "synthgrad/data/corpus_sample.h"
 
 using namespace sg;
 using namespace sg::data;

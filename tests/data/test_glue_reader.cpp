@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "data/glue_reader.h"
 #include "fixtures.h"
+#include "synthgrad/data/glue_reader.h"
 
 using namespace sg;
 using namespace sg::data;

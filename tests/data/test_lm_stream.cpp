@@ -2,8 +2,8 @@
 
 #include <numeric>
 
-#include "data/lm_stream.h"
 #include "fixtures.h"
+#include "synthgrad/data/lm_stream.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "data/metrics.h"
 #include "fixtures.h"
+#include "synthgrad/data/metrics.h"
 
 using namespace sg::data;
 using sg::testing::error_message;

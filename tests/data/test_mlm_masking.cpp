@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/creation.h"
-#include "core/parallel.h"
-#include "data/mlm_masking.h"
-#include "data/tokenizer.h"
 #include "fixtures.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/parallel.h"
+#include "synthgrad/data/mlm_masking.h"
+#include "synthgrad/data/tokenizer.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "data/encoding.h"
-#include "data/files.h"
-#include "data/sentencepiece_tokenizer.h"
 #include "fixtures.h"
+#include "synthgrad/data/encoding.h"
+#include "synthgrad/data/files.h"
+#include "synthgrad/data/sentencepiece_tokenizer.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "data/sequence_packer.h"
-#include "data/word_tokenizer.h"
 #include "fixtures.h"
+#include "synthgrad/data/sequence_packer.h"
+#include "synthgrad/data/word_tokenizer.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "data/sequence_shuffler.h"
-#include "data/word_tokenizer.h"
 #include "fixtures.h"
+#include "synthgrad/data/sequence_shuffler.h"
+#include "synthgrad/data/word_tokenizer.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
-#include "data/char_tokenizer.h"
-#include "data/encoding.h"
-#include "data/word_tokenizer.h"
 #include "fixtures.h"
+#include "synthgrad/data/char_tokenizer.h"
+#include "synthgrad/data/encoding.h"
+#include "synthgrad/data/word_tokenizer.h"
 
 using namespace sg;
 using namespace sg::data;

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "data/tsv.h"
 #include "support/error_message.h"
+#include "synthgrad/data/tsv.h"
 
 using namespace sg::data;
 using sg::testing::error_message;

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "core/core.h"
-#include "data/tokenizer.h"
-#include "data/word_tokenizer.h"
-#include "models/checkpoint.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/data/tokenizer.h"
+#include "synthgrad/data/word_tokenizer.h"
+#include "synthgrad/models/checkpoint.h"
 
 namespace {
 

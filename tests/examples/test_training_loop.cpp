@@ -8,15 +8,15 @@
 #include <iostream>
 #include <set>
 
-#include "autograd/autograd.h"
 #include "child_process.h"
-#include "core/core.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/training_loop.h"
-#include "nn/checkpoint.h"
-#include "nn/linear.h"
-#include "optim/optim.h"
 #include "support/error_message.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/nn/checkpoint.h"
+#include "synthgrad/nn/linear.h"
+#include "synthgrad/optim/optim.h"
 
 using namespace sg;
 using examples::LoopSettings;

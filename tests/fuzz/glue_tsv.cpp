@@ -3,10 +3,10 @@
 // train file. Every example read has a label of the task, or a score for a regression task.
 #include <cmath>
 
-#include "core/error.h"
-#include "data/glue_reader.h"
-#include "data/glue_tasks.h"
 #include "fuzz_input.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/glue_reader.h"
+#include "synthgrad/data/glue_tasks.h"
 
 namespace {
 

@@ -1,8 +1,8 @@
 // config_from_json and validate on arbitrary text, as a checkpoint's "config" metadata holds it. A
 // config they accept is written back and read again unchanged.
-#include "core/error.h"
 #include "fuzz_input.h"
-#include "models/config.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/models/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sg::models::ModelConfig config;

@@ -1,8 +1,8 @@
 // load_safetensors on arbitrary bytes. What it accepts must fit in the input: every tensor's bytes
 // come from the data area.
-#include "core/safetensors.h"
-#include "core/error.h"
+#include "synthgrad/core/safetensors.h"
 #include "fuzz_input.h"
+#include "synthgrad/core/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sg::SafetensorsContent content;

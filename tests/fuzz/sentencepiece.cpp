@@ -2,8 +2,8 @@
 // it gives encodes the input itself as text.
 #include <optional>
 
-#include "data/sentencepiece_tokenizer.h"
 #include "fuzz_input.h"
+#include "synthgrad/data/sentencepiece_tokenizer.h"
 #include "tokenizer_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

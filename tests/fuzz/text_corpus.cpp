@@ -4,10 +4,10 @@
 // given is non-blank, within the limit, and read again identically from its cursor.
 #include <algorithm>
 
-#include "core/error.h"
-#include "data/corpus_reader.h"
-#include "data/text_corpus.h"
 #include "fuzz_input.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/corpus_reader.h"
+#include "synthgrad/data/text_corpus.h"
 
 namespace {
 

@@ -3,9 +3,9 @@
 // the text with an sg::Error) and decode those ids again.
 #include <string_view>
 
-#include "core/error.h"
-#include "data/tokenizer.h"
 #include "fuzz_input.h"
+#include "synthgrad/core/error.h"
+#include "synthgrad/data/tokenizer.h"
 
 namespace sg::fuzz {
 

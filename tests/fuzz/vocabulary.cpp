@@ -1,7 +1,7 @@
 // load_tokenizer on arbitrary JSON-like text: a synthgrad vocabulary file of the character or word
 // tokenizer. The tokenizer it gives encodes the input itself as text.
-#include "data/tokenizer.h"
 #include "fuzz_input.h"
+#include "synthgrad/data/tokenizer.h"
 #include "tokenizer_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -4,8 +4,8 @@
 // are read by their names in the model's state dict.
 #include <vector>
 
-#include "models/config.h"
 #include "nn/transformer_reference.h"
+#include "synthgrad/models/config.h"
 
 namespace sg::testing {
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <vector>
 
-#include "core/core.h"
+#include "synthgrad/core/core.h"
 
 namespace sg::testing {
 

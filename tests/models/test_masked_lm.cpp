@@ -3,15 +3,15 @@
 #include <cmath>
 #include <filesystem>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
-#include "data/mlm_masking.h"
-#include "data/tokenizer.h"
-#include "models/checkpoint.h"
-#include "models/encoder_classifier.h"
-#include "models/masked_lm.h"
-#include "optim/optim.h"
 #include "support/error_message.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/data/mlm_masking.h"
+#include "synthgrad/data/tokenizer.h"
+#include "synthgrad/models/checkpoint.h"
+#include "synthgrad/models/encoder_classifier.h"
+#include "synthgrad/models/masked_lm.h"
+#include "synthgrad/optim/optim.h"
 
 using namespace sg;
 using models::ModelConfig;

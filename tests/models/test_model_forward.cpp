@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <set>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
-#include "models/causal_lm.h"
-#include "models/encoder_classifier.h"
 #include "models/model_reference.h"
 #include "models/random_ids.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/models/causal_lm.h"
+#include "synthgrad/models/encoder_classifier.h"
 
 using namespace sg;
 using models::ModelConfig;

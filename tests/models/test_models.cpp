@@ -6,16 +6,16 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
-#include "models/causal_lm.h"
-#include "models/checkpoint.h"
-#include "models/encoder_classifier.h"
 #include "models/random_ids.h"
-#include "nn/checkpoint.h"
 #include "nn/transformer_reference.h"
-#include "optim/optim.h"
 #include "support/error_message.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/models/causal_lm.h"
+#include "synthgrad/models/checkpoint.h"
+#include "synthgrad/models/encoder_classifier.h"
+#include "synthgrad/nn/checkpoint.h"
+#include "synthgrad/optim/optim.h"
 
 using namespace sg;
 using models::ModelConfig;

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/core.h"
-#include "models/checkpoint.h"
-#include "models/pretrained_trunk.h"
 #include "models/random_ids.h"
-#include "nn/checkpoint.h"
 #include "support/error_message.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/models/checkpoint.h"
+#include "synthgrad/models/pretrained_trunk.h"
+#include "synthgrad/nn/checkpoint.h"
 
 using namespace sg;
 using models::ModelConfig;

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <numeric>
 
-#include "core/core.h"
-#include "models/skipgram.h"
 #include "support/error_message.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/models/skipgram.h"
 
 using namespace sg;
 using models::SkipGram;

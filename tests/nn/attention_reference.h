@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/attention/config.h"
+#include "synthgrad/nn/attention/config.h"
 
 namespace sg::testing {
 

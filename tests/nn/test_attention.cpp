@@ -6,10 +6,10 @@
 #include <fstream>
 #include <memory>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
 #include "nn/attention_reference.h"
-#include "nn/nn.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/nn/nn.h"
 
 using namespace sg;
 using nn::Attention;

@@ -2,11 +2,11 @@
 // (nn/transformer_reference.h, with the attention of nn/attention_reference.h).
 #include <doctest/doctest.h>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
 #include "nn/attention_reference.h"
-#include "nn/nn.h"
 #include "nn/transformer_reference.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/nn/nn.h"
 
 using namespace sg;
 using testing::DropoutReplay;

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "child_process.h"
-#include "core/core.h"
-#include "core/safetensors.h"
-#include "nn/nn.h"
 #include "support/error_message.h"
 #include "support/temp_folder.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/core/safetensors.h"
+#include "synthgrad/nn/nn.h"
 
 using namespace sg;
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <vector>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
-#include "nn/nn.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/nn/nn.h"
 
 using namespace sg;
 

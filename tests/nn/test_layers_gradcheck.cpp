@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
-#include "nn/nn.h"
 #include "nn/token_linear.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/nn/nn.h"
 
 using namespace sg;
 

@@ -3,8 +3,8 @@
 // It lets the Transformer block be tested without depending on any attention implementation.
 #include <memory>
 
-#include "nn/linear.h"
-#include "nn/token_mixer.h"
+#include "synthgrad/nn/linear.h"
+#include "synthgrad/nn/token_mixer.h"
 
 namespace sg::testing {
 

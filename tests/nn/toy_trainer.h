@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
-#include "autograd/autograd.h"
-#include "core/core.h"
-#include "nn/nn.h"
-#include "optim/optim.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/nn/nn.h"
+#include "synthgrad/optim/optim.h"
 
 namespace sg::testing {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "core/core.h"
+#include "synthgrad/core/core.h"
 
 namespace sg::testing {
 

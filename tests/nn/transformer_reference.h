@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "autograd/grad_mode.h"
-#include "core/random.h"
-#include "nn/module.h"
+#include "synthgrad/autograd/grad_mode.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/nn/module.h"
 
 namespace sg::testing {
 

@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/core.h"
-#include "optim/optim.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/optim/optim.h"
 
 using namespace sg;
 

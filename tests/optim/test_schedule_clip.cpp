@@ -4,8 +4,8 @@
 #include <numbers>
 #include <vector>
 
-#include "core/core.h"
-#include "optim/optim.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/optim/optim.h"
 
 using namespace sg;
 

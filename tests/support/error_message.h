@@ -2,7 +2,7 @@
 // How every test executable reads the text of an error.
 #include <string>
 
-#include "core/error.h"
+#include "synthgrad/core/error.h"
 
 namespace sg::testing {
 
