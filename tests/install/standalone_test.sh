@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the build to a temporary prefix and builds examples/standalone against it, as a user
+# would: by find_package (CMake) and by pkg-config (a plain compiler command). Both programs must
+# train, save and reload their model, and write the same checkpoint.
+#   standalone_test.sh BUILD_DIR SOURCE_DIR CXX
+set -euo pipefail
+build=$1 source=$2 cxx=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix=$work/prefix
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+
+# Every include of an installed header names a header that is installed too.
+while IFS=: read -r header included; do
+  [ -f "$prefix/include/$included" ] || fail "$header includes $included, which is not installed"
+done < <(grep -rE '^#include "synthgrad/' "$prefix/include" | sed -E 's/:#include "([^"]+)".*/:\1/' || true)
+[ -f "$prefix/include/synthgrad/synthgrad.h" ] || fail "no umbrella header"
+
+# find_package: the version file accepts 0.2 and refuses 0.3.
+cmake -S "$source/examples/standalone" -B "$work/cmake-build" -DCMAKE_CXX_COMPILER="$cxx" \
+  -DCMAKE_PREFIX_PATH="$prefix" >"$work/configure.log" || { cat "$work/configure.log"; fail "configure"; }
+cmake --build "$work/cmake-build" >"$work/build.log" || { cat "$work/build.log"; fail "build"; }
+"$work/cmake-build/spirals" "$work/cmake.safetensors" || fail "the find_package build did not train"
+mkdir "$work/too-new"
+printf 'cmake_minimum_required(VERSION 3.25)\nproject(p LANGUAGES CXX)\nfind_package(synthgrad 0.3 REQUIRED)\n' \
+  >"$work/too-new/CMakeLists.txt"
+if cmake -S "$work/too-new" -B "$work/too-new/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1; then
+  fail "find_package(synthgrad 0.3) accepted version 0.2"
+fi
+
+# pkg-config.
+flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs synthgrad)
+"$cxx" -std=c++20 -O2 "$source/examples/standalone/main.cpp" $flags -o "$work/spirals-pc"
+"$work/spirals-pc" "$work/pc.safetensors" || fail "the pkg-config build did not train"
+cmp -s "$work/cmake.safetensors" "$work/pc.safetensors" || fail "the two builds wrote different checkpoints"
+
+# Both programs carry the load-time CPU check (core/cpu_check.h), which nothing calls by name.
+for program in "$work/cmake-build/spirals" "$work/spirals-pc"; do
+  nm "$program" | grep -q ' T synthgrad_check_cpu$' || fail "$program lacks the CPU check"
+done
+echo "standalone project built and run by find_package and by pkg-config"
