@@ -31,3 +31,9 @@ else()
 endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/synthgrad.pc.in ${PROJECT_BINARY_DIR}/synthgrad.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/synthgrad.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+if(SG_NATIVE)
+  install(CODE "message(WARNING \"synthgrad was built with SG_NATIVE (-march=native): the installed \
+library runs only on CPUs with every instruction set of the building machine. Configure with \
+-DSG_NATIVE=OFF for a package that runs on other machines.\")")
+endif()

@@ -12,5 +12,6 @@
 #include "synthgrad/core/parallel.h"
 #include "synthgrad/core/random.h"
 #include "synthgrad/core/reduce.h"
+#include "synthgrad/core/safetensors.h"
 #include "synthgrad/core/softmax.h"
 #include "synthgrad/core/tensor.h"

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "synthgrad/core/creation.h"
+
 namespace sg::models {
 
 namespace {
@@ -55,38 +57,38 @@ void skipgram_step(std::span<float> centre, const std::vector<std::span<float>>&
   for (size_t i = 0; i < centre.size(); ++i) centre[i] += centre_step[i];
 }
 
-SkipGram::SkipGram(const std::vector<int64_t>& counts, const SkipGramSettings& settings,
+SkipGram::SkipGram(const std::vector<int64_t>& counts, const SkipGramOptions& options,
                    uint64_t seed)
-    : settings_(settings), gen_(seed) {
-  SG_CHECK(settings.dim > 0 && settings.window > 0 && settings.negatives >= 0 &&
-               settings.subsample > 0 && settings.lr > 0,
+    : options_(options), gen_(seed) {
+  SG_CHECK(options.dim > 0 && options.window > 0 && options.negatives >= 0 &&
+               options.subsample > 0 && options.lr > 0,
            "SkipGram: dim {}, window {}, negatives {}, subsample {} and lr {} must be positive",
-           settings.dim, settings.window, settings.negatives, settings.subsample, settings.lr);
+           options.dim, options.window, options.negatives, options.subsample, options.lr);
   const auto vocab = static_cast<int64_t>(counts.size());
   int64_t total = 0;
   double noise_mass = 0.0;
-  for (int64_t id = settings.first_word; id < vocab; ++id) {
+  for (int64_t id = options.first_word; id < vocab; ++id) {
     total += counts[id];
     noise_mass += std::pow(static_cast<double>(counts[id]), 0.75);
   }
-  SG_CHECK(total > 0, "SkipGram: the counts hold no word at or above id {}", settings.first_word);
+  SG_CHECK(total > 0, "SkipGram: the counts hold no word at or above id {}", options.first_word);
   keep_.assign(counts.size(), 0.0f);
-  for (int64_t id = settings.first_word; id < vocab; ++id) {
+  for (int64_t id = options.first_word; id < vocab; ++id) {
     const double frequency = static_cast<double>(counts[id]) / static_cast<double>(total);
     keep_[id] = frequency > 0
-                    ? static_cast<float>(std::min(1.0, std::sqrt(settings.subsample / frequency)))
+                    ? static_cast<float>(std::min(1.0, std::sqrt(options.subsample / frequency)))
                     : 0.0f;
   }
   noise_table_.reserve(kNoiseTableSize);
   double cumulative = 0.0;
-  for (int64_t id = settings.first_word; id < vocab; ++id) {
+  for (int64_t id = options.first_word; id < vocab; ++id) {
     cumulative += std::pow(static_cast<double>(counts[id]), 0.75) / noise_mass;
     const auto end = std::min<int64_t>(kNoiseTableSize, std::llround(cumulative * kNoiseTableSize));
     while (static_cast<int64_t>(noise_table_.size()) < end)
       noise_table_.push_back(static_cast<int32_t>(id));
   }
-  input_.resize(static_cast<size_t>(vocab * settings.dim));
-  for (float& x : input_) x = (gen_.uniform() - 0.5f) / static_cast<float>(settings.dim);
+  input_.resize(static_cast<size_t>(vocab * options.dim));
+  for (float& x : input_) x = (gen_.uniform() - 0.5f) / static_cast<float>(options.dim);
   output_.assign(input_.size(), 0.0f);
 }
 
@@ -96,14 +98,14 @@ int64_t SkipGram::draw_noise() {
 }
 
 void SkipGram::learn(std::span<const int64_t> ids, double progress) {
-  const float lr = settings_.lr * static_cast<float>(std::max(1e-4, 1.0 - progress));
+  const float lr = options_.lr * static_cast<float>(std::max(1e-4, 1.0 - progress));
   const auto vocab = static_cast<int64_t>(keep_.size());
   std::vector<int64_t> kept;
   for (const int64_t id : ids) {
     SG_CHECK(id >= 0 && id < vocab, "SkipGram: id {} outside the vocabulary of {}", id, vocab);
-    if (id >= settings_.first_word && gen_.uniform() < keep_[id]) kept.push_back(id);
+    if (id >= options_.first_word && gen_.uniform() < keep_[id]) kept.push_back(id);
   }
-  const auto dim = static_cast<size_t>(settings_.dim);
+  const auto dim = static_cast<size_t>(options_.dim);
   const auto row = [dim](std::vector<float>& table, int64_t id) {
     return std::span<float>(table).subspan(static_cast<size_t>(id) * dim, dim);
   };
@@ -111,11 +113,11 @@ void SkipGram::learn(std::span<const int64_t> ids, double progress) {
   const auto n = static_cast<int64_t>(kept.size());
   for (int64_t i = 0; i < n; ++i) {
     const auto reach =
-        1 + static_cast<int64_t>(gen_.uniform() * static_cast<float>(settings_.window));
+        1 + static_cast<int64_t>(gen_.uniform() * static_cast<float>(options_.window));
     for (int64_t j = std::max<int64_t>(0, i - reach); j <= std::min(n - 1, i + reach); ++j) {
       if (j == i) continue;
       targets.assign({row(output_, kept[j])});
-      for (int64_t k = 0; k < settings_.negatives; ++k)
+      for (int64_t k = 0; k < options_.negatives; ++k)
         if (const int64_t noise = draw_noise(); noise != kept[j])
           targets.push_back(row(output_, noise));
       skipgram_step(row(input_, kept[i]), targets, lr);
@@ -124,7 +126,7 @@ void SkipGram::learn(std::span<const int64_t> ids, double progress) {
 }
 
 Tensor SkipGram::vectors() const {
-  return from_vector(input_, {static_cast<int64_t>(keep_.size()), settings_.dim});
+  return from_vector(input_, {static_cast<int64_t>(keep_.size()), options_.dim});
 }
 
 }  // namespace sg::models

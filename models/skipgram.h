@@ -8,11 +8,12 @@
 #include <span>
 #include <vector>
 
-#include "synthgrad/core/core.h"
+#include "synthgrad/core/random.h"
+#include "synthgrad/core/tensor.h"
 
 namespace sg::models {
 
-struct SkipGramSettings {
+struct SkipGramOptions {
   int64_t dim = 128;
   int64_t window = 5;       // context words on each side at most (1..window, drawn per word)
   int64_t negatives = 5;    // noise words per context word, drawn from counts^0.75
@@ -24,7 +25,7 @@ struct SkipGramSettings {
 class SkipGram {
  public:
   // counts[id]: occurrences of each id in the training text (they set the noise and subsampling).
-  SkipGram(const std::vector<int64_t>& counts, const SkipGramSettings& settings, uint64_t seed);
+  SkipGram(const std::vector<int64_t>& counts, const SkipGramOptions& options, uint64_t seed);
 
   // Learns from one run of consecutive ids; `progress` (0 to 1) is the share of the whole training
   // done before this run, which sets the learning rate.
@@ -36,7 +37,7 @@ class SkipGram {
  private:
   int64_t draw_noise();
 
-  SkipGramSettings settings_;
+  SkipGramOptions options_;
   std::vector<float> input_, output_;  // [V, dim] each
   std::vector<float> keep_;            // probability that an occurrence of each id is kept
   std::vector<int32_t> noise_table_;   // ids, each as often as counts^0.75 says
