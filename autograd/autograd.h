@@ -6,6 +6,7 @@
 #include "synthgrad/autograd/dropout.h"
 #include "synthgrad/autograd/grad_mode.h"
 #include "synthgrad/autograd/gradcheck.h"
+#include "synthgrad/autograd/gradient_hook.h"
 #include "synthgrad/autograd/indexing.h"
 #include "synthgrad/autograd/layer_norm.h"
 #include "synthgrad/autograd/losses.h"

@@ -5,6 +5,7 @@
 
 #include "synthgrad/autograd/anomaly.h"
 #include "synthgrad/autograd/grad_mode.h"
+#include "synthgrad/autograd/gradient_hook.h"
 #include "synthgrad/core/creation.h"
 #include "synthgrad/core/elementwise.h"
 
@@ -49,6 +50,56 @@ void check_returned_grads(const Node& node, const Grads& grads, const std::vecto
              node.op, shape_str(grads[i].shape()), i, shape_str(node.inputs[i].shape()));
 }
 
+// Runs one node's backward rule, when a gradient reached it, and passes the results on.
+void backward_node(Node* node, std::unordered_map<Node*, Tensor>& pending, bool retain_graph) {
+  auto it = pending.find(node);
+  if (it == pending.end()) return;
+  const Tensor g = std::move(it->second);
+  pending.erase(it);
+  SG_CHECK(!node->released(),
+           "backward: the graph behind op '{}' was freed by an earlier backward(); pass "
+           "retain_graph=true to the first backward() to run backward twice",
+           node->op);
+  std::vector<bool> needs;
+  for (const Variable& input : node->inputs) needs.push_back(input.requires_grad());
+  const Grads grads = node->backward(g, needs);
+  check_returned_grads(*node, grads, needs);
+  if (!retain_graph) node->backward = nullptr;
+  for (size_t i = 0; i < grads.size(); ++i) {
+    if (!needs[i] || !grads[i].defined()) continue;
+    if (anomaly_enabled()) check_finite(grads[i], "backward", node->op, node->created_at);
+    const Variable& input = node->inputs[i];
+    if (input.is_leaf())
+      accumulate_leaf(*input.impl(), grads[i]);
+    else
+      accumulate(pending[input.grad_fn().get()], grads[i]);
+  }
+}
+
+// For each position in `order`, the leaves (requiring a gradient) whose last consumer it is:
+// once that node has run, or been skipped, nothing else adds to their gradient.
+std::vector<std::vector<Variable>> leaves_final_after(const std::vector<Node*>& order) {
+  std::unordered_map<VariableImpl*, size_t> last_consumer;
+  for (size_t i = 0; i < order.size(); ++i)
+    for (const Variable& input : order[i]->inputs)
+      if (input.defined() && input.is_leaf() && input.requires_grad())
+        last_consumer[input.impl()] = i;
+  std::vector<std::vector<Variable>> finals(order.size());
+  std::unordered_set<VariableImpl*> listed;
+  for (size_t i = 0; i < order.size(); ++i)
+    for (const Variable& input : order[i]->inputs)
+      if (input.defined() && input.is_leaf() && input.requires_grad() &&
+          last_consumer[input.impl()] == i && listed.insert(input.impl()).second)
+        finals[i].push_back(input);
+  return finals;
+}
+
+// Tells the hook about the leaves final after position i that received a gradient.
+void report_final_leaves(const GradientReadyHook& hook, const std::vector<Variable>& leaves) {
+  for (const Variable& leaf : leaves)
+    if (leaf.grad().defined()) hook(leaf);
+}
+
 }  // namespace
 
 std::vector<Node*> topological_order(Node* root) {
@@ -76,33 +127,21 @@ void run_backward(const Variable& root, const Tensor& grad_output, bool retain_g
            "backward: the output does not require a gradient (no input requires one, or it was "
            "computed under NoGradGuard)");
   const Tensor seed = initial_gradient(root, grad_output);
-  if (root.is_leaf()) return accumulate_leaf(*root.impl(), seed);
+  const GradientReadyHook& hook = gradient_ready_hook();
+  if (root.is_leaf()) {
+    accumulate_leaf(*root.impl(), seed);
+    if (hook) hook(root);
+    return;
+  }
 
   NoGradGuard no_grad;  // backward rules compute with plain tensors; nothing is recorded
   std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
-  for (Node* node : topological_order(root.grad_fn().get())) {
-    auto it = pending.find(node);
-    if (it == pending.end()) continue;
-    const Tensor g = std::move(it->second);
-    pending.erase(it);
-    SG_CHECK(!node->released(),
-             "backward: the graph behind op '{}' was freed by an earlier backward(); pass "
-             "retain_graph=true to the first backward() to run backward twice",
-             node->op);
-    std::vector<bool> needs;
-    for (const Variable& input : node->inputs) needs.push_back(input.requires_grad());
-    const Grads grads = node->backward(g, needs);
-    check_returned_grads(*node, grads, needs);
-    if (!retain_graph) node->backward = nullptr;
-    for (size_t i = 0; i < grads.size(); ++i) {
-      if (!needs[i] || !grads[i].defined()) continue;
-      if (anomaly_enabled()) check_finite(grads[i], "backward", node->op, node->created_at);
-      const Variable& input = node->inputs[i];
-      if (input.is_leaf())
-        accumulate_leaf(*input.impl(), grads[i]);
-      else
-        accumulate(pending[input.grad_fn().get()], grads[i]);
-    }
+  const std::vector<Node*> order = topological_order(root.grad_fn().get());
+  const std::vector<std::vector<Variable>> finals =
+      hook ? leaves_final_after(order) : std::vector<std::vector<Variable>>{};
+  for (size_t position = 0; position < order.size(); ++position) {
+    backward_node(order[position], pending, retain_graph);
+    if (hook) report_final_leaves(hook, finals[position]);
   }
 }
 

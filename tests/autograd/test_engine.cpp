@@ -106,3 +106,41 @@ TEST_CASE("dropping a graph of 300000 ops frees it without exhausting the stack"
   }  // the whole chain is destroyed here
   CHECK(x.is_leaf());
 }
+
+TEST_CASE("the gradient-ready hook reports each leaf once, when its gradient is final") {
+  Variable x = leaf({1, 2}, {2}), w = leaf({3, 4}, {2}), b = leaf({5, 6}, {2});
+  Variable unused = leaf({7}, {1});
+  Variable constant(from_vector<float>({1, 1}, {2}));  // requires no gradient: never reported
+  // w is used early and late in the forward pass, so its gradient is complete only at the end.
+  Variable h = w * x + b;
+  Variable loss = sum(h * w + constant * x);
+  std::vector<std::pair<VariableImpl*, std::vector<float>>> reported;
+  {
+    const GradientReadyGuard guard(
+        [&](const Variable& v) { reported.emplace_back(v.impl(), v.grad().to_vector<float>()); });
+    loss.backward();
+  }
+  REQUIRE(reported.size() == 3);
+  for (const Variable* v : {&x, &w, &b}) {
+    int times = 0;
+    for (const auto& [impl, grad_then] : reported)
+      if (impl == v->impl()) {
+        ++times;
+        CHECK(grad_then == v->grad().to_vector<float>());  // nothing was added after the report
+      }
+    CHECK(times == 1);
+  }
+  CHECK(!unused.grad().defined());
+  // The guard is gone: a second pass reports nothing.
+  reported.clear();
+  sum(w * x).backward();
+  CHECK(reported.empty());
+}
+
+TEST_CASE("a backward from a leaf reports that leaf to the hook") {
+  Variable x = leaf({2}, {1});
+  int calls = 0;
+  const GradientReadyGuard guard([&](const Variable& v) { calls += v.impl() == x.impl(); });
+  x.backward();
+  CHECK(calls == 1);
+}
