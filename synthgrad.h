@@ -4,6 +4,7 @@
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/data/data.h"
+#include "synthgrad/distributed/distributed.h"
 #include "synthgrad/models/models.h"
 #include "synthgrad/nn/nn.h"
 #include "synthgrad/optim/optim.h"

@@ -3,7 +3,8 @@
 # pkg-config file. Both are relocatable: they find the prefix from where they are installed.
 add_library(sg_all INTERFACE)
 set_target_properties(sg_all PROPERTIES EXPORT_NAME synthgrad)
-target_link_libraries(sg_all INTERFACE sg::core sg::autograd sg::nn sg::optim sg::models sg::data)
+target_link_libraries(sg_all INTERFACE sg::core sg::autograd sg::nn sg::optim sg::models sg::data
+                                       sg::distributed)
 add_library(synthgrad::synthgrad ALIAS sg_all)
 install(TARGETS sg_all EXPORT synthgradTargets)
 install(FILES ${PROJECT_SOURCE_DIR}/synthgrad.h ${SG_GENERATED_INCLUDE_DIR}/synthgrad/version.h
@@ -11,9 +12,6 @@ install(FILES ${PROJECT_SOURCE_DIR}/synthgrad.h ${SG_GENERATED_INCLUDE_DIR}/synt
 
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/synthgrad)
 install(EXPORT synthgradTargets NAMESPACE synthgrad:: DESTINATION ${config_dir})
-configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/synthgradConfig.cmake.in
-                              ${PROJECT_BINARY_DIR}/synthgradConfig.cmake
-                              INSTALL_DESTINATION ${config_dir})
 # Before 1.0 a minor version may break the API: 0.2 serves requests for 0.2.x only.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/synthgradConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
@@ -22,13 +20,21 @@ install(FILES ${PROJECT_BINARY_DIR}/synthgradConfig.cmake
         DESTINATION ${config_dir})
 
 # Static libraries need their private dependencies at the user's link too.
+set(SG_PC_PRIVATE "openblas sentencepiece")
+if(MPI_CXX_FOUND)
+  string(APPEND SG_PC_PRIVATE " ompi-cxx")
+  set(SG_CONFIG_FIND_MPI "find_dependency(MPI COMPONENTS CXX)")
+endif()
 if(BUILD_SHARED_LIBS)
   set(SG_PC_REQUIRES "fmt nlohmann_json tbb")
-  set(SG_PC_REQUIRES_PRIVATE "openblas sentencepiece")
+  set(SG_PC_REQUIRES_PRIVATE "${SG_PC_PRIVATE}")
 else()
-  set(SG_PC_REQUIRES "fmt nlohmann_json tbb openblas sentencepiece")
+  set(SG_PC_REQUIRES "fmt nlohmann_json tbb ${SG_PC_PRIVATE}")
   set(SG_PC_REQUIRES_PRIVATE "")
 endif()
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/synthgradConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/synthgradConfig.cmake
+                              INSTALL_DESTINATION ${config_dir})
 configure_file(${CMAKE_CURRENT_LIST_DIR}/synthgrad.pc.in ${PROJECT_BINARY_DIR}/synthgrad.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/synthgrad.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

@@ -20,7 +20,7 @@ ensure_packages() {
 # The toolchain and libraries of the normal build, then the data packages the default demo is built
 # from.
 base_packages=(build-essential cmake pkg-config libopenblas-dev libtbb-dev doctest-dev libfmt-dev
-               nlohmann-json3-dev libcli11-dev libsentencepiece-dev
+               nlohmann-json3-dev libcli11-dev libsentencepiece-dev libopenmpi-dev openmpi-bin
                wordnet-base fortunes)
 
 # What scripts/fuzz.sh and scripts/sanitize.sh need beyond the normal build: clang, libFuzzer and

@@ -1,0 +1,63 @@
+// distributed/ in a process that no launcher started: one rank, collectives that change nothing,
+// and the averager's buckets.
+#include <doctest/doctest.h>
+
+#include "support/error_message.h"
+#include "synthgrad/autograd/autograd.h"
+#include "synthgrad/core/core.h"
+#include "synthgrad/distributed/distributed.h"
+
+using namespace sg;
+using namespace sg::distributed;
+
+namespace {
+
+std::vector<Variable> parameters_of_sizes(const std::vector<int64_t>& sizes) {
+  std::vector<Variable> out;
+  for (int64_t n : sizes) out.emplace_back(full({n}, 1.0f), true);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("distributed: without a launcher the run is one rank and collectives change nothing") {
+  Communicator& world = Communicator::world();
+  CHECK(world.rank() == 0);
+  CHECK(world.size() == 1);
+  CHECK(world.is_root());
+  std::vector<float> values = {1.5f, -2.0f};
+  world.allreduce_sum(values.data(), 2);
+  CHECK(values == std::vector<float>{1.5f, -2.0f});
+  CHECK(world.allreduce_sum(3.25) == 3.25);
+  Tensor t = from_vector<float>({4, 5});
+  world.broadcast(t);
+  CHECK(t.to_vector<float>() == std::vector<float>{4, 5});
+  CHECK(testing::error_message([&] { world.broadcast(t, 1); }).find("root 1 for 1 ranks") !=
+        std::string::npos);
+}
+
+TEST_CASE("distributed: buckets hold about bucket_bytes, parameters in reverse order") {
+  Communicator& world = Communicator::world();
+  // 4-byte floats: 100 + 100 fit in 1000 bytes, the third does not; 300 alone is over budget.
+  const auto params = parameters_of_sizes({100, 300, 100, 100});
+  CHECK(GradientAverager(world, params, {.bucket_bytes = 1000}).bucket_count() == 3);
+  CHECK(GradientAverager(world, params, {.bucket_bytes = 1 << 20}).bucket_count() == 1);
+  CHECK(GradientAverager(world, params, {.bucket_bytes = 1}).bucket_count() == 4);
+  CHECK(GradientAverager(world, params, {}).bytes_per_step() == 600 * 4);
+  CHECK(testing::error_message([&] {
+          GradientAverager(world, params, {.bucket_bytes = 0});
+        }).find("bucket_bytes must be positive") != std::string::npos);
+}
+
+TEST_CASE("distributed: with one rank the averager leaves every gradient as it was") {
+  Communicator& world = Communicator::world();
+  auto params = parameters_of_sizes({3, 2});
+  GradientAverager averager(world, params, {.bucket_bytes = 4});
+  {
+    const GradientReadyGuard watch = averager.watch_backward();
+    (sum(params[0] * 2.0f) + sum(params[1]) * 0.0f).backward();
+  }
+  averager.finish();
+  CHECK(params[0].grad().to_vector<float>() == std::vector<float>{2, 2, 2});
+  CHECK(params[1].grad().to_vector<float>() == std::vector<float>{0, 0});
+}
