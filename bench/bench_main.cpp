@@ -26,13 +26,17 @@ const Subcommand kSubcommands[] = {
      {}},
     {"train", "training steps against PyTorch: time, tokens/s, GFLOP/s, memory",
      sg::bench::run_train, sg::bench::kTrainOptions},
+    {"allreduce",
+     "gradient allreduce latency and bandwidth between MPI ranks (mpirun -np N)",
+     sg::bench::run_allreduce,
+     {}},
 };
 
 constexpr int kUsageStatus = 2;
 
 void print_usage(std::FILE* out) {
   fmt::print(out, "usage: sg_bench SUBCOMMAND [--threads N] [--quick] [options]\n\nsubcommands:\n");
-  for (const Subcommand& s : kSubcommands) fmt::print(out, "  {:<8}{}\n", s.name, s.summary);
+  for (const Subcommand& s : kSubcommands) fmt::print(out, "  {:<10}{}\n", s.name, s.summary);
   fmt::print(
       out,
       "\noptions:\n"

@@ -8,8 +8,9 @@
 
 namespace sg::bench {
 
-int run_core(const Options& options);   // core_bench.cpp
-int run_train(const Options& options);  // train_bench.cpp
+int run_core(const Options& options);       // core_bench.cpp
+int run_train(const Options& options);      // train_bench.cpp
+int run_allreduce(const Options& options);  // allreduce_bench.cpp (under mpirun)
 
 inline constexpr std::string_view kTrainOptionNames[] = {"--configs", "--variants", "--steps",
                                                          "--rounds",  "--python",   "--one"};
