@@ -18,6 +18,7 @@
 #include "bench/train_configs.h"
 #include "bench/train_measure.h"
 #include "synthgrad/core/core.h"
+#include "synthgrad/distributed/communicator.h"
 
 namespace sg::bench {
 
@@ -205,8 +206,9 @@ int run_train(const Options& options) {
   if (!one.empty()) {
     const auto colon = one.find(':');
     if (colon == std::string::npos) throw UsageError("--one expects CONFIG:VARIANT");
-    fmt::print("{}\n",
-               measure_synthgrad(train_config(one.substr(0, colon)), one.substr(colon + 1), steps));
+    const std::string line =
+        measure_synthgrad(train_config(one.substr(0, colon)), one.substr(colon + 1), steps);
+    if (distributed::Communicator::world().is_root()) fmt::print("{}\n", line);
     return 0;
   }
   print_environment();

@@ -7,6 +7,7 @@
 #include "bench/timing.h"
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
+#include "synthgrad/distributed/distributed.h"
 #include "synthgrad/models/causal_lm.h"
 #include "synthgrad/models/encoder_classifier.h"
 #include "synthgrad/optim/optim.h"
@@ -27,17 +28,24 @@ double peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-// The step and the inference call of one model kind.
+// The step and the inference call of one model kind. Under mpirun the step is data-parallel:
+// gradients are averaged over the ranks, overlapped with backward, before the update.
 template <class Model>
 nlohmann::json time_model(Model& model, const std::function<Variable()>& loss,
                           const std::function<void()>& infer, int steps) {
   auto optimizer =
       optim::AdamW(optim::decay_groups(model.named_parameters(), 0.01f), {.lr = 1e-3f});
+  distributed::Communicator& world = distributed::Communicator::world();
+  distributed::GradientAverager averager(world, model.parameters(), {});
   const Timing step = time_runs(
       [&] {
         Variable l = loss();
         optimizer.zero_grad();
-        l.backward();
+        {
+          const GradientReadyGuard watch = averager.watch_backward();
+          l.backward();
+        }
+        averager.finish();
         optimizer.step();
       },
       {.warmup = 2, .runs = steps});
@@ -50,8 +58,16 @@ nlohmann::json time_model(Model& model, const std::function<Variable()>& loss,
 
 }  // namespace
 
-std::string measure_synthgrad(const TrainConfig& c, const std::string& variant, int steps) {
-  Generator gen(0);
+std::string measure_synthgrad(const TrainConfig& config_of_run, const std::string& variant,
+                              int steps) {
+  // With N ranks each takes 1/N of the batch: the global batch, and the work per step, stay.
+  const distributed::Communicator& world = distributed::Communicator::world();
+  TrainConfig c = config_of_run;
+  SG_CHECK(c.batch % world.size() == 0,
+           "sg_bench train: batch {} of {} does not split over {} ranks", c.batch, c.name,
+           world.size());
+  c.batch /= world.size();
+  Generator gen(static_cast<uint64_t>(world.rank()));
   const models::ModelConfig config = model_config(c, variant);
   nlohmann::json result;
   if (c.language_model) {
@@ -80,6 +96,7 @@ std::string measure_synthgrad(const TrainConfig& c, const std::string& variant, 
   }
   result["side"] = "synthgrad";
   result["threads"] = num_threads();
+  result["ranks"] = world.size();
   result["peak_rss_mb"] = peak_rss_mb();
   return result.dump();
 }
