@@ -22,7 +22,7 @@ install(FILES ${PROJECT_BINARY_DIR}/synthgradConfig.cmake
 # Static libraries need their private dependencies at the user's link too.
 set(SG_PC_PRIVATE "openblas sentencepiece")
 if(MPI_CXX_FOUND)
-  string(APPEND SG_PC_PRIVATE " ompi-cxx")
+  string(APPEND SG_PC_PRIVATE " ompi-c")  # MPI's C API is all distributed/ calls
   set(SG_CONFIG_FIND_MPI "find_dependency(MPI COMPONENTS CXX)")
 endif()
 if(BUILD_SHARED_LIBS)
@@ -35,6 +35,10 @@ endif()
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/synthgradConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/synthgradConfig.cmake
                               INSTALL_DESTINATION ${config_dir})
+# The prefix as seen from the .pc file's folder, which may be deeper than lib/ (Debian's
+# lib/x86_64-linux-gnu/pkgconfig).
+file(RELATIVE_PATH SG_PC_PREFIX_FROM_PCFILEDIR ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig
+     ${CMAKE_INSTALL_PREFIX})
 configure_file(${CMAKE_CURRENT_LIST_DIR}/synthgrad.pc.in ${PROJECT_BINARY_DIR}/synthgrad.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/synthgrad.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

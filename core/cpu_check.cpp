@@ -35,8 +35,14 @@ SG_BASELINE int required_cpu_features(CpuFeature* features) {
 #ifdef __FMA__
   SG_REQUIRE("fma", "fma");
 #endif
+#ifdef __BMI__
+  SG_REQUIRE("bmi1", "bmi");
+#endif
 #ifdef __BMI2__
   SG_REQUIRE("bmi2", "bmi2");
+#endif
+#ifdef __F16C__
+  SG_REQUIRE("f16c", "f16c");
 #endif
 #ifdef __AVX512F__
   SG_REQUIRE("avx512f", "avx512f");
@@ -46,6 +52,12 @@ SG_BASELINE int required_cpu_features(CpuFeature* features) {
 #endif
 #ifdef __AVX512VL__
   SG_REQUIRE("avx512vl", "avx512vl");
+#endif
+#ifdef __AVX512DQ__
+  SG_REQUIRE("avx512dq", "avx512dq");
+#endif
+#ifdef __AVX512CD__
+  SG_REQUIRE("avx512cd", "avx512cd");
 #endif
 #endif
   (void)features;

@@ -1,5 +1,7 @@
 #include "synthgrad/core/gemm_kernel.h"
 
+#if defined(__x86_64__)
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -274,3 +276,22 @@ SG_AVX512 void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int
 }
 
 }  // namespace sg::detail
+
+#else  // not x86-64: core/blas.cpp calls OpenBLAS
+
+#include <cstdlib>
+
+namespace sg::detail {
+
+bool has_gemm_kernel() {
+  return false;
+}
+
+void gemm_kernel(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
+                 int64_t, float, float*, int64_t, const float*) {
+  std::abort();
+}
+
+}  // namespace sg::detail
+
+#endif

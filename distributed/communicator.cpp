@@ -15,13 +15,22 @@ namespace sg::distributed {
 
 namespace {
 
-// The number of processes a launcher started, from its environment (Open MPI's mpirun, or a PMI
-// launcher such as srun or MPICH's), or 1 when none did.
+#ifdef SG_HAS_MPI
+// Whether a launcher started this process, from its environment: Open MPI's mpirun, a PMI
+// launcher (srun --mpi=pmi2, MPICH's) or a PMIx one (srun --mpi=pmix, prterun).
+bool launched_by_launcher() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK"})
+    if (std::getenv(name) != nullptr) return true;
+  return false;
+}
+#else
+// The number of processes a launcher started (srun says it for PMIx too), or 1.
 int launched_processes() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"})
     if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
   return 1;
 }
+#endif
 
 #ifdef SG_HAS_MPI
 void check_mpi(int code, const char* what) {
@@ -62,12 +71,13 @@ bool built_with_mpi() {
 // as without MPI, and need no MPI runtime.
 Communicator& Communicator::world() {
   static Communicator instance = [] {
-    const int launched = launched_processes();
 #ifdef SG_HAS_MPI
-    if (launched == 1) return Communicator(0, 1);
+    if (!launched_by_launcher()) return Communicator(0, 1);
     int provided = 0;
     // Only the main thread calls MPI; the thread pool never does.
     check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init");
+    SG_CHECK(provided >= MPI_THREAD_FUNNELED,
+             "MPI_Init: this MPI library does not support calls from a threaded program");
     std::atexit(finalize_mpi);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     int rank = 0, size = 1;
@@ -75,9 +85,11 @@ Communicator& Communicator::world() {
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     return Communicator(rank, size);
 #else
+    const int launched = launched_processes();
     SG_CHECK(launched == 1,
-             "this program was started as one of {} processes (OMPI_COMM_WORLD_SIZE or PMI_SIZE), "
-             "but synthgrad was built without MPI: install libopenmpi-dev and rebuild",
+             "this program was started as one of {} processes (OMPI_COMM_WORLD_SIZE, PMI_SIZE or "
+             "SLURM_STEP_NUM_TASKS), but synthgrad was built without MPI: install libopenmpi-dev "
+             "and rebuild",
              launched);
     return Communicator(0, 1);
 #endif

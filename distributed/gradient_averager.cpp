@@ -17,6 +17,8 @@ GradientAverager::GradientAverager(Communicator& communicator, std::vector<Varia
   int64_t bytes = 0;
   for (size_t i = parameters_.size(); i-- > 0;) {
     const Variable& p = parameters_[i];
+    // A frozen parameter is never reported ready: in a bucket it would hold the bucket back.
+    if (!p.requires_grad()) continue;
     SG_CHECK(p.defined() && p.data().dtype() == DType::f32,
              "GradientAverager: parameter {} is not a defined f32 tensor", i);
     const int64_t size = p.numel() * 4;
@@ -32,11 +34,18 @@ GradientAverager::GradientAverager(Communicator& communicator, std::vector<Varia
 
 int64_t GradientAverager::bytes_per_step() const {
   int64_t floats = 0;
-  for (const Variable& p : parameters_) floats += p.numel();
+  for (const Variable& p : parameters_)
+    if (p.requires_grad()) floats += p.numel();
   return floats * 4;
 }
 
 GradientReadyGuard GradientAverager::watch_backward() {
+  // A second backward before finish() would add to gradients whose buckets are already on their
+  // way: the reduction would miss it. Accumulating micro-batches means watching the last one only.
+  SG_CHECK(next_to_start_ == 0 && std::all_of(buckets_.begin(), buckets_.end(),
+                                              [](const Bucket& b) { return b.ready == 0; }),
+           "GradientAverager: watch_backward() again before finish(); watch only the last "
+           "backward of a step");
   if (!options_.overlap || communicator_.size() == 1) return GradientReadyGuard(nullptr);
   return GradientReadyGuard([this](const Variable& leaf) { on_gradient_ready(leaf); });
 }
@@ -44,7 +53,11 @@ GradientReadyGuard GradientAverager::watch_backward() {
 void GradientAverager::on_gradient_ready(const Variable& leaf) {
   const auto it = bucket_of_.find(leaf.impl());
   if (it == bucket_of_.end()) return;  // not one of ours
-  ++buckets_[it->second].ready;
+  Bucket& own = buckets_[it->second];
+  SG_CHECK(!own.started,
+           "GradientAverager: a gradient became ready again after its bucket was sent; watch "
+           "only one backward per finish()");
+  ++own.ready;
   start_ready_buckets();
   // Open MPI moves non-blocking collectives on only inside MPI calls: give it one per gradient.
   for (Bucket& bucket : buckets_)
@@ -60,6 +73,7 @@ void GradientAverager::start_ready_buckets() {
 // Copies the bucket's gradients into one flat buffer (zeros for a parameter without one) and
 // starts its allreduce.
 void GradientAverager::start(Bucket& bucket) {
+  bucket.request.wait();  // the buffer may not be written while a transfer reads it
   int64_t floats = 0;
   for (size_t i : bucket.members) floats += parameters_[i].numel();
   if (!bucket.flat.defined()) bucket.flat = Tensor::empty({floats});

@@ -95,6 +95,25 @@ int64_t train(Classifier& model, Communicator* world, const distributed::Average
   return fewest_started;
 }
 
+// Two watched backward passes before finish() would send the first pass's gradients only.
+bool second_watch_refused(Communicator& world, const distributed::AveragerOptions& options) {
+  Classifier model(1);
+  distributed::GradientAverager averager(world, model.parameters(), options);
+  const Batch batch = examples(0, world.rank() * kLocalBatch, kLocalBatch);
+  {
+    const GradientReadyGuard watch = averager.watch_backward();
+    cross_entropy(model.forward(batch.x), batch.y).backward();
+  }
+  bool refused = false;
+  try {
+    averager.watch_backward();
+  } catch (const Error& e) {
+    refused = std::string(e.what()).find("before finish()") != std::string::npos;
+  }
+  averager.finish();  // the started buckets complete on every rank
+  return refused;
+}
+
 bool report(Communicator& world, const char* what, bool ok) {
   const bool all_ok = world.allreduce_sum(ok ? 0.0 : 1.0) == 0.0;
   if (world.is_root()) std::printf("%s: %s\n", all_ok ? "ok  " : "FAIL", what);
@@ -131,6 +150,8 @@ int run() {
   ok &= report(world, "bucketed, overlapped averaging equals the plain path bit for bit",
                p_plain == p_buckets);
   ok &= report(world, "all ranks hold the same parameters", same_on_all_ranks(world, p_buckets));
+  ok &= report(world, "a second watched backward before finish() is an error",
+               second_watch_refused(world, bucketed));
 
   double worst = 0.0;
   if (world.is_root()) {

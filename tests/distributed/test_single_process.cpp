@@ -49,6 +49,15 @@ TEST_CASE("distributed: buckets hold about bucket_bytes, parameters in reverse o
         }).find("bucket_bytes must be positive") != std::string::npos);
 }
 
+TEST_CASE("distributed: frozen parameters are not averaged, so they never hold a bucket back") {
+  Communicator& world = Communicator::world();
+  auto params = parameters_of_sizes({100, 300, 100});
+  params[1].set_requires_grad(false);
+  const GradientAverager averager(world, params, {.bucket_bytes = 1000});
+  CHECK(averager.bucket_count() == 1);
+  CHECK(averager.bytes_per_step() == 200 * 4);
+}
+
 TEST_CASE("distributed: with one rank the averager leaves every gradient as it was") {
   Communicator& world = Communicator::world();
   auto params = parameters_of_sizes({3, 2});

@@ -22,7 +22,8 @@ weak=$(nm --defined-only "$kernel" | awk '$2 ~ /^[WVu]$/ {print $3}')
 for name in $avx512_functions; do
   if grep -qxF "$name" <<<"$weak"; then fail "weak symbol with AVX-512 code: $(c++filt "$name")"; fi
 done
-if objdump -d --no-show-raw-insn "$check" | grep -qE '[[:space:]]v[a-z0-9]+[[:space:]]|%[yz]mm'; then
+check_code=$(objdump -d --no-show-raw-insn "$check")
+if grep -qE '[[:space:]]v[a-z0-9]+[[:space:]]|%[yz]mm' <<<"$check_code"; then
   fail "$check holds VEX or EVEX instructions: it would fault on the CPUs it should refuse"
 fi
 echo "AVX-512 only in: $(c++filt $avx512_functions | tr '\n' ' ')"
