@@ -41,9 +41,6 @@ SG_BASELINE int required_cpu_features(CpuFeature* features) {
 #ifdef __BMI2__
   SG_REQUIRE("bmi2", "bmi2");
 #endif
-#ifdef __F16C__
-  SG_REQUIRE("f16c", "f16c");
-#endif
 #ifdef __AVX512F__
   SG_REQUIRE("avx512f", "avx512f");
 #endif
