@@ -45,12 +45,8 @@ double flops_per_step(const TrainConfig& c, const std::string& variant) {
   const nn::AttentionConfig attention = model_config(c, variant).attention_config();
   for (nn::LogitKind kind : nn::parse_variant(variant)) {
     switch (kind) {
-      case nn::LogitKind::dot_product:
-        layer += B * (2 * L * d * d + L * L * d);
-        break;
-      case nn::LogitKind::dense:
-        layer += B * (L * d * d + L * d * L);
-        break;
+      case nn::LogitKind::dot_product: layer += B * (2 * L * d * d + L * L * d); break;
+      case nn::LogitKind::dense: layer += B * (L * d * d + L * d * L); break;
       case nn::LogitKind::factorized_dense: {
         const auto [a, b] = nn::factorized_dense_factors(attention);
         layer += B * (L * d * d + L * d * static_cast<double>(a + b) + h * L * L);
@@ -60,8 +56,7 @@ double flops_per_step(const TrainConfig& c, const std::string& variant) {
         layer += h * L * L * static_cast<double>(attention.random_rank);
         break;
       case nn::LogitKind::random:
-      case nn::LogitKind::random_fixed:
-        break;
+      case nn::LogitKind::random_fixed: break;
     }
   }
   double forward = static_cast<double>(c.layers) * layer;

@@ -10,28 +10,20 @@ enum class DType : uint8_t { f32, i32, i64, b8 };
 
 constexpr size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::f32:
-      return 4;
-    case DType::i32:
-      return 4;
-    case DType::i64:
-      return 8;
-    case DType::b8:
-      return 1;
+    case DType::f32: return 4;
+    case DType::i32: return 4;
+    case DType::i64: return 8;
+    case DType::b8: return 1;
   }
   return 0;
 }
 
 constexpr const char* dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::f32:
-      return "f32";
-    case DType::i32:
-      return "i32";
-    case DType::i64:
-      return "i64";
-    case DType::b8:
-      return "b8";
+    case DType::f32: return "f32";
+    case DType::i32: return "i32";
+    case DType::i64: return "i64";
+    case DType::b8: return "b8";
   }
   return "?";
 }
@@ -64,14 +56,10 @@ struct TypeTag {
 template <class F>
 decltype(auto) visit_dtype(DType dtype, F&& f) {
   switch (dtype) {
-    case DType::f32:
-      return f(TypeTag<float>{});
-    case DType::i32:
-      return f(TypeTag<int32_t>{});
-    case DType::i64:
-      return f(TypeTag<int64_t>{});
-    case DType::b8:
-      break;
+    case DType::f32: return f(TypeTag<float>{});
+    case DType::i32: return f(TypeTag<int32_t>{});
+    case DType::i64: return f(TypeTag<int64_t>{});
+    case DType::b8: break;
   }
   return f(TypeTag<uint8_t>{});
 }

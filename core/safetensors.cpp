@@ -21,14 +21,10 @@ constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementati
 
 const char* safetensors_dtype(DType dtype) {
   switch (dtype) {
-    case DType::f32:
-      return "F32";
-    case DType::i32:
-      return "I32";
-    case DType::i64:
-      return "I64";
-    case DType::b8:
-      return "BOOL";
+    case DType::f32: return "F32";
+    case DType::i32: return "I32";
+    case DType::i64: return "I64";
+    case DType::b8: return "BOOL";
   }
   return "?";
 }

@@ -316,12 +316,9 @@ void copy_into(const Tensor& dst, const Tensor& src) {
            dtype_name(dst.dtype()));
   const Tensor from = src.expand(dst.shape());
   switch (dtype_size(dst.dtype())) {
-    case 1:
-      return copy_words<uint8_t>(dst, from);
-    case 4:
-      return copy_words<uint32_t>(dst, from);
-    default:
-      return copy_words<uint64_t>(dst, from);
+    case 1: return copy_words<uint8_t>(dst, from);
+    case 4: return copy_words<uint32_t>(dst, from);
+    default: return copy_words<uint64_t>(dst, from);
   }
 }
 

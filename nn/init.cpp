@@ -35,12 +35,9 @@ Tensor kaiming_uniform(const Shape& shape, Generator& gen) {
 
 Tensor init_weight(const Shape& shape, Init init, Generator& gen) {
   switch (init) {
-    case Init::xavier_uniform:
-      return xavier_uniform(shape, gen);
-    case Init::kaiming_uniform:
-      return kaiming_uniform(shape, gen);
-    case Init::normal_002:
-      break;
+    case Init::xavier_uniform: return xavier_uniform(shape, gen);
+    case Init::kaiming_uniform: return kaiming_uniform(shape, gen);
+    case Init::normal_002: break;
   }
   return normal(shape, 0.02f, gen);
 }

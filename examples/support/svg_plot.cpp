@@ -164,8 +164,7 @@ std::string line_svg(const Frame& frame, const Series& series, const std::string
                       stroke + " stroke-width='1.5' fill='white'");
       return out;
     }
-    default:
-      return polyline(frame, points.x, points.y, stroke + " stroke-width='1.5' " + clip);
+    default: return polyline(frame, points.x, points.y, stroke + " stroke-width='1.5' " + clip);
   }
 }
 

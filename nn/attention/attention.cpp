@@ -21,18 +21,12 @@ constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 std::shared_ptr<AttentionLogits> make_logits(LogitKind kind, const AttentionConfig& c,
                                              Generator& gen) {
   switch (kind) {
-    case LogitKind::dot_product:
-      return std::make_shared<DotProductLogits>(c, gen);
-    case LogitKind::dense:
-      return std::make_shared<DenseLogits>(c, gen);
-    case LogitKind::random:
-      return std::make_shared<RandomLogits>(c, gen, true);
-    case LogitKind::random_fixed:
-      return std::make_shared<RandomLogits>(c, gen, false);
-    case LogitKind::factorized_dense:
-      return std::make_shared<FactorizedDenseLogits>(c, gen);
-    case LogitKind::factorized_random:
-      return std::make_shared<FactorizedRandomLogits>(c, gen);
+    case LogitKind::dot_product: return std::make_shared<DotProductLogits>(c, gen);
+    case LogitKind::dense: return std::make_shared<DenseLogits>(c, gen);
+    case LogitKind::random: return std::make_shared<RandomLogits>(c, gen, true);
+    case LogitKind::random_fixed: return std::make_shared<RandomLogits>(c, gen, false);
+    case LogitKind::factorized_dense: return std::make_shared<FactorizedDenseLogits>(c, gen);
+    case LogitKind::factorized_random: return std::make_shared<FactorizedRandomLogits>(c, gen);
   }
   fail("make_logits: unknown kind");
 }

@@ -80,20 +80,11 @@ int64_t expected_parameter_count(const AttentionConfig& c) {
   const auto kinds = parse_variant(c.variant);
   for (LogitKind kind : kinds) {
     switch (kind) {
-      case LogitKind::dot_product:
-        total += 2 * d * d + 2 * d;
-        break;
-      case LogitKind::dense:
-        total += d * d + d + d * l + h * l;
-        break;
-      case LogitKind::random:
-        total += h * l * l;
-        break;
-      case LogitKind::random_fixed:
-        break;
-      case LogitKind::factorized_random:
-        total += 2 * h * l * c.random_rank;
-        break;
+      case LogitKind::dot_product: total += 2 * d * d + 2 * d; break;
+      case LogitKind::dense: total += d * d + d + d * l + h * l; break;
+      case LogitKind::random: total += h * l * l; break;
+      case LogitKind::random_fixed: break;
+      case LogitKind::factorized_random: total += 2 * h * l * c.random_rank; break;
       case LogitKind::factorized_dense: {
         auto [a, b] = factorized_dense_factors(c);
         total += d * d + d + d * (a + b) + h * (a + b);

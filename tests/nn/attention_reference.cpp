@@ -74,9 +74,7 @@ Vec ReferenceAttention::forward(const Vec& x, int64_t batch, int64_t length,
                 for (int64_t e = 0; e < dh; ++e)
                   logit += dense[i][h * dh + e] * P.at("D.weight")[(h * dh + e) * l + j];
                 break;
-              case nn::LogitKind::random:
-                logit = P.at("R.matrix")[(h * l + i) * l + j];
-                break;
+              case nn::LogitKind::random: logit = P.at("R.matrix")[(h * l + i) * l + j]; break;
               case nn::LogitKind::random_fixed:
                 logit = P.at("Rfix.matrix")[(h * l + i) * l + j];
                 break;
