@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "synthgrad/core/creation.h"
+#include "synthgrad/core/elementwise.h"
 #include "synthgrad/core/error.h"
 
 namespace sg::distributed {
@@ -14,29 +14,38 @@ GradientAverager::GradientAverager(Communicator& communicator, std::vector<Varia
   SG_CHECK(options_.bucket_bytes > 0, "GradientAverager: bucket_bytes must be positive, got {}",
            options_.bucket_bytes);
   // Reverse order: backward finishes the last layers' gradients first.
-  int64_t bytes = 0;
+  std::vector<int64_t> floats;  // per bucket
   for (size_t i = parameters_.size(); i-- > 0;) {
     const Variable& p = parameters_[i];
-    // A frozen parameter is never reported ready: in a bucket it would hold the bucket back.
-    if (!p.requires_grad()) continue;
     SG_CHECK(p.defined() && p.data().dtype() == DType::f32,
              "GradientAverager: parameter {} is not a defined f32 tensor", i);
-    const int64_t size = p.numel() * 4;
-    if (buckets_.empty() || (bytes > 0 && bytes + size > options_.bucket_bytes)) {
+    // A frozen parameter is never reported ready: in a bucket it would hold the bucket back.
+    if (!p.requires_grad()) continue;
+    if (buckets_.empty() ||
+        (floats.back() > 0 && (floats.back() + p.numel()) * 4 > options_.bucket_bytes)) {
       buckets_.emplace_back();
-      bytes = 0;
+      floats.push_back(0);
     }
     buckets_.back().members.push_back(i);
     bucket_of_[p.impl()] = buckets_.size() - 1;
-    bytes += size;
+    floats.back() += p.numel();
+  }
+  for (size_t b = 0; b < buckets_.size(); ++b) {
+    Bucket& bucket = buckets_[b];
+    bucket.flat = Tensor::empty({floats[b]});
+    int64_t offset = 0;
+    for (size_t i : bucket.members) {
+      const Variable& p = parameters_[i];
+      bucket.parts.push_back(bucket.flat.slice(0, offset, offset + p.numel()).view(p.shape()));
+      offset += p.numel();
+    }
   }
 }
 
 int64_t GradientAverager::bytes_per_step() const {
-  int64_t floats = 0;
-  for (const Variable& p : parameters_)
-    if (p.requires_grad()) floats += p.numel();
-  return floats * 4;
+  int64_t bytes = 0;
+  for (const Bucket& bucket : buckets_) bytes += bucket.flat.numel() * 4;
+  return bytes;
 }
 
 GradientReadyGuard GradientAverager::watch_backward() {
@@ -53,15 +62,13 @@ GradientReadyGuard GradientAverager::watch_backward() {
 void GradientAverager::on_gradient_ready(const Variable& leaf) {
   const auto it = bucket_of_.find(leaf.impl());
   if (it == bucket_of_.end()) return;  // not one of ours
-  Bucket& own = buckets_[it->second];
-  SG_CHECK(!own.started,
+  SG_CHECK(it->second >= next_to_start_,
            "GradientAverager: a gradient became ready again after its bucket was sent; watch "
            "only one backward per finish()");
-  ++own.ready;
+  ++buckets_[it->second].ready;
   start_ready_buckets();
   // Open MPI moves non-blocking collectives on only inside MPI calls: give it one per gradient.
-  for (Bucket& bucket : buckets_)
-    if (bucket.started) bucket.request.test();
+  for (size_t b = 0; b < next_to_start_; ++b) buckets_[b].request.test();
 }
 
 void GradientAverager::start_ready_buckets() {
@@ -70,26 +77,19 @@ void GradientAverager::start_ready_buckets() {
     start(buckets_[next_to_start_++]);
 }
 
-// Copies the bucket's gradients into one flat buffer (zeros for a parameter without one) and
-// starts its allreduce.
+// Copies the bucket's gradients into its buffer (zeros for a parameter without one) and starts
+// its allreduce.
 void GradientAverager::start(Bucket& bucket) {
   bucket.request.wait();  // the buffer may not be written while a transfer reads it
-  int64_t floats = 0;
-  for (size_t i : bucket.members) floats += parameters_[i].numel();
-  if (!bucket.flat.defined()) bucket.flat = Tensor::empty({floats});
-  float* flat = bucket.flat.data<float>();
-  for (size_t i : bucket.members) {
-    const Variable& p = parameters_[i];
-    if (p.grad().defined()) {
-      const Tensor grad = p.grad().contiguous();
-      std::copy_n(grad.data<float>(), p.numel(), flat);
-    } else {
-      std::fill_n(flat, p.numel(), 0.0f);
-    }
-    flat += p.numel();
+  for (size_t k = 0; k < bucket.members.size(); ++k) {
+    const Tensor& grad = parameters_[bucket.members[k]].grad();
+    if (grad.defined())
+      copy_into(bucket.parts[k], grad);
+    else
+      fill_inplace(bucket.parts[k], 0.0f);
   }
-  bucket.started = true;
-  bucket.request = communicator_.allreduce_sum_async(bucket.flat.data<float>(), floats);
+  bucket.request =
+      communicator_.allreduce_sum_async(bucket.flat.data<float>(), bucket.flat.numel());
 }
 
 void GradientAverager::finish() {
@@ -98,17 +98,9 @@ void GradientAverager::finish() {
   const float scale = 1.0f / static_cast<float>(communicator_.size());
   for (Bucket& bucket : buckets_) {
     bucket.request.wait();
-    const float* flat = bucket.flat.data<float>();
-    for (size_t i : bucket.members) {
-      Variable& p = parameters_[i];
-      Tensor average = Tensor::empty(p.shape());
-      float* out = average.data<float>();
-      for (int64_t j = 0; j < p.numel(); ++j) out[j] = flat[j] * scale;
-      p.set_grad(average);
-      flat += p.numel();
-    }
+    for (size_t k = 0; k < bucket.members.size(); ++k)
+      parameters_[bucket.members[k]].set_grad(mul(bucket.parts[k], scale));
     bucket.ready = 0;
-    bucket.started = false;
   }
   next_to_start_ = 0;
 }
@@ -116,9 +108,7 @@ void GradientAverager::finish() {
 void broadcast_parameters(Communicator& communicator, const std::vector<Variable>& parameters,
                           int root) {
   for (const Variable& p : parameters) {
-    SG_CHECK(p.data().is_contiguous(), "broadcast_parameters: parameter of shape {} is a view",
-             shape_str(p.shape()));
-    Tensor data = p.data();
+    Tensor data = p.data();  // shares the parameter's storage: broadcast writes into it
     communicator.broadcast(data, root);
   }
 }

@@ -49,9 +49,9 @@ class GradientAverager {
  private:
   struct Bucket {
     std::vector<size_t> members;  // indices into parameters_
-    Tensor flat;
+    Tensor flat;                  // the members' gradients end to end, in member order
+    std::vector<Tensor> parts;    // views of flat, one per member, shaped like it
     size_t ready = 0;
-    bool started = false;
     Request request;
   };
 
