@@ -77,19 +77,15 @@ void backward_node(Node* node, std::unordered_map<Node*, Tensor>& pending, bool 
 }
 
 // For each position in `order`, the leaves (requiring a gradient) whose last consumer it is:
-// once that node has run, or been skipped, nothing else adds to their gradient.
+// once that node has run, or been skipped, nothing else adds to their gradient. Walking the order
+// backwards, a leaf's first sighting is its last consumer.
 std::vector<std::vector<Variable>> leaves_final_after(const std::vector<Node*>& order) {
-  std::unordered_map<VariableImpl*, size_t> last_consumer;
-  for (size_t i = 0; i < order.size(); ++i)
-    for (const Variable& input : order[i]->inputs)
-      if (input.defined() && input.is_leaf() && input.requires_grad())
-        last_consumer[input.impl()] = i;
   std::vector<std::vector<Variable>> finals(order.size());
-  std::unordered_set<VariableImpl*> listed;
-  for (size_t i = 0; i < order.size(); ++i)
+  std::unordered_set<VariableImpl*> seen;
+  for (size_t i = order.size(); i-- > 0;)
     for (const Variable& input : order[i]->inputs)
       if (input.defined() && input.is_leaf() && input.requires_grad() &&
-          last_consumer[input.impl()] == i && listed.insert(input.impl()).second)
+          seen.insert(input.impl()).second)
         finals[i].push_back(input);
   return finals;
 }

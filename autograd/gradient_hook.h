@@ -11,8 +11,8 @@ namespace sg {
 using GradientReadyHook = std::function<void(const Variable& leaf)>;
 
 // Installs `hook` for the backward passes this thread runs while the guard lives (one at a time;
-// the previous hook comes back when the guard dies). Leaves that receive no gradient in a pass
-// are not reported.
+// the previous hook comes back when the guard dies). A leaf whose gradient is still undefined
+// after the pass is not reported; one that kept an earlier pass's gradient is (it is final too).
 class GradientReadyGuard {
  public:
   explicit GradientReadyGuard(GradientReadyHook hook);

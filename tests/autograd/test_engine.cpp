@@ -107,6 +107,14 @@ TEST_CASE("dropping a graph of 300000 ops frees it without exhausting the stack"
   CHECK(x.is_leaf());
 }
 
+TEST_CASE("an intermediate used twice passes the sum of both gradients on") {
+  Variable x = leaf({2}, {1}), w = leaf({3}, {1});
+  Variable h = x * w;         // 6
+  sum(h * h + h).backward();  // dy/dh = 2h + 1 = 13
+  CHECK(x.grad().item<float>() == doctest::Approx(13 * 3));
+  CHECK(w.grad().item<float>() == doctest::Approx(13 * 2));
+}
+
 TEST_CASE("the gradient-ready hook reports each leaf once, when its gradient is final") {
   Variable x = leaf({1, 2}, {2}), w = leaf({3, 4}, {2}), b = leaf({5, 6}, {2});
   Variable unused = leaf({7}, {1});
