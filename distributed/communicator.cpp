@@ -23,13 +23,6 @@ bool launched_by_launcher() {
     if (std::getenv(name) != nullptr) return true;
   return false;
 }
-#else
-// The number of processes a launcher started (srun says it for PMIx too), or 1.
-int launched_processes() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"})
-    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
-  return 1;
-}
 #endif
 
 #ifdef SG_HAS_MPI
@@ -58,6 +51,13 @@ constexpr int64_t kMaxCount = int64_t{1} << 30;
 #endif
 
 }  // namespace
+
+// srun says the count for PMIx launches too.
+int launched_processes() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"})
+    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
+  return 1;
+}
 
 bool built_with_mpi() {
 #ifdef SG_HAS_MPI
@@ -187,12 +187,28 @@ void Communicator::allreduce_sum(float* data, int64_t count) {
 }
 
 double Communicator::allreduce_sum(double value) {
-#ifdef SG_HAS_MPI
-  if (size_ > 1)
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD),
-              "allreduce");
-#endif
+  allreduce_sum(&value, 1);
   return value;
+}
+
+void Communicator::allreduce_sum(double* data, int64_t count) {
+#ifdef SG_HAS_MPI
+  for (int64_t done = 0; size_ > 1 && done < count; done += kMaxCount)
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, data + done,
+                            static_cast<int>(std::min(kMaxCount, count - done)), MPI_DOUBLE,
+                            MPI_SUM, MPI_COMM_WORLD),
+              "allreduce");
+#else
+  (void)data;
+  (void)count;
+#endif
+}
+
+void Communicator::abort(int status) {
+#ifdef SG_HAS_MPI
+  if (size_ > 1) MPI_Abort(MPI_COMM_WORLD, status);
+#endif
+  std::exit(status);
 }
 
 void Communicator::barrier() {

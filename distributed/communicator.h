@@ -47,7 +47,13 @@ class Communicator {
   Request allreduce_sum_async(float* data, int64_t count);
   // Sums one double per rank (a loss, a count of correct answers).
   double allreduce_sum(double value);
+  // Every rank's `count` doubles become their elementwise sum over ranks: sums of figures, or a
+  // gather, each rank filling its own part of zeros.
+  void allreduce_sum(double* data, int64_t count);
   void barrier();
+  // Ends every rank of the run with `status` (MPI_Abort): for an error on one rank, which would
+  // otherwise leave the others waiting in their next collective. Exits if there is one rank.
+  [[noreturn]] void abort(int status);
 
  private:
   Communicator(int rank, int size) : rank_(rank), size_(size) {}
@@ -57,5 +63,9 @@ class Communicator {
 
 // True when this build has MPI.
 bool built_with_mpi();
+
+// The number of processes the launcher started (mpirun, srun), read from its environment without
+// initialising MPI; 1 for a program started alone.
+int launched_processes();
 
 }  // namespace sg::distributed

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "examples/support/cli.h"
+#include "examples/support/data_parallel.h"
 #include "examples/support/model_options.h"
 #include "examples/support/run_folder.h"
 #include "examples/support/tokenizers.h"
@@ -23,6 +24,7 @@
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/data/data.h"
+#include "synthgrad/distributed/distributed.h"
 #include "synthgrad/models/checkpoint.h"
 #include "synthgrad/optim/optim.h"
 
@@ -42,6 +44,7 @@ struct TrainOptions {
   int64_t steps = 2000, batch_size = 12, warmup = 100, eval_every = 250, eval_batches = 20,
           threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 1e-4f, weight_decay = 0.1f, clip = 1.0f;
+  double bucket_mb = 25;
   bool resume = false, overwrite = false;
 };
 
@@ -117,24 +120,26 @@ void check_holds_window(const std::vector<int64_t>& tokens, const SplitText& spl
            tokens.size(), context);
 }
 
-// Mean next-token loss over the first `max_batches` sequential batches of a split (all when 0).
+// Mean next-token loss over the first `max_batches` sequential batches of a split (all when 0),
+// the batches dealt out to the ranks in turn.
 double split_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens, int64_t batch_size,
                   int64_t max_batches) {
+  distributed::Communicator& world = distributed::Communicator::world();
   NoGradGuard no_grad;
   lm.eval();
   const int64_t block = lm.config().max_length;
   int64_t batches =
       data::sequential_batch_count(static_cast<int64_t>(tokens.size()), batch_size, block);
   if (max_batches > 0) batches = std::min(batches, max_batches);
-  double total = 0.0;
-  int64_t windows = 0;
-  for (int64_t b = 0; b < batches; ++b) {
+  double sums[2] = {0.0, 0.0};  // loss times windows, windows
+  for (int64_t b = world.rank(); b < batches; b += world.size()) {
     const Tensor batch = data::sequential_batch(tokens, batch_size, block, b);
-    total += lm.loss(batch).item<float>() * static_cast<double>(batch.size(0));
-    windows += batch.size(0);
+    sums[0] += lm.loss(batch).item<float>() * static_cast<double>(batch.size(0));
+    sums[1] += static_cast<double>(batch.size(0));
   }
+  world.allreduce_sum(sums, 2);
   lm.train();
-  return total / static_cast<double>(std::max<int64_t>(1, windows));
+  return sums[0] / std::max(1.0, sums[1]);
 }
 
 struct Run {
@@ -150,15 +155,18 @@ struct Run {
   optim::Schedule schedule;
   Generator data_gen{0};
 
-  // What the shared loop needs of language modelling: random training windows, an estimate of the
-  // validation loss every eval_every steps, and the window and dropout streams a resume continues.
+  // What the shared loop needs of language modelling: random training windows (each rank its
+  // --batch-size rows of the global batch), an estimate of the validation loss every eval_every
+  // steps, and the window and dropout streams a resume continues.
   examples::TrainingTask training_task() {
     examples::TrainingTask t;
     t.next_loss = [this](int64_t& tokens_in_batch) {
-      const Tensor batch = data::random_windows(tokens.train, options.batch_size,
+      const distributed::Communicator& world = distributed::Communicator::world();
+      const Tensor batch = data::random_windows(tokens.train, options.batch_size * world.size(),
                                                 options.model.max_length, data_gen);
+      const examples::RankDropoutStream dropout(lm->trunk->dropout_generator());
       tokens_in_batch = options.batch_size * options.model.max_length;
-      return lm->loss(batch);
+      return lm->loss(batch.narrow(0, options.batch_size * world.rank(), options.batch_size));
     };
     t.evaluate_after = [this](int64_t step) { return step % options.eval_every == 0; };
     // The same batches every time, so that estimates compare; the whole split is scored at the end.
@@ -185,15 +193,16 @@ void prepare(Run& r) {
   const TrainOptions& o = r.options;
   const SplitTexts texts = read_splits(o);
   r.folder = examples::open_run_folder(o.out, examples::run_start(o));
+  const bool root = distributed::Communicator::world().is_root();
   if (o.resume) {
     r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
   } else {
-    // The tokenizer sees only the training split, as the model does.
+    // The tokenizer sees only the training split, as the model does. Every rank learns the same.
     const std::string& train_text = texts.train.text;
     r.tokenizer = o.tokenizer.kind == "sentencepiece"
                       ? examples::build_tokenizer(o.tokenizer, lines_of(train_text))
                       : examples::build_tokenizer(o.tokenizer, {train_text});
-    r.tokenizer->save(r.folder.tokenizer());
+    if (root) r.tokenizer->save(r.folder.tokenizer());
   }
   // --text keeps nanoGPT's split of the file's tokens (90% of its bytes trained the tokenizer).
   r.tokens =
@@ -217,6 +226,7 @@ void prepare(Run& r) {
                 .decay = optim::Decay::cosine,
                 .min_lr = o.min_lr};
   r.data_gen = Generator(config.seed + 3);
+  if (!root) return;
   fmt::print(
       stderr,
       "{} train / {} validation / {} test tokens, {} tokenizer with {} tokens\n  train: {}\n  "
@@ -226,7 +236,7 @@ void prepare(Run& r) {
 }
 
 // The best model's loss and perplexity over the whole validation and test splits, printed and
-// written to the run folder's results.json.
+// written to the run folder's results.json (by rank 0; every rank scores its part).
 void report_best_model(const Run& r, int64_t steps, double seconds) {
   const auto best = models::load_causal_lm(r.folder.best_model());
   std::vector<std::pair<std::string, const std::vector<int64_t>*>> splits{
@@ -244,13 +254,14 @@ void report_best_model(const Run& r, int64_t steps, double seconds) {
     results[name] = {{"loss", loss}, {"perplexity", std::exp(loss)}, {"tokens", tokens->size()}};
     scores.push_back(fmt::format("{} loss {:.4f} (perplexity {:.2f})", name, loss, std::exp(loss)));
   }
+  if (!distributed::Communicator::world().is_root()) return;
   data::write_text_file(r.folder.results(), results.dump(1) + "\n");
   fmt::print("best model: {} over the whole splits; {} steps in {:.0f} s\n",
              fmt::join(scores, ", "), steps, seconds);
 }
 
 int train(const TrainOptions& o) {
-  if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
+  examples::set_threads(o.threads);
   Run r(o);
   prepare(r);
   examples::TrainingTask task = r.training_task();
@@ -262,10 +273,12 @@ int train(const TrainOptions& o) {
                               .resume = o.resume,
                               .evaluation_name = "validation",
                               .metrics = {"loss"},
-                              .higher_is_better = false});
+                              .higher_is_better = false,
+                              .bucket_bytes = examples::bucket_bytes(o)});
   if (!result.finished) return result.exit_status;
   // The model the run leaves as best, which need not be the last one.
   report_best_model(r, result.step, result.seconds);
+  if (!distributed::Communicator::world().is_root()) return 0;
   fmt::print("model {}  results {}  log {}  curves {}\n", r.folder.best_model(), r.folder.results(),
              r.folder.log(), r.folder.plot());
   return 0;

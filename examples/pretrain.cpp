@@ -9,10 +9,12 @@
 // such a budget gives to learn.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
 #include "examples/support/cli.h"
+#include "examples/support/data_parallel.h"
 #include "examples/support/model_options.h"
 #include "examples/support/run_folder.h"
 #include "examples/support/tokenizers.h"
@@ -20,6 +22,7 @@
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/data/data.h"
+#include "synthgrad/distributed/distributed.h"
 #include "synthgrad/models/checkpoint.h"
 #include "synthgrad/models/skipgram.h"
 #include "synthgrad/optim/optim.h"
@@ -46,6 +49,7 @@ struct TrainOptions {
   int64_t steps = 5000, batch_size = 32, warmup = 500, eval_every = 250, eval_batches = 20,
           threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 0.0f, weight_decay = 0.01f, clip = 1.0f;
+  double bucket_mb = 25;
   int64_t skipgram_epochs = 0;
   double validation_fraction = 0.01;
   bool resume = false, overwrite = false;
@@ -53,6 +57,12 @@ struct TrainOptions {
 
 // The masks of validation are drawn from this seed, so every evaluation scores the same positions.
 constexpr uint64_t kValidationMaskSeed = 12345;
+
+int64_t selected_positions(const data::MaskedTokens& batch) {
+  const std::vector<int64_t> labels = batch.labels.contiguous().to_vector<int64_t>();
+  return std::count_if(labels.begin(), labels.end(),
+                       [](int64_t label) { return label != data::kIgnoreLabel; });
+}
 
 // The first `max_batches` packed validation batches, masked once.
 std::vector<data::MaskedTokens> validation_batches(const std::vector<data::CorpusSpan>& spans,
@@ -89,33 +99,44 @@ struct Run {
   optim::Schedule schedule;
   Generator mask_gen{0};
 
-  // Validation MLM loss (mean over the masked positions) and masked-token accuracy.
+  // Validation MLM loss (mean over the masked positions) and masked-token accuracy, the batches
+  // dealt out to the ranks in turn.
   examples::Metrics evaluate() {
+    distributed::Communicator& world = distributed::Communicator::world();
     NoGradGuard no_grad;
     mlm->eval();
-    double loss_sum = 0.0;
-    int64_t selected = 0, correct = 0;
-    for (const data::MaskedTokens& batch : validation) {
-      const models::MaskedLMLoss out = mlm->loss(batch.ids, batch.labels);
-      loss_sum += out.loss.item<float>() * static_cast<double>(out.selected);
-      selected += out.selected;
-      correct += out.correct;
+    double sums[3] = {0.0, 0.0, 0.0};  // loss times positions, positions, correct ones
+    for (size_t b = static_cast<size_t>(world.rank()); b < validation.size();
+         b += static_cast<size_t>(world.size())) {
+      const models::MaskedLMLoss out = mlm->loss(validation[b].ids, validation[b].labels);
+      sums[0] += out.loss.item<float>() * static_cast<double>(out.selected);
+      sums[1] += static_cast<double>(out.selected);
+      sums[2] += static_cast<double>(out.correct);
     }
+    world.allreduce_sum(sums, 3);
     mlm->train();
-    const double n = static_cast<double>(selected);
-    return {{"loss", loss_sum / n}, {"accuracy", static_cast<double>(correct) / n}};
+    return {{"loss", sums[0] / sums[1]}, {"accuracy", sums[2] / sums[1]}};
   }
 
   // What the shared loop needs of pre-training: packed training batches, shuffled within blocks and
-  // masked afresh; validation every eval_every steps; the shuffler's position and the mask and
-  // dropout streams for a resume.
+  // masked afresh (each rank its --batch-size rows of the global batch); validation every
+  // eval_every steps; the shuffler's position and the mask and dropout streams for a resume.
   examples::TrainingTask training_task() {
     examples::TrainingTask t;
     t.next_loss = [this](int64_t& tokens_in_batch) {
-      const Tensor ids = *train_batches->next_batch(options.batch_size);
-      tokens_in_batch = ids.numel();
+      const distributed::Communicator& world = distributed::Communicator::world();
+      const Tensor ids = *train_batches->next_batch(options.batch_size * world.size());
       const data::MaskedTokens batch = data::mask_tokens(ids, tokenizer->vocab_size(), mask_gen);
-      return mlm->loss(batch.ids, batch.labels).loss;
+      const int64_t first = options.batch_size * world.rank();
+      const Tensor rows = batch.ids.narrow(0, first, options.batch_size);
+      tokens_in_batch = rows.numel();
+      const examples::RankDropoutStream dropout(mlm->trunk->dropout_generator());
+      const models::MaskedLMLoss out =
+          mlm->loss(rows, batch.labels.narrow(0, first, options.batch_size));
+      if (world.size() == 1) return out.loss;
+      // The ranks' rows hold different numbers of masked positions, over which the loss averages.
+      return out.loss *
+             distributed::share_weight(out.selected, selected_positions(batch), world.size());
     };
     t.evaluate_after = [this](int64_t step) { return step % options.eval_every == 0; };
     t.evaluate = [this] { return evaluate(); };
@@ -161,9 +182,10 @@ Tensor learn_word_vectors(const Run& r) {
       skipgram.learn(ids, static_cast<double>(done) / total);
       done += static_cast<int64_t>(ids.size());
     });
-    fmt::print(stderr, "skip-gram epoch {}/{}: {} tokens in {:.0f} s\n", epoch,
-               r.options.skipgram_epochs, words,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (distributed::Communicator::world().is_root())
+      fmt::print(stderr, "skip-gram epoch {}/{}: {} tokens in {:.0f} s\n", epoch,
+                 r.options.skipgram_epochs, words,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   return skipgram.vectors();
 }
@@ -179,12 +201,14 @@ void prepare(Run& r) {
   const TrainOptions& o = r.options;
   r.corpus = data::find_corpus(o.corpus, o.validation_fraction);
   r.folder = examples::open_run_folder(o.out, examples::run_start(o));
+  const bool root = distributed::Communicator::world().is_root();
   if (o.resume) {
     r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
   } else {
-    // The tokenizer sees only (a sample of) the training part, as the model does.
+    // The tokenizer sees only (a sample of) the training part, as the model does. Every rank
+    // learns the same one.
     r.tokenizer = learn_tokenizer(o, r.corpus.train);
-    r.tokenizer->save(r.folder.tokenizer());
+    if (root) r.tokenizer->save(r.folder.tokenizer());
   }
   models::ModelConfig config = o.model;
   config.vocab_size = r.tokenizer->vocab_size();
@@ -206,6 +230,7 @@ void prepare(Run& r) {
                 .decay = optim::Decay::linear,
                 .min_lr = o.min_lr};
   r.mask_gen = Generator(config.seed + 5);
+  if (!root) return;
   fmt::print(stderr,
              "corpus: {} training / {} validation file part(s){}; {} tokenizer with {} tokens; "
              "{} validation batches\n",
@@ -215,10 +240,12 @@ void prepare(Run& r) {
 }
 
 int train(const TrainOptions& o) {
-  if (o.threads > 0) set_num_threads(static_cast<int>(o.threads));
+  examples::set_threads(o.threads);
   Run r(o);
   prepare(r);
+  const bool root = distributed::Communicator::world().is_root();
   if (o.steps == 0) {  // the trunk as initialised (with --skipgram-epochs, its word vectors)
+    if (!root) return 0;
     models::save_model(*r.mlm, r.folder.best_model());
     fmt::print("no MLM steps: model {}  tokenizer {}\n", r.folder.best_model(),
                r.folder.tokenizer());
@@ -233,10 +260,12 @@ int train(const TrainOptions& o) {
                               .resume = o.resume,
                               .evaluation_name = "validation",
                               .metrics = {"loss", "accuracy"},
-                              .higher_is_better = false});
+                              .higher_is_better = false,
+                              .bucket_bytes = examples::bucket_bytes(o)});
   if (!result.finished) return result.exit_status;
   r.mlm = models::load_masked_lm(r.folder.best_model());
   const examples::Metrics best = r.evaluate();
+  if (!root) return 0;
   fmt::print(
       "best model: validation MLM loss {:.4f}, masked-token accuracy {:.4f} (chance {:.2g}); {} "
       "steps in {:.0f} s\n",

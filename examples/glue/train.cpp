@@ -7,11 +7,13 @@
 #include <map>
 
 #include "examples/support/cli.h"
+#include "examples/support/data_parallel.h"
 #include "examples/support/model_options.h"
 #include "examples/support/run_folder.h"
 #include "examples/support/training_loop.h"
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
+#include "synthgrad/distributed/distributed.h"
 #include "synthgrad/models/checkpoint.h"
 #include "synthgrad/models/pretrained_trunk.h"
 #include "synthgrad/nn/checkpoint.h"
@@ -39,9 +41,27 @@ Tensor segments_for(const models::EncoderClassifier& model, const data::Batch& b
   return model.config().segments > 0 ? batch.segments : Tensor{};
 }
 
+// Each rank predicts its part of the set; every rank gets all the predictions.
+std::vector<double> predict_on_ranks(models::EncoderClassifier& model,
+                                     const data::EncodedDataset& set, int64_t batch_size) {
+  distributed::Communicator& world = distributed::Communicator::world();
+  if (world.size() == 1) return predict(model, set, batch_size);
+  const distributed::RowRange part =
+      distributed::shard_rows(set.size(), world.rank(), world.size());
+  data::EncodedDataset mine{{set.examples.begin() + part.begin, set.examples.begin() + part.end},
+                            set.is_regression};
+  std::vector<double> all(set.examples.size(), 0.0);
+  if (part.size() > 0) {
+    const std::vector<double> predicted = predict(model, mine, batch_size);
+    std::copy(predicted.begin(), predicted.end(), all.begin() + part.begin);
+  }
+  world.allreduce_sum(all.data(), static_cast<int64_t>(all.size()));  // the others' parts are 0
+  return all;
+}
+
 data::MetricValues evaluate(models::EncoderClassifier& model, const data::TaskSpec& task,
                             const data::EncodedDataset& dev, int64_t batch_size) {
-  const std::vector<double> predicted = predict(model, dev, batch_size);
+  const std::vector<double> predicted = predict_on_ranks(model, dev, batch_size);
   if (task.is_regression) {
     std::vector<double> gold;
     for (const auto& e : dev.examples) gold.push_back(e.score);
@@ -69,6 +89,18 @@ Variable batch_loss(const Variable& logits, const data::Batch& batch, bool regre
   return cross_entropy(logits, batch.labels);
 }
 
+// Rows [range.begin, range.end) of a batch, padded as the whole batch is.
+data::Batch rows_of(const data::Batch& batch, distributed::RowRange range) {
+  const auto rows = [&](const Tensor& t) {
+    return t.defined() ? t.narrow(0, range.begin, range.size()) : t;
+  };
+  return {rows(batch.ids),
+          rows(batch.segments),
+          rows(batch.padding_mask),
+          rows(batch.labels),
+          {batch.indices.begin() + range.begin, batch.indices.begin() + range.end}};
+}
+
 struct Trainer {
   explicit Trainer(const TrainOptions& o) : options(o) {}
 
@@ -88,15 +120,27 @@ struct Trainer {
     return {{"task", task.name}, {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))}};
   }
 
-  // What the shared loop needs of a GLUE task: its batches and loss, its dev metrics after every
-  // epoch, and the data order and dropout stream a resumed run continues.
+  // What the shared loop needs of a GLUE task: its batches (each rank its part of the global
+  // batch) and loss, its dev metrics after every epoch, and the data order and dropout stream a
+  // resumed run continues.
   examples::TrainingTask training_task() {
     examples::TrainingTask t;
     t.next_loss = [this](int64_t& tokens) {
-      const data::Batch batch = batcher->next();
-      tokens = batch.ids.numel();
-      return batch_loss(model->forward(batch.ids, batch.padding_mask, segments_for(*model, batch)),
-                        batch, task.is_regression);
+      const distributed::Communicator& world = distributed::Communicator::world();
+      const data::Batch global = batcher->next();
+      const int64_t global_rows = global.ids.size(0);
+      const distributed::RowRange range =
+          distributed::shard_rows(global_rows, world.rank(), world.size());
+      tokens = range.size() * global.ids.size(1);
+      if (range.size() == 0) return Variable();  // an epoch's last batch, smaller than the ranks
+      const data::Batch batch = world.size() == 1 ? global : rows_of(global, range);
+      const examples::RankDropoutStream dropout(model->trunk->dropout_generator());
+      const Variable loss =
+          batch_loss(model->forward(batch.ids, batch.padding_mask, segments_for(*model, batch)),
+                     batch, task.is_regression);
+      // An epoch's last batch may not divide evenly among the ranks.
+      const float weight = distributed::share_weight(range.size(), global_rows, world.size());
+      return weight == 1.0f ? loss : loss * weight;
     };
     t.evaluate_after = [this](int64_t) {
       return batcher->position().batch == batcher->batches_per_epoch();
@@ -221,27 +265,33 @@ void prepare(Trainer& t) {
   const auto dev_examples = data::read_split(t.task, o.data, dev_split(t.task));
   const std::optional<models::ModelConfig> pretrained = pretrained_trunk(o);
   t.run = examples::open_run_folder(o.out, examples::run_start(o));
-  t.tokenizer = run_tokenizer(o, t.run, train_examples);
+  t.tokenizer = run_tokenizer(o, t.run, train_examples);  // every rank learns the same
   const models::ModelConfig config = model_config(t, pretrained);
-  if (!o.resume) t.tokenizer->save(t.run.tokenizer());
+  const bool root = distributed::Communicator::world().is_root();
+  if (!o.resume && root) t.tokenizer->save(t.run.tokenizer());
   t.train_set = data::encode_dataset(*t.tokenizer, t.task, train_examples, config.max_length);
   t.dev_set = data::encode_dataset(*t.tokenizer, t.task, dev_examples, config.max_length);
   t.model = std::make_shared<models::EncoderClassifier>(config);
   if (pretrained) {
     models::load_trunk_into(*t.model->trunk, config, o.init_from);
-    fmt::print(stderr, "trunk ({} attention, {} layers of width {}) from {}\n", config.attention,
-               config.layers, config.dim, o.init_from);
+    if (root)
+      fmt::print(stderr, "trunk ({} attention, {} layers of width {}) from {}\n", config.attention,
+                 config.layers, config.dim, o.init_from);
   }
   if (t.task.is_regression && !o.resume) start_at_mean_score(*t.model, t.train_set);
   t.optimizer = std::make_unique<optim::Adam>(
       optim::AdamW(optim::decay_groups(t.model->named_parameters(), o.weight_decay), {.lr = o.lr}));
+  // The global batch: every rank's --batch-size examples.
   t.batcher = std::make_unique<data::Batcher>(
-      t.train_set, data::BatchOptions{.batch_size = o.batch_size, .seed = config.seed});
+      t.train_set,
+      data::BatchOptions{.batch_size = o.batch_size * distributed::Communicator::world().size(),
+                         .seed = config.seed});
   const int64_t total = o.max_steps > 0 ? o.max_steps : o.epochs * t.batcher->batches_per_epoch();
   t.schedule = {.base_lr = o.lr,
                 .warmup_steps = static_cast<int64_t>(o.warmup_fraction * static_cast<float>(total)),
                 .total_steps = total,
                 .decay = optim::Decay::linear};
+  if (!root) return;
   fmt::print(stderr, "{}: {} train / {} dev examples, {} tokenizer with {} tokens, {} steps\n",
              t.task.name, t.train_set.size(), t.dev_set.size(), t.tokenizer->kind(),
              t.tokenizer->vocab_size(), total);
@@ -289,7 +339,7 @@ std::vector<double> predict(models::EncoderClassifier& model, const data::Encode
 }
 
 TrainResult train(const TrainOptions& options) {
-  if (options.threads > 0) set_num_threads(static_cast<int>(options.threads));
+  examples::set_threads(options.threads);
   Trainer t(options);
   prepare(t);
   examples::TrainingTask task = t.training_task();
@@ -300,8 +350,11 @@ TrainResult train(const TrainOptions& options) {
                               .clip = options.clip,
                               .resume = options.resume,
                               .evaluation_name = "dev",
-                              .metrics = t.task.metrics});
+                              .metrics = t.task.metrics,
+                              .bucket_bytes = examples::bucket_bytes(options)});
   if (!result.finished) return {.exit_status = result.exit_status};
+  if (!distributed::Communicator::world().is_root())
+    return {.exit_status = 0, .finished = true, .best_dev = best_dev_metrics(t)};
   fmt::print("best dev {} {:.4f}", t.task.metrics.front(), result.best);
   if (!t.task.is_regression)
     fmt::print("  (majority-class baseline {:.4f})", majority_baseline(t.train_set, t.dev_set));

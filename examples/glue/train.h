@@ -1,7 +1,7 @@
 #pragma once
 // glue train: fine-tunes an encoder classifier on one GLUE task (or a task in the SST-2 TSV
 // format), from scratch or from a pre-trained trunk (--init-from), evaluating on dev after every
-// epoch.
+// epoch; data-parallel under mpirun, --batch-size examples a rank.
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -24,6 +24,7 @@ struct TrainOptions {
   examples::TokenizerChoice tokenizer;
   int64_t epochs = 3, batch_size = 32, max_steps = 0, threads = 0, stop_after = 0;
   float lr = 1e-3f, weight_decay = 0.01f, warmup_fraction = 0.1f, clip = 1.0f;
+  double bucket_mb = 25;
   bool resume = false, overwrite = false;
   // The flags given on the command line ("--dim"): those a pre-trained trunk must agree with.
   std::set<std::string> given_flags;

@@ -1,13 +1,16 @@
 #pragma once
 // The command-line conventions every program shares: --help prints usage and exits 0; a bad flag or
 // value, or a UsageError, prints one line and exits 2; an sg::Error (bad file, bad shape...) prints
-// one line and exits 1. Nothing reaches the user as an uncaught exception.
+// one line and exits 1. Nothing reaches the user as an uncaught exception. In a data-parallel run
+// an error on one rank ends every rank (which would otherwise wait for it in their next step).
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
 #include <exception>
 #include <stdexcept>
 #include <string>
+
+#include "synthgrad/distributed/communicator.h"
 
 namespace sg::examples {
 
@@ -42,6 +45,17 @@ inline CLI::Validator non_negative() {
       ">= 0");
 }
 
+inline int end_all_ranks_after_error(int status) {
+  if (distributed::built_with_mpi() && distributed::launched_processes() > 1) {
+    try {
+      distributed::Communicator::world().abort(status);
+    } catch (const std::exception&) {
+      // MPI itself failed to start: there is no run to end.
+    }
+  }
+  return status;
+}
+
 template <class Body>
 int run_cli(CLI::App& app, int argc, char** argv, const Body& body) {
   try {
@@ -58,10 +72,10 @@ int run_cli(CLI::App& app, int argc, char** argv, const Body& body) {
     return body();
   } catch (const UsageError& e) {
     fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
-    return 2;
+    return end_all_ranks_after_error(2);
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}: {}\n", app.get_name(), e.what());
-    return 1;
+    return end_all_ranks_after_error(1);
   }
 }
 

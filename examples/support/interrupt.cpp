@@ -25,13 +25,12 @@ void install_interrupt_handler() {
   std::signal(SIGTERM, on_stop_signal);
 }
 
-bool interrupted() {
-  return g_signal.load() != 0;
-}
-
-int interrupt_exit_status() {
+int agreed_interrupt_status(distributed::Communicator& world) {
   const int signal = g_signal.load();
-  return signal == 0 ? 0 : 128 + signal;
+  double seen[2] = {signal == SIGINT ? 1.0 : 0.0, signal == SIGTERM ? 1.0 : 0.0};
+  world.allreduce_sum(seen, 2);
+  if (seen[0] > 0) return 128 + SIGINT;
+  return seen[1] > 0 ? 128 + SIGTERM : 0;
 }
 
 }  // namespace sg::examples

@@ -1,13 +1,15 @@
 #pragma once
 // Ctrl-C (SIGINT) or a cluster's preemption (SIGTERM) during training: the first signal only raises
 // a flag, so the loop can finish its step, save a checkpoint and exit cleanly; a second one ends
-// the program at once.
+// the program at once. In a data-parallel run a signal to any rank stops them all at the same step.
+#include "synthgrad/distributed/communicator.h"
+
 namespace sg::examples {
 
 void install_interrupt_handler();
-bool interrupted();
-// 128 + the signal that interrupted the run, the status a shell reports for it (130 for Ctrl-C,
-// 143 for SIGTERM); 0 when none did.
-int interrupt_exit_status();
+// 128 + the signal that interrupted the run on any rank, the status a shell reports for it (130 for
+// Ctrl-C, 143 for SIGTERM; Ctrl-C when ranks saw both); 0 when none did. A collective: every rank
+// asks at the same point of every step, so that all agree on the step they stop after.
+int agreed_interrupt_status(distributed::Communicator& world);
 
 }  // namespace sg::examples

@@ -59,12 +59,18 @@ void add_evaluation_options(CLI::App& cmd, Options& o) {
       ->check(positive());
 }
 
-// The run-control options of every training program: threads, a planned stop, and resumption.
+// The run-control options of every training program: threads, a planned stop, resumption, and the
+// gradient buckets of a data-parallel run.
 template <class Options>
 void add_run_options(CLI::App& cmd, Options& o) {
-  cmd.add_option("--threads", o.threads, "threads (0: SG_NUM_THREADS or all cores)")
+  cmd.add_option("--threads", o.threads,
+                 "threads (0: SG_NUM_THREADS, or all cores shared by the ranks on this machine)")
       ->capture_default_str()
       ->check(non_negative());
+  cmd.add_option("--bucket-mb", o.bucket_mb,
+                 "under mpirun: MiB of gradients averaged in one message (started during backward)")
+      ->capture_default_str()
+      ->check(positive());
   cmd.add_option("--stop-after", o.stop_after,
                  "save a checkpoint and stop after this many steps, as Ctrl-C does")
       ->check(positive());
@@ -73,6 +79,11 @@ void add_run_options(CLI::App& cmd, Options& o) {
   cmd.add_flag("--overwrite", o.overwrite,
                "delete the run folder's earlier run first (without it a fresh run refuses one)")
       ->excludes(resume);
+}
+
+template <class Options>
+int64_t bucket_bytes(const Options& o) {
+  return static_cast<int64_t>(o.bucket_mb * double(1 << 20));
 }
 
 template <class Options>

@@ -15,8 +15,9 @@ std::string duration(double seconds) {
 
 }  // namespace
 
-Progress::Progress(int64_t total_steps)
+Progress::Progress(int64_t total_steps, bool shown)
     : total_(total_steps),
+      shown_(shown),
       terminal_(isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()),
       last_print_(start_) {}
@@ -33,6 +34,7 @@ std::string Progress::line(const ProgressFields& f) const {
 }
 
 void Progress::update(const ProgressFields& f) {
+  if (!shown_) return;
   const auto now = std::chrono::steady_clock::now();
   if (terminal_) {
     constexpr int kWidth = 24;
@@ -52,6 +54,7 @@ void Progress::finish() {
 }
 
 void Progress::message(const std::string& text) {
+  if (!shown_) return;
   if (terminal_ && drawn_) fmt::print(stderr, "\r\x1b[K");
   fmt::print(stderr, "{}\n", text);
 }

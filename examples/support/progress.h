@@ -1,6 +1,7 @@
 #pragma once
 // Progress of a long run on stderr: a bar redrawn in place on a terminal, plain lines (every few
-// seconds) when stderr is a file or a pipe.
+// seconds) when stderr is a file or a pipe; nothing at all when not `shown` (the ranks of a
+// data-parallel run but the first).
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -17,7 +18,7 @@ struct ProgressFields {
 
 class Progress {
  public:
-  explicit Progress(int64_t total_steps);
+  explicit Progress(int64_t total_steps, bool shown = true);
   void update(const ProgressFields& fields);
   void finish();                          // ends the bar's line
   void message(const std::string& text);  // a line that does not disturb the bar
@@ -26,6 +27,7 @@ class Progress {
   std::string line(const ProgressFields& f) const;
 
   int64_t total_;
+  bool shown_;
   bool terminal_;
   std::chrono::steady_clock::time_point start_, last_print_;
   bool drawn_ = false;

@@ -5,10 +5,13 @@
 #include "examples/support/cli.h"
 #include "examples/support/run_lock.h"
 #include "synthgrad/core/error.h"
+#include "synthgrad/distributed/communicator.h"
 
 namespace sg::examples {
 
-RunFolder open_run_folder(const std::string& path, RunStart start) {
+namespace {
+
+RunFolder open_for_this_process(const std::string& path, RunStart start) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   SG_CHECK(!error, "cannot create the run folder '{}': {}", path, error.message());
@@ -24,6 +27,19 @@ RunFolder open_run_folder(const std::string& path, RunStart start) {
     std::filesystem::remove(file, error);
     SG_CHECK(!error, "cannot delete '{}' of the earlier run: {}", file, error.message());
   }
+  return folder;
+}
+
+}  // namespace
+
+RunFolder open_run_folder(const std::string& path, RunStart start) {
+  distributed::Communicator& world = distributed::Communicator::world();
+  if (!world.is_root()) {
+    world.barrier();
+    return RunFolder{path};
+  }
+  RunFolder folder = open_for_this_process(path, start);
+  world.barrier();
   return folder;
 }
 

@@ -5,13 +5,16 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "examples/support/best_score.h"
+#include "examples/support/cli.h"
 #include "examples/support/csv_log.h"
 #include "examples/support/interrupt.h"
 #include "examples/support/progress.h"
 #include "examples/support/svg_plot.h"
 #include "synthgrad/core/error.h"
+#include "synthgrad/distributed/gradient_averager.h"
 #include "synthgrad/nn/checkpoint.h"
 #include "synthgrad/optim/clip.h"
 
@@ -23,6 +26,7 @@ namespace {
 constexpr const char* kStepKey = "step";
 constexpr const char* kBestKey = "best_metric";
 constexpr const char* kSkippedKey = "skipped_steps";
+constexpr const char* kRanksKey = "ranks";  // the processes of the run that wrote it
 // step, epoch, loss, lr, tokens_per_s, skipped_steps; then one column per metric.
 constexpr size_t kFixedColumns = 6;
 
@@ -32,18 +36,37 @@ struct LoopState {
   BestScore best;
 };
 
+// Rank 0 writes the checkpoint; the ranks hold the same parameters and optimizer state.
 void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const RunFolder& run,
                TrainingTask& task, const LoopState& state) {
+  const distributed::Communicator& world = distributed::Communicator::world();
+  if (!world.is_root()) return;
   nn::TrainingCheckpoint extra{optimizer.state(), task.state()};
+  extra.metadata[kRanksKey] = std::to_string(world.size());
   extra.metadata[kStepKey] = std::to_string(state.step);
   extra.metadata[kSkippedKey] = std::to_string(state.skipped);
   extra.metadata[kBestKey] = state.best.to_string();
   nn::save_training_checkpoint(run.last_checkpoint(), model, extra);
 }
 
+// A resumed run continues the same global batches only with the same number of processes, each
+// taking the same share.
+void check_same_ranks(const RunFolder& run, const Metadata& metadata) {
+  const auto it = metadata.find(kRanksKey);
+  const int saved = it == metadata.end() ? 1 : std::stoi(it->second);
+  const int ranks = distributed::Communicator::world().size();
+  if (saved != ranks)
+    throw UsageError(fmt::format(
+        "--resume from '{}': it was written by a run of {} process(es) and this one has {}: the "
+        "global batch is the processes' --batch-size together, so resume it with {} processes "
+        "(mpirun -np {})",
+        run.last_checkpoint(), saved, ranks, saved, saved));
+}
+
 LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFolder& run,
                     TrainingTask& task, BestScore::Goal goal) {
   const nn::TrainingCheckpoint extra = nn::load_training_checkpoint(run.last_checkpoint(), model);
+  check_same_ranks(run, extra.metadata);
   optimizer.load_state(extra.extra_tensors);
   task.restore(extra.metadata);
   LoopState state{.best = BestScore(goal)};
@@ -54,8 +77,43 @@ LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFol
   if (auto it = extra.metadata.find(kSkippedKey); it != extra.metadata.end())
     state.skipped = std::stoll(it->second);
   state.best.restore(extra.metadata.at(kBestKey));
-  fmt::print(stderr, "resumed from {} at step {}\n", run.last_checkpoint(), state.step);
+  if (distributed::Communicator::world().is_root())
+    fmt::print(stderr, "resumed from {} at step {}\n", run.last_checkpoint(), state.step);
   return state;
+}
+
+// Every rank starts from rank 0's parameters and optimizer state.
+void start_identical(distributed::Communicator& world, nn::Module& model,
+                     optim::Optimizer& optimizer) {
+  if (world.size() == 1) return;
+  distributed::broadcast_parameters(world, model.parameters());
+  NamedTensorList state = optimizer.state();
+  for (auto& entry : state) world.broadcast(entry.second);
+  optimizer.load_state(state);
+}
+
+// The loss of the whole global batch and its tokens, from each rank's share; the gradients of this
+// rank's share, averaged over the ranks (by `averager`, when there are several).
+struct StepLoss {
+  float loss = 0.0f;
+  int64_t tokens = 0;
+};
+
+StepLoss backward_over_ranks(distributed::Communicator& world,
+                             std::optional<distributed::GradientAverager>& averager,
+                             const Variable& loss, int64_t tokens) {
+  if (!averager) {
+    loss.backward();
+    return {loss.item<float>(), tokens};
+  }
+  if (loss.defined()) {
+    const GradientReadyGuard watch = averager->watch_backward();
+    loss.backward();
+  }
+  averager->finish();
+  double sums[2] = {loss.defined() ? loss.item<float>() : 0.0, static_cast<double>(tokens)};
+  world.allreduce_sum(sums, 2);
+  return {static_cast<float>(sums[0] / world.size()), static_cast<int64_t>(sums[1])};
 }
 
 std::vector<std::string> log_columns(const LoopSettings& settings) {
@@ -98,8 +156,9 @@ Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder
                                 : fmt::format("step {}:", state.step);
   for (const auto& [name, value] : metrics)
     line += fmt::format(" {} {} {:.4f}", settings.evaluation_name, name, value);
-  line += save_if_best(state.best, metrics.front().second,
-                       [&] { task.save_best_model(state.best.value()); });
+  line += save_if_best(state.best, metrics.front().second, [&] {
+    if (distributed::Communicator::world().is_root()) task.save_best_model(state.best.value());
+  });
   progress.message(line);
   save_last(model, optimizer, run, task, state);
   return metrics;
@@ -111,13 +170,20 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                         const optim::Schedule& schedule, const RunFolder& run, TrainingTask& task,
                         const LoopSettings& settings) {
   SG_CHECK(!settings.metrics.empty(), "run_training: no evaluation metric named");
+  distributed::Communicator& world = distributed::Communicator::world();
   const BestScore::Goal goal =
       settings.higher_is_better ? BestScore::Goal::higher : BestScore::Goal::lower;
   LoopState state{.best = BestScore(goal)};
   if (settings.resume) state = load_last(model, optimizer, run, task, goal);
-  CsvLog log(run.log(), log_columns(settings));
+  start_identical(world, model, optimizer);
+  std::optional<distributed::GradientAverager> averager;
+  if (world.size() > 1)
+    averager.emplace(world, model.parameters(),
+                     distributed::AveragerOptions{.bucket_bytes = settings.bucket_bytes});
+  std::optional<CsvLog> log;
+  if (world.is_root()) log.emplace(run.log(), log_columns(settings));
   install_interrupt_handler();
-  Progress progress(settings.total_steps);
+  Progress progress(settings.total_steps, world.is_root());
   const auto started = std::chrono::steady_clock::now();
   const auto result = [&](int status) {
     return LoopResult{
@@ -131,18 +197,20 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
   int64_t skipped_in_a_row = 0;
   auto last = std::chrono::steady_clock::now();
   while (state.step < settings.total_steps) {
-    if (interrupted() || (settings.stop_after > 0 && state.step == settings.stop_after)) {
+    const int interrupt_status = agreed_interrupt_status(world);
+    if (interrupt_status != 0 || (settings.stop_after > 0 && state.step == settings.stop_after)) {
       save_last(model, optimizer, run, task, state);
       progress.message(
           fmt::format("stopped: saved {}; continue with --resume", run.last_checkpoint()));
-      return result(interrupt_exit_status());
+      return result(interrupt_status);
     }
     int64_t tokens = 0;
     optimizer.set_lr(schedule.lr_at(state.step));
     Variable loss = task.next_loss(tokens);
     optimizer.zero_grad();
-    loss.backward();
-    const float loss_value = loss.item<float>();
+    const StepLoss step_loss = backward_over_ranks(world, averager, loss, tokens);
+    const float loss_value = step_loss.loss;
+    tokens = step_loss.tokens;
     const double norm = optim::clip_grad_norm(model.parameters(), settings.clip);
     ++state.step;
     if (std::isfinite(loss_value) && std::isfinite(norm)) {
@@ -181,10 +249,11 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
       const Metrics metrics = evaluate(model, optimizer, run, task, settings, state, progress);
       for (size_t i = 0; i < metrics.size(); ++i) row[kFixedColumns + i] = metrics[i].second;
     }
-    log.write(row);
+    if (log) log->write(row);
   }
   progress.finish();
-  write_curves(run, settings);
+  if (log) write_curves(run, settings);
+  world.barrier();  // the other ranks may read the best model once it is written
   return result(0);
 }
 

@@ -5,6 +5,12 @@
 // `--resume` continues from bit for bit. A program passes in only what is its own: the loss of its
 // next batch, its evaluation, how its best model is saved, and its state beyond model and
 // optimizer.
+//
+// Started by mpirun or srun as N processes, the loop trains data-parallel: parameters and optimizer
+// state start as rank 0's, gradients are averaged over the ranks before every step (see
+// distributed/gradient_averager.h), the loss and the stop signals are agreed on, and rank 0 alone
+// prints, logs and writes checkpoints. Each rank's next_loss and evaluate take their own part of
+// the work; see TrainingTask.
 #include <cmath>
 #include <functional>
 #include <string>
@@ -24,16 +30,19 @@ namespace sg::examples {
 using Metrics = std::vector<std::pair<std::string, double>>;
 
 struct TrainingTask {
-  // The loss of the next training batch; sets `tokens` to the batch's token count.
+  // This rank's share of the loss of the next global batch, weighted so that the mean of the ranks'
+  // shares is the whole batch's loss (distributed::share_weight), or an undefined Variable for a
+  // rank with no rows; sets `tokens` to this rank's token count. In one process: the batch's loss.
   std::function<Variable(int64_t& tokens)> next_loss;
   // Whether to evaluate once `step` steps are done (the last step always evaluates).
   std::function<bool(int64_t step)> evaluate_after;
-  // Results in the order of LoopSettings::metrics.
+  // Results in the order of LoopSettings::metrics, the same on every rank (each may score its part
+  // and combine them with the others').
   std::function<Metrics()> evaluate;
-  // Saves the model as the run's best; `best` is its first metric.
+  // Saves the model as the run's best; `best` is its first metric. Called on rank 0 only.
   std::function<void(double best)> save_best_model;
   // The program's own state (data position, random generators, config) for the last checkpoint,
-  // and its restoration on --resume.
+  // and its restoration on --resume (state is asked of rank 0, restore of every rank).
   std::function<Metadata()> state;
   std::function<void(const Metadata&)> restore;
   // The current epoch, when the program counts them (shown and logged); may be empty.
@@ -51,6 +60,8 @@ struct LoopSettings {
   // A step whose loss or gradient norm is not finite is skipped (no update); this many in a row
   // stop the run, leaving the last checkpoint as it was.
   int64_t max_skipped_in_a_row = 20;
+  // Data-parallel runs: gradients are sent in buckets of about this many bytes.
+  int64_t bucket_bytes = int64_t{25} << 20;
 };
 
 struct LoopResult {
