@@ -121,10 +121,12 @@ void check_holds_window(const std::vector<int64_t>& tokens, const SplitText& spl
 }
 
 // Mean next-token loss over the first `max_batches` sequential batches of a split (all when 0),
-// the batches dealt out to the ranks in turn.
+// batches of every rank's `batch_size` windows together (those of one process with the global
+// batch), dealt out to the ranks in turn.
 double split_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens, int64_t batch_size,
                   int64_t max_batches) {
   distributed::Communicator& world = distributed::Communicator::world();
+  batch_size *= world.size();
   NoGradGuard no_grad;
   lm.eval();
   const int64_t block = lm.config().max_length;
@@ -217,6 +219,7 @@ void prepare(Run& r) {
   if (texts.test) check_holds_window(r.test_tokens, *texts.test, context);
   models::ModelConfig config = o.model;
   config.vocab_size = r.tokenizer->vocab_size();
+  config.verbose = root;
   r.lm = std::make_shared<models::CausalLM>(config);
   r.optimizer = std::make_unique<optim::Adam>(optim::AdamW(
       optim::decay_groups(r.lm->named_parameters(), o.weight_decay), {.lr = o.lr, .beta2 = 0.99f}));

@@ -212,12 +212,15 @@ void prepare(Run& r) {
   }
   models::ModelConfig config = o.model;
   config.vocab_size = r.tokenizer->vocab_size();
+  config.verbose = root;
   r.train_packer = std::make_unique<data::SequencePacker>(r.corpus.train, *r.tokenizer,
                                                           config.max_length, /*repeat=*/true);
   r.train_batches =
       std::make_unique<data::SequenceShuffler>(*r.train_packer, o.shuffle_block, config.seed + 7);
-  r.validation = validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
-                                    o.batch_size, o.eval_batches);
+  // The validation batches of one process with the global batch, dealt out to the ranks.
+  r.validation =
+      validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
+                         o.batch_size * distributed::Communicator::world().size(), o.eval_batches);
   r.mlm = std::make_shared<models::MaskedLM>(config);
   if (o.skipgram_epochs > 0 && !o.resume)
     copy_into(r.mlm->trunk->tokens->weight.data(), learn_word_vectors(r));

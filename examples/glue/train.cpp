@@ -266,8 +266,9 @@ void prepare(Trainer& t) {
   const std::optional<models::ModelConfig> pretrained = pretrained_trunk(o);
   t.run = examples::open_run_folder(o.out, examples::run_start(o));
   t.tokenizer = run_tokenizer(o, t.run, train_examples);  // every rank learns the same
-  const models::ModelConfig config = model_config(t, pretrained);
   const bool root = distributed::Communicator::world().is_root();
+  models::ModelConfig config = model_config(t, pretrained);
+  config.verbose = config.verbose && root;
   if (!o.resume && root) t.tokenizer->save(t.run.tokenizer());
   t.train_set = data::encode_dataset(*t.tokenizer, t.task, train_examples, config.max_length);
   t.dev_set = data::encode_dataset(*t.tokenizer, t.task, dev_examples, config.max_length);

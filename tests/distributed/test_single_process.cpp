@@ -70,3 +70,38 @@ TEST_CASE("distributed: with one rank the averager leaves every gradient as it w
   CHECK(params[0].grad().to_vector<float>() == std::vector<float>{2, 2, 2});
   CHECK(params[1].grad().to_vector<float>() == std::vector<float>{0, 0});
 }
+
+TEST_CASE("distributed: shard_rows deals a batch's rows out in rank order, sizes within one") {
+  // 5 rows over 3 ranks: 1 + 2 + 2, end to end.
+  CHECK(shard_rows(5, 0, 3).begin == 0);
+  CHECK(shard_rows(5, 0, 3).end == 1);
+  CHECK(shard_rows(5, 1, 3).begin == 1);
+  CHECK(shard_rows(5, 1, 3).end == 3);
+  CHECK(shard_rows(5, 2, 3).begin == 3);
+  CHECK(shard_rows(5, 2, 3).end == 5);
+  for (int64_t rows : {0, 1, 2, 7, 64}) {
+    int64_t next = 0;
+    for (int rank = 0; rank < 4; ++rank) {
+      const RowRange part = shard_rows(rows, rank, 4);
+      CHECK(part.begin == next);
+      CHECK(part.size() >= rows / 4);
+      CHECK(part.size() <= rows / 4 + 1);
+      next = part.end;
+    }
+    CHECK(next == rows);
+  }
+  CHECK(testing::error_message([] { shard_rows(4, 2, 2); }).find("rank 2 of 2 ranks") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "distributed: share_weight makes the mean of the ranks' weighted means the batch's mean") {
+  CHECK(share_weight(8, 16, 2) == 1.0f);  // even shares are left exactly as they are
+  CHECK(share_weight(16, 16, 1) == 1.0f);
+  // Means 1 (over 1 item) and 4 (over 2): the batch's mean is 3 = (1 * w0 + 4 * w1) / 2.
+  const float w0 = share_weight(1, 3, 2), w1 = share_weight(2, 3, 2);
+  CHECK((1.0f * w0 + 4.0f * w1) / 2 == doctest::Approx(3.0f));
+  CHECK(share_weight(0, 3, 2) == 0.0f);
+  CHECK(testing::error_message([] { share_weight(4, 3, 2); }).find("4 of 3 items") !=
+        std::string::npos);
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# glue train, lm train and pretrain under mpirun: N ranks with --batch-size b end where one process
+# with N x b does (up to the order of the sums; an epoch's last batch split unevenly over 3 ranks
+# included), evaluation split over the ranks gives the same figures, rank 0 alone prints, a run
+# stopped (planned, or by SIGTERM to one rank) and resumed with the same ranks ends bit-identical to
+# an uninterrupted one, resuming with other ranks is refused, and a rank that dies or fails takes
+# the others down instead of leaving them waiting.
+# Usage: programs_data_parallel_test.sh MPIEXEC GLUE LM PRETRAIN CHECKPOINT_DIFFERENCE
+set -u
+mpiexec=$1 glue=$2 lm=$3 pretrain=$4 difference=$5
+source "$(dirname "$0")/../examples/checks.sh"
+
+ranks() {  # ranks N COMMAND...: COMMAND as N ranks, ended after 120 s should it hang
+  local n=$1
+  shift
+  timeout 120 "$mpiexec" --oversubscribe -np "$n" "$@"
+}
+close() {  # close DESCRIPTION A.safetensors B.safetensors TOLERANCE
+  local d
+  d=$("$difference" "$2" "$3") || { fail "$1: $d"; return; }
+  awk -v d="$d" -v t="$4" 'BEGIN { exit !(d <= t) }' && echo "ok: $1 (largest difference $d)" ||
+    fail "$1: largest difference $d, more than $4"
+}
+identical() {  # identical DESCRIPTION A B
+  cmp -s "$2" "$3" && echo "ok: $1" || fail "$1"
+}
+close_columns() {  # close_columns DESCRIPTION COLUMN LOG_A LOG_B TOLERANCE: evaluated rows only
+  paste -d' ' <(column "$2" "$3") <(column "$2" "$4") |
+    awk -v t="$5" '$1 != "nan" { n++; d = $1 - $2; if (d < 0) d = -d; if (!(d <= t)) bad++ }
+                   END { exit !(n > 0 && bad == 0) }' &&
+    echo "ok: $1" || fail "$1: $(paste -d' ' <(column "$2" "$3") <(column "$2" "$4") | grep -v nan | tr '\n' ';')"
+}
+rows_of() {  # rows_of LOG: rows of a CSV log so far (0 before it exists)
+  [ -f "$1" ] && wc -l <"$1" || echo 0
+}
+wait_for_rows() {  # wait_for_rows LOG PID: until the log has 20 rows, or the launcher PID ended
+  until [ "$(rows_of "$1")" -gt 20 ] || ! kill -0 "$2" 2>/dev/null; do sleep 0.05; done
+}
+the_rank() {  # the_rank N: the pid of rank N of the running programs
+  for pid in $(pgrep -f "$glue train"); do
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo "$pid"
+  done
+}
+
+# ---- glue: a toy task of 80 examples; 5 dev examples split 2 + 3 over two ranks.
+mkdir -p "$work/task" "$work/badtask"
+{
+  echo -e "sentence\tlabel"
+  for i in $(seq 1 40); do echo -e "a red apple number $i\tfruit"; echo -e "a fast car number $i\tvehicle"; done
+} >"$work/task/train.tsv"
+printf 'sentence\tlabel\na red apple\tfruit\na fast car\tvehicle\nred car 3\tvehicle\nan apple 7\tfruit\ncar 9\tvehicle\n' >"$work/task/dev.tsv"
+printf 'sentence\tlabel\nonly one column\n' >"$work/badtask/train.tsv"
+cp "$work/task/dev.tsv" "$work/badtask/"
+task=(--task toy --data "$work/task" --heads 2 --max-length 8 --attention R+V --lr 3e-3)
+toy=("${task[@]}" --dim 16 --layers 1 --epochs 3)
+exact=(--dropout 0 --attention-dropout 0)
+
+check "glue: 1 process, batch 14" 0 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 14 --out "$work/g1"
+check "glue: 2 ranks, batch 7 each" 0 ranks 2 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 7 --out "$work/g2"
+close "glue: 2 ranks x 7 end where 1 process x 14 does" "$work/g1/last.safetensors" "$work/g2/last.safetensors" 1e-4
+close_columns "glue: the dev accuracy split over 2 ranks is 1 process's" dev_accuracy "$work/g1/log.csv" "$work/g2/log.csv" 0
+[ "$(grep -c "best dev accuracy" "$work/out")" = 1 ] && [ "$(grep -c "^EncoderClassifier:" "$work/err")" = 1 ] &&
+  echo "ok: rank 0 alone prints" || fail "not rank 0 alone prints: $(cat "$work/out" "$work/err")"
+# 80 examples in batches of 15: the last batch of 5 goes 1 + 2 + 2 over three ranks.
+check "glue: 1 process, batch 15" 0 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 15 --out "$work/g3"
+check "glue: 3 ranks, batch 5 each" 0 ranks 3 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 5 --out "$work/g4"
+close "glue: 3 ranks x 5 end where 1 process x 15 does, uneven last batches included" \
+  "$work/g3/last.safetensors" "$work/g4/last.safetensors" 1e-4
+
+# With dropout (each rank its own stream): stopped and resumed = uninterrupted, bit for bit.
+check "glue: 2 ranks with dropout" 0 ranks 2 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/full"
+check "glue: 2 ranks stop after 7 steps" 0 ranks 2 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/half" --stop-after 7
+check "glue: 2 ranks resume" 0 ranks 2 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/half" --resume
+identical "glue: 2 ranks stopped and resumed end bit-identical to an uninterrupted run" \
+  "$work/full/last.safetensors" "$work/half/last.safetensors"
+check "glue: resuming a 2-rank run in 1 process is refused" 2 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/half" --resume
+grep -q "mpirun -np 2" "$work/err" && echo "ok: the refusal says how to resume" || fail "the refusal says not how: $(cat "$work/err")"
+
+# SIGTERM to rank 1 alone: both ranks stop after the same step, one checkpoint saved, status 143;
+# resumed, the run ends as an uninterrupted one does.
+long=("${task[@]}" --dim 64 --layers 2 --epochs 150 --batch-size 7)
+check "glue: a longer 2-rank run" 0 ranks 2 "$glue" train "${long[@]}" --out "$work/long"
+ranks 2 "$glue" train "${long[@]}" --out "$work/signal" >"$work/out" 2>"$work/err" &
+launcher=$!
+wait_for_rows "$work/signal/log.csv" "$launcher"
+kill -TERM "$(the_rank 1)" || fail "no rank 1 to send SIGTERM to"
+wait "$launcher"
+status=$?
+[ "$status" = 143 ] && echo "ok: SIGTERM to rank 1 stops the run with status 143" || fail "SIGTERM to rank 1: status $status"
+[ "$(grep -c "stopped: saved" "$work/err")" = 1 ] && echo "ok: one checkpoint saved" || fail "not one checkpoint saved: $(tail -5 "$work/err")"
+check "glue: 2 ranks resume after SIGTERM" 0 ranks 2 "$glue" train "${long[@]}" --out "$work/signal" --resume
+identical "glue: stopped by SIGTERM to one rank and resumed, the run ends as an uninterrupted one" \
+  "$work/long/last.safetensors" "$work/signal/last.safetensors"
+
+# A rank killed outright: the launcher ends the other rather than leaving it waiting.
+ranks 2 "$glue" train "${long[@]}" --out "$work/killed" >"$work/out" 2>"$work/err" &
+launcher=$!
+wait_for_rows "$work/killed/log.csv" "$launcher"
+kill -KILL "$(the_rank 1)" || fail "no rank 1 to kill"
+wait "$launcher"
+status=$?
+[ "$status" != 0 ] && [ "$status" != 124 ] && [ -z "$(the_rank 0)" ] &&
+  echo "ok: a killed rank ends the run (status $status)" || fail "a killed rank: status $status"
+# An error on one rank only (its data is malformed): every rank ends, and the error names the line.
+check "glue: an error on rank 1 alone ends both ranks" 1 timeout 120 "$mpiexec" --oversubscribe \
+  -np 1 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/error" : \
+  -np 1 "$glue" train "${toy[@]/$work\/task/$work/badtask}" --batch-size 7 --out "$work/error"
+grep -q "train.tsv:2" "$work/err" && echo "ok: rank 1's error is reported" || fail "rank 1's error is not reported: $(cat "$work/err")"
+
+# ---- lm: windows of a small text; 2 ranks x 4 = 1 process x 8, validation included.
+for i in $(seq 1 60); do echo "the quick brown fox $i jumps over the lazy dog and runs away"; done >"$work/text.txt"
+small=(--text "$work/text.txt" --dim 16 --heads 2 --layers 1 --context 16 --steps 30 --eval-every 10 --eval-batches 4)
+check "lm: 1 process, batch 8" 0 "$lm" train "${small[@]}" --batch-size 8 --out "$work/l1"
+check "lm: 2 ranks, batch 4 each" 0 ranks 2 "$lm" train "${small[@]}" --batch-size 4 --out "$work/l2"
+close "lm: 2 ranks x 4 end where 1 process x 8 does" "$work/l1/last.safetensors" "$work/l2/last.safetensors" 1e-4
+close_columns "lm: the validation loss split over 2 ranks is 1 process's" validation_loss "$work/l1/log.csv" "$work/l2/log.csv" 1e-4
+check "lm: 2 ranks with dropout" 0 ranks 2 "$lm" train "${small[@]}" --dropout 0.2 --batch-size 4 --out "$work/lfull"
+check "lm: 2 ranks stop after 12 steps" 0 ranks 2 "$lm" train "${small[@]}" --dropout 0.2 --batch-size 4 --out "$work/lhalf" --stop-after 12
+check "lm: 2 ranks resume" 0 ranks 2 "$lm" train "${small[@]}" --dropout 0.2 --batch-size 4 --out "$work/lhalf" --resume
+identical "lm: 2 ranks stopped and resumed end bit-identical to an uninterrupted run" \
+  "$work/lfull/last.safetensors" "$work/lhalf/last.safetensors"
+
+# ---- pretrain: masked positions differ between the ranks' rows, and the loss weighs them.
+# Sentences of 3 to 7 words, a document every 1 to 4 of them: rows hold different numbers of
+# separators, so the ranks' rows hold different numbers of masked positions.
+awk 'BEGIN { srand(7); split("cat dog bird cow", a, " "); split("meows barks sings moos", v, " ")
+  for (i = 0; i < 1500; i++) {
+    k = int(rand() * 4) + 1; line = "the " a[k] " " v[k]
+    if (rand() < 0.5) line = line " and eats an apple"
+    print line; if (rand() < 0.4) print ""
+  } }' >"$work/corpus.txt"
+mlm=(--corpus "$work/corpus.txt" --dim 32 --heads 2 --layers 1 --lr 2e-3 --warmup 5 --validation-fraction 0.1
+     --eval-batches 4 --tokenizer word --max-length 32 --steps 20 --eval-every 10)
+check "pretrain: 1 process, batch 8" 0 "$pretrain" train "${mlm[@]}" "${exact[@]}" --batch-size 8 --out "$work/p1"
+check "pretrain: 2 ranks, batch 4 each" 0 ranks 2 "$pretrain" train "${mlm[@]}" "${exact[@]}" --batch-size 4 --out "$work/p2"
+close "pretrain: 2 ranks x 4 end where 1 process x 8 does" "$work/p1/last.safetensors" "$work/p2/last.safetensors" 1e-4
+close_columns "pretrain: the validation loss split over 2 ranks is 1 process's" validation_loss "$work/p1/log.csv" "$work/p2/log.csv" 1e-4
+check "pretrain: 2 ranks with dropout" 0 ranks 2 "$pretrain" train "${mlm[@]}" --batch-size 4 --out "$work/pfull"
+check "pretrain: 2 ranks stop after 8 steps" 0 ranks 2 "$pretrain" train "${mlm[@]}" --batch-size 4 --out "$work/phalf" --stop-after 8
+check "pretrain: 2 ranks resume" 0 ranks 2 "$pretrain" train "${mlm[@]}" --batch-size 4 --out "$work/phalf" --resume
+identical "pretrain: 2 ranks stopped and resumed end bit-identical to an uninterrupted run" \
+  "$work/pfull/last.safetensors" "$work/phalf/last.safetensors"
+finish
