@@ -33,13 +33,18 @@ close_columns() {  # close_columns DESCRIPTION COLUMN LOG_A LOG_B TOLERANCE: eva
 rows_of() {  # rows_of LOG: rows of a CSV log so far (0 before it exists)
   [ -f "$1" ] && wc -l <"$1" || echo 0
 }
-wait_for_rows() {  # wait_for_rows LOG PID: until the log has 20 rows, or the launcher PID ended
-  until [ "$(rows_of "$1")" -gt 20 ] || ! kill -0 "$2" 2>/dev/null; do sleep 0.05; done
-}
 the_rank() {  # the_rank N: the pid of rank N of the running programs
   for pid in $(pgrep -f "$glue train"); do
     tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo "$pid"
   done
+}
+signal_rank_1() {  # signal_rank_1 SIGNAL FOLDER: glue as 2 ranks, rank 1 signalled 20 steps in; sets $status
+  ranks 2 "$glue" train "${long[@]}" --out "$2" >"$work/out" 2>"$work/err" &
+  local launcher=$!
+  until [ "$(rows_of "$2/log.csv")" -gt 20 ] || ! kill -0 "$launcher" 2>/dev/null; do sleep 0.05; done
+  kill "-$1" "$(the_rank 1)" || fail "no rank 1 to send $1 to"
+  wait "$launcher"
+  status=$?
 }
 
 # ---- glue: a toy task of 80 examples; 5 dev examples split 2 + 3 over two ranks.
@@ -80,12 +85,7 @@ grep -q "mpirun -np 2" "$work/err" && echo "ok: the refusal says how to resume" 
 # resumed, the run ends as an uninterrupted one does.
 long=("${task[@]}" --dim 64 --layers 2 --epochs 150 --batch-size 7)
 check "glue: a longer 2-rank run" 0 ranks 2 "$glue" train "${long[@]}" --out "$work/long"
-ranks 2 "$glue" train "${long[@]}" --out "$work/signal" >"$work/out" 2>"$work/err" &
-launcher=$!
-wait_for_rows "$work/signal/log.csv" "$launcher"
-kill -TERM "$(the_rank 1)" || fail "no rank 1 to send SIGTERM to"
-wait "$launcher"
-status=$?
+signal_rank_1 TERM "$work/signal"
 [ "$status" = 143 ] && echo "ok: SIGTERM to rank 1 stops the run with status 143" || fail "SIGTERM to rank 1: status $status"
 [ "$(grep -c "stopped: saved" "$work/err")" = 1 ] && echo "ok: one checkpoint saved" || fail "not one checkpoint saved: $(tail -5 "$work/err")"
 check "glue: 2 ranks resume after SIGTERM" 0 ranks 2 "$glue" train "${long[@]}" --out "$work/signal" --resume
@@ -93,12 +93,7 @@ identical "glue: stopped by SIGTERM to one rank and resumed, the run ends as an 
   "$work/long/last.safetensors" "$work/signal/last.safetensors"
 
 # A rank killed outright: the launcher ends the other rather than leaving it waiting.
-ranks 2 "$glue" train "${long[@]}" --out "$work/killed" >"$work/out" 2>"$work/err" &
-launcher=$!
-wait_for_rows "$work/killed/log.csv" "$launcher"
-kill -KILL "$(the_rank 1)" || fail "no rank 1 to kill"
-wait "$launcher"
-status=$?
+signal_rank_1 KILL "$work/killed"
 [ "$status" != 0 ] && [ "$status" != 124 ] && [ -z "$(the_rank 0)" ] &&
   echo "ok: a killed rank ends the run (status $status)" || fail "a killed rank: status $status"
 # An error on one rank only (its data is malformed): every rank ends, and the error names the line.
