@@ -11,6 +11,7 @@
 #include "examples/support/run_folder.h"
 #include "synthgrad/core/error.h"
 #include "synthgrad/data/files.h"
+#include "synthgrad/distributed/communicator.h"
 #include "synthgrad/models/pretrained_trunk.h"
 
 namespace sg::glue {
@@ -106,7 +107,10 @@ void write_tables(const std::string& out, const std::vector<examples::RunScore>&
 
 }  // namespace
 
+// Under mpirun every run is data-parallel; rank 0 alone writes and prints, and the others read
+// what it wrote once it has.
 int benchmark(const BenchmarkOptions& b) {
+  distributed::Communicator& world = distributed::Communicator::world();
   // Every input is checked before the first run, so that no run is wasted on a later typo.
   for (const std::string& task : b.tasks)
     SG_CHECK(std::filesystem::is_directory(b.data_root + "/" + task),
@@ -119,21 +123,24 @@ int benchmark(const BenchmarkOptions& b) {
       for (int64_t k = 0; k < seeds; ++k) {
         const TrainOptions o = run_options(b, task, variant, k);
         if (std::filesystem::exists(result_file(o.out))) {
-          fmt::print(stderr, "{}: finished earlier\n", o.out);
+          if (world.is_root()) fmt::print(stderr, "{}: finished earlier\n", o.out);
         } else {
-          fmt::print(stderr, "{}: {} with {} attention, seed {}\n", o.out, task, variant,
-                     o.model.seed);
+          if (world.is_root())
+            fmt::print(stderr, "{}: {} with {} attention, seed {}\n", o.out, task, variant,
+                       o.model.seed);
           const TrainResult result = train(o);
           if (!result.finished) {
-            fmt::print(stderr, "glue benchmark stopped in {}: run it again to continue\n", o.out);
+            if (world.is_root())
+              fmt::print(stderr, "glue benchmark stopped in {}: run it again to continue\n", o.out);
             return result.exit_status;
           }
-          write_result(o.out, result.best_dev);
+          if (world.is_root()) write_result(o.out, result.best_dev);
+          world.barrier();
         }
         scores.push_back({task, variant, read_result(o.out)});
       }
     }
-  write_tables(b.out, scores);
+  if (world.is_root()) write_tables(b.out, scores);
   return 0;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# glue train, lm train and pretrain under mpirun: N ranks with --batch-size b end where one process
+# glue train (and benchmark), lm train and pretrain under mpirun: N ranks with --batch-size b end where one process
 # with N x b does (up to the order of the sums; an epoch's last batch split unevenly over 3 ranks
 # included), evaluation split over the ranks gives the same figures, rank 0 alone prints, a run
 # stopped (planned, or by SIGTERM to one rank) and resumed with the same ranks ends bit-identical to
@@ -101,6 +101,12 @@ check "glue: an error on rank 1 alone ends both ranks" 1 timeout 120 "$mpiexec" 
   -np 1 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/error" : \
   -np 1 "$glue" train "${toy[@]/$work\/task/$work/badtask}" --batch-size 7 --out "$work/error"
 grep -q "train.tsv:2" "$work/err" && echo "ok: rank 1's error is reported" || fail "rank 1's error is not reported: $(cat "$work/err")"
+
+# glue benchmark: each run data-parallel, rank 0 alone writing the tables.
+check "glue benchmark as 2 ranks" 0 ranks 2 "$glue" benchmark --tasks task --data-root "$work" --attention V,R+V \
+  --out "$work/bench" --dim 16 --heads 2 --layers 1 --max-length 8 --epochs 2 --batch-size 7
+[ "$(grep -c "written to" "$work/out")" = 1 ] && grep -q "R+V" "$work/bench/results.md" &&
+  echo "ok: one table, written once" || fail "the benchmark's tables: $(cat "$work/out")"
 
 # ---- lm: windows of a small text; 2 ranks x 4 = 1 process x 8, validation included.
 for i in $(seq 1 60); do echo "the quick brown fox $i jumps over the lazy dog and runs away"; done >"$work/text.txt"
