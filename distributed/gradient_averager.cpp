@@ -32,13 +32,15 @@ GradientAverager::GradientAverager(Communicator& communicator, std::vector<Varia
   }
   for (size_t b = 0; b < buckets_.size(); ++b) {
     Bucket& bucket = buckets_[b];
-    bucket.flat = Tensor::empty({floats[b]});
+    const auto members = static_cast<int64_t>(bucket.members.size());
+    bucket.flat = Tensor::empty({floats[b] + members});
     int64_t offset = 0;
     for (size_t i : bucket.members) {
       const Variable& p = parameters_[i];
       bucket.parts.push_back(bucket.flat.slice(0, offset, offset + p.numel()).view(p.shape()));
       offset += p.numel();
     }
+    bucket.has_gradient = bucket.flat.slice(0, offset, offset + members);
   }
 }
 
@@ -77,12 +79,14 @@ void GradientAverager::start_ready_buckets() {
     start(buckets_[next_to_start_++]);
 }
 
-// Copies the bucket's gradients into its buffer (zeros for a parameter without one) and starts
-// its allreduce.
+// Copies the bucket's gradients into its buffer (zeros for a parameter without one), flags which
+// it has, and starts its allreduce.
 void GradientAverager::start(Bucket& bucket) {
   bucket.request.wait();  // the buffer may not be written while a transfer reads it
+  float* flags = bucket.has_gradient.data<float>();
   for (size_t k = 0; k < bucket.members.size(); ++k) {
     const Tensor& grad = parameters_[bucket.members[k]].grad();
+    flags[k] = grad.defined() ? 1.0f : 0.0f;
     if (grad.defined())
       copy_into(bucket.parts[k], grad);
     else
@@ -98,8 +102,10 @@ void GradientAverager::finish() {
   const float scale = 1.0f / static_cast<float>(communicator_.size());
   for (Bucket& bucket : buckets_) {
     bucket.request.wait();
+    const float* ranks_with_gradient = bucket.has_gradient.data<float>();
     for (size_t k = 0; k < bucket.members.size(); ++k)
-      parameters_[bucket.members[k]].set_grad(mul(bucket.parts[k], scale));
+      if (ranks_with_gradient[k] > 0.0f)
+        parameters_[bucket.members[k]].set_grad(mul(bucket.parts[k], scale));
     bucket.ready = 0;
   }
   next_to_start_ = 0;

@@ -38,19 +38,23 @@ class GradientAverager {
   // fill. Without it (or with overlap off) finish() does all the work.
   GradientReadyGuard watch_backward();
   // Starts the buckets not started yet, waits for all, and leaves each parameter's gradient the
-  // average over ranks (a parameter without a gradient on some rank counts zeros there).
+  // average over ranks (a parameter without a gradient on some rank counts zeros there; one
+  // without a gradient on every rank is left without, as one process would leave it).
   void finish();
 
   int64_t bucket_count() const { return static_cast<int64_t>(buckets_.size()); }
   // Buckets whose allreduce is under way: during backward, those that filled already.
   int64_t buckets_started() const { return static_cast<int64_t>(next_to_start_); }
-  int64_t bytes_per_step() const;
+  int64_t bytes_per_step() const;  // the gradients, and one float per parameter (see Bucket)
 
  private:
   struct Bucket {
     std::vector<size_t> members;  // indices into parameters_
-    Tensor flat;                  // the members' gradients end to end, in member order
-    std::vector<Tensor> parts;    // views of flat, one per member, shaped like it
+    // The members' gradients end to end, in member order, then one float per member: 1 where this
+    // rank has its gradient. Summed with the gradients, the flags tell whether any rank had it.
+    Tensor flat;
+    std::vector<Tensor> parts;  // views of flat, one per member, shaped like it
+    Tensor has_gradient;        // the view of the flags
     size_t ready = 0;
     Request request;
   };

@@ -4,7 +4,9 @@
 //      computes that reference alone), within a tolerance: the two sum the examples' gradients in
 //      different orders;
 //   3. the bucketed path that overlaps backward (small buckets, so several of them) ends bit for
-//      bit where the plain path (one allreduce after backward) does, and so do all ranks.
+//      bit where the plain path (one allreduce after backward) does, and so do all ranks;
+//   4. a parameter that no rank's loss uses is left without a gradient, as in one process, so that
+//      AdamW's weight decay leaves it as it was.
 // Prints each check; exit code 1 when one fails.
 #include <algorithm>
 #include <cmath>
@@ -114,6 +116,29 @@ bool second_watch_refused(Communicator& world, const distributed::AveragerOption
   return refused;
 }
 
+bool unused_parameter_left_alone(Communicator& world) {
+  Classifier model(1);
+  Generator gen(5);
+  const Variable spare(randn({kHidden, kHidden}, gen), true);  // in no forward pass
+  const std::vector<float> before = spare.data().to_vector<float>();
+  std::vector<Variable> params = model.parameters();
+  params.push_back(spare);
+  optim::Adam adamw = optim::AdamW({{params, 0.1f}}, {.lr = 0.01f});
+  distributed::GradientAverager averager(world, params, {.bucket_bytes = 512});
+  for (int64_t step = 0; step < 2; ++step) {
+    const Batch batch = examples(step, world.rank() * kLocalBatch, kLocalBatch);
+    adamw.zero_grad();
+    {
+      const GradientReadyGuard watch = averager.watch_backward();
+      cross_entropy(model.forward(batch.x), batch.y).backward();
+    }
+    averager.finish();
+    if (spare.grad().defined()) return false;
+    adamw.step();
+  }
+  return spare.data().to_vector<float>() == before;
+}
+
 bool report(Communicator& world, const char* what, bool ok) {
   const bool all_ok = world.allreduce_sum(ok ? 0.0 : 1.0) == 0.0;
   if (world.is_root()) std::printf("%s: %s\n", all_ok ? "ok  " : "FAIL", what);
@@ -152,6 +177,8 @@ int run() {
   ok &= report(world, "all ranks hold the same parameters", same_on_all_ranks(world, p_buckets));
   ok &= report(world, "a second watched backward before finish() is an error",
                second_watch_refused(world, bucketed));
+  ok &= report(world, "a parameter no rank uses keeps no gradient, and weight decay leaves it",
+               unused_parameter_left_alone(world));
 
   double worst = 0.0;
   if (world.is_root()) {

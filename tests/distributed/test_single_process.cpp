@@ -43,7 +43,8 @@ TEST_CASE("distributed: buckets hold about bucket_bytes, parameters in reverse o
   CHECK(GradientAverager(world, params, {.bucket_bytes = 1000}).bucket_count() == 3);
   CHECK(GradientAverager(world, params, {.bucket_bytes = 1 << 20}).bucket_count() == 1);
   CHECK(GradientAverager(world, params, {.bucket_bytes = 1}).bucket_count() == 4);
-  CHECK(GradientAverager(world, params, {}).bytes_per_step() == 600 * 4);
+  // The gradients, and a has-a-gradient flag per parameter.
+  CHECK(GradientAverager(world, params, {}).bytes_per_step() == (600 + 4) * 4);
   CHECK(testing::error_message([&] {
           GradientAverager(world, params, {.bucket_bytes = 0});
         }).find("bucket_bytes must be positive") != std::string::npos);
@@ -55,7 +56,7 @@ TEST_CASE("distributed: frozen parameters are not averaged, so they never hold a
   params[1].set_requires_grad(false);
   const GradientAverager averager(world, params, {.bucket_bytes = 1000});
   CHECK(averager.bucket_count() == 1);
-  CHECK(averager.bytes_per_step() == 200 * 4);
+  CHECK(averager.bytes_per_step() == (200 + 2) * 4);
 }
 
 TEST_CASE("distributed: with one rank the averager leaves every gradient as it was") {
