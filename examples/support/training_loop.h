@@ -65,7 +65,8 @@ struct LoopSettings {
 };
 
 struct LoopResult {
-  int exit_status = 0;  // 0 done or stopped as planned, 130 / 143 on SIGINT / SIGTERM, 1 diverged
+  // 0 done or stopped as planned, 130 / 143 / 138 on SIGINT / SIGTERM / SIGUSR1, 1 diverged.
+  int exit_status = 0;
   bool finished = false;
   int64_t step = 0;
   int64_t skipped_steps = 0;  // updates skipped for a non-finite loss or gradient

@@ -38,11 +38,14 @@ the_rank() {  # the_rank N: the pid of rank N of the running programs
     tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo "$pid"
   done
 }
-signal_rank_1() {  # signal_rank_1 SIGNAL FOLDER: glue as 2 ranks, rank 1 signalled 20 steps in; sets $status
-  ranks 2 "$glue" train "${long[@]}" --out "$2" >"$work/out" 2>"$work/err" &
+signal_mid_run() {  # signal_mid_run SIGNAL FOLDER [launcher]: glue as 2 ranks, rank 1 (or mpirun)
+  # signalled 20 steps in; sets $status
+  "$mpiexec" --oversubscribe -np 2 "$glue" train "${long[@]}" --out "$2" >"$work/out" 2>"$work/err" &
   local launcher=$!
   until [ "$(rows_of "$2/log.csv")" -gt 20 ] || ! kill -0 "$launcher" 2>/dev/null; do sleep 0.05; done
-  kill "-$1" "$(the_rank 1)" || fail "no rank 1 to send $1 to"
+  local target
+  target=$([ "${3:-}" = launcher ] && echo "$launcher" || the_rank 1)
+  kill "-$1" "$target" || fail "no process to send $1 to"
   wait "$launcher"
   status=$?
 }
@@ -85,15 +88,21 @@ grep -q "mpirun -np 2" "$work/err" && echo "ok: the refusal says how to resume" 
 # resumed, the run ends as an uninterrupted one does.
 long=("${task[@]}" --dim 64 --layers 2 --epochs 150 --batch-size 7)
 check "glue: a longer 2-rank run" 0 ranks 2 "$glue" train "${long[@]}" --out "$work/long"
-signal_rank_1 TERM "$work/signal"
+signal_mid_run TERM "$work/signal"
 [ "$status" = 143 ] && echo "ok: SIGTERM to rank 1 stops the run with status 143" || fail "SIGTERM to rank 1: status $status"
 [ "$(grep -c "stopped: saved" "$work/err")" = 1 ] && echo "ok: one checkpoint saved" || fail "not one checkpoint saved: $(tail -5 "$work/err")"
 check "glue: 2 ranks resume after SIGTERM" 0 ranks 2 "$glue" train "${long[@]}" --out "$work/signal" --resume
 identical "glue: stopped by SIGTERM to one rank and resumed, the run ends as an uninterrupted one" \
   "$work/long/last.safetensors" "$work/signal/last.safetensors"
 
+# SIGUSR1 to mpirun, which passes it on to every rank at once: a stop after one checkpoint, 138.
+signal_mid_run USR1 "$work/usr1" launcher
+[ "$status" = 138 ] && [ "$(grep -c "stopped: saved" "$work/err")" = 1 ] &&
+  echo "ok: SIGUSR1 to mpirun stops the run after one checkpoint, status 138" ||
+  fail "SIGUSR1 to mpirun: status $status, $(grep -c "stopped: saved" "$work/err") checkpoints saved"
+
 # A rank killed outright: the launcher ends the other rather than leaving it waiting.
-signal_rank_1 KILL "$work/killed"
+signal_mid_run KILL "$work/killed"
 [ "$status" != 0 ] && [ "$status" != 124 ] && [ -z "$(the_rank 0)" ] &&
   echo "ok: a killed rank ends the run (status $status)" || fail "a killed rank: status $status"
 # An error on one rank only (its data is malformed): every rank ends, and the error names the line.

@@ -136,15 +136,16 @@ TEST_CASE("the first evaluation always saves the best model and a NaN never beat
 namespace {
 
 // A fresh run in folder args[1] (one per test: CTest runs tests in parallel) that receives
-// args[0] SIGTERMs during its third step, as a cluster preempting it
-// would send them; returns the loop's exit status if the process is still alive.
+// args[0] signals (SIGTERM, or the signal numbered args[2]) during its third step, as a cluster
+// preempting it would send them; returns the loop's exit status if the process is still alive.
 int terminated_run(const std::vector<std::string>& args) {
   ToyRun run(args.at(1), true);
   const int signals = std::stoi(args.at(0));
+  const int signal = args.size() > 2 ? std::stoi(args[2]) : SIGTERM;
   auto next_loss = run.task.next_loss;
   run.task.next_loss = [&](int64_t& tokens) {
     if (run.calls == 2)
-      for (int i = 0; i < signals; ++i) std::raise(SIGTERM);
+      for (int i = 0; i < signals; ++i) std::raise(signal);
     return next_loss(tokens);
   };
   return run.run({.total_steps = 12}).exit_status;
@@ -161,6 +162,14 @@ TEST_CASE("SIGTERM saves a checkpoint and exits like Ctrl-C, and the run resumes
   ToyRun whole("sigterm_whole", true);
   whole.run({.total_steps = 12});
   CHECK(resumed.weights() == whole.weights());
+}
+
+// mpirun passes SIGUSR1 on to every rank at once (its SIGINT reaches them a second late).
+TEST_CASE("SIGUSR1 stops the run as SIGTERM does, after saving a checkpoint") {
+  CHECK(sg::testing::run_child("terminated_run", {"1", "sigusr1_once", std::to_string(SIGUSR1)}) ==
+        128 + SIGUSR1);
+  const ToyRun stopped("sigusr1_once", false);
+  CHECK(load_safetensors(stopped.folder.last_checkpoint()).metadata.at("step") == "3");
 }
 
 TEST_CASE("a second SIGTERM ends the run at once, leaving the last evaluation's checkpoint") {
