@@ -69,6 +69,10 @@ close "glue: 2 ranks x 7 end where 1 process x 14 does" "$work/g1/last.safetenso
 close_columns "glue: the dev accuracy split over 2 ranks is 1 process's" dev_accuracy "$work/g1/log.csv" "$work/g2/log.csv" 0
 [ "$(grep -c "best dev accuracy" "$work/out")" = 1 ] && [ "$(grep -c "^EncoderClassifier:" "$work/err")" = 1 ] &&
   echo "ok: rank 0 alone prints" || fail "not rank 0 alone prints: $(cat "$work/out" "$work/err")"
+check "glue: 2 ranks with 10 kB buckets" 0 ranks 2 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 7 \
+  --bucket-mb 0.01 --out "$work/g2small"
+identical "glue: --bucket-mb changes how gradients travel, not the result" "$work/g2/last.safetensors" \
+  "$work/g2small/last.safetensors"
 # 80 examples in batches of 15: the last batch of 5 goes 1 + 2 + 2 over three ranks.
 check "glue: 1 process, batch 15" 0 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 15 --out "$work/g3"
 check "glue: 3 ranks, batch 5 each" 0 ranks 3 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 5 --out "$work/g4"
