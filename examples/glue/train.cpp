@@ -132,9 +132,10 @@ struct Trainer {
       const distributed::RowRange range =
           distributed::shard_rows(global_rows, world.rank(), world.size());
       tokens = range.size() * global.ids.size(1);
+      // Every rank, with rows or not, moves the shared dropout generator on.
+      const examples::RankDropoutStream dropout(model->trunk->dropout_generator());
       if (range.size() == 0) return Variable();  // an epoch's last batch, smaller than the ranks
       const data::Batch batch = world.size() == 1 ? global : rows_of(global, range);
-      const examples::RankDropoutStream dropout(model->trunk->dropout_generator());
       const Variable loss =
           batch_loss(model->forward(batch.ids, batch.padding_mask, segments_for(*model, batch)),
                      batch, task.is_regression);

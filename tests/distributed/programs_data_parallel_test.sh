@@ -79,6 +79,17 @@ check "glue: 3 ranks, batch 5 each" 0 ranks 3 "$glue" train "${toy[@]}" "${exact
 close "glue: 3 ranks x 5 end where 1 process x 15 does, uneven last batches included" \
   "$work/g3/last.safetensors" "$work/g4/last.safetensors" 1e-4
 
+# Batches of 39 leave 2 examples: rank 0 gets none of them, ranks 1 and 2 one each.
+check "glue: 1 process, batch 39" 0 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 39 --out "$work/g5"
+check "glue: 3 ranks, batch 13 each" 0 ranks 3 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 13 --out "$work/g6"
+close "glue: 3 ranks x 13 end where 1 process x 39 does, a rank without rows included" \
+  "$work/g5/last.safetensors" "$work/g6/last.safetensors" 1e-4
+check "glue: 3 ranks with dropout" 0 ranks 3 "$glue" train "${toy[@]}" --batch-size 13 --out "$work/g7"
+check "glue: 3 ranks stop after the batch of 2" 0 ranks 3 "$glue" train "${toy[@]}" --batch-size 13 --out "$work/g8" --stop-after 3
+check "glue: 3 ranks resume" 0 ranks 3 "$glue" train "${toy[@]}" --batch-size 13 --out "$work/g8" --resume
+identical "glue: 3 ranks, one without rows, stopped and resumed end bit-identical to an uninterrupted run" \
+  "$work/g7/last.safetensors" "$work/g8/last.safetensors"
+
 # With dropout (each rank its own stream): stopped and resumed = uninterrupted, bit for bit.
 check "glue: 2 ranks with dropout" 0 ranks 2 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/full"
 check "glue: 2 ranks stop after 7 steps" 0 ranks 2 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/half" --stop-after 7
