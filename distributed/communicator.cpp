@@ -72,7 +72,15 @@ bool built_with_mpi() {
 Communicator& Communicator::world() {
   static Communicator instance = [] {
 #ifdef SG_HAS_MPI
-    if (!launched_by_launcher()) return Communicator(0, 1);
+    if (!launched_by_launcher()) {
+      // srun without an MPI plugin starts the tasks with nothing to find each other by.
+      const int tasks = launched_processes();
+      SG_CHECK(tasks == 1,
+               "this program was started by srun as one of {} tasks without an MPI plugin, so "
+               "each would train alone: start it with srun --mpi=pmix",
+               tasks);
+      return Communicator(0, 1);
+    }
     int provided = 0;
     // Only the main thread calls MPI; the thread pool never does.
     check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init");

@@ -32,7 +32,7 @@ class Communicator {
  public:
   // All processes of the run: initialises MPI on first use (and finalises it at exit). Throws,
   // naming the launcher's variables, when the program was started as one of several processes by
-  // a launcher but built without MPI.
+  // a launcher but built without MPI, or by srun without an MPI plugin (--mpi=pmix).
   static Communicator& world();
 
   int rank() const { return rank_; }

@@ -2,6 +2,9 @@
 // and the averager's buckets.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
+#include "child_process.h"
 #include "support/error_message.h"
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
@@ -11,6 +14,21 @@ using namespace sg;
 using namespace sg::distributed;
 
 namespace {
+
+// world() in a fresh process, since the first call decides for the process: 0 when it ran as one
+// rank, 3 when it refused saying what to do (use srun's MPI plugin; or, in a build without MPI,
+// install it).
+int first_world(const std::vector<std::string>&) {
+  try {
+    return Communicator::world().size() == 1 ? 0 : 1;
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    const bool says =
+        message.find(built_with_mpi() ? "srun --mpi=pmix" : "libopenmpi-dev") != std::string::npos;
+    return says ? 3 : 2;
+  }
+}
+SG_CHILD_ROUTINE("first_world", first_world);
 
 std::vector<Variable> parameters_of_sizes(const std::vector<int64_t>& sizes) {
   std::vector<Variable> out;
@@ -105,4 +123,14 @@ TEST_CASE(
   CHECK(share_weight(0, 3, 2) == 0.0f);
   CHECK(testing::error_message([] { share_weight(4, 3, 2); }).find("4 of 3 items") !=
         std::string::npos);
+}
+
+TEST_CASE("distributed: srun without an MPI plugin is refused rather than run as lone processes") {
+  setenv("SLURM_STEP_NUM_TASKS", "2", 1);
+  const int refused = testing::run_child("first_world", {});
+  setenv("SLURM_STEP_NUM_TASKS", "1", 1);
+  const int alone = testing::run_child("first_world", {});
+  unsetenv("SLURM_STEP_NUM_TASKS");
+  CHECK(refused == 3);
+  CHECK(alone == 0);
 }
