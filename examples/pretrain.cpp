@@ -51,6 +51,7 @@ struct TrainOptions {
   float lr = 1e-3f, min_lr = 0.0f, weight_decay = 0.01f, clip = 1.0f;
   double bucket_mb = 25;
   int64_t skipgram_epochs = 0;
+  float embedding_lr_scale = 1.0f;
   double validation_fraction = 0.01;
   bool resume = false, overwrite = false;
 };
@@ -190,6 +191,25 @@ Tensor learn_word_vectors(const Run& r) {
   return skipgram.vectors();
 }
 
+// AdamW's usual groups; with --embedding-lr-scale, the token embedding (which the MLM head's output
+// layer shares) in a group of its own at that fraction of the rate: 0 keeps skip-gram vectors as
+// they are while the blocks learn to use them.
+std::vector<optim::ParamGroup> optimizer_groups(const models::MaskedLM& mlm,
+                                                const TrainOptions& o) {
+  auto named = mlm.named_parameters();
+  if (o.embedding_lr_scale == 1.0f) return optim::decay_groups(named, o.weight_decay);
+  const auto embedding = std::find_if(named.begin(), named.end(), [](const auto& entry) {
+    return entry.first == "trunk.tokens.weight";
+  });
+  SG_CHECK(embedding != named.end(), "pretrain: the model has no trunk.tokens.weight");
+  const optim::ParamGroup embedding_group{
+      {embedding->second}, o.weight_decay, o.embedding_lr_scale};
+  named.erase(embedding);
+  std::vector<optim::ParamGroup> groups = optim::decay_groups(named, o.weight_decay);
+  groups.push_back(embedding_group);
+  return groups;
+}
+
 std::unique_ptr<data::Tokenizer> learn_tokenizer(const TrainOptions& o,
                                                  const std::vector<data::CorpusSpan>& train) {
   const std::vector<std::string> sample = data::sample_lines(train, o.tokenizer_sample_bytes);
@@ -225,8 +245,7 @@ void prepare(Run& r) {
   if (o.skipgram_epochs > 0 && !o.resume)
     copy_into(r.mlm->trunk->tokens->weight.data(), learn_word_vectors(r));
   r.optimizer = std::make_unique<optim::Adam>(
-      optim::AdamW(optim::decay_groups(r.mlm->named_parameters(), o.weight_decay),
-                   {.lr = o.lr, .beta2 = 0.98f}));
+      optim::AdamW(optimizer_groups(*r.mlm, o), {.lr = o.lr, .beta2 = 0.98f}));
   r.schedule = {.base_lr = o.lr,
                 .warmup_steps = std::max<int64_t>(0, std::min(o.warmup, o.steps - 1)),
                 .total_steps = o.steps,
@@ -321,6 +340,11 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "token embedding from (0: none; --steps 0 then saves the trunk with just these)")
       ->capture_default_str()
       ->check(examples::non_negative());
+  cmd.add_option("--embedding-lr-scale", o.embedding_lr_scale,
+                 "the token embedding's learning rate as a fraction of --lr (0: frozen, e.g. to "
+                 "keep the skip-gram vectors)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--clip", o.clip, "gradient-norm limit")
       ->capture_default_str()
       ->check(examples::positive());
