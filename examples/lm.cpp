@@ -123,10 +123,10 @@ void check_holds_window(const std::vector<int64_t>& tokens, const SplitText& spl
 // Mean next-token loss over the first `max_batches` sequential batches of a split (all when 0),
 // batches of every rank's `batch_size` windows together (those of one process with the global
 // batch), dealt out to the ranks in turn.
-double split_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens, int64_t batch_size,
-                  int64_t max_batches) {
+double split_loss(models::CausalLM& lm, const std::vector<int64_t>& tokens,
+                  int64_t batch_size_per_rank, int64_t max_batches) {
   distributed::Communicator& world = distributed::Communicator::world();
-  batch_size *= world.size();
+  const int64_t batch_size = batch_size_per_rank * world.size();
   NoGradGuard no_grad;
   lm.eval();
   const int64_t block = lm.config().max_length;
@@ -196,16 +196,14 @@ void prepare(Run& r) {
   const SplitTexts texts = read_splits(o);
   r.folder = examples::open_run_folder(o.out, examples::run_start(o));
   const bool root = distributed::Communicator::world().is_root();
-  if (o.resume) {
-    r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
-  } else {
-    // The tokenizer sees only the training split, as the model does. Every rank learns the same.
+  r.tokenizer = examples::tokenizer_of_rank_0(r.folder, !o.resume, [&] {
+    if (o.resume) return data::load_tokenizer(r.folder.tokenizer());
+    // The tokenizer sees only the training split, as the model does.
     const std::string& train_text = texts.train.text;
-    r.tokenizer = o.tokenizer.kind == "sentencepiece"
-                      ? examples::build_tokenizer(o.tokenizer, lines_of(train_text))
-                      : examples::build_tokenizer(o.tokenizer, {train_text});
-    if (root) r.tokenizer->save(r.folder.tokenizer());
-  }
+    return o.tokenizer.kind == "sentencepiece"
+               ? examples::build_tokenizer(o.tokenizer, lines_of(train_text))
+               : examples::build_tokenizer(o.tokenizer, {train_text});
+  });
   // --text keeps nanoGPT's split of the file's tokens (90% of its bytes trained the tokenizer).
   r.tokens =
       o.text.empty()
@@ -247,7 +245,8 @@ void report_best_model(const Run& r, int64_t steps, double seconds) {
   if (!r.test_tokens.empty()) splits.emplace_back("test", &r.test_tokens);
   nlohmann::json results = {{"steps", steps},
                             {"seconds", seconds},
-                            {"tokens_per_step", r.options.batch_size * r.options.model.max_length},
+                            {"tokens_per_step", r.options.batch_size * r.options.model.max_length *
+                                                    distributed::Communicator::world().size()},
                             {"tokenizer", r.tokenizer->kind()},
                             {"vocab_size", r.tokenizer->vocab_size()},
                             {"model", r.folder.best_model()}};
@@ -333,7 +332,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
       ->capture_default_str()
       ->check(CLI::Range(16, 1000000));
-  cmd.add_option("--batch-size", o.batch_size, "windows per step")
+  cmd.add_option("--batch-size", o.batch_size, "windows per step (per process under mpirun)")
       ->capture_default_str()
       ->check(examples::positive());
   examples::add_step_schedule_options(cmd, o, "cosine");

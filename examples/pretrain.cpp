@@ -183,10 +183,9 @@ Tensor learn_word_vectors(const Run& r) {
       skipgram.learn(ids, static_cast<double>(done) / total);
       done += static_cast<int64_t>(ids.size());
     });
-    if (distributed::Communicator::world().is_root())
-      fmt::print(stderr, "skip-gram epoch {}/{}: {} tokens in {:.0f} s\n", epoch,
-                 r.options.skipgram_epochs, words,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    fmt::print(stderr, "skip-gram epoch {}/{}: {} tokens in {:.0f} s\n", epoch,
+               r.options.skipgram_epochs, words,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   return skipgram.vectors();
 }
@@ -222,14 +221,11 @@ void prepare(Run& r) {
   r.corpus = data::find_corpus(o.corpus, o.validation_fraction);
   r.folder = examples::open_run_folder(o.out, examples::run_start(o));
   const bool root = distributed::Communicator::world().is_root();
-  if (o.resume) {
-    r.tokenizer = data::load_tokenizer(r.folder.tokenizer());
-  } else {
-    // The tokenizer sees only (a sample of) the training part, as the model does. Every rank
-    // learns the same one.
-    r.tokenizer = learn_tokenizer(o, r.corpus.train);
-    if (root) r.tokenizer->save(r.folder.tokenizer());
-  }
+  // The tokenizer sees only (a sample of) the training part, as the model does.
+  r.tokenizer = examples::tokenizer_of_rank_0(r.folder, !o.resume, [&] {
+    return o.resume ? data::load_tokenizer(r.folder.tokenizer())
+                    : learn_tokenizer(o, r.corpus.train);
+  });
   models::ModelConfig config = o.model;
   config.vocab_size = r.tokenizer->vocab_size();
   config.verbose = root;
@@ -242,7 +238,8 @@ void prepare(Run& r) {
       validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
                          o.batch_size * distributed::Communicator::world().size(), o.eval_batches);
   r.mlm = std::make_shared<models::MaskedLM>(config);
-  if (o.skipgram_epochs > 0 && !o.resume)
+  // Rank 0's vectors reach the other ranks with its parameters when training starts.
+  if (o.skipgram_epochs > 0 && !o.resume && root)
     copy_into(r.mlm->trunk->tokens->weight.data(), learn_word_vectors(r));
   r.optimizer = std::make_unique<optim::Adam>(
       optim::AdamW(optimizer_groups(*r.mlm, o), {.lr = o.lr, .beta2 = 0.98f}));
@@ -331,7 +328,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "share of every file held back for validation when there is no valid file")
       ->capture_default_str()
       ->check(CLI::Range(0.0001, 0.5));
-  cmd.add_option("--batch-size", o.batch_size, "sequences per step")
+  cmd.add_option("--batch-size", o.batch_size, "sequences per step (per process under mpirun)")
       ->capture_default_str()
       ->check(examples::positive());
   examples::add_step_schedule_options(cmd, o, "linear", /*zero_steps_allowed=*/true);

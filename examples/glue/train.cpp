@@ -213,11 +213,13 @@ models::ModelConfig model_config(const Trainer& t,
   config.num_classes = t.task.is_regression ? 1 : t.task.num_labels();
   config.vocab_size = t.tokenizer->vocab_size();
   config.segments = t.task.is_pair ? 2 : 0;
+  const bool root = distributed::Communicator::world().is_root();
   if (config.pooling == "pair" && !t.task.is_pair) {
-    fmt::print(stderr,
-               "{}: one sentence per example: the head reads the tokens' mean (--pooling pair "
-               "compares the two sentences of pair tasks)\n",
-               t.task.name);
+    if (root)
+      fmt::print(stderr,
+                 "{}: one sentence per example: the head reads the tokens' mean (--pooling pair "
+                 "compares the two sentences of pair tasks)\n",
+                 t.task.name);
     config.pooling = "mean";
   }
   if (!pretrained) return config;
@@ -225,7 +227,7 @@ models::ModelConfig model_config(const Trainer& t,
            "--init-from '{}': its vocabulary of {} tokens is not its tokenizer's '{}' of {}",
            o.init_from, pretrained->vocab_size, data::tokenizer_path_beside(o.init_from),
            t.tokenizer->vocab_size());
-  if (t.task.is_pair && pretrained->segments == 0)
+  if (t.task.is_pair && pretrained->segments == 0 && root)
     fmt::print(stderr,
                "{}: the pre-trained trunk has no segment embedding: sentence pairs are told apart "
                "by [SEP] alone\n",
@@ -266,11 +268,11 @@ void prepare(Trainer& t) {
   const auto dev_examples = data::read_split(t.task, o.data, dev_split(t.task));
   const std::optional<models::ModelConfig> pretrained = pretrained_trunk(o);
   t.run = examples::open_run_folder(o.out, examples::run_start(o));
-  t.tokenizer = run_tokenizer(o, t.run, train_examples);  // every rank learns the same
+  t.tokenizer = examples::tokenizer_of_rank_0(
+      t.run, !o.resume, [&] { return run_tokenizer(o, t.run, train_examples); });
   const bool root = distributed::Communicator::world().is_root();
   models::ModelConfig config = model_config(t, pretrained);
   config.verbose = config.verbose && root;
-  if (!o.resume && root) t.tokenizer->save(t.run.tokenizer());
   t.train_set = data::encode_dataset(*t.tokenizer, t.task, train_examples, config.max_length);
   t.dev_set = data::encode_dataset(*t.tokenizer, t.task, dev_examples, config.max_length);
   t.model = std::make_shared<models::EncoderClassifier>(config);
@@ -389,7 +391,7 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--max-steps", o.max_steps, "stop after this many steps (0: epochs decide)")
       ->capture_default_str()
       ->check(examples::non_negative());
-  cmd.add_option("--batch-size", o.batch_size, "examples per step")
+  cmd.add_option("--batch-size", o.batch_size, "examples per step (per process under mpirun)")
       ->capture_default_str()
       ->check(examples::positive());
   cmd.add_option("--lr", o.lr, "peak learning rate (AdamW, linear warm-up and decay)")

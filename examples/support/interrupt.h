@@ -10,8 +10,8 @@ namespace sg::examples {
 void install_interrupt_handler();
 // 128 + the signal that interrupted the run on any rank, the status a shell reports for it (130 for
 // Ctrl-C, 143 for SIGTERM, 138 for SIGUSR1; when ranks saw several, the first of these); 0 when
-// none did. A collective: every rank
-// asks at the same point of every step, so that all agree on the step they stop after.
+// none did. A collective: every rank asks at the same point of every step, so that all agree on
+// the step they stop after.
 int agreed_interrupt_status(distributed::Communicator& world);
 
 }  // namespace sg::examples

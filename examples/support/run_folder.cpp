@@ -36,6 +36,12 @@ RunFolder open_run_folder(const std::string& path, RunStart start) {
   distributed::Communicator& world = distributed::Communicator::world();
   if (!world.is_root()) {
     world.barrier();
+    // Rank 0's lock file: a rank that cannot see it would train and then fail at the end, when it
+    // reads the best model rank 0 wrote.
+    SG_CHECK(std::filesystem::exists(path + "/.lock"),
+             "rank {} does not see the run folder '{}' that rank 0 made: --out must be on a file "
+             "system every rank shares",
+             world.rank(), path);
     return RunFolder{path};
   }
   RunFolder folder = open_for_this_process(path, start);

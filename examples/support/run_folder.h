@@ -34,7 +34,8 @@ enum class RunStart {
 // Creates the folder and locks it for this process's run. Throws a UsageError naming the folder
 // when a live process's run holds it, or naming the ways out when a fresh run meets an earlier
 // run's files, and an sg::Error when the folder cannot be made. In a data-parallel run rank 0 does
-// this, and the other ranks (which write nothing there) wait until it has.
+// this, and the other ranks (which write nothing there, but read from it) wait until it has, then
+// throw an sg::Error if they cannot see it.
 RunFolder open_run_folder(const std::string& path, RunStart start);
 
 }  // namespace sg::examples

@@ -57,10 +57,12 @@ void check_same_ranks(const RunFolder& run, const Metadata& metadata) {
   const int ranks = distributed::Communicator::world().size();
   if (saved != ranks)
     throw UsageError(fmt::format(
-        "--resume from '{}': it was written by a run of {} process(es) and this one has {}: the "
-        "global batch is the processes' --batch-size together, so resume it with {} processes "
-        "(mpirun -np {})",
-        run.last_checkpoint(), saved, ranks, saved, saved));
+        "resuming '{}': it was written by a run of {} process(es) and this one has {}: the global "
+        "batch (each process's --batch-size), the data position and the dropout streams depend on "
+        "the number of processes, so resume it {}",
+        run.last_checkpoint(), saved, ranks,
+        saved == 1 ? std::string("as one process (without mpirun)")
+                   : fmt::format("with {} processes (mpirun -np {})", saved, saved)));
 }
 
 LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFolder& run,

@@ -132,6 +132,14 @@ check "glue benchmark as 2 ranks" 0 ranks 2 "$glue" benchmark --tasks task --dat
 [ "$(grep -c "written to" "$work/out")" = 1 ] && grep -q "R+V" "$work/bench/results.md" &&
   echo "ok: one table, written once" || fail "the benchmark's tables: $(cat "$work/out")"
 
+# A run folder rank 1 cannot see (here: another path, as a node-local --out would be): it stops at
+# the start, not after training.
+check "glue: a run folder rank 1 does not see" 1 timeout 120 "$mpiexec" --oversubscribe \
+  -np 1 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/here" : \
+  -np 1 "$glue" train "${toy[@]}" --batch-size 7 --out "$work/elsewhere"
+grep -q "rank 1 does not see the run folder" "$work/err" && echo "ok: the error says rank 1 cannot see the folder" ||
+  fail "no word of the unseen folder: $(cat "$work/err")"
+
 # ---- lm: windows of a small text; 2 ranks x 4 = 1 process x 8, validation included.
 for i in $(seq 1 60); do echo "the quick brown fox $i jumps over the lazy dog and runs away"; done >"$work/text.txt"
 small=(--text "$work/text.txt" --dim 16 --heads 2 --layers 1 --context 16 --steps 30 --eval-every 10 --eval-batches 4)

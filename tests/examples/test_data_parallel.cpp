@@ -2,6 +2,7 @@
 // dropout streams that a single process leaves alone. (As several ranks they are tested end to end
 // by tests/distributed/programs_data_parallel_test.sh.)
 #include <doctest/doctest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -58,6 +59,28 @@ TEST_CASE("set_threads: the cores are shared among the ranks on a machine unless
     examples::set_threads(0);  // SG_NUM_THREADS, as set at start, is left as it is
     CHECK(num_threads() == 2);
   }
+  set_num_threads(before);
+}
+
+TEST_CASE("set_threads: no more threads than the CPUs the process is bound to") {
+  const int before = num_threads();
+  cpu_set_t all;
+  REQUIRE(sched_getaffinity(0, sizeof(all), &all) == 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &all)) {
+      CPU_SET(cpu, &one);  // the first CPU allowed, as mpirun binds a rank to a core
+      break;
+    }
+  REQUIRE(sched_setaffinity(0, sizeof(one), &one) == 0);
+  {
+    const ScopedEnv no_setting("SG_NUM_THREADS", std::nullopt);
+    const ScopedEnv one_rank("OMPI_COMM_WORLD_LOCAL_SIZE", "1");
+    examples::set_threads(0);
+    CHECK(num_threads() == 1);
+  }
+  REQUIRE(sched_setaffinity(0, sizeof(all), &all) == 0);
   set_num_threads(before);
 }
 
