@@ -276,6 +276,7 @@ int train(const TrainOptions& o) {
                               .evaluation_name = "validation",
                               .metrics = {"loss"},
                               .higher_is_better = false,
+                              .batch_size = o.batch_size,
                               .bucket_bytes = examples::bucket_bytes(o)});
   if (!result.finished) return result.exit_status;
   // The model the run leaves as best, which need not be the last one.

@@ -280,6 +280,7 @@ int train(const TrainOptions& o) {
                               .evaluation_name = "validation",
                               .metrics = {"loss", "accuracy"},
                               .higher_is_better = false,
+                              .batch_size = o.batch_size,
                               .bucket_bytes = examples::bucket_bytes(o)});
   if (!result.finished) return result.exit_status;
   r.mlm = models::load_masked_lm(r.folder.best_model());

@@ -355,6 +355,7 @@ TrainResult train(const TrainOptions& options) {
                               .resume = options.resume,
                               .evaluation_name = "dev",
                               .metrics = t.task.metrics,
+                              .batch_size = options.batch_size,
                               .bucket_bytes = examples::bucket_bytes(options)});
   if (!result.finished) return {.exit_status = result.exit_status};
   if (!distributed::Communicator::world().is_root())

@@ -26,7 +26,8 @@ namespace {
 constexpr const char* kStepKey = "step";
 constexpr const char* kBestKey = "best_metric";
 constexpr const char* kSkippedKey = "skipped_steps";
-constexpr const char* kRanksKey = "ranks";  // the processes of the run that wrote it
+constexpr const char* kRanksKey = "ranks";       // the processes of the run that wrote it
+constexpr const char* kBatchKey = "batch_size";  // each process's, when the program says it
 // step, epoch, loss, lr, tokens_per_s, skipped_steps; then one column per metric.
 constexpr size_t kFixedColumns = 6;
 
@@ -38,11 +39,12 @@ struct LoopState {
 
 // Rank 0 writes the checkpoint; the ranks hold the same parameters and optimizer state.
 void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const RunFolder& run,
-               TrainingTask& task, const LoopState& state) {
+               TrainingTask& task, const LoopSettings& settings, const LoopState& state) {
   const distributed::Communicator& world = distributed::Communicator::world();
   if (!world.is_root()) return;
   nn::TrainingCheckpoint extra{optimizer.state(), task.state()};
   extra.metadata[kRanksKey] = std::to_string(world.size());
+  if (settings.batch_size > 0) extra.metadata[kBatchKey] = std::to_string(settings.batch_size);
   extra.metadata[kStepKey] = std::to_string(state.step);
   extra.metadata[kSkippedKey] = std::to_string(state.skipped);
   extra.metadata[kBestKey] = state.best.to_string();
@@ -51,7 +53,7 @@ void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const
 
 // A resumed run continues the same global batches only with the same number of processes, each
 // taking the same share.
-void check_same_ranks(const RunFolder& run, const Metadata& metadata) {
+void check_same_batches(const RunFolder& run, const Metadata& metadata, int64_t batch_size) {
   const auto it = metadata.find(kRanksKey);
   const int saved = it == metadata.end() ? 1 : std::stoi(it->second);
   const int ranks = distributed::Communicator::world().size();
@@ -63,12 +65,18 @@ void check_same_ranks(const RunFolder& run, const Metadata& metadata) {
         run.last_checkpoint(), saved, ranks,
         saved == 1 ? std::string("as one process (without mpirun)")
                    : fmt::format("with {} processes (mpirun -np {})", saved, saved)));
+  const auto batch = metadata.find(kBatchKey);
+  if (batch_size > 0 && batch != metadata.end() && std::stoll(batch->second) != batch_size)
+    throw UsageError(fmt::format(
+        "resuming '{}': it was written by a run with --batch-size {} and this one has {}: the data "
+        "position is counted in batches, so resume it with --batch-size {}",
+        run.last_checkpoint(), batch->second, batch_size, batch->second));
 }
 
 LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFolder& run,
-                    TrainingTask& task, BestScore::Goal goal) {
+                    TrainingTask& task, const LoopSettings& settings, BestScore::Goal goal) {
   const nn::TrainingCheckpoint extra = nn::load_training_checkpoint(run.last_checkpoint(), model);
-  check_same_ranks(run, extra.metadata);
+  check_same_batches(run, extra.metadata, settings.batch_size);
   optimizer.load_state(extra.extra_tensors);
   task.restore(extra.metadata);
   LoopState state{.best = BestScore(goal)};
@@ -162,7 +170,7 @@ Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder
     if (distributed::Communicator::world().is_root()) task.save_best_model(state.best.value());
   });
   progress.message(line);
-  save_last(model, optimizer, run, task, state);
+  save_last(model, optimizer, run, task, settings, state);
   return metrics;
 }
 
@@ -176,7 +184,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
   const BestScore::Goal goal =
       settings.higher_is_better ? BestScore::Goal::higher : BestScore::Goal::lower;
   LoopState state{.best = BestScore(goal)};
-  if (settings.resume) state = load_last(model, optimizer, run, task, goal);
+  if (settings.resume) state = load_last(model, optimizer, run, task, settings, goal);
   start_identical(world, model, optimizer);
   std::optional<distributed::GradientAverager> averager;
   if (world.size() > 1)
@@ -201,7 +209,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
   while (state.step < settings.total_steps) {
     const int interrupt_status = agreed_interrupt_status(world);
     if (interrupt_status != 0 || (settings.stop_after > 0 && state.step == settings.stop_after)) {
-      save_last(model, optimizer, run, task, state);
+      save_last(model, optimizer, run, task, settings, state);
       progress.message(
           fmt::format("stopped: saved {}; continue with --resume", run.last_checkpoint()));
       return result(interrupt_status);

@@ -60,6 +60,9 @@ struct LoopSettings {
   // A step whose loss or gradient norm is not finite is skipped (no update); this many in a row
   // stop the run, leaving the last checkpoint as it was.
   int64_t max_skipped_in_a_row = 20;
+  // Each process's examples (or windows, sequences) a step: saved with the last checkpoint, and a
+  // resume with another refused (0: not checked).
+  int64_t batch_size = 0;
   // Data-parallel runs: gradients are sent in buckets of about this many bytes.
   int64_t bucket_bytes = int64_t{25} << 20;
 };

@@ -35,6 +35,10 @@ echo "$(grep -o 'best dev accuracy [0-9.]*  (majority-class baseline [0-9.]*' "$
   awk '{ exit !(NF == 7 && $4 > $7 + 0.25) }' && echo "ok: glue learns: $(head -1 "$work/out")" ||
   fail "glue does not beat the majority baseline: $(head -1 "$work/out")"
 check "glue stops half-way" 0 "$glue" train "${tiny[@]}" --out "$work/half" --stop-after 45
+check "glue refuses to resume with another --batch-size" 2 "$glue" train --task toy --data "$work/task" --dim 16 \
+  --heads 2 --layers 1 --max-length 8 --batch-size 4 --attention R+V --epochs 10 --lr 3e-3 --out "$work/half" --resume
+grep -q -- "resume it with --batch-size 8" "$work/err" && echo "ok: the refusal names the batch size" ||
+  fail "the refusal does not name the batch size: $(cat "$work/err")"
 check "glue resumes" 0 "$glue" train "${tiny[@]}" --out "$work/half" --resume
 cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||
   fail "the resumed run differs from the uninterrupted one"
