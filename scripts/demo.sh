@@ -19,6 +19,7 @@ scripts/build.sh >/dev/null
 bin=build/examples
 data=build/data
 runs=build/runs
+mkdir -p "$runs"  # tee writes there before the first program has made it
 
 $bin/prepare_default_data --out "$data"
 
