@@ -166,7 +166,6 @@ struct Run {
       const distributed::Communicator& world = distributed::Communicator::world();
       const Tensor batch = data::random_windows(tokens.train, options.batch_size * world.size(),
                                                 options.model.max_length, data_gen);
-      const examples::RankDropoutStream dropout(lm->trunk->dropout_generator());
       tokens_in_batch = options.batch_size * options.model.max_length;
       return lm->loss(batch.narrow(0, options.batch_size * world.rank(), options.batch_size));
     };
@@ -180,13 +179,12 @@ struct Run {
     t.state = [this] {
       Metadata state = models::model_metadata(lm->config());
       state["data_rng"] = to_string(data_gen.state());
-      state["dropout_rng"] = to_string(lm->trunk->dropout_generator().state());
       return state;
     };
     t.restore = [this](const Metadata& state) {
       data_gen.set_state(parse_generator_state(state.at("data_rng")));
-      lm->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
     };
+    t.dropout = &lm->trunk->dropout_generator();
     return t;
   }
 };

@@ -131,7 +131,6 @@ struct Run {
       const int64_t first = options.batch_size * world.rank();
       const Tensor rows = batch.ids.narrow(0, first, options.batch_size);
       tokens_in_batch = rows.numel();
-      const examples::RankDropoutStream dropout(mlm->trunk->dropout_generator());
       const models::MaskedLMLoss out =
           mlm->loss(rows, batch.labels.narrow(0, first, options.batch_size));
       if (world.size() == 1) return out.loss;
@@ -146,14 +145,13 @@ struct Run {
       Metadata state = models::model_metadata(mlm->config());
       state["shuffle_position"] = data::to_string(train_batches->position());
       state["mask_rng"] = to_string(mask_gen.state());
-      state["dropout_rng"] = to_string(mlm->trunk->dropout_generator().state());
       return state;
     };
     t.restore = [this](const Metadata& state) {
       train_batches->restore(data::parse_shuffle_position(state.at("shuffle_position")));
       mask_gen.set_state(parse_generator_state(state.at("mask_rng")));
-      mlm->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
     };
+    t.dropout = &mlm->trunk->dropout_generator();
     t.epoch = [this] { return train_packer->position().epoch; };
     return t;
   }

@@ -132,8 +132,6 @@ struct Trainer {
       const distributed::RowRange range =
           distributed::shard_rows(global_rows, world.rank(), world.size());
       tokens = range.size() * global.ids.size(1);
-      // Every rank, with rows or not, moves the shared dropout generator on.
-      const examples::RankDropoutStream dropout(model->trunk->dropout_generator());
       if (range.size() == 0) return Variable();  // an epoch's last batch, smaller than the ranks
       const data::Batch batch = world.size() == 1 ? global : rows_of(global, range);
       const Variable loss =
@@ -161,13 +159,12 @@ struct Trainer {
     t.state = [this] {
       Metadata state = models::model_metadata(model->config(), task_metadata());
       state["batch_position"] = data::to_string(batcher->position());
-      state["dropout_rng"] = to_string(model->trunk->dropout_generator().state());
       return state;
     };
     t.restore = [this](const Metadata& state) {
       batcher->restore(data::parse_batch_position(state.at("batch_position")));
-      model->trunk->dropout_generator().set_state(parse_generator_state(state.at("dropout_rng")));
     };
+    t.dropout = &model->trunk->dropout_generator();
     t.epoch = [this] { return batcher->position().epoch; };
     return t;
   }

@@ -10,6 +10,7 @@
 #include "examples/support/best_score.h"
 #include "examples/support/cli.h"
 #include "examples/support/csv_log.h"
+#include "examples/support/data_parallel.h"
 #include "examples/support/interrupt.h"
 #include "examples/support/progress.h"
 #include "examples/support/svg_plot.h"
@@ -26,8 +27,9 @@ namespace {
 constexpr const char* kStepKey = "step";
 constexpr const char* kBestKey = "best_metric";
 constexpr const char* kSkippedKey = "skipped_steps";
-constexpr const char* kRanksKey = "ranks";       // the processes of the run that wrote it
-constexpr const char* kBatchKey = "batch_size";  // each process's, when the program says it
+constexpr const char* kRanksKey = "ranks";          // the processes of the run that wrote it
+constexpr const char* kBatchKey = "batch_size";     // each process's, when the program says it
+constexpr const char* kDropoutKey = "dropout_rng";  // TrainingTask::dropout's state
 // step, epoch, loss, lr, tokens_per_s, skipped_steps; then one column per metric.
 constexpr size_t kFixedColumns = 6;
 
@@ -45,6 +47,7 @@ void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const
   nn::TrainingCheckpoint extra{optimizer.state(), task.state()};
   extra.metadata[kRanksKey] = std::to_string(world.size());
   if (settings.batch_size > 0) extra.metadata[kBatchKey] = std::to_string(settings.batch_size);
+  if (task.dropout) extra.metadata[kDropoutKey] = to_string(task.dropout->state());
   extra.metadata[kStepKey] = std::to_string(state.step);
   extra.metadata[kSkippedKey] = std::to_string(state.skipped);
   extra.metadata[kBestKey] = state.best.to_string();
@@ -80,9 +83,12 @@ LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFol
   optimizer.load_state(extra.extra_tensors);
   task.restore(extra.metadata);
   LoopState state{.best = BestScore(goal)};
-  for (const char* key : {kStepKey, kBestKey})
+  std::vector<const char*> keys{kStepKey, kBestKey};
+  if (task.dropout) keys.push_back(kDropoutKey);
+  for (const char* key : keys)
     SG_CHECK(extra.metadata.count(key), "resume from '{}': no '{}' in its metadata",
              run.last_checkpoint(), key);
+  if (task.dropout) task.dropout->set_state(parse_generator_state(extra.metadata.at(kDropoutKey)));
   state.step = std::stoll(extra.metadata.at(kStepKey));
   if (auto it = extra.metadata.find(kSkippedKey); it != extra.metadata.end())
     state.skipped = std::stoll(it->second);
@@ -216,7 +222,12 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
     }
     int64_t tokens = 0;
     optimizer.set_lr(schedule.lr_at(state.step));
-    Variable loss = task.next_loss(tokens);
+    Variable loss;
+    {
+      std::optional<RankDropoutStream> dropout;
+      if (task.dropout) dropout.emplace(*task.dropout);
+      loss = task.next_loss(tokens);
+    }
     optimizer.zero_grad();
     const StepLoss step_loss = backward_over_ranks(world, averager, loss, tokens);
     const float loss_value = step_loss.loss;

@@ -19,6 +19,7 @@
 
 #include "examples/support/run_folder.h"
 #include "synthgrad/autograd/variable.h"
+#include "synthgrad/core/random.h"
 #include "synthgrad/core/safetensors.h"
 #include "synthgrad/nn/module.h"
 #include "synthgrad/optim/optimizer.h"
@@ -47,6 +48,9 @@ struct TrainingTask {
   std::function<void(const Metadata&)> restore;
   // The current epoch, when the program counts them (shown and logged); may be empty.
   std::function<int64_t()> epoch;
+  // The model's dropout generator, if it has one: the loop saves and restores its state, and in a
+  // data-parallel run gives each rank its own stream of it for every next_loss (RankDropoutStream).
+  Generator* dropout = nullptr;
 };
 
 struct LoopSettings {
