@@ -16,10 +16,8 @@ ranks() {  # ranks N COMMAND...: COMMAND as N ranks, ended after 120 s should it
   timeout 120 "$mpiexec" --oversubscribe -np "$n" "$@"
 }
 close() {  # close DESCRIPTION A.safetensors B.safetensors TOLERANCE
-  local d
-  d=$("$difference" "$2" "$3") || { fail "$1: $d"; return; }
-  awk -v d="$d" -v t="$4" 'BEGIN { exit !(d <= t) }' && echo "ok: $1 (largest difference $d)" ||
-    fail "$1: largest difference $d, more than $4"
+  within "$4" "$2" "$3" && echo "ok: $1 (largest difference $difference_found)" ||
+    fail "$1: largest difference $difference_found, more than $4"
 }
 identical() {  # identical DESCRIPTION A B
   cmp -s "$2" "$3" && echo "ok: $1" || fail "$1"

@@ -21,6 +21,11 @@ check() {  # check DESCRIPTION EXPECTED_STATUS COMMAND...: the output goes to $w
 column() {  # column NAME FILE: the values of a CSV log's named column, one a line
   awk -F, -v name="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$2"
 }
+within() {  # within TOLERANCE A B [PREFIX]: A's tensors (those named PREFIX...) are in B within
+  # TOLERANCE; sets $difference_found. Needs $difference, the checkpoint_difference tool.
+  difference_found=$("$difference" ${4:+--prefix "$4"} "$2" "$3" 2>&1) || return 1
+  awk -v d="$difference_found" -v t="$1" 'BEGIN { exit !(d <= t) }'
+}
 finish() {  # the test's exit status
   echo "$failures failures"
   [ "$failures" -eq 0 ]

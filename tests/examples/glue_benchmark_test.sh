@@ -4,9 +4,9 @@
 # MaskedLM checkpoints: flags that contradict the pre-trained trunk, a resumed --init-from run
 # bit-identical to an uninterrupted one, a benchmark stopped and continued, and its tables
 # recomputed here from the runs' own results.
-# Usage: glue_benchmark_test.sh GLUE_BINARY MASKED_LM_TOOL_BINARY
+# Usage: glue_benchmark_test.sh GLUE_BINARY MASKED_LM_TOOL_BINARY CHECKPOINT_DIFFERENCE_BINARY
 set -u
-glue=$1 tool=$2
+glue=$1 tool=$2 difference=$3
 source "$(dirname "$0")/checks.sh"
 expect_in() {  # expect_in FILE TEXT DESCRIPTION
   grep -qF -- "$2" "$1" && echo "ok: $3" || fail "$3: no '$2' in $(cat "$1")"
@@ -33,11 +33,11 @@ mkdir -p "$work/pt-V" "$work/pt-R+V"
 still=(--max-steps 1 --lr 1e-10 --warmup 0 --weight-decay 0)
 check "--init-from copies the trunk" 0 "$glue" train --task SST-2 --data "$data/SST-2" "${still[@]}" \
   --init-from "$work/pt-V/best.safetensors" --out "$work/copy"
-"$tool" same-trunk "$work/pt-V/best.safetensors" "$work/copy/best.safetensors" >/dev/null &&
+within 1e-6 "$work/pt-V/best.safetensors" "$work/copy/best.safetensors" trunk. &&
   echo "ok: the fine-tuned model has the pre-trained trunk" || fail "the fine-tuned model's trunk is not the pre-trained one"
 check "the same from scratch" 0 "$glue" train --task SST-2 --data "$data/SST-2" "${still[@]}" --dim 16 --heads 2 \
   --layers 1 --max-length 16 --attention V --min-count 1 --out "$work/scratch"
-"$tool" same-trunk "$work/pt-V/best.safetensors" "$work/scratch/best.safetensors" 2>/dev/null &&
+within 1e-6 "$work/pt-V/best.safetensors" "$work/scratch/best.safetensors" trunk. &&
   fail "a model trained from scratch has the pre-trained trunk" || echo "ok: from scratch the trunk differs"
 
 mrpc=(--task MRPC --data "$data/MRPC" --batch-size 8 --epochs 2)
