@@ -15,5 +15,6 @@
 #include "synthgrad/data/sequence_packer.h"
 #include "synthgrad/data/sequence_shuffler.h"
 #include "synthgrad/data/text_corpus.h"
+#include "synthgrad/data/token_weights.h"
 #include "synthgrad/data/tokenizer.h"
 #include "synthgrad/data/word_tokenizer.h"

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <optional>
 
 #include "examples/support/cli.h"
@@ -52,6 +53,7 @@ struct TrainOptions {
   double bucket_mb = 25;
   int64_t skipgram_epochs = 0;
   float embedding_lr_scale = 1.0f;
+  double token_weights = 0.0;
   double validation_fraction = 0.01;
   bool resume = false, overwrite = false;
 };
@@ -157,27 +159,34 @@ struct Run {
   }
 };
 
-// Skip-gram vectors of the training text's tokens (--skipgram-epochs), the token embedding's
-// start: one pass counts the tokens, then each epoch streams the text once more.
-Tensor learn_word_vectors(const Run& r) {
-  const auto each_run_of_ids = [&](const auto& use) {
-    data::SequencePacker packer(r.corpus.train, *r.tokenizer, 1024, /*repeat=*/false);
-    while (const auto ids = packer.next()) use(*ids);
-  };
+// Every run of token ids of the training text, in order, to `use`.
+template <class Use>
+void for_each_run_of_ids(const Run& r, const Use& use) {
+  data::SequencePacker packer(r.corpus.train, *r.tokenizer, 1024, /*repeat=*/false);
+  while (const auto ids = packer.next()) use(*ids);
+}
+
+// How often each token occurs in the training text.
+std::vector<int64_t> count_tokens(const Run& r) {
   std::vector<int64_t> counts(static_cast<size_t>(r.tokenizer->vocab_size()), 0);
-  int64_t words = 0;
-  each_run_of_ids([&](const std::vector<int64_t>& ids) {
+  for_each_run_of_ids(r, [&](const std::vector<int64_t>& ids) {
     for (const int64_t id : ids) ++counts[id];
-    words += static_cast<int64_t>(ids.size());
   });
+  return counts;
+}
+
+// Skip-gram vectors of the training text's tokens (--skipgram-epochs), the token embedding's
+// start: each epoch streams the text once more.
+Tensor learn_word_vectors(const Run& r, const std::vector<int64_t>& counts) {
   models::SkipGram skipgram(counts,
                             {.dim = r.options.model.dim, .first_word = data::kNumSpecialTokens},
                             r.options.model.seed + 11);
+  const int64_t words = std::reduce(counts.begin(), counts.end(), int64_t{0});
   const double total = static_cast<double>(words * r.options.skipgram_epochs);
   int64_t done = 0;
   for (int64_t epoch = 1; epoch <= r.options.skipgram_epochs; ++epoch) {
     const auto started = std::chrono::steady_clock::now();
-    each_run_of_ids([&](const std::vector<int64_t>& ids) {
+    for_each_run_of_ids(r, [&](const std::vector<int64_t>& ids) {
       skipgram.learn(ids, static_cast<double>(done) / total);
       done += static_cast<int64_t>(ids.size());
     });
@@ -186,6 +195,18 @@ Tensor learn_word_vectors(const Run& r) {
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   return skipgram.vectors();
+}
+
+// What is learnt from token counts before MLM: skip-gram vectors and smooth inverse frequencies.
+void learn_from_counts(Run& r) {
+  const TrainOptions& o = r.options;
+  if (o.skipgram_epochs == 0 && o.token_weights == 0.0) return;
+  const std::vector<int64_t> counts = count_tokens(r);
+  if (o.skipgram_epochs > 0)
+    copy_into(r.mlm->trunk->tokens->weight.data(), learn_word_vectors(r, counts));
+  if (o.token_weights > 0.0)
+    copy_into(r.mlm->trunk->token_weights,
+              data::smooth_inverse_frequencies(counts, o.token_weights));
 }
 
 // AdamW's usual groups; with --embedding-lr-scale, the token embedding (which the MLM head's output
@@ -235,10 +256,10 @@ void prepare(Run& r) {
   r.validation =
       validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
                          o.batch_size * distributed::Communicator::world().size(), o.eval_batches);
+  config.token_weights = o.token_weights > 0.0;
   r.mlm = std::make_shared<models::MaskedLM>(config);
-  // Rank 0's vectors reach the other ranks with its parameters when training starts.
-  if (o.skipgram_epochs > 0 && !o.resume && root)
-    copy_into(r.mlm->trunk->tokens->weight.data(), learn_word_vectors(r));
+  // Rank 0's vectors and weights reach the other ranks with its model when training starts.
+  if (!o.resume && root) learn_from_counts(r);
   r.optimizer = std::make_unique<optim::Adam>(
       optim::AdamW(optimizer_groups(*r.mlm, o), {.lr = o.lr, .beta2 = 0.98f}));
   r.schedule = {.base_lr = o.lr,
@@ -339,6 +360,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--embedding-lr-scale", o.embedding_lr_scale,
                  "the token embedding's learning rate as a fraction of --lr (0: frozen, e.g. to "
                  "keep the skip-gram vectors)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--token-weights", o.token_weights,
+                 "a > 0 saves with the trunk a weight a / (a + p(token)) per token, p from the "
+                 "training text, by which a fine-tune's mean and pair pooling weigh positions "
+                 "(smooth inverse frequency; 1e-3 suits word vocabularies; 0: plain means)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--clip", o.clip, "gradient-norm limit")

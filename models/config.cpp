@@ -91,6 +91,7 @@ void visit_fields(Json& j, Config& c, const Visit& visit) {
   visit(j, "segments", c.segments);
   visit(j, "num_classes", c.num_classes);
   visit(j, "pooling", c.pooling);
+  visit(j, "token_weights", c.token_weights);
   visit(j, "tie_embeddings", c.tie_embeddings);
   visit(j, "seed", c.seed);
 }
@@ -133,8 +134,9 @@ ModelConfig config_from_json(const std::string& text) {
   ModelConfig config;
   config.verbose = false;
   visit_fields(j, config, [](const auto& json, const char* name, auto& value) {
-    // Checkpoints written before pooling was a choice read position 0: the default.
-    if (std::string_view(name) == "pooling" && !json.contains(name)) return;
+    // Checkpoints written before these fields existed get the defaults: position 0, no weights.
+    const std::string_view field_name(name);
+    if ((field_name == "pooling" || field_name == "token_weights") && !json.contains(name)) return;
     SG_CHECK(json.contains(name), "model config: field '{}' is missing", name);
     const auto& field = json.at(name);
     SG_CHECK(has_type<std::decay_t<decltype(value)>>(field),

@@ -28,6 +28,10 @@ struct ModelConfig {
   // hidden states of every non-padding position (what masked-LM pre-training trains every one of);
   // "pair", each segment's mean and their differences (sentence_pair_features; needs segments).
   std::string pooling = "cls";
+  // The trunk holds a weight per token (a buffer [vocab_size], ones until set) by which "mean" and
+  // "pair" weigh each position: pre-training sets smooth inverse frequencies a / (a + p(token))
+  // (Arora et al. 2017), so that frequent words count less in a sentence's mean.
+  bool token_weights = false;
   // Causal LM only.
   bool tie_embeddings = true;  // output projection = token embedding transposed
   uint64_t seed = 0;           // initialisation and dropout

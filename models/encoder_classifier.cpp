@@ -24,17 +24,17 @@ EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config
 
 namespace {
 
-// Weights [B, 1, L] that average, per example, the positions where `keep(b, t)` holds (an example
-// with none gets zeros rather than 0 / 0).
-template <class Keep>
-Tensor averaging_weights(int64_t batch, int64_t length, const Keep& keep) {
+// Weights [B, 1, L] that average, per example, the positions by `weight(b, t)` (0 leaves a
+// position out; an example with no weight gets zeros rather than 0 / 0).
+template <class Weight>
+Tensor averaging_weights(int64_t batch, int64_t length, const Weight& weight) {
   std::vector<float> weights(static_cast<size_t>(batch * length), 0.0f);
   for (int64_t b = 0; b < batch; ++b) {
     float* row = weights.data() + b * length;
-    float count = 0.0f;
-    for (int64_t t = 0; t < length; ++t) count += row[t] = keep(b, t) ? 1.0f : 0.0f;
-    if (count > 0.0f)
-      for (int64_t t = 0; t < length; ++t) row[t] /= count;
+    float total = 0.0f;
+    for (int64_t t = 0; t < length; ++t) total += row[t] = weight(b, t);
+    if (total > 0.0f)
+      for (int64_t t = 0; t < length; ++t) row[t] /= total;
   }
   return from_vector(weights, {batch, 1, length});
 }
@@ -54,28 +54,49 @@ auto element_of(const Tensor& t, T absent) {
   };
 }
 
+void check_position_weights(const char* op, const Variable& hidden, const Tensor& weights) {
+  SG_CHECK(!weights.defined() || (weights.dtype() == DType::f32 &&
+                                  weights.shape() == Shape{hidden.shape()[0], hidden.shape()[1]}),
+           "{}: position weights must be f32 [batch, length] for hidden {}, got {} {}", op,
+           shape_str(hidden.shape()), dtype_name(weights.dtype()), shape_str(weights.shape()));
+}
+
+// The weight of every position of ids [B, L] by its token: [B, L].
+Tensor weights_of_tokens(const Tensor& token_weights, const Tensor& ids) {
+  const std::vector<float> table = token_weights.contiguous().to_vector<float>();
+  std::vector<float> out;
+  for (const int64_t id : ids.to(DType::i64).to_vector<int64_t>()) out.push_back(table[id]);
+  return from_vector(out, ids.shape());
+}
+
 }  // namespace
 
-Variable mean_over_tokens(const Variable& hidden, const Tensor& padding) {
+Variable mean_over_tokens(const Variable& hidden, const Tensor& padding, const Tensor& weights) {
+  check_position_weights("mean_over_tokens", hidden, weights);
   const int64_t batch = hidden.shape()[0], length = hidden.shape()[1];
   const auto pad = element_of<uint8_t>(padding, 0);
-  return weighted_sum_over_tokens(
-      hidden, averaging_weights(batch, length,
-                                [&](int64_t b, int64_t t) { return pad(b, t, length) == 0; }));
+  const auto weight = element_of<float>(weights, 1.0f);
+  return weighted_sum_over_tokens(hidden,
+                                  averaging_weights(batch, length, [&](int64_t b, int64_t t) {
+                                    return pad(b, t, length) == 0 ? weight(b, t, length) : 0.0f;
+                                  }));
 }
 
 Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
-                                const Tensor& segments) {
+                                const Tensor& segments, const Tensor& weights) {
   SG_CHECK(segments.defined(), "sentence_pair_features: no segment ids for hidden {}",
            shape_str(hidden.shape()));
+  check_position_weights("sentence_pair_features", hidden, weights);
   const int64_t batch = hidden.shape()[0], length = hidden.shape()[1];
   const auto pad = element_of<uint8_t>(padding, 0);
   const auto segment = element_of<int64_t>(segments, 0);
+  const auto weight = element_of<float>(weights, 1.0f);
   const auto mean_of_segment = [&](int64_t id) {
-    return weighted_sum_over_tokens(hidden,
-                                    averaging_weights(batch, length, [&](int64_t b, int64_t t) {
-                                      return pad(b, t, length) == 0 && segment(b, t, length) == id;
-                                    }));
+    return weighted_sum_over_tokens(
+        hidden, averaging_weights(batch, length, [&](int64_t b, int64_t t) {
+          const bool in = pad(b, t, length) == 0 && segment(b, t, length) == id;
+          return in ? weight(b, t, length) : 0.0f;
+        }));
   };
   const Variable u = mean_of_segment(0), v = mean_of_segment(1);
   const Variable difference = sub(u, v);
@@ -86,9 +107,11 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
                                     const Tensor& segments) {
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
   const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = false});
-  if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding));
+  const Tensor weights =
+      trunk->token_weights.defined() ? weights_of_tokens(trunk->token_weights, ids) : Tensor{};
+  if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
   if (config_.pooling == "pair")
-    return head->forward(sentence_pair_features(hidden, padding, segments));
+    return head->forward(sentence_pair_features(hidden, padding, segments, weights));
   return head->forward(select(hidden, 1, 0));
 }
 

@@ -7,13 +7,16 @@
 namespace sg::models {
 
 // The mean of hidden [B, L, D] over the positions where padding (b8 [B, L], optional) is 0:
-// [B, D]. An all-padding row gives zeros.
-Variable mean_over_tokens(const Variable& hidden, const Tensor& padding);
+// [B, D], each position weighted by `weights` (f32 [B, L], optional: all 1). A row with no
+// weight gives zeros.
+Variable mean_over_tokens(const Variable& hidden, const Tensor& padding,
+                          const Tensor& weights = {});
 // What a head compares two sentences by (InferSent, Sentence-BERT): u and v, the means of the
 // non-padding positions of segment 0 and of segment 1 (segments: i64 [B, L]), then
 // [u, v, (u - v)^2, u * v]: [B, 4D]. The squared difference stands in for |u - v| (smooth at 0).
+// The means weigh positions as mean_over_tokens does.
 Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
-                                const Tensor& segments);
+                                const Tensor& segments, const Tensor& weights = {});
 
 // A Transformer encoder with a head on the first token ([CLS]), on the mean of the tokens, or on
 // the two sentences' means compared (config.pooling): classification logits [B, C], or a

@@ -28,6 +28,7 @@ void visit_trunk_fields(A& a, B& b, const Visit& visit) {
   visit("random_rank", a.random_rank, b.random_rank);
   visit("learned_positions", a.learned_positions, b.learned_positions);
   visit("segments", a.segments, b.segments);
+  visit("token_weights", a.token_weights, b.token_weights);
 }
 
 bool has_prefix(const NamedTensorList& tensors, std::string_view prefix) {

@@ -1,6 +1,7 @@
 #include "synthgrad/models/trunk.h"
 
 #include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/core/creation.h"
 #include "synthgrad/nn/attention/attention.h"
 
 namespace sg::models {
@@ -26,6 +27,7 @@ Trunk::Trunk(const ModelConfig& c) : dropout_gen_(std::make_shared<Generator>(c.
                                                              init, dropout_gen_));
   }
   final_norm = register_module("final_norm", std::make_shared<nn::LayerNorm>(c.dim));
+  if (c.token_weights) token_weights = register_buffer("token_weights", ones({c.vocab_size}));
 }
 
 Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask) {

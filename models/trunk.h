@@ -26,6 +26,7 @@ class Trunk : public nn::Module {
   std::shared_ptr<nn::Embedding> segment_embedding;  // null without segments
   std::shared_ptr<nn::ModuleList<nn::TransformerBlock>> blocks;
   std::shared_ptr<nn::LayerNorm> final_norm;
+  Tensor token_weights;  // f32 [vocab_size] with config.token_weights, else undefined
 
  private:
   std::shared_ptr<Generator> dropout_gen_;

@@ -3,7 +3,8 @@
 # corpora, masked-language-model training that learns (the validation MLM loss falls, the
 # masked-token accuracy ends far above chance), figures reported for the best model rather than the
 # last, a run stopped half-way and resumed that ends bit-identical to an uninterrupted one, Ctrl-C,
-# a fresh run refused in a folder holding a run, both tokenizers, and the train/valid corpus layout.
+# a fresh run refused in a folder holding a run, both tokenizers, the train/valid corpus layout, a
+# frozen embedding and token weights.
 # Usage: pretrain_test.sh PRETRAIN_BINARY CHECKPOINT_DIFFERENCE_BINARY
 set -u
 pretrain=$1 difference=$2
@@ -141,4 +142,18 @@ within 0 "$work/start/best.safetensors" "$work/full/best.safetensors" trunk.toke
 ! within 0 "$work/start/best.safetensors" "$work/frozen/best.safetensors" trunk.blocks. &&
   awk -v d="$difference_found" 'BEGIN { exit !(d > 0) }' &&
   echo "ok: the blocks learn while the embedding is frozen" || fail "the blocks did not learn: $difference_found"
+
+# --token-weights saves a weight per token with the trunk (their values: test_token_weights); two
+# values of a give different weights; without the flag the trunk has none.
+check "pretrain with token weights" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/weights" \
+  "${model[@]}" "${words[@]}" --steps 0 --token-weights 1e-2
+check "pretrain with other token weights" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/weights2" \
+  "${model[@]}" "${words[@]}" --steps 0 --token-weights 0.5
+within 0 "$work/weights/best.safetensors" "$work/start/best.safetensors" trunk.tokens.weight &&
+  ! within 0 "$work/weights/best.safetensors" "$work/weights2/best.safetensors" trunk.token_weights &&
+  awk -v d="$difference_found" 'BEGIN { exit !(d > 0 && d < 1) }' &&
+  echo "ok: the token weights are saved and depend on a" || fail "token weights: $difference_found"
+within 0 "$work/start/best.safetensors" "$work/start/best.safetensors" trunk.token_weights &&
+  fail "a trunk pre-trained without --token-weights has them" || echo "ok: without the flag no token weights"
+check "pretrain with a negative a" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --token-weights -1
 finish

@@ -219,6 +219,70 @@ TEST_CASE("sentence-pair features' gradient matches finite differences") {
         std::vector<float>{2, 2, 2, 0, 0, 0, 4, 4, 4, 0, 0, 0});
 }
 
+TEST_CASE("weighted means: positions count by their weight, and the gradient matches") {
+  Generator gen(6);
+  const Tensor padding = from_vector(std::vector<uint8_t>{0, 0, 0, 1, 0, 0, 0, 0}, {2, 4});
+  const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 1, 1, 0, 1, 1, 1}, {2, 4});
+  const Tensor weights = from_vector(std::vector<float>{1, 3, 2, 5, 0.5f, 1, 0, 2}, {2, 4});
+  const GradcheckResult r = gradcheck(
+      [&](const std::vector<Variable>& v) {
+        return concat({models::mean_over_tokens(v[0], padding, weights),
+                       models::sentence_pair_features(v[0], padding, segments, weights)},
+                      1);
+      },
+      {randn({2, 4, 3}, gen)});
+  INFO(r.message);
+  CHECK(r.ok);
+  // hidden[b, t, :] = t: example 0 averages t = 0, 1, 2 by 1, 3, 2 (t = 3 is padding) to 7/6;
+  // example 1 averages t = 0, 1, 3 by 0.5, 1, 2 (t = 2 weighs 0) to 7/3.5 = 2.
+  std::vector<float> positions;
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t t = 0; t < 4; ++t) positions.insert(positions.end(), 3, static_cast<float>(t));
+  const Variable hidden(from_vector(positions, {2, 4, 3}));
+  const auto mean = models::mean_over_tokens(hidden, padding, weights).data().to_vector<float>();
+  CHECK(mean[0] == doctest::Approx(7.0 / 6.0));
+  CHECK(mean[3] == doctest::Approx(2.0));
+  // Segment means: example 0, u over t = 0, 1 (weights 1, 3) = 0.75, v over t = 2 = 2;
+  // example 1, u = 0, v over t = 1, 3 (weights 1, 2) = 7/3.
+  const auto pair =
+      models::sentence_pair_features(hidden, padding, segments, weights).data().to_vector<float>();
+  CHECK(pair[0] == doctest::Approx(0.75));
+  CHECK(pair[3] == doctest::Approx(2.0));
+  CHECK(pair[12] == doctest::Approx(0.0));
+  CHECK(pair[15] == doctest::Approx(7.0 / 3.0));
+  CHECK_THROWS_WITH_AS(models::mean_over_tokens(hidden, padding, ones({2, 3})),
+                       doctest::Contains("position weights must be f32 [batch, length]"), Error);
+}
+
+TEST_CASE("a classifier with token weights pools by the weights of its ids") {
+  for (const std::string pooling : {"mean", "pair"}) {
+    CAPTURE(pooling);
+    ModelConfig config = tiny("V");
+    config.segments = 2;
+    config.pooling = pooling;
+    config.token_weights = true;
+    models::EncoderClassifier model(config);
+    REQUIRE(model.trunk->token_weights.shape() == Shape{16});
+    CHECK(model.trunk->token_weights.to_vector<float>() == std::vector<float>(16, 1.0f));
+    std::vector<float> table(16);
+    for (size_t id = 0; id < table.size(); ++id) table[id] = 0.1f * static_cast<float>(id + 1);
+    copy_into(model.trunk->token_weights, from_vector(table));
+    const Tensor ids = from_vector(std::vector<int64_t>{3, 7, 2, 9, 1, 4}, {1, 6});
+    const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 0, 1, 1, 1}, {1, 6});
+    const Variable hidden = model.trunk->forward(ids, segments, {.padding = {}, .causal = false});
+    std::vector<float> by_id;
+    for (const int64_t id : ids.to_vector<int64_t>()) by_id.push_back(table[id]);
+    const Tensor weights = from_vector(by_id, {1, 6});
+    const Variable pooled = pooling == "mean"
+                                ? models::mean_over_tokens(hidden, {}, weights)
+                                : models::sentence_pair_features(hidden, {}, segments, weights);
+    const auto want = model.head->forward(pooled).data().to_vector<float>();
+    const auto got = model.forward(ids, {}, segments).data().to_vector<float>();
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
   ModelConfig c = tiny("FR");
   c.random_rank = 3;
@@ -231,7 +295,11 @@ TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
   // Checkpoints from before pooling was a choice read position 0.
   auto old_json = nlohmann::json::parse(models::to_json(c));
   old_json.erase("pooling");
+  old_json.erase("token_weights");
   CHECK(models::config_from_json(old_json.dump()).pooling == "cls");
+  CHECK_FALSE(models::config_from_json(old_json.dump()).token_weights);
+  c.token_weights = true;
+  CHECK(models::config_from_json(models::to_json(c)).token_weights);
   c.pooling = "max";
   CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("pooling 'max'"), Error);
   c.pooling = "pair";

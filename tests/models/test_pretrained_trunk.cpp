@@ -118,6 +118,23 @@ TEST_CASE("a classifier checkpoint is a pre-trained trunk too, with a fresh head
         hidden_states(*pretrained.trunk, ids, segments));
 }
 
+TEST_CASE("a trunk's token weights come with it, and a trunk without them gives none") {
+  TempFolder folder;
+  ModelConfig config = tiny_trunk("V", 2);
+  config.token_weights = true;
+  models::MaskedLM pretrained(config);
+  std::vector<float> weights(11);
+  for (size_t id = 0; id < weights.size(); ++id) weights[id] = 1.0f / static_cast<float>(id + 1);
+  copy_into(pretrained.trunk->token_weights, from_vector(weights));
+  const std::string path = folder.file("weighted.safetensors");
+  models::save_model(pretrained, path);
+  const auto classifier = fine_tuned_from(path);
+  CHECK(classifier->config().token_weights);
+  CHECK(classifier->trunk->token_weights.to_vector<float>() == weights);
+  models::save_model(models::MaskedLM(tiny_trunk("V", 2)), path);
+  CHECK_FALSE(fine_tuned_from(path)->trunk->token_weights.defined());
+}
+
 TEST_CASE("a causal LM or a training checkpoint is no pre-trained trunk") {
   TempFolder folder;
   const std::string lm = folder.file("lm.safetensors");
