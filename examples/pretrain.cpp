@@ -14,6 +14,7 @@
 #include <numeric>
 #include <optional>
 
+#include "examples/pretrain/objective.h"
 #include "examples/support/cli.h"
 #include "examples/support/data_parallel.h"
 #include "examples/support/model_options.h"
@@ -53,6 +54,8 @@ struct TrainOptions {
   double bucket_mb = 25;
   int64_t skipgram_epochs = 0;
   float embedding_lr_scale = 1.0f;
+  std::string objective = "mlm";
+  float detection_weight = 50.0f;
   double token_weights = 0.0;
   double validation_fraction = 0.01;
   bool resume = false, overwrite = false;
@@ -97,63 +100,89 @@ struct Run {
   std::unique_ptr<data::SequencePacker> train_packer;
   std::unique_ptr<data::SequenceShuffler> train_batches;
   std::vector<data::MaskedTokens> validation;
-  std::shared_ptr<models::MaskedLM> mlm;
+  std::unique_ptr<examples::PretrainingModel> model;
   std::unique_ptr<optim::Adam> optimizer;
   optim::Schedule schedule;
   Generator mask_gen{0};
+  Generator sampling_gen{0};  // rtd: the generator's samples
 
-  // Validation MLM loss (mean over the masked positions) and masked-token accuracy, the batches
-  // dealt out to the ranks in turn.
+  // Validation MLM loss (mean over the masked positions) and masked-token accuracy, and for rtd
+  // the detection loss and accuracy (its samples from a fixed seed), the batches dealt out to the
+  // ranks in turn.
   examples::Metrics evaluate() {
     distributed::Communicator& world = distributed::Communicator::world();
     NoGradGuard no_grad;
-    mlm->eval();
-    double sums[3] = {0.0, 0.0, 0.0};  // loss times positions, positions, correct ones
+    model->module().eval();
+    const Generator sampling(kValidationMaskSeed + 1);
+    // loss times positions, positions, correct ones; the same for detection
+    double sums[6] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     for (size_t b = static_cast<size_t>(world.rank()); b < validation.size();
          b += static_cast<size_t>(world.size())) {
-      const models::MaskedLMLoss out = mlm->loss(validation[b].ids, validation[b].labels);
-      sums[0] += out.loss.item<float>() * static_cast<double>(out.selected);
+      const Tensor& ids = validation[b].ids;
+      const examples::PretrainingLoss out =
+          model->loss(ids, validation[b].labels, sampling, b * static_cast<uint64_t>(ids.numel()));
+      sums[0] += out.masked_lm.item<float>() * static_cast<double>(out.selected);
       sums[1] += static_cast<double>(out.selected);
       sums[2] += static_cast<double>(out.correct);
+      if (!out.detection.defined()) continue;
+      sums[3] += out.detection.item<float>() * static_cast<double>(out.judged);
+      sums[4] += static_cast<double>(out.judged);
+      sums[5] += static_cast<double>(out.judged_correct);
     }
-    world.allreduce_sum(sums, 3);
-    mlm->train();
-    return {{"loss", sums[0] / sums[1]}, {"accuracy", sums[2] / sums[1]}};
+    world.allreduce_sum(sums, 6);
+    model->module().train();
+    examples::Metrics metrics{{"loss", sums[0] / sums[1]}, {"accuracy", sums[2] / sums[1]}};
+    if (model->detects()) {
+      metrics.emplace_back("detection_loss", sums[3] / sums[4]);
+      metrics.emplace_back("detection_accuracy", sums[5] / sums[4]);
+    }
+    return metrics;
   }
 
   // What the shared loop needs of pre-training: packed training batches, shuffled within blocks and
   // masked afresh (each rank its --batch-size rows of the global batch); validation every
-  // eval_every steps; the shuffler's position and the mask and dropout streams for a resume.
+  // eval_every steps; the shuffler's position and the mask, sampling and dropout streams for a
+  // resume.
   examples::TrainingTask training_task() {
     examples::TrainingTask t;
     t.next_loss = [this](int64_t& tokens_in_batch) {
       const distributed::Communicator& world = distributed::Communicator::world();
       const Tensor ids = *train_batches->next_batch(options.batch_size * world.size());
       const data::MaskedTokens batch = data::mask_tokens(ids, tokenizer->vocab_size(), mask_gen);
+      const uint64_t first_draw =
+          model->detects() ? sampling_gen.reserve(static_cast<uint64_t>(ids.numel())) : 0;
       const int64_t first = options.batch_size * world.rank();
       const Tensor rows = batch.ids.narrow(0, first, options.batch_size);
       tokens_in_batch = rows.numel();
-      const models::MaskedLMLoss out =
-          mlm->loss(rows, batch.labels.narrow(0, first, options.batch_size));
-      if (world.size() == 1) return out.loss;
-      // The ranks' rows hold different numbers of masked positions, over which the loss averages.
-      return out.loss *
-             distributed::share_weight(out.selected, selected_positions(batch), world.size());
+      const examples::PretrainingLoss out =
+          model->loss(rows, batch.labels.narrow(0, first, options.batch_size), sampling_gen,
+                      first_draw + static_cast<uint64_t>(first * ids.size(1)));
+      // The ranks' rows hold different numbers of masked positions, over which the masked-LM loss
+      // averages; every rank judges as many positions.
+      const Variable masked_lm =
+          world.size() == 1
+              ? out.masked_lm
+              : out.masked_lm * distributed::share_weight(out.selected, selected_positions(batch),
+                                                          world.size());
+      if (!out.detection.defined()) return masked_lm;
+      return masked_lm + out.detection * options.detection_weight;
     };
     t.evaluate_after = [this](int64_t step) { return step % options.eval_every == 0; };
     t.evaluate = [this] { return evaluate(); };
-    t.save_best_model = [this](double) { models::save_model(*mlm, folder.best_model()); };
+    t.save_best_model = [this](double) { model->save(folder.best_model()); };
     t.state = [this] {
-      Metadata state = models::model_metadata(mlm->config());
+      Metadata state = models::model_metadata(model->config());
       state["shuffle_position"] = data::to_string(train_batches->position());
       state["mask_rng"] = to_string(mask_gen.state());
+      if (model->detects()) state["sampling_rng"] = to_string(sampling_gen.state());
       return state;
     };
     t.restore = [this](const Metadata& state) {
       train_batches->restore(data::parse_shuffle_position(state.at("shuffle_position")));
       mask_gen.set_state(parse_generator_state(state.at("mask_rng")));
+      if (model->detects()) sampling_gen.set_state(parse_generator_state(state.at("sampling_rng")));
     };
-    t.dropout = &mlm->trunk->dropout_generator();
+    t.dropout = &model->trunk().dropout_generator();
     t.epoch = [this] { return train_packer->position().epoch; };
     return t;
   }
@@ -203,18 +232,17 @@ void learn_from_counts(Run& r) {
   if (o.skipgram_epochs == 0 && o.token_weights == 0.0) return;
   const std::vector<int64_t> counts = count_tokens(r);
   if (o.skipgram_epochs > 0)
-    copy_into(r.mlm->trunk->tokens->weight.data(), learn_word_vectors(r, counts));
+    copy_into(r.model->trunk().tokens->weight.data(), learn_word_vectors(r, counts));
   if (o.token_weights > 0.0)
-    copy_into(r.mlm->trunk->token_weights,
+    copy_into(r.model->trunk().token_weights,
               data::smooth_inverse_frequencies(counts, o.token_weights));
 }
 
 // AdamW's usual groups; with --embedding-lr-scale, the token embedding (which the MLM head's output
 // layer shares) in a group of its own at that fraction of the rate: 0 keeps skip-gram vectors as
 // they are while the blocks learn to use them.
-std::vector<optim::ParamGroup> optimizer_groups(const models::MaskedLM& mlm,
-                                                const TrainOptions& o) {
-  auto named = mlm.named_parameters();
+std::vector<optim::ParamGroup> optimizer_groups(const nn::Module& model, const TrainOptions& o) {
+  auto named = model.named_parameters();
   if (o.embedding_lr_scale == 1.0f) return optim::decay_groups(named, o.weight_decay);
   const auto embedding = std::find_if(named.begin(), named.end(), [](const auto& entry) {
     return entry.first == "trunk.tokens.weight";
@@ -257,17 +285,18 @@ void prepare(Run& r) {
       validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
                          o.batch_size * distributed::Communicator::world().size(), o.eval_batches);
   config.token_weights = o.token_weights > 0.0;
-  r.mlm = std::make_shared<models::MaskedLM>(config);
+  r.model = std::make_unique<examples::PretrainingModel>(o.objective, config);
   // Rank 0's vectors and weights reach the other ranks with its model when training starts.
   if (!o.resume && root) learn_from_counts(r);
   r.optimizer = std::make_unique<optim::Adam>(
-      optim::AdamW(optimizer_groups(*r.mlm, o), {.lr = o.lr, .beta2 = 0.98f}));
+      optim::AdamW(optimizer_groups(r.model->module(), o), {.lr = o.lr, .beta2 = 0.98f}));
   r.schedule = {.base_lr = o.lr,
                 .warmup_steps = std::max<int64_t>(0, std::min(o.warmup, o.steps - 1)),
                 .total_steps = o.steps,
                 .decay = optim::Decay::linear,
                 .min_lr = o.min_lr};
   r.mask_gen = Generator(config.seed + 5);
+  r.sampling_gen = Generator(config.seed + 9);
   if (!root) return;
   fmt::print(stderr,
              "corpus: {} training / {} validation file part(s){}; {} tokenizer with {} tokens; "
@@ -284,25 +313,29 @@ int train(const TrainOptions& o) {
   const bool root = distributed::Communicator::world().is_root();
   if (o.steps == 0) {  // the trunk as initialised (with --skipgram-epochs, its word vectors)
     if (!root) return 0;
-    models::save_model(*r.mlm, r.folder.best_model());
+    r.model->save(r.folder.best_model());
     fmt::print("no MLM steps: model {}  tokenizer {}\n", r.folder.best_model(),
                r.folder.tokenizer());
     return 0;
   }
   examples::TrainingTask task = r.training_task();
-  const examples::LoopResult result =
-      examples::run_training(*r.mlm, *r.optimizer, r.schedule, r.folder, task,
-                             {.total_steps = o.steps,
-                              .stop_after = o.stop_after,
-                              .clip = o.clip,
-                              .resume = o.resume,
-                              .evaluation_name = "validation",
-                              .metrics = {"loss", "accuracy"},
-                              .higher_is_better = false,
-                              .batch_size = o.batch_size,
-                              .bucket_bytes = examples::bucket_bytes(o)});
+  const examples::LoopResult result = examples::run_training(
+      r.model->module(), *r.optimizer, r.schedule, r.folder, task,
+      {.total_steps = o.steps,
+       .stop_after = o.stop_after,
+       .clip = o.clip,
+       .resume = o.resume,
+       .evaluation_name = "validation",
+       .metrics = r.model->detects()
+                      ? std::vector<std::string>{"loss", "accuracy", "detection_loss",
+                                                 "detection_accuracy"}
+                      : std::vector<std::string>{"loss", "accuracy"},
+       .higher_is_better = false,
+       .batch_size = o.batch_size,
+       .bucket_bytes = examples::bucket_bytes(o)});
   if (!result.finished) return result.exit_status;
-  r.mlm = models::load_masked_lm(r.folder.best_model());
+  r.model = std::make_unique<examples::PretrainingModel>(
+      examples::PretrainingModel::load(o.objective, r.folder.best_model()));
   const examples::Metrics best = r.evaluate();
   if (!root) return 0;
   fmt::print(
@@ -310,6 +343,9 @@ int train(const TrainOptions& o) {
       "steps in {:.0f} s\n",
       best[0].second, best[1].second, 1.0 / static_cast<double>(r.tokenizer->vocab_size()),
       result.step, result.seconds);
+  if (r.model->detects())
+    fmt::print("replaced-token detection: validation loss {:.4f}, accuracy {:.4f}\n",
+               best[2].second, best[3].second);
   fmt::print("model {}  tokenizer {}  log {}  curves {}\n", r.folder.best_model(),
              r.folder.tokenizer(), r.folder.log(), r.folder.plot());
   return 0;
@@ -368,6 +404,16 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "(smooth inverse frequency; 1e-3 suits word vocabularies; 0: plain means)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--objective", o.objective,
+                 "mlm: masked-language modelling (BERT); rtd: replaced-token detection (ELECTRA), "
+                 "the trunk judging every token of text whose masked tokens a one-block generator "
+                 "filled in")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mlm", "rtd"}));
+  cmd.add_option("--detection-weight", o.detection_weight,
+                 "rtd: the detection loss's weight beside the generator's masked-LM loss")
+      ->capture_default_str()
+      ->check(examples::positive());
   cmd.add_option("--clip", o.clip, "gradient-norm limit")
       ->capture_default_str()
       ->check(examples::positive());

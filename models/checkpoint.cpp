@@ -44,6 +44,11 @@ void save_model(const MaskedLM& model, const std::string& path, const Metadata& 
   nn::save_module(model, path, model_metadata(model.config(), extra));
 }
 
+void save_model(const ReplacedTokenDetector& model, const std::string& path,
+                const Metadata& extra) {
+  nn::save_module(model, path, model_metadata(model.config(), extra));
+}
+
 std::shared_ptr<EncoderClassifier> load_encoder_classifier(const std::string& path) {
   return load<EncoderClassifier>(path);
 }
@@ -54,6 +59,10 @@ std::shared_ptr<CausalLM> load_causal_lm(const std::string& path) {
 
 std::shared_ptr<MaskedLM> load_masked_lm(const std::string& path) {
   return load<MaskedLM>(path);
+}
+
+std::shared_ptr<ReplacedTokenDetector> load_replaced_token_detector(const std::string& path) {
+  return load<ReplacedTokenDetector>(path);
 }
 
 ModelConfig read_config(const std::string& path) {

@@ -8,6 +8,7 @@
 #include "synthgrad/models/causal_lm.h"
 #include "synthgrad/models/encoder_classifier.h"
 #include "synthgrad/models/masked_lm.h"
+#include "synthgrad/models/replaced_token_detector.h"
 
 namespace sg::models {
 
@@ -16,9 +17,12 @@ void save_model(const EncoderClassifier& model, const std::string& path,
                 const Metadata& extra = {});
 void save_model(const CausalLM& model, const std::string& path, const Metadata& extra = {});
 void save_model(const MaskedLM& model, const std::string& path, const Metadata& extra = {});
+void save_model(const ReplacedTokenDetector& model, const std::string& path,
+                const Metadata& extra = {});
 std::shared_ptr<EncoderClassifier> load_encoder_classifier(const std::string& path);
 std::shared_ptr<CausalLM> load_causal_lm(const std::string& path);
 std::shared_ptr<MaskedLM> load_masked_lm(const std::string& path);
+std::shared_ptr<ReplacedTokenDetector> load_replaced_token_detector(const std::string& path);
 // The config stored in a checkpoint file.
 ModelConfig read_config(const std::string& path);
 

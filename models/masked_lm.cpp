@@ -31,34 +31,49 @@ Variable MaskedLM::forward(const Tensor& ids, const Tensor& padding) {
   return mlm_head->forward(hidden(ids, padding), trunk->tokens->weight);
 }
 
+MaskedLMLoss masked_lm_loss(MlmHead& head, const Variable& output_embedding, const Variable& hidden,
+                            const Tensor& labels, const char* op) {
+  const int64_t vocab_size = output_embedding.shape()[0], dim = output_embedding.shape()[1];
+  const bool fits = labels.defined() && labels.dtype() == DType::i64 && labels.dim() == 2 &&
+                    hidden.shape() == Shape{labels.size(0), labels.size(1), dim};
+  SG_CHECK(fits, "{}: labels must be i64 [B, L] for hidden states {}, got {}", op,
+           shape_str(hidden.shape()),
+           labels.defined()
+               ? fmt::format("{} {}", dtype_name(labels.dtype()), shape_str(labels.shape()))
+               : "undefined");
+  const CrossEntropyOptions options;
+  std::vector<int64_t> targets;
+  MaskedLMLoss result;
+  const std::vector<int64_t> all = labels.contiguous().to_vector<int64_t>();
+  for (size_t p = 0; p < all.size(); ++p) {
+    if (all[p] == options.ignore_index) continue;
+    SG_CHECK(all[p] >= 0 && all[p] < vocab_size,
+             "{}: label {} at flat position {} is outside the vocabulary of {}", op, all[p], p,
+             vocab_size);
+    result.positions.push_back(static_cast<int64_t>(p));
+    targets.push_back(all[p]);
+  }
+  SG_CHECK(!targets.empty(), "{}: no position of the {} labels is selected", op,
+           shape_str(labels.shape()));
+  // The selected rows of the [B * L, d] hidden states, picked the way an embedding picks rows.
+  const Variable picked =
+      embedding(reshape(hidden, {labels.numel(), dim}), from_vector(result.positions));
+  result.logits = head.forward(picked, output_embedding);
+  const std::vector<int64_t> predicted = argmax(result.logits.data(), 1).to_vector<int64_t>();
+  result.loss = cross_entropy(result.logits, from_vector(targets));
+  result.selected = static_cast<int64_t>(targets.size());
+  for (size_t k = 0; k < targets.size(); ++k) result.correct += predicted[k] == targets[k];
+  return result;
+}
+
 MaskedLMLoss MaskedLM::loss(const Tensor& ids, const Tensor& labels, const Tensor& padding) {
   SG_CHECK(
       labels.defined() && labels.dtype() == DType::i64 && labels.shape() == ids.shape(),
       "MaskedLM::loss: labels must be i64 of the ids' shape {}, got {}", shape_str(ids.shape()),
       labels.defined() ? fmt::format("{} {}", dtype_name(labels.dtype()), shape_str(labels.shape()))
                        : "undefined");
-  const CrossEntropyOptions options;
-  std::vector<int64_t> rows, targets;
-  const std::vector<int64_t> all = labels.contiguous().to_vector<int64_t>();
-  for (size_t p = 0; p < all.size(); ++p) {
-    if (all[p] == options.ignore_index) continue;
-    SG_CHECK(all[p] >= 0 && all[p] < config_.vocab_size,
-             "MaskedLM::loss: label {} at flat position {} is outside the vocabulary of {}", all[p],
-             p, config_.vocab_size);
-    rows.push_back(static_cast<int64_t>(p));
-    targets.push_back(all[p]);
-  }
-  SG_CHECK(!rows.empty(), "MaskedLM::loss: no position of the {} labels is selected",
-           shape_str(labels.shape()));
-  const Variable h = hidden(ids, padding);
-  // The selected rows of the [B * L, d] hidden states, picked the way an embedding picks rows.
-  const Variable picked = embedding(reshape(h, {ids.numel(), config_.dim}), from_vector(rows));
-  const Variable logits = mlm_head->forward(picked, trunk->tokens->weight);
-  const std::vector<int64_t> predicted = argmax(logits.data(), 1).to_vector<int64_t>();
-  MaskedLMLoss result{.loss = cross_entropy(logits, from_vector(targets)),
-                      .selected = static_cast<int64_t>(rows.size())};
-  for (size_t k = 0; k < rows.size(); ++k) result.correct += predicted[k] == targets[k];
-  return result;
+  return masked_lm_loss(*mlm_head, trunk->tokens->weight, hidden(ids, padding), labels,
+                        "MaskedLM::loss");
 }
 
 std::string MaskedLM::settings() const {

@@ -3,6 +3,7 @@
 // EncoderClassifier uses, under the same parameter names ("trunk."), with an MlmHead on every
 // position, so a classifier can start from the pre-trained trunk.
 #include <memory>
+#include <vector>
 
 #include "synthgrad/models/mlm_head.h"
 #include "synthgrad/models/trunk.h"
@@ -10,11 +11,19 @@
 namespace sg::models {
 
 struct MaskedLMLoss {
-  Variable loss;         // mean cross-entropy over the selected positions
-  int64_t selected = 0;  // positions with a label
-  int64_t correct = 0;   // of those, predicted right by the largest logit
+  Variable loss;                   // mean cross-entropy over the selected positions
+  int64_t selected = 0;            // positions with a label
+  int64_t correct = 0;             // of those, predicted right by the largest logit
+  Variable logits;                 // [selected, V], in the order of `positions`
+  std::vector<int64_t> positions;  // the selected positions' flat indices into [B, L]
   double accuracy() const { return selected > 0 ? static_cast<double>(correct) / selected : 0.0; }
 };
+
+// The masked-LM loss of hidden states [B, L, d] against labels i64 [B, L] (the id to predict, or
+// -100 where nothing is): `head` runs on the selected positions only, its output layer the token
+// embedding [V, d]. `op` names the caller in errors.
+MaskedLMLoss masked_lm_loss(MlmHead& head, const Variable& output_embedding, const Variable& hidden,
+                            const Tensor& labels, const char* op);
 
 class MaskedLM : public nn::Module {
  public:

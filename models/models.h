@@ -7,5 +7,6 @@
 #include "synthgrad/models/masked_lm.h"
 #include "synthgrad/models/mlm_head.h"
 #include "synthgrad/models/pretrained_trunk.h"
+#include "synthgrad/models/replaced_token_detector.h"
 #include "synthgrad/models/skipgram.h"
 #include "synthgrad/models/trunk.h"

@@ -31,6 +31,10 @@ Trunk::Trunk(const ModelConfig& c) : dropout_gen_(std::make_shared<Generator>(c.
 }
 
 Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask) {
+  return encode(embed(ids, segments), mask);
+}
+
+Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
   Variable x = tokens->forward(ids) + positions->forward(ids.size(1));
   if (segment_embedding) {
     SG_CHECK(segments.defined() && segments.shape() == ids.shape(),
@@ -42,7 +46,10 @@ Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::Att
     for (int64_t s : segments.to(DType::i64).to_vector<int64_t>())
       SG_CHECK(s == 0, "Trunk: segment id {} given to a model without segment embeddings", s);
   }
-  x = dropout_->forward(x);
+  return dropout_->forward(x);
+}
+
+Variable Trunk::encode(Variable x, const nn::AttentionMask& mask) {
   for (const auto& block : *blocks) x = block->forward(x, mask);
   return final_norm->forward(x);
 }

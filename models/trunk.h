@@ -14,12 +14,19 @@ namespace sg::models {
 class Trunk : public nn::Module {
  public:
   explicit Trunk(const ModelConfig& config);
-  // ids [B, L] (i32 or i64); segments [B, L] or undefined; returns hidden states [B, L, d].
+  // ids [B, L] (i32 or i64); segments [B, L] or undefined; returns hidden states [B, L, d]:
+  // encode(embed(ids, segments), mask).
   Variable forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask);
+  // The summed token, position (and segment) embeddings, after dropout: [B, L, d].
+  Variable embed(const Tensor& ids, const Tensor& segments);
+  // The blocks and the final LayerNorm over embedded input x [B, L, d].
+  Variable encode(Variable x, const nn::AttentionMask& mask);
   std::string type_name() const override { return "Trunk"; }
 
   // The generator behind every dropout mask of the model: part of a training checkpoint.
   Generator& dropout_generator() { return *dropout_gen_; }
+  // The same, for layers built beside the trunk that draw from it too.
+  const std::shared_ptr<Generator>& shared_dropout_generator() const { return dropout_gen_; }
 
   std::shared_ptr<nn::Embedding> tokens;
   std::shared_ptr<nn::PositionalEmbedding> positions;

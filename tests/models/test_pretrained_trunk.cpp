@@ -135,6 +135,20 @@ TEST_CASE("a trunk's token weights come with it, and a trunk without them gives 
   CHECK_FALSE(fine_tuned_from(path)->trunk->token_weights.defined());
 }
 
+TEST_CASE("a replaced-token detector's trunk is a pre-trained trunk, its generator left behind") {
+  TempFolder folder;
+  models::ReplacedTokenDetector pretrained(tiny_trunk("R+V", 2));
+  const std::string path = folder.file("rtd.safetensors");
+  models::save_model(pretrained, path);
+  CHECK(nn::state_of(*models::load_replaced_token_detector(path)).size() ==
+        nn::state_of(pretrained).size());
+  const auto classifier = fine_tuned_from(path);
+  Generator gen(6);
+  const Tensor ids = testing::random_ids({2, 6}, 11, gen), segments = zeros({2, 6}, DType::i64);
+  CHECK(hidden_states(*classifier->trunk, ids, segments) ==
+        hidden_states(*pretrained.trunk, ids, segments));
+}
+
 TEST_CASE("a causal LM or a training checkpoint is no pre-trained trunk") {
   TempFolder folder;
   const std::string lm = folder.file("lm.safetensors");

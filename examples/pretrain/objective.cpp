@@ -1,0 +1,66 @@
+#include "examples/pretrain/objective.h"
+
+#include "synthgrad/core/error.h"
+#include "synthgrad/models/checkpoint.h"
+
+namespace sg::examples {
+
+PretrainingModel::PretrainingModel(const std::string& objective,
+                                   const models::ModelConfig& config) {
+  SG_CHECK(objective == "mlm" || objective == "rtd",
+           "pretrain: objective '{}' is neither mlm nor rtd", objective);
+  if (objective == "mlm")
+    mlm_ = std::make_shared<models::MaskedLM>(config);
+  else
+    rtd_ = std::make_shared<models::ReplacedTokenDetector>(config);
+}
+
+PretrainingModel PretrainingModel::load(const std::string& objective, const std::string& path) {
+  PretrainingModel model;
+  if (objective == "mlm")
+    model.mlm_ = models::load_masked_lm(path);
+  else
+    model.rtd_ = models::load_replaced_token_detector(path);
+  return model;
+}
+
+PretrainingLoss PretrainingModel::loss(const Tensor& ids, const Tensor& labels,
+                                       const Generator& sampling, uint64_t first_draw) {
+  if (mlm_) {
+    const models::MaskedLMLoss out = mlm_->loss(ids, labels);
+    PretrainingLoss result;
+    result.masked_lm = out.loss;
+    result.selected = out.selected;
+    result.correct = out.correct;
+    return result;
+  }
+  const models::ReplacedTokenLoss out = rtd_->loss(ids, labels, sampling, first_draw);
+  return {.masked_lm = out.generator.loss,
+          .detection = out.detection,
+          .selected = out.generator.selected,
+          .correct = out.generator.correct,
+          .judged = out.positions,
+          .judged_correct = out.correct};
+}
+
+void PretrainingModel::save(const std::string& path) const {
+  if (mlm_)
+    models::save_model(*mlm_, path);
+  else
+    models::save_model(*rtd_, path);
+}
+
+nn::Module& PretrainingModel::module() const {
+  if (mlm_) return *mlm_;
+  return *rtd_;
+}
+
+models::Trunk& PretrainingModel::trunk() const {
+  return mlm_ ? *mlm_->trunk : *rtd_->trunk;
+}
+
+const models::ModelConfig& PretrainingModel::config() const {
+  return mlm_ ? mlm_->config() : rtd_->config();
+}
+
+}  // namespace sg::examples
