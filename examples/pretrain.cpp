@@ -1,5 +1,6 @@
-// Pre-trains the encoder trunk by masked-language modelling (BERT) on a plain-text corpus, with any
-// attention variant, for `glue train --init-from` to start from.
+// Pre-trains the encoder trunk by masked-language modelling (BERT) or replaced-token detection
+// (ELECTRA, --objective rtd) on a plain-text corpus, with any attention variant, for
+// `glue train --init-from` to start from.
 //
 //   pretrain train --corpus ../shared/data/lm/wikitext-2 --out runs/mlm --attention R+V
 //
@@ -424,7 +425,9 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Pre-train the encoder trunk by masked-language modelling", "pretrain"};
+  CLI::App app{
+      "Pre-train the encoder trunk by masked-language modelling or replaced-token detection",
+      "pretrain"};
   app.require_subcommand(1);
   TrainOptions train_options;
   auto* train_cmd = app.add_subcommand("train", "pre-train on a text corpus");
