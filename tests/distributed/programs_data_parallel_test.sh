@@ -171,4 +171,12 @@ check "pretrain: 2 ranks stop after 8 steps" 0 ranks 2 "$pretrain" train "${mlm[
 check "pretrain: 2 ranks resume" 0 ranks 2 "$pretrain" train "${mlm[@]}" --batch-size 4 --out "$work/phalf" --resume
 identical "pretrain: 2 ranks stopped and resumed end bit-identical to an uninterrupted run" \
   "$work/pfull/last.safetensors" "$work/phalf/last.safetensors"
+# Replaced-token detection: each rank draws its rows' samples at their global positions, so 2 ranks
+# replace the tokens 1 process does, and the detection loss (every rank judges as many positions)
+# is the whole batch's.
+check "pretrain rtd: 1 process, batch 8" 0 "$pretrain" train "${mlm[@]}" "${exact[@]}" --objective rtd --batch-size 8 --out "$work/r1"
+check "pretrain rtd: 2 ranks, batch 4 each" 0 ranks 2 "$pretrain" train "${mlm[@]}" "${exact[@]}" --objective rtd --batch-size 4 --out "$work/r2"
+close "pretrain rtd: 2 ranks x 4 end where 1 process x 8 does" "$work/r1/last.safetensors" "$work/r2/last.safetensors" 1e-4
+close_columns "pretrain rtd: the validation detection loss over 2 ranks is 1 process's" validation_detection_loss \
+  "$work/r1/log.csv" "$work/r2/log.csv" 1e-4
 finish
