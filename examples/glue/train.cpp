@@ -229,6 +229,11 @@ models::ModelConfig model_config(const Trainer& t,
                "{}: the pre-trained trunk has no segment embedding: sentence pairs are told apart "
                "by [SEP] alone\n",
                t.task.name);
+  if (pretrained->token_weights && config.pooling == "cls" && root)
+    fmt::print(stderr,
+               "{}: the pre-trained trunk's token weights go unused: the head reads [CLS] (they "
+               "weigh the means of --pooling mean and pair)\n",
+               t.task.name);
   return models::with_trunk_of(config, *pretrained);
 }
 

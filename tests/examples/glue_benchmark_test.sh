@@ -41,6 +41,18 @@ within 1e-6 "$work/pt-V/best.safetensors" "$work/scratch/best.safetensors" trunk
   fail "a model trained from scratch has the pre-trained trunk" || echo "ok: from scratch the trunk differs"
 
 mrpc=(--task MRPC --data "$data/MRPC" --batch-size 8 --epochs 2)
+
+# A trunk with token weights: they come with it into the fine-tuned model, and a head on [CLS],
+# which does not use them, says so.
+mkdir -p "$work/pt-weighted"
+"$tool" make "$work/pt-weighted/best.safetensors" V 2 "$work/text.txt" weighted || fail "masked_lm_tool make weighted"
+check "--init-from a trunk with token weights, pair pooling" 0 "$glue" train "${mrpc[@]}" --pooling pair \
+  --init-from "$work/pt-weighted/best.safetensors" --out "$work/weighted"
+within 0 "$work/pt-weighted/best.safetensors" "$work/weighted/best.safetensors" trunk.token_weights &&
+  echo "ok: the fine-tuned model keeps the trunk's token weights" || fail "token weights: $difference_found"
+check "--init-from a trunk with token weights, cls pooling" 0 "$glue" train "${mrpc[@]}" --pooling cls \
+  --init-from "$work/pt-weighted/best.safetensors" --out "$work/weighted-cls"
+expect_in "$work/err" "token weights go unused" "a [CLS] head says the token weights go unused"
 check "--init-from refuses a tokenizer flag" 2 "$glue" train "${mrpc[@]}" --init-from "$work/pt-V/best.safetensors" \
   --out "$work/x" --tokenizer char
 expect_in "$work/err" "--tokenizer cannot be used with --init-from" "the tokenizer error names the flag"
