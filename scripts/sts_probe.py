@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""How much of STS-B a pre-trained trunk's word vectors already hold, before any fine-tuning.
+
+Usage: /usr/bin/python3 scripts/sts_probe.py RUN/best.safetensors STS-B/dev.tsv
+Prints the Pearson and Spearman correlation of the gold scores with the cosine of the two
+sentences' mean token-embedding vectors (the word tokenizer's words: lower-cased, ASCII
+punctuation apart, unknown words skipped), plain and, when the checkpoint holds
+trunk.token_weights (pretrain --token-weights), weighted by them. Needs numpy only.
+"""
+import csv
+import json
+import pathlib
+import re
+import struct
+import sys
+
+import numpy as np
+
+WORD = re.compile(r"[!-/:-@\[-`{-~]|[^\s!-/:-@\[-`{-~]+")
+
+
+def tensors(path):
+    raw = pathlib.Path(path).read_bytes()
+    size = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + size])
+    def tensor(name):
+        begin, end = header[name]["data_offsets"]
+        return np.frombuffer(raw[8 + size + begin:8 + size + end], np.float32).reshape(header[name]["shape"])
+    return {name: tensor(name) for name in header if name != "__metadata__"}
+
+
+def pairs(tsv):
+    with open(tsv, encoding="utf-8-sig", newline="") as f:
+        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        head = next(rows)
+        a, b, score = head.index("sentence1"), head.index("sentence2"), head.index("score")
+        return [(row[a], row[b], float(row[score])) for row in rows]
+
+
+def correlations(x, y):
+    rank = lambda v: np.argsort(np.argsort(v))
+    return np.corrcoef(x, y)[0, 1], np.corrcoef(rank(x), rank(y))[0, 1]
+
+
+def main():
+    checkpoint, tsv = sys.argv[1:3]
+    found = tensors(checkpoint)
+    vectors = found["trunk.tokens.weight"]
+    tokens = json.loads(pathlib.Path(checkpoint).with_suffix(".tokenizer").read_text())["tokens"]
+    index = {token: i for i, token in enumerate(tokens)}
+    data = pairs(tsv)
+    gold = np.array([score for _, _, score in data])
+    weightings = {"plain mean": np.ones(len(tokens), np.float32)}
+    if "trunk.token_weights" in found:
+        weightings["token weights"] = found["trunk.token_weights"]
+    for name, weights in weightings.items():
+        def mean(sentence):
+            ids = [index[w] for w in WORD.findall(sentence.lower()) if w in index]
+            if not ids:
+                return np.zeros(vectors.shape[1])
+            return (vectors[ids] * weights[ids, None]).sum(0) / weights[ids].sum()
+        u = np.array([mean(s) for s, _, _ in data])
+        v = np.array([mean(s) for _, s, _ in data])
+        cosine = (u * v).sum(1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1) + 1e-9)
+        pearson, spearman = correlations(cosine, gold)
+        print(f"{name}: Pearson {pearson:.3f}  Spearman {spearman:.3f}")
+
+
+if __name__ == "__main__":
+    main()
