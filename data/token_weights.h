@@ -10,9 +10,11 @@
 
 namespace sg::data {
 
-// f32 [counts.size()]: a / (a + count / total) per token, total the sum of the counts; an unseen
-// token weighs 1. Throws sg::Error unless a > 0 and the counts are non-negative with a positive
-// sum.
+// f32 [counts.size()]: a / (a + count / total) per token, total the sum of the words' counts; an
+// unseen word weighs 1. The special tokens ([PAD], [CLS], [SEP], [UNK], [MASK]: ids below
+// kNumSpecialTokens) weigh 0 and are not in the total: they mark structure rather than say
+// anything, and their counts would depend on how the text was cut into sequences. Throws sg::Error
+// unless a > 0 and the words' counts are non-negative with a positive sum.
 Tensor smooth_inverse_frequencies(const std::vector<int64_t>& counts, double a);
 
 }  // namespace sg::data

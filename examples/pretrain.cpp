@@ -315,7 +315,7 @@ int train(const TrainOptions& o) {
   if (o.steps == 0) {  // the trunk as initialised (with --skipgram-epochs, its word vectors)
     if (!root) return 0;
     r.model->save(r.folder.best_model());
-    fmt::print("no MLM steps: model {}  tokenizer {}\n", r.folder.best_model(),
+    fmt::print("no pre-training steps: model {}  tokenizer {}\n", r.folder.best_model(),
                r.folder.tokenizer());
     return 0;
   }
@@ -415,6 +415,11 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "rtd: the detection loss's weight beside the generator's masked-LM loss")
       ->capture_default_str()
       ->check(examples::positive());
+  // A flag of rtd given with mlm would be silently ignored: refused instead.
+  cmd.callback([&cmd, &o] {
+    if (o.objective != "rtd" && cmd.count("--detection-weight") > 0)
+      throw CLI::ValidationError("--detection-weight applies to --objective rtd only");
+  });
   cmd.add_option("--clip", o.clip, "gradient-norm limit")
       ->capture_default_str()
       ->check(examples::positive());

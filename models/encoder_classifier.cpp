@@ -61,11 +61,13 @@ void check_position_weights(const char* op, const Variable& hidden, const Tensor
            shape_str(hidden.shape()), dtype_name(weights.dtype()), shape_str(weights.shape()));
 }
 
-// The weight of every position of ids [B, L] by its token: [B, L].
+// The weight of every position of ids [B, L] by its token in `token_weights` [V]: [B, L].
 Tensor weights_of_tokens(const Tensor& token_weights, const Tensor& ids) {
-  const std::vector<float> table = token_weights.contiguous().to_vector<float>();
-  std::vector<float> out;
-  for (const int64_t id : ids.to(DType::i64).to_vector<int64_t>()) out.push_back(table[id]);
+  const Tensor table = token_weights.contiguous();
+  const Tensor positions = ids.to(DType::i64).contiguous();
+  std::vector<float> out(static_cast<size_t>(ids.numel()));
+  for (size_t p = 0; p < out.size(); ++p)
+    out[p] = table.data<float>()[positions.data<int64_t>()[p]];
   return from_vector(out, ids.shape());
 }
 
@@ -107,12 +109,11 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
                                     const Tensor& segments) {
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
   const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = false});
+  if (config_.pooling == "cls") return head->forward(select(hidden, 1, 0));
   const Tensor weights =
       trunk->token_weights.defined() ? weights_of_tokens(trunk->token_weights, ids) : Tensor{};
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
-  if (config_.pooling == "pair")
-    return head->forward(sentence_pair_features(hidden, padding, segments, weights));
-  return head->forward(select(hidden, 1, 0));
+  return head->forward(sentence_pair_features(hidden, padding, segments, weights));
 }
 
 std::string EncoderClassifier::settings() const {

@@ -19,7 +19,8 @@ Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
                                 const Tensor& segments, const Tensor& weights = {});
 
 // A Transformer encoder with a head on the first token ([CLS]), on the mean of the tokens, or on
-// the two sentences' means compared (config.pooling): classification logits [B, C], or a
+// the two sentences' means compared (config.pooling; with config.token_weights, the means weigh
+// each position by its token's weight in the trunk): classification logits [B, C], or a
 // regression score [B, 1] when num_classes == 1.
 class EncoderClassifier : public nn::Module {
  public:

@@ -23,8 +23,7 @@ MaskedLM::MaskedLM(const ModelConfig& config) : config_(config) {
 
 Variable MaskedLM::hidden(const Tensor& ids, const Tensor& padding) {
   check_token_ids(ids, config_.vocab_size, "MaskedLM");
-  const Tensor segments = config_.segments > 0 ? zeros(ids.shape(), DType::i64) : Tensor{};
-  return trunk->forward(ids, segments, {.padding = padding, .causal = false});
+  return trunk->forward(ids, single_segment(config_, ids), {.padding = padding, .causal = false});
 }
 
 Variable MaskedLM::forward(const Tensor& ids, const Tensor& padding) {
@@ -77,8 +76,7 @@ MaskedLMLoss MaskedLM::loss(const Tensor& ids, const Tensor& labels, const Tenso
 }
 
 std::string MaskedLM::settings() const {
-  return fmt::format("attention={}, layers={}, dim={}, heads={}, vocab={}", config_.attention,
-                     config_.layers, config_.dim, config_.heads, config_.vocab_size);
+  return trunk_settings(config_);
 }
 
 }  // namespace sg::models

@@ -36,13 +36,15 @@ bool has_prefix(const NamedTensorList& tensors, std::string_view prefix) {
                      [&](const auto& named) { return named.first.starts_with(prefix); });
 }
 
-// A MaskedLM has an "mlm_head", an EncoderClassifier a "head"; a CausalLM has neither.
+// A MaskedLM and a ReplacedTokenDetector have an "mlm_head", an EncoderClassifier a "head"; a
+// CausalLM has neither.
 ModelConfig checked_config(const SafetensorsContent& content, const std::string& path) {
   const bool pretrained_kind =
       has_prefix(content.tensors, kTrunkPrefix) &&
       (has_prefix(content.tensors, "mlm_head.") || has_prefix(content.tensors, "head."));
   SG_CHECK(pretrained_kind && content.metadata.contains("config"),
-           "pre-trained trunk '{}': not a MaskedLM or EncoderClassifier checkpoint (a model file "
+           "pre-trained trunk '{}': not a MaskedLM, ReplacedTokenDetector or EncoderClassifier "
+           "checkpoint (a model file "
            "with trunk.* tensors, an mlm_head or head, and its config in the metadata)",
            path);
   try {

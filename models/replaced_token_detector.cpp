@@ -1,5 +1,6 @@
 #include "synthgrad/models/replaced_token_detector.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -32,7 +33,7 @@ ReplacedTokenDetector::ReplacedTokenDetector(const ModelConfig& config) : config
 std::vector<int64_t> sample_from_logits(const Tensor& logits, const std::vector<int64_t>& positions,
                                         const Generator& sampling, uint64_t first_draw) {
   SG_CHECK(logits.dtype() == DType::f32 && logits.dim() == 2 &&
-               logits.size(0) == static_cast<int64_t>(positions.size()),
+               logits.size(0) == static_cast<int64_t>(positions.size()) && logits.size(1) > 0,
            "sample_from_logits: logits must be f32 [{}, V], got {} {}", positions.size(),
            dtype_name(logits.dtype()), shape_str(logits.shape()));
   const Tensor c = logits.contiguous();
@@ -60,7 +61,7 @@ std::vector<int64_t> sample_from_logits(const Tensor& logits, const std::vector<
 ReplacedTokenLoss ReplacedTokenDetector::loss(const Tensor& ids, const Tensor& labels,
                                               const Generator& sampling, uint64_t first_draw) {
   check_token_ids(ids, config_.vocab_size, "ReplacedTokenDetector::loss");
-  const Tensor segments = config_.segments > 0 ? zeros(ids.shape(), DType::i64) : Tensor{};
+  const Tensor segments = single_segment(config_, ids);
   const nn::AttentionMask mask{.padding = {}, .causal = false};
   const Variable generated =
       generator_norm->forward(generator->forward(trunk->embed(ids, segments), mask));
@@ -77,7 +78,8 @@ ReplacedTokenLoss ReplacedTokenDetector::loss(const Tensor& ids, const Tensor& l
     judged[p] = samples[k];
     replaced[p] = samples[k] != originals[p];
   }
-  const Variable hidden = trunk->forward(from_vector(judged, ids.shape()), segments, mask);
+  result.judged = from_vector(judged, ids.shape());
+  const Variable hidden = trunk->forward(result.judged, segments, mask);
   const Variable logits = detection_head->forward(reshape(hidden, {ids.numel(), config_.dim}));
   result.detection = cross_entropy(logits, from_vector(replaced));
   result.positions = ids.numel();
@@ -90,8 +92,7 @@ ReplacedTokenLoss ReplacedTokenDetector::loss(const Tensor& ids, const Tensor& l
 }
 
 std::string ReplacedTokenDetector::settings() const {
-  return fmt::format("attention={}, layers={}, dim={}, heads={}, vocab={}", config_.attention,
-                     config_.layers, config_.dim, config_.heads, config_.vocab_size);
+  return trunk_settings(config_);
 }
 
 }  // namespace sg::models

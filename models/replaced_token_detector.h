@@ -16,6 +16,7 @@ namespace sg::models {
 
 struct ReplacedTokenLoss {
   MaskedLMLoss generator;  // the generator's masked-LM loss and accuracy
+  Tensor judged;           // i64 [B, L]: what the trunk read, the original ids with the samples
   Variable detection;      // mean cross-entropy of "replaced or not" over the positions
   int64_t positions = 0;   // positions judged (every one of the batch)
   int64_t replaced = 0;    // of those, holding a token other than the original
@@ -44,7 +45,7 @@ class ReplacedTokenDetector : public nn::Module {
   ModelConfig config_;
 };
 
-// Row k of logits [S, V] sampled from its softmax with the uniform draw of counter
+// Row k of logits [S, V] (V > 0) sampled from its softmax with the uniform draw of counter
 // first_draw + positions[k]: the ids [S].
 std::vector<int64_t> sample_from_logits(const Tensor& logits, const std::vector<int64_t>& positions,
                                         const Generator& sampling, uint64_t first_draw);

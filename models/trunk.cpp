@@ -54,6 +54,15 @@ Variable Trunk::encode(Variable x, const nn::AttentionMask& mask) {
   return final_norm->forward(x);
 }
 
+Tensor single_segment(const ModelConfig& config, const Tensor& ids) {
+  return config.segments > 0 ? zeros(ids.shape(), DType::i64) : Tensor{};
+}
+
+std::string trunk_settings(const ModelConfig& c) {
+  return fmt::format("attention={}, layers={}, dim={}, heads={}, vocab={}", c.attention, c.layers,
+                     c.dim, c.heads, c.vocab_size);
+}
+
 void check_token_ids(const Tensor& ids, int64_t vocab_size, const char* model) {
   SG_CHECK(
       ids.defined() && (ids.dtype() == DType::i32 || ids.dtype() == DType::i64) && ids.dim() == 2,

@@ -40,6 +40,12 @@ class Trunk : public nn::Module {
   std::shared_ptr<nn::Dropout> dropout_;
 };
 
+// The segment ids of a model fed one segment: zeros [B, L] when it has segment embeddings, else
+// undefined.
+Tensor single_segment(const ModelConfig& config, const Tensor& ids);
+// "attention=V, layers=2, dim=128, heads=4, vocab=8000": a pre-training model's settings line.
+std::string trunk_settings(const ModelConfig& config);
+
 // Checks ids [B, L] of an integer type with every id below `vocab_size`.
 void check_token_ids(const Tensor& ids, int64_t vocab_size, const char* model);
 

@@ -37,9 +37,17 @@ def pairs(tsv):
         return [(row[a], row[b], float(row[score])) for row in rows]
 
 
+def average_ranks(values):
+    """Ranks from 0, tied values sharing the mean of their ranks (STS-B's scores have many ties)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    _, group, counts = np.unique(values, return_inverse=True, return_counts=True)
+    return (np.bincount(group, weights=ranks) / counts)[group]
+
+
 def correlations(x, y):
-    rank = lambda v: np.argsort(np.argsort(v))
-    return np.corrcoef(x, y)[0, 1], np.corrcoef(rank(x), rank(y))[0, 1]
+    return np.corrcoef(x, y)[0, 1], np.corrcoef(average_ranks(x), average_ranks(y))[0, 1]
 
 
 def main():

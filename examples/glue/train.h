@@ -18,7 +18,7 @@ namespace sg::glue {
 
 struct TrainOptions {
   std::string task, data, out;
-  // A MaskedLM or EncoderClassifier checkpoint whose trunk and tokenizer the run starts from.
+  // A MaskedLM, ReplacedTokenDetector or EncoderClassifier checkpoint whose trunk and tokenizer the run starts from.
   std::string init_from;
   models::ModelConfig model{.dim = 128, .heads = 4, .layers = 2, .max_length = 64};
   examples::TokenizerChoice tokenizer;

@@ -28,11 +28,12 @@ PretrainingLoss PretrainingModel::loss(const Tensor& ids, const Tensor& labels,
                                        const Generator& sampling, uint64_t first_draw) {
   if (mlm_) {
     const models::MaskedLMLoss out = mlm_->loss(ids, labels);
-    PretrainingLoss result;
-    result.masked_lm = out.loss;
-    result.selected = out.selected;
-    result.correct = out.correct;
-    return result;
+    return {.masked_lm = out.loss,
+            .detection = {},
+            .selected = out.selected,
+            .correct = out.correct,
+            .judged = 0,
+            .judged_correct = 0};
   }
   const models::ReplacedTokenLoss out = rtd_->loss(ids, labels, sampling, first_draw);
   return {.masked_lm = out.generator.loss,

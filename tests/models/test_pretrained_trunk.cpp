@@ -140,8 +140,13 @@ TEST_CASE("a replaced-token detector's trunk is a pre-trained trunk, its generat
   models::ReplacedTokenDetector pretrained(tiny_trunk("R+V", 2));
   const std::string path = folder.file("rtd.safetensors");
   models::save_model(pretrained, path);
-  CHECK(nn::state_of(*models::load_replaced_token_detector(path)).size() ==
-        nn::state_of(pretrained).size());
+  const NamedTensorList saved = nn::state_of(pretrained),
+                        loaded = nn::state_of(*models::load_replaced_token_detector(path));
+  REQUIRE(loaded.size() == saved.size());
+  for (size_t i = 0; i < saved.size(); ++i) {
+    CHECK(loaded[i].first == saved[i].first);
+    CHECK(loaded[i].second.to_vector<float>() == saved[i].second.to_vector<float>());
+  }
   const auto classifier = fine_tuned_from(path);
   Generator gen(6);
   const Tensor ids = testing::random_ids({2, 6}, 11, gen), segments = zeros({2, 6}, DType::i64);
@@ -155,13 +160,15 @@ TEST_CASE("a causal LM or a training checkpoint is no pre-trained trunk") {
   models::save_model(models::CausalLM(tiny_trunk("V")), lm);
   CHECK(error_message([&] { models::pretrained_config(lm); }) ==
         "pre-trained trunk '" + lm +
-            "': not a MaskedLM or EncoderClassifier checkpoint (a model file with trunk.* "
+            "': not a MaskedLM, ReplacedTokenDetector or EncoderClassifier checkpoint (a model "
+            "file with trunk.* "
             "tensors, an mlm_head or head, and its config in the metadata)");
   const std::string last = folder.file("last.safetensors");
   models::MaskedLM model(tiny_trunk("V"));
   nn::save_training_checkpoint(last, model, {{}, models::model_metadata(model.config(), {})});
-  CHECK(error_message([&] { models::pretrained_config(last); }).find("not a MaskedLM") !=
-        std::string::npos);
+  CHECK(error_message([&] {
+          models::pretrained_config(last);
+        }).find("not a MaskedLM, ReplacedTokenDetector or") != std::string::npos);
 }
 
 TEST_CASE("a trunk of other sizes or another variant is refused in a few lines naming tensors") {

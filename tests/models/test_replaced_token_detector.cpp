@@ -82,6 +82,22 @@ TEST_CASE("the detector judges the generator's samples: replaced where a sample 
   for (size_t k = 0; k < samples.size(); ++k)
     differ += samples[k] != labels[static_cast<size_t>(out.generator.positions[k])];
   CHECK(out.replaced == differ);
+  // The trunk reads the original ids with the samples at the masked positions, and the detection
+  // loss is its judgement of those.
+  const Ids originals = batch.ids.to_vector<int64_t>(), judged = out.judged.to_vector<int64_t>();
+  REQUIRE(judged.size() == originals.size());
+  for (size_t p = 0; p < judged.size(); ++p)
+    if (labels[p] == data::kIgnoreLabel) CHECK(judged[p] == originals[p]);
+  Ids replaced(judged.size(), 0);
+  for (size_t k = 0; k < samples.size(); ++k) {
+    const auto p = static_cast<size_t>(out.generator.positions[k]);
+    CHECK(judged[p] == samples[k]);
+    replaced[p] = samples[k] != labels[p];
+  }
+  const Variable hidden = model.trunk->forward(out.judged, {}, {.padding = {}, .causal = false});
+  const Variable logits = model.detection_head->forward(reshape(hidden, {48, 32}));
+  CHECK(out.detection.item<float>() ==
+        doctest::Approx(cross_entropy(logits, from_vector(replaced)).item<float>()));
   CHECK(differ > 0);  // an untrained generator rarely guesses right
   CHECK(std::isfinite(out.detection.item<float>()));
   // Both losses reach the shared token embedding and the trunk's block.
@@ -93,8 +109,9 @@ TEST_CASE("the detector judges the generator's samples: replaced where a sample 
 }
 
 TEST_CASE("a tiny detector learns to spot the tokens an untrained generator put in") {
-  // Trained on the detection loss alone, the generator stays as it started and its samples are
-  // mostly wrong: a quarter of the positions hold a replaced token, which breaks the counting rule.
+  // Trained on the detection loss alone, the generator's own block and head stay as they started
+  // (only the embedding it shares moves) and its samples are mostly wrong: a quarter of the
+  // positions hold a replaced token, which breaks the counting rule.
   const int64_t vocab = data::kNumSpecialTokens + 10, length = 6;
   models::ReplacedTokenDetector model(tiny_detector(vocab));
   optim::Adam adam({{model.parameters()}}, {.lr = 1e-2f});
