@@ -1,8 +1,10 @@
 #include "synthgrad/core/random.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
+#include "synthgrad/core/error.h"
 #include "synthgrad/core/parallel.h"
 
 namespace sg {
@@ -97,6 +99,25 @@ GeneratorState parse_generator_state(const std::string& text) {
 
 float bits_to_uniform(uint64_t bits) {
   return static_cast<float>(bits >> 40) * 0x1.0p-24f;
+}
+
+int64_t sample_softmax(std::span<const float> logits, double uniform, float temperature) {
+  SG_CHECK(!logits.empty() && temperature > 0.0f,
+           "sample_softmax: {} logits at temperature {}: need at least one and a positive "
+           "temperature",
+           logits.size(), temperature);
+  const float peak = *std::max_element(logits.begin(), logits.end());
+  const auto weight = [&](float logit) {
+    return static_cast<double>(std::exp((logit - peak) / temperature));
+  };
+  double total = 0.0;
+  for (const float logit : logits) total += weight(logit);
+  double rest = uniform * total;
+  for (size_t i = 0; i < logits.size(); ++i) {
+    rest -= weight(logits[i]);
+    if (rest < 0) return static_cast<int64_t>(i);
+  }
+  return static_cast<int64_t>(logits.size()) - 1;
 }
 
 float Generator::uniform() {

@@ -3,6 +3,7 @@
 // seed gives the same numbers on every machine and for every thread count, and the whole state is
 // two integers that a checkpoint can save.
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "synthgrad/core/tensor.h"
@@ -38,6 +39,12 @@ GeneratorState parse_generator_state(const std::string& text);
 
 // In [0, 1) from the top 24 bits of a draw.
 float bits_to_uniform(uint64_t bits);
+
+// The index drawn from softmax(logits / temperature) by `uniform` in [0, 1): the first i whose
+// cumulative weight exceeds uniform times the total. No buffer: the weights are computed again on
+// the way, so sampling each row of a large logits matrix allocates nothing. `logits` must not be
+// empty; temperature > 0.
+int64_t sample_softmax(std::span<const float> logits, double uniform, float temperature = 1.0f);
 
 Tensor randn(const Shape& shape, Generator& gen, float mean = 0.0f, float stddev = 1.0f);
 Tensor rand_uniform(const Shape& shape, Generator& gen, float low = 0.0f, float high = 1.0f);

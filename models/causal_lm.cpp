@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 
 #include "synthgrad/autograd/grad_mode.h"
 #include "synthgrad/autograd/losses.h"
@@ -56,16 +55,7 @@ int64_t sample_token(std::vector<float> logits, const GenerationOptions& options
     for (float& l : logits)
       if (l < threshold) l = -INFINITY;
   }
-  const float peak = *std::max_element(logits.begin(), logits.end());
-  std::vector<double> weights(vocab);
-  for (int64_t i = 0; i < vocab; ++i)
-    weights[i] = std::exp((logits[i] - peak) / options.temperature);
-  double r = gen.uniform() * std::accumulate(weights.begin(), weights.end(), 0.0);
-  for (int64_t i = 0; i < vocab; ++i) {
-    r -= weights[i];
-    if (r < 0) return i;
-  }
-  return vocab - 1;
+  return sample_softmax(logits, gen.uniform(), options.temperature);
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "synthgrad/models/replaced_token_detector.h"
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include "synthgrad/autograd/losses.h"
@@ -40,20 +38,10 @@ std::vector<int64_t> sample_from_logits(const Tensor& logits, const std::vector<
   const int64_t rows = c.size(0), vocab = c.size(1);
   std::vector<int64_t> ids(static_cast<size_t>(rows));
   parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
-    std::vector<double> weights(static_cast<size_t>(vocab));
-    for (int64_t k = begin; k < end; ++k) {
-      const float* row = c.data<float>() + k * vocab;
-      float largest = row[0];
-      for (int64_t v = 1; v < vocab; ++v) largest = std::max(largest, row[v]);
-      double total = 0.0;
-      for (int64_t v = 0; v < vocab; ++v) total += weights[v] = std::exp(row[v] - largest);
-      double target =
-          bits_to_uniform(sampling.bits_at(first_draw + static_cast<uint64_t>(positions[k]))) *
-          total;
-      int64_t pick = 0;
-      while (pick < vocab - 1 && target >= weights[pick]) target -= weights[pick++];
-      ids[k] = pick;
-    }
+    for (int64_t k = begin; k < end; ++k)
+      ids[k] = sample_softmax(
+          {c.data<float>() + k * vocab, static_cast<size_t>(vocab)},
+          bits_to_uniform(sampling.bits_at(first_draw + static_cast<uint64_t>(positions[k]))));
   });
   return ids;
 }

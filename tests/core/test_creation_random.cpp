@@ -212,3 +212,30 @@ TEST_CASE("apply_dropout_mask zeroes about p, scales the rest and regenerates th
   CHECK_THROWS_AS(apply_dropout_mask(ones({3}), mask), Error);
   CHECK_THROWS_AS(reserve_dropout_mask(gen, 3, 1.0f), Error);
 }
+
+TEST_CASE("sample_softmax draws index i with probability softmax(logits / temperature)_i") {
+  // Weights 1, 2, 3, 4 at temperature 1; at temperature 2 the logits halve: sqrt of the weights.
+  std::vector<float> logits;
+  for (const double w : {1.0, 2.0, 3.0, 4.0}) logits.push_back(static_cast<float>(std::log(w)));
+  for (const float temperature : {1.0f, 2.0f}) {
+    CAPTURE(temperature);
+    double total = 0.0;
+    std::vector<double> want;
+    for (const float logit : logits) total += want.emplace_back(std::exp(logit / temperature));
+    // Evenly spaced uniforms: each index takes the share of [0, 1) its probability gives it.
+    const int draws = 100000;
+    std::vector<double> share(4, 0.0);
+    for (int i = 0; i < draws; ++i)
+      share[sample_softmax(logits, (i + 0.5) / draws, temperature)] += 1.0 / draws;
+    for (size_t v = 0; v < 4; ++v)
+      CHECK(share[v] == doctest::Approx(want[v] / total).epsilon(1e-3));
+  }
+  // Boundaries: the first index at 0, the last just below 1, and -inf logits never drawn.
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> masked{-inf, 0.0f, -inf, 0.0f, -inf};
+  CHECK(sample_softmax(masked, 0.0) == 1);
+  CHECK(sample_softmax(masked, 0.4999) == 1);
+  CHECK(sample_softmax(masked, 0.5) == 3);
+  CHECK(sample_softmax(masked, 0.999999) == 3);
+  CHECK_THROWS_WITH_AS(sample_softmax({}, 0.5), doctest::Contains("need at least one"), Error);
+}
