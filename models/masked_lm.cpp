@@ -41,7 +41,6 @@ MaskedLMLoss masked_lm_loss(MlmHead& head, const Variable& output_embedding, con
                ? fmt::format("{} {}", dtype_name(labels.dtype()), shape_str(labels.shape()))
                : "undefined");
   const CrossEntropyOptions options;
-  std::vector<int64_t> targets;
   MaskedLMLoss result;
   const std::vector<int64_t> all = labels.contiguous().to_vector<int64_t>();
   for (size_t p = 0; p < all.size(); ++p) {
@@ -50,18 +49,18 @@ MaskedLMLoss masked_lm_loss(MlmHead& head, const Variable& output_embedding, con
              "{}: label {} at flat position {} is outside the vocabulary of {}", op, all[p], p,
              vocab_size);
     result.positions.push_back(static_cast<int64_t>(p));
-    targets.push_back(all[p]);
+    result.targets.push_back(all[p]);
   }
-  SG_CHECK(!targets.empty(), "{}: no position of the {} labels is selected", op,
+  SG_CHECK(!result.targets.empty(), "{}: no position of the {} labels is selected", op,
            shape_str(labels.shape()));
   // The selected rows of the [B * L, d] hidden states, picked the way an embedding picks rows.
   const Variable picked =
       embedding(reshape(hidden, {labels.numel(), dim}), from_vector(result.positions));
   result.logits = head.forward(picked, output_embedding);
   const std::vector<int64_t> predicted = argmax(result.logits.data(), 1).to_vector<int64_t>();
-  result.loss = cross_entropy(result.logits, from_vector(targets));
-  result.selected = static_cast<int64_t>(targets.size());
-  for (size_t k = 0; k < targets.size(); ++k) result.correct += predicted[k] == targets[k];
+  result.loss = cross_entropy(result.logits, from_vector(result.targets));
+  result.selected = static_cast<int64_t>(result.targets.size());
+  for (size_t k = 0; k < predicted.size(); ++k) result.correct += predicted[k] == result.targets[k];
   return result;
 }
 

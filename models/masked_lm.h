@@ -16,6 +16,7 @@ struct MaskedLMLoss {
   int64_t correct = 0;             // of those, predicted right by the largest logit
   Variable logits;                 // [selected, V], in the order of `positions`
   std::vector<int64_t> positions;  // the selected positions' flat indices into [B, L]
+  std::vector<int64_t> targets;    // their labels, in the same order
   double accuracy() const { return selected > 0 ? static_cast<double>(correct) / selected : 0.0; }
 };
 

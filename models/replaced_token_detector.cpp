@@ -60,11 +60,10 @@ ReplacedTokenLoss ReplacedTokenDetector::loss(const Tensor& ids, const Tensor& l
       result.generator.logits.data(), result.generator.positions, sampling, first_draw);
   std::vector<int64_t> judged = ids.to(DType::i64).to_vector<int64_t>();
   std::vector<int64_t> replaced(judged.size(), 0);
-  const std::vector<int64_t> originals = labels.to_vector<int64_t>();
   for (size_t k = 0; k < samples.size(); ++k) {
     const auto p = static_cast<size_t>(result.generator.positions[k]);
     judged[p] = samples[k];
-    replaced[p] = samples[k] != originals[p];
+    replaced[p] = samples[k] != result.generator.targets[k];
   }
   result.judged = from_vector(judged, ids.shape());
   const Variable hidden = trunk->forward(result.judged, segments, mask);

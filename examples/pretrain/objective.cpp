@@ -45,23 +45,19 @@ PretrainingLoss PretrainingModel::loss(const Tensor& ids, const Tensor& labels,
 }
 
 void PretrainingModel::save(const std::string& path) const {
-  if (mlm_)
-    models::save_model(*mlm_, path);
-  else
-    models::save_model(*rtd_, path);
+  visit([&](const auto& model) { models::save_model(model, path); });
 }
 
 nn::Module& PretrainingModel::module() const {
-  if (mlm_) return *mlm_;
-  return *rtd_;
+  return visit([](auto& model) -> nn::Module& { return model; });
 }
 
 models::Trunk& PretrainingModel::trunk() const {
-  return mlm_ ? *mlm_->trunk : *rtd_->trunk;
+  return visit([](auto& model) -> models::Trunk& { return *model.trunk; });
 }
 
 const models::ModelConfig& PretrainingModel::config() const {
-  return mlm_ ? mlm_->config() : rtd_->config();
+  return visit([](const auto& model) -> const models::ModelConfig& { return model.config(); });
 }
 
 }  // namespace sg::examples

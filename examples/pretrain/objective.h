@@ -36,6 +36,11 @@ class PretrainingModel {
 
  private:
   PretrainingModel() = default;
+  // f applied to whichever model this is: the one place that tells the two apart.
+  template <class F>
+  decltype(auto) visit(const F& f) const {
+    return mlm_ ? f(*mlm_) : f(*rtd_);
+  }
 
   std::shared_ptr<models::MaskedLM> mlm_;
   std::shared_ptr<models::ReplacedTokenDetector> rtd_;
