@@ -287,7 +287,8 @@ void prepare(Run& r) {
                          o.batch_size * distributed::Communicator::world().size(), o.eval_batches);
   config.token_weights = o.token_weights > 0.0;
   r.model = std::make_unique<examples::PretrainingModel>(o.objective, config);
-  // Rank 0's vectors and weights reach the other ranks with its model when training starts.
+  // Rank 0's vectors reach the other ranks with its parameters when training starts; the token
+  // weights, which only the saved model holds for fine-tuning, are rank 0's alone.
   if (!o.resume && root) learn_from_counts(r);
   r.optimizer = std::make_unique<optim::Adam>(
       optim::AdamW(optimizer_groups(r.model->module(), o), {.lr = o.lr, .beta2 = 0.98f}));

@@ -98,12 +98,11 @@ LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFol
   return state;
 }
 
-// Every rank starts from rank 0's parameters, buffers and optimizer state.
+// Every rank starts from rank 0's parameters and optimizer state.
 void start_identical(distributed::Communicator& world, nn::Module& model,
                      optim::Optimizer& optimizer) {
   if (world.size() == 1) return;
   distributed::broadcast_parameters(world, model.parameters());
-  for (auto& [name, buffer] : model.named_buffers()) world.broadcast(buffer);
   NamedTensorList state = optimizer.state();
   for (auto& entry : state) world.broadcast(entry.second);
   optimizer.load_state(state);
