@@ -4,6 +4,7 @@
 #include "synthgrad/autograd/arithmetic.h"
 #include "synthgrad/autograd/dot.h"
 #include "synthgrad/autograd/dropout.h"
+#include "synthgrad/autograd/fused_attention.h"
 #include "synthgrad/autograd/grad_mode.h"
 #include "synthgrad/autograd/gradcheck.h"
 #include "synthgrad/autograd/gradient_hook.h"

@@ -139,6 +139,15 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
       });
 }
 
+void gemm_on_this_thread(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                         const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                         float* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  detail::ensure_thread_settings();
+  gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nullptr,
+              gemm_backend());
+}
+
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
           const float* row_bias) {

@@ -19,6 +19,12 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
           const float* row_bias = nullptr);
 
+// One product on the calling thread alone, with the backend in use: for kernels that already run
+// one task per thread (fused attention) and multiply small blocks inside it.
+void gemm_on_this_thread(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                         const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                         float* c, int64_t ldc);
+
 // The same for a batch of products: product i reads A at a + a_offsets[i] and B at
 // b + b_offsets[i] (in elements; a_offsets and b_offsets have one entry per product) and writes C
 // at c + i * c_stride. Products and blocks of products all run in parallel. A row bias is added to

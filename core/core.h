@@ -6,6 +6,7 @@
 #include "synthgrad/core/cross_entropy.h"
 #include "synthgrad/core/elementwise.h"
 #include "synthgrad/core/format.h"
+#include "synthgrad/core/fused_attention.h"
 #include "synthgrad/core/indexing.h"
 #include "synthgrad/core/matmul.h"
 #include "synthgrad/core/normalization.h"

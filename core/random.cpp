@@ -32,6 +32,12 @@ float keep_factor(uint32_t bits, uint32_t threshold, float scale) {
   return (bits >> 8) < threshold ? scale : 0.0f;
 }
 
+// Kept when the top 24 of the element's 32 bits, as a uniform in [0, 1), fall below 1 - p:
+// compared as integers against ceil((1 - p) 2^24), which is the same test.
+uint32_t keep_threshold(float p) {
+  return static_cast<uint32_t>(std::ceil((1.0 - p) * 0x1.0p24));
+}
+
 // x * mask / (1 - p) for the element pairs [begin, end), pair i taking the two 32-bit halves of
 // the draw at first + i. Plain value parameters: the compiler then knows that the stores alias
 // none of them, and vectorises the loop.
@@ -165,9 +171,7 @@ Tensor apply_dropout_mask(const Tensor& x, const DropoutMask& mask) {
   Tensor out = Tensor::empty(x.shape());
   const float* px = cx.data<float>();
   float* po = out.data<float>();
-  // Kept when the top 24 of the element's 32 bits, as a uniform in [0, 1), fall below 1 - p:
-  // compared as integers against ceil((1 - p) 2^24), which is the same test.
-  const uint32_t threshold = static_cast<uint32_t>(std::ceil((1.0 - mask.p) * 0x1.0p24));
+  const uint32_t threshold = keep_threshold(mask.p);
   const float scale = 1.0f / (1.0f - mask.p);
   const uint64_t key = key_of(mask.seed);
   const int64_t pairs = mask.numel / 2;
@@ -179,6 +183,19 @@ Tensor apply_dropout_mask(const Tensor& x, const DropoutMask& mask) {
     po[2 * pairs] = px[2 * pairs] * keep_factor(static_cast<uint32_t>(bits), threshold, scale);
   }
   return out;
+}
+
+void dropout_factors(const DropoutMask& mask, int64_t begin, int64_t count, float* factors) {
+  const uint32_t threshold = keep_threshold(mask.p);
+  const float scale = 1.0f / (1.0f - mask.p);
+  const uint64_t key = key_of(mask.seed);
+  // Element e uses the low half of draw first + e / 2 when e is even, the high half when odd.
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t e = begin + i;
+    const uint64_t bits = bits_from_key(key, mask.first + static_cast<uint64_t>(e / 2));
+    factors[i] =
+        keep_factor(static_cast<uint32_t>(e % 2 == 0 ? bits : bits >> 32), threshold, scale);
+  }
 }
 
 }  // namespace sg

@@ -66,5 +66,8 @@ DropoutMask reserve_dropout_mask(Generator& gen, int64_t numel, float p);
 // x * mask / (1 - p) in one pass: 0 where dropped (times x, so NaN and inf stay NaN), x / (1 - p)
 // where kept. x must have mask.numel elements; the result is contiguous.
 Tensor apply_dropout_mask(const Tensor& x, const DropoutMask& mask);
+// The mask's factors (0 or 1 / (1 - p)) of elements [begin, begin + count) into `factors`: for
+// kernels that apply the mask to a block of a larger tensor they never store (fused attention).
+void dropout_factors(const DropoutMask& mask, int64_t begin, int64_t count, float* factors);
 
 }  // namespace sg

@@ -14,6 +14,8 @@ class Dropout : public UnaryModule {
   Variable forward(const Variable& x) override;
   std::string type_name() const override { return "Dropout"; }
   std::string settings() const override;
+  float p() const { return p_; }
+  Generator* generator() const { return gen_.get(); }
 
  private:
   float p_;

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/fused_attention.h"
 #include "synthgrad/autograd/matmul.h"
 #include "synthgrad/autograd/shape_ops.h"
 #include "synthgrad/autograd/softmax.h"
@@ -16,6 +17,14 @@ namespace sg::nn {
 
 namespace {
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+
+void check_padding(const AttentionMask& mask, int64_t batch, int64_t length) {
+  SG_CHECK(!mask.padding.defined() || (mask.padding.dtype() == DType::b8 &&
+                                       mask.padding.shape() == Shape({batch, length})),
+           "attention mask: padding must be b8 of shape [{}, {}], got {} {}", batch, length,
+           dtype_name(mask.padding.dtype()), shape_str(mask.padding.shape()));
+}
+
 }  // namespace
 
 std::shared_ptr<AttentionLogits> make_logits(LogitKind kind, const AttentionConfig& c,
@@ -68,10 +77,46 @@ Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
   SG_CHECK(x.dim() == 3 && x.size(2) == config_.dim,
            "Attention ({}): input of shape {} is not [batch, length, {}]", config_.variant,
            shape_str(x.shape()), config_.dim);
-  const int64_t batch = x.size(0), length = x.size(1);
-  SG_CHECK(length <= config_.max_length,
+  SG_CHECK(x.size(1) <= config_.max_length,
            "Attention ({}): sequence length {} exceeds the layer's maximum length {}",
-           config_.variant, length, config_.max_length);
+           config_.variant, x.size(1), config_.max_length);
+  check_padding(mask, x.size(0), x.size(1));
+  return fused_ && !keep_weights_ ? forward_fused(x, mask) : forward_unfused(x, mask);
+}
+
+// The sources enter the fused op apart: the dot-product source as its projections (its mixing
+// weight folded into the queries), the synthetic ones summed into one logits tensor, shared by the
+// batch when none of them reads the input.
+Variable Attention::forward_fused(const Variable& x, const AttentionMask& mask) {
+  const Variable alpha = mix.defined() ? softmax(mix, 0) : Variable();
+  Variable query, key, logits;
+  float scale = 1.0f;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const Variable weight =
+        alpha.defined() ? select(alpha, 0, static_cast<int64_t>(i)) : Variable();
+    if (const auto* dot = dynamic_cast<const DotProductLogits*>(sources[i].get())) {
+      scale = dot->scale();
+      query = dot->query->forward(x);
+      key = dot->key->forward(x);
+      if (weight.defined()) query = weight * query;
+      continue;
+    }
+    Variable s = sources[i]->forward(x);
+    if (weight.defined()) s = weight * s;
+    logits = logits.defined() ? logits + s : s;
+  }
+  const bool drop = is_training() && dropout_->p() > 0.0f;
+  FusedAttentionOptions options{.heads = config_.heads,
+                                .scale = scale,
+                                .padding = mask.padding,
+                                .causal = mask.causal,
+                                .dropout = drop ? dropout_->p() : 0.0f,
+                                .generator = dropout_->generator()};
+  return output->forward(fused_attention(query, key, value->forward(x), logits, options));
+}
+
+Variable Attention::forward_unfused(const Variable& x, const AttentionMask& mask) {
+  const int64_t batch = x.size(0), length = x.size(1);
   Variable logits = mixed_logits(x);
   const Tensor additive = additive_attention_mask(mask, batch, length);
   if (additive.defined()) {
@@ -90,11 +135,9 @@ Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
 }
 
 Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length) {
+  check_padding(mask, batch, length);
   Tensor additive;
   if (mask.padding.defined()) {
-    SG_CHECK(mask.padding.dtype() == DType::b8 && mask.padding.shape() == Shape({batch, length}),
-             "attention mask: padding must be b8 of shape [{}, {}], got {} {}", batch, length,
-             dtype_name(mask.padding.dtype()), shape_str(mask.padding.shape()));
     additive = masked_fill(zeros({batch, 1, 1, length}),
                            mask.padding.reshape({batch, 1, 1, length}), kMinusInf);
   }

@@ -29,8 +29,12 @@ class Attention : public TokenMixer {
   Tensor mixing_weights() const;
 
   // When on, forward keeps the attention probabilities P [B, H, L, L] of its last call (before
-  // attention dropout, so rows sum to one).
+  // attention dropout, so rows sum to one); it then runs unfused, as it must store them.
   void keep_attention_weights(bool keep) { keep_weights_ = keep; }
+  // On by default: the softmax, mask, dropout and P @ V run as one fused op (autograd's
+  // fused_attention) that never stores P. Off: each step is its own op, as in the formula; the
+  // reference the fused path is tested against. Both draw the same dropout masks.
+  void set_fused(bool fused) { fused_ = fused; }
   const Tensor& attention_weights() const { return last_weights_; }
 
   std::vector<std::shared_ptr<AttentionLogits>> sources;
@@ -39,10 +43,13 @@ class Attention : public TokenMixer {
 
  private:
   Variable mixed_logits(const Variable& x);
+  Variable forward_unfused(const Variable& x, const AttentionMask& mask);
+  Variable forward_fused(const Variable& x, const AttentionMask& mask);
 
   AttentionConfig config_;
   std::shared_ptr<Dropout> dropout_;
   bool keep_weights_ = false;
+  bool fused_ = true;
   Tensor last_weights_;
 };
 

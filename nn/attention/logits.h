@@ -24,11 +24,13 @@ class DotProductLogits : public AttentionLogits {
   DotProductLogits(const AttentionConfig& config, Generator& gen);
   Variable forward(const Variable& x) override;
   std::string type_name() const override { return "DotProductLogits"; }
+  float scale() const { return scale_; }  // 1 / sqrt(d_head)
 
   std::shared_ptr<Linear> query, key;
 
  private:
   int64_t heads_;
+  float scale_;
 };
 
 // D: S_h = ReLU(X W1 + b1)_h W2_h + b2_h, each token predicting its own row.

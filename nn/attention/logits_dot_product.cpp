@@ -7,7 +7,8 @@
 
 namespace sg::nn {
 
-DotProductLogits::DotProductLogits(const AttentionConfig& c, Generator& gen) : heads_(c.heads) {
+DotProductLogits::DotProductLogits(const AttentionConfig& c, Generator& gen)
+    : heads_(c.heads), scale_(1.0f / std::sqrt(static_cast<float>(c.dim / c.heads))) {
   query = register_module("query", std::make_shared<Linear>(c.dim, c.dim, gen));
   key = register_module("key", std::make_shared<Linear>(c.dim, c.dim, gen));
 }
@@ -15,8 +16,7 @@ DotProductLogits::DotProductLogits(const AttentionConfig& c, Generator& gen) : h
 Variable DotProductLogits::forward(const Variable& x) {
   const Variable q = split_heads(query->forward(x), heads_);
   const Variable k = split_heads(key->forward(x), heads_);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
-  return matmul(q, transpose(k, -1, -2), scale);  // the scale is the GEMM's alpha: no extra pass
+  return matmul(q, transpose(k, -1, -2), scale_);  // the scale is the GEMM's alpha: no extra pass
 }
 
 }  // namespace sg::nn

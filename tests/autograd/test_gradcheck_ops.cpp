@@ -192,3 +192,40 @@ TEST_CASE("gradcheck: cross_entropy with ignore index and label smoothing, mse")
   check([&](const Vars& v) { return cross_entropy(v[0], targets, smooth); }, {logits});
   check([](const Vars& v) { return mse(v[0], v[1]); }, {random({3, 4}, 30), random({3, 4}, 31)});
 }
+
+// Lengths 6 (one block) and 70 (a second block of queries); the dropout mask is replayed from a
+// fresh generator on every evaluation.
+TEST_CASE("gradcheck: fused_attention with Q K^T and logits, masks and dropout") {
+  for (int64_t length : {6, 70}) {
+    std::vector<uint8_t> pad(static_cast<size_t>(2 * length), 0);
+    pad[0] = pad[static_cast<size_t>(2 * length - 1)] = 1;
+    const Tensor padding = from_vector(pad, {2, length});
+    const std::vector<Tensor> in{random({2, length, 4}, 1), random({2, length, 4}, 2),
+                                 random({2, length, 2}, 3), random({2, 2, length, length}, 4),
+                                 random({2, length, length}, 5)};
+    for (int form = 0; form < 4; ++form) {
+      INFO("length " << length << ", form " << form);
+      const auto f = [&](const Vars& v) {
+        Generator gen(9);
+        const bool shared = form >= 2;
+        FusedAttentionOptions options{.heads = 2,
+                                      .scale = 0.8f,
+                                      .padding = form % 2 == 1 ? padding : Tensor(),
+                                      .causal = form >= 1,
+                                      .dropout = form == 3 ? 0.3f : 0.0f,
+                                      .generator = &gen};
+        return fused_attention(v[0], v[1], v[2], shared ? v[4] : v[3], options);
+      };
+      // At 70 only Q, K and V vary (the logits add 2 x 70^2 more probes): they pass through
+      // the same block logits and softmax as the logits' gradient, checked at 6.
+      if (length == 6)
+        check(f, in);
+      else
+        check(
+            [&](const Vars& v) {
+              return f({v[0], v[1], v[2], Variable(in[3]), Variable(in[4])});
+            },
+            {in[0], in[1], in[2]});
+    }
+  }
+}

@@ -117,7 +117,7 @@ TEST_CASE("a tiny detector learns to spot the tokens an untrained generator put 
   optim::Adam adam({{model.parameters()}}, {.lr = 1e-2f});
   Generator data_gen(1), mask_gen(2), sampling(3);
   const data::MaskingOptions masking{.select = 0.3};
-  for (int step = 0; step < 600; ++step) {
+  for (int step = 0; step < 1000; ++step) {
     const data::MaskedTokens batch =
         data::mask_tokens(counting_rows(32, length, data_gen), vocab, mask_gen, masking);
     const models::ReplacedTokenLoss loss =

@@ -1,0 +1,370 @@
+#include "synthgrad/core/fused_attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "synthgrad/core/blas.h"
+#include "synthgrad/core/creation.h"
+#include "synthgrad/core/fast_math.h"
+#include "synthgrad/core/parallel.h"
+
+namespace sg {
+
+namespace {
+
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+// A block of 64 x 128 logits (32 KiB) and its companions stay in L1/L2 while the block's four
+// products run; 64 query rows amortise each key block's packing.
+constexpr int64_t kQueryBlock = 64;
+constexpr int64_t kKeyBlock = 128;
+
+// The sizes of one call, checked once.
+struct Geometry {
+  int64_t batch, length, heads, dk, dv;
+  bool dot_product;    // a Q K^T term
+  bool shared_logits;  // logits without a batch axis
+  int64_t qk_stride() const { return heads * dk; }
+  int64_t v_stride() const { return heads * dv; }
+  int64_t query_blocks() const { return (length + kQueryBlock - 1) / kQueryBlock; }
+};
+
+Geometry check_inputs(const FusedAttentionInputs& in) {
+  const char* op = "fused_attention";
+  SG_CHECK(in.value.defined() && in.value.dtype() == DType::f32 && in.value.dim() == 3,
+           "{}: value must be f32 [batch, length, heads * d_head], got {}", op,
+           in.value.defined() ? shape_str(in.value.shape()) : "undefined");
+  SG_CHECK(in.heads >= 1 && in.value.size(2) % in.heads == 0,
+           "{}: value width {} does not split into {} heads", op, in.value.size(2), in.heads);
+  Geometry g{in.value.size(0),
+             in.value.size(1),
+             in.heads,
+             0,
+             in.value.size(2) / in.heads,
+             in.query.defined(),
+             false};
+  SG_CHECK(in.query.defined() == in.key.defined(), "{}: query and key come together", op);
+  SG_CHECK(g.dot_product || in.logits.defined(), "{}: needs query and key, or logits", op);
+  if (g.dot_product) {
+    SG_CHECK(in.query.dtype() == DType::f32 && in.query.shape() == in.key.shape() &&
+                 in.query.dim() == 3 && in.query.size(0) == g.batch &&
+                 in.query.size(1) == g.length && in.query.size(2) % in.heads == 0,
+             "{}: query {} and key {} must be f32 [{}, {}, heads * d_head] (value {}, {} heads)",
+             op, shape_str(in.query.shape()), shape_str(in.key.shape()), g.batch, g.length,
+             shape_str(in.value.shape()), in.heads);
+    g.dk = in.query.size(2) / in.heads;
+  }
+  if (in.logits.defined()) {
+    const Shape& s = in.logits.shape();
+    const bool shared =
+        s == Shape({g.heads, g.length, g.length}) || s == Shape({1, g.heads, g.length, g.length});
+    SG_CHECK(in.logits.dtype() == DType::f32 &&
+                 (shared || s == Shape({g.batch, g.heads, g.length, g.length})),
+             "{}: logits {} are not [{}, {}, {}, {}] or shared [1, {}, {}, {}]", op, shape_str(s),
+             g.batch, g.heads, g.length, g.length, g.heads, g.length, g.length);
+    g.shared_logits = shared && g.batch > 1;
+  }
+  SG_CHECK(!in.padding.defined() || (in.padding.dtype() == DType::b8 &&
+                                     in.padding.shape() == Shape({g.batch, g.length})),
+           "{}: padding must be b8 [{}, {}], got {}", op, g.batch, g.length,
+           in.padding.defined() ? shape_str(in.padding.shape()) : "");
+  SG_CHECK(in.dropout.p == 0.0f || in.dropout.numel == g.batch * g.heads * g.length * g.length,
+           "{}: a dropout mask of {} elements for probabilities [{}, {}, {}, {}]", op,
+           in.dropout.numel, g.batch, g.heads, g.length, g.length);
+  return g;
+}
+
+// Contiguous copies (or the tensors themselves) that the blocks read through raw pointers.
+struct Operands {
+  Tensor query, key, value, logits, padding;
+  explicit Operands(const FusedAttentionInputs& in) {
+    const auto own = [](const Tensor& t) { return t.defined() ? t.contiguous() : Tensor(); };
+    query = own(in.query);
+    key = own(in.key);
+    value = own(in.value);
+    logits = own(in.logits);
+    padding = own(in.padding);
+  }
+};
+
+// Where one head of one example lives in the operands.
+struct Head {
+  int64_t batch, head;
+  const float *q = nullptr, *k = nullptr, *v = nullptr, *logits = nullptr;
+  const uint8_t* padding = nullptr;
+};
+
+Head head_view(const Geometry& g, const Operands& op, int64_t b, int64_t h) {
+  Head v{b, h};
+  if (g.dot_product) {
+    v.q = op.query.data<float>() + b * g.length * g.qk_stride() + h * g.dk;
+    v.k = op.key.data<float>() + b * g.length * g.qk_stride() + h * g.dk;
+  }
+  v.v = op.value.data<float>() + b * g.length * g.v_stride() + h * g.dv;
+  if (op.logits.defined()) {
+    const int64_t example = op.logits.numel() == g.heads * g.length * g.length ? 0 : b;
+    v.logits = op.logits.data<float>() + (example * g.heads + h) * g.length * g.length;
+  }
+  if (op.padding.defined()) v.padding = op.padding.data<uint8_t>() + b * g.length;
+  return v;
+}
+
+// A block of queries [i0, i0 + rows) against keys [j0, j0 + cols).
+struct Block {
+  int64_t i0, rows, j0, cols;
+};
+
+// The keys a block of queries sees: all of them, or up to its last row under a causal mask.
+int64_t key_end(const Geometry& g, bool causal, int64_t i0, int64_t rows) {
+  return causal ? std::min(g.length, i0 + rows) : g.length;
+}
+
+// The masked logits of a block into s (row stride kKeyBlock).
+void block_logits(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                  const Block& blk, float* s) {
+  if (h.logits)
+    for (int64_t r = 0; r < blk.rows; ++r)
+      std::copy_n(h.logits + (blk.i0 + r) * g.length + blk.j0, blk.cols, s + r * kKeyBlock);
+  if (g.dot_product)
+    gemm_on_this_thread(false, true, blk.rows, blk.cols, g.dk, in.scale,
+                        h.q + blk.i0 * g.qk_stride(), g.qk_stride(), h.k + blk.j0 * g.qk_stride(),
+                        g.qk_stride(), h.logits ? 1.0f : 0.0f, s, kKeyBlock);
+  if (h.padding)
+    for (int64_t c = 0; c < blk.cols; ++c)
+      if (h.padding[blk.j0 + c])
+        for (int64_t r = 0; r < blk.rows; ++r) s[r * kKeyBlock + c] = kMinusInf;
+  if (in.causal && blk.j0 + blk.cols - 1 > blk.i0)
+    for (int64_t r = 0; r < blk.rows; ++r)
+      for (int64_t c = std::max<int64_t>(0, blk.i0 + r + 1 - blk.j0); c < blk.cols; ++c)
+        s[r * kKeyBlock + c] = kMinusInf;
+}
+
+// The index of probability (i, j) of this head in the [B, H, L, L] order of the dropout mask.
+int64_t probability_index(const Geometry& g, const Head& h, int64_t i, int64_t j) {
+  return ((h.batch * g.heads + h.head) * g.length + i) * g.length + j;
+}
+
+// exp(s - m) with masked entries exactly 0, summed.
+float exp_row(float* s, int64_t n, float m) {
+  float total = 0.0f;
+  for (int64_t c = 0; c < n; ++c) {
+    s[c] = s[c] == kMinusInf ? 0.0f : fast_exp(s[c] - m);
+    total += s[c];
+  }
+  return total;
+}
+
+// Scratch of one task: a block of logits, the dropout factors of one row, and the row state of
+// the online softmax with its output accumulator.
+struct ForwardScratch {
+  std::vector<float> s, factors, acc, max, sum;
+  explicit ForwardScratch(const Geometry& g)
+      : s(kQueryBlock * kKeyBlock),
+        factors(kKeyBlock),
+        acc(kQueryBlock * g.dv),
+        max(kQueryBlock),
+        sum(kQueryBlock) {}
+};
+
+// The online softmax's update of one row by one block: rescale what was summed under the old
+// maximum, turn the block's logits into weights under the new one, drop them out.
+void update_row(const Geometry& g, const Head& h, const FusedAttentionInputs& in, const Block& blk,
+                int64_t r, ForwardScratch& w) {
+  float* row = w.s.data() + r * kKeyBlock;
+  float block_max = kMinusInf;
+  for (int64_t c = 0; c < blk.cols; ++c) block_max = std::max(block_max, row[c]);
+  const float m = std::max(w.max[r], block_max);
+  if (m == kMinusInf) {  // every key so far masked: this block adds nothing
+    std::fill_n(row, blk.cols, 0.0f);
+    return;
+  }
+  const float correction = w.max[r] == kMinusInf ? 0.0f : fast_exp(w.max[r] - m);
+  w.sum[r] = w.sum[r] * correction + exp_row(row, blk.cols, m);
+  w.max[r] = m;
+  float* acc = w.acc.data() + r * g.dv;
+  for (int64_t c = 0; c < g.dv; ++c) acc[c] *= correction;
+  if (in.dropout.p > 0.0f) {
+    dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols,
+                    w.factors.data());
+    for (int64_t c = 0; c < blk.cols; ++c) row[c] *= w.factors[c];
+  }
+}
+
+void forward_query_block(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                         int64_t i0, float* out, float* lse, ForwardScratch& w) {
+  const int64_t rows = std::min(kQueryBlock, g.length - i0);
+  std::fill_n(w.max.begin(), rows, kMinusInf);
+  std::fill_n(w.sum.begin(), rows, 0.0f);
+  std::fill_n(w.acc.begin(), rows * g.dv, 0.0f);
+  const int64_t end = key_end(g, in.causal, i0, rows);
+  for (int64_t j0 = 0; j0 < end; j0 += kKeyBlock) {
+    const Block blk{i0, rows, j0, std::min(kKeyBlock, end - j0)};
+    block_logits(g, h, in, blk, w.s.data());
+    for (int64_t r = 0; r < rows; ++r) update_row(g, h, in, blk, r, w);
+    gemm_on_this_thread(false, false, rows, g.dv, blk.cols, 1.0f, w.s.data(), kKeyBlock,
+                        h.v + j0 * g.v_stride(), g.v_stride(), 1.0f, w.acc.data(), g.dv);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const float sum = w.sum[r];
+    const float inverse = sum > 0.0f ? 1.0f / sum : 0.0f;
+    float* o = out + (i0 + r) * g.v_stride();
+    for (int64_t c = 0; c < g.dv; ++c) o[c] = w.acc[r * g.dv + c] * inverse;
+    lse[i0 + r] = sum > 0.0f ? w.max[r] + std::log(sum) : kMinusInf;
+  }
+}
+
+}  // namespace
+
+FusedAttentionOutput fused_attention(const FusedAttentionInputs& in) {
+  const Geometry g = check_inputs(in);
+  const Operands op(in);
+  FusedAttentionOutput result{Tensor::empty({g.batch, g.length, g.v_stride()}),
+                              Tensor::empty({g.batch, g.heads, g.length})};
+  float* out = result.out.data<float>();
+  float* lse = result.row_logsumexp.data<float>();
+  const int64_t blocks = g.query_blocks();
+  parallel_for(0, g.batch * g.heads * blocks, 1, [&](int64_t begin, int64_t end) {
+    ForwardScratch w(g);
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t bh = task / blocks, b = bh / g.heads, h = bh % g.heads;
+      forward_query_block(g, head_view(g, op, b, h), in, (task % blocks) * kQueryBlock,
+                          out + b * g.length * g.v_stride() + h * g.dv, lse + bh * g.length, w);
+    }
+  });
+  return result;
+}
+
+namespace {
+
+// Gradient buffers of one call and where each head's part starts.
+struct GradPointers {
+  float *dq = nullptr, *dk = nullptr, *dv = nullptr, *dlogits = nullptr;
+};
+
+struct BackwardScratch {
+  std::vector<float> p, dropped, ds, factors, delta;
+  explicit BackwardScratch(const Geometry& g)
+      : p(kQueryBlock * kKeyBlock),
+        dropped(kQueryBlock * kKeyBlock),
+        ds(kQueryBlock * kKeyBlock),
+        factors(kQueryBlock * kKeyBlock),
+        delta(g.length) {}
+};
+
+// One block of the backward: recompute the probabilities P from the saved log-sum-exps, then
+//   dV += dropout(P)^T dO,  dP = dropout'(dO V^T),  dS = P * (dP - delta),
+//   dQ += scale dS K,  dK += scale dS^T Q,  dlogits += dS
+// with delta = rowsum(dO * O) = rowsum(dP * P), computed once per row.
+void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                    const Block& blk, const float* lse, const float* dout, const GradPointers& d,
+                    BackwardScratch& w) {
+  float* p = w.p.data();
+  block_logits(g, h, in, blk, p);
+  const bool dropout = in.dropout.p > 0.0f;
+  for (int64_t r = 0; r < blk.rows; ++r) {
+    const float m = lse[blk.i0 + r];
+    float* row = p + r * kKeyBlock;
+    for (int64_t c = 0; c < blk.cols; ++c)
+      row[c] = (m == kMinusInf || row[c] == kMinusInf) ? 0.0f : fast_exp(row[c] - m);
+    if (dropout) {
+      float* f = w.factors.data() + r * kKeyBlock;
+      dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols, f);
+      for (int64_t c = 0; c < blk.cols; ++c) w.dropped[r * kKeyBlock + c] = row[c] * f[c];
+    }
+  }
+  const float* kept = dropout ? w.dropped.data() : p;
+  const float* dout_rows = dout + blk.i0 * g.v_stride();
+  gemm_on_this_thread(true, false, blk.cols, g.dv, blk.rows, 1.0f, kept, kKeyBlock, dout_rows,
+                      g.v_stride(), 1.0f, d.dv + blk.j0 * g.v_stride(), g.v_stride());
+  float* ds = w.ds.data();
+  gemm_on_this_thread(false, true, blk.rows, blk.cols, g.dv, 1.0f, dout_rows, g.v_stride(),
+                      h.v + blk.j0 * g.v_stride(), g.v_stride(), 0.0f, ds, kKeyBlock);
+  for (int64_t r = 0; r < blk.rows; ++r) {
+    const float delta = w.delta[blk.i0 + r];
+    float* row = ds + r * kKeyBlock;
+    const float* pr = p + r * kKeyBlock;
+    const float* f = w.factors.data() + r * kKeyBlock;
+    for (int64_t c = 0; c < blk.cols; ++c)
+      row[c] = pr[c] * ((dropout ? row[c] * f[c] : row[c]) - delta);
+    if (d.dlogits) {
+      float* target = d.dlogits + (blk.i0 + r) * g.length + blk.j0;
+      for (int64_t c = 0; c < blk.cols; ++c) target[c] += row[c];
+    }
+  }
+  if (!g.dot_product) return;
+  gemm_on_this_thread(false, false, blk.rows, g.dk, blk.cols, in.scale, ds, kKeyBlock,
+                      h.k + blk.j0 * g.qk_stride(), g.qk_stride(), 1.0f,
+                      d.dq + blk.i0 * g.qk_stride(), g.qk_stride());
+  gemm_on_this_thread(true, false, blk.cols, g.dk, blk.rows, in.scale, ds, kKeyBlock,
+                      h.q + blk.i0 * g.qk_stride(), g.qk_stride(), 1.0f,
+                      d.dk + blk.j0 * g.qk_stride(), g.qk_stride());
+}
+
+// The whole backward of one head of one example, blocks in a fixed order: dK and dV collect
+// every query block's share, so a head is one task.
+void backward_head(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                   const float* out, const float* lse, const float* dout, const GradPointers& d,
+                   BackwardScratch& w) {
+  for (int64_t i = 0; i < g.length; ++i) {
+    const float* o = out + i * g.v_stride();
+    const float* go = dout + i * g.v_stride();
+    float delta = 0.0f;
+    for (int64_t c = 0; c < g.dv; ++c) delta += o[c] * go[c];
+    w.delta[i] = delta;
+  }
+  for (int64_t i0 = 0; i0 < g.length; i0 += kQueryBlock) {
+    const int64_t rows = std::min(kQueryBlock, g.length - i0);
+    const int64_t end = key_end(g, in.causal, i0, rows);
+    for (int64_t j0 = 0; j0 < end; j0 += kKeyBlock)
+      backward_block(g, h, in, {i0, rows, j0, std::min(kKeyBlock, end - j0)}, lse, dout, d, w);
+  }
+}
+
+}  // namespace
+
+FusedAttentionGrads fused_attention_backward(const FusedAttentionInputs& in,
+                                             const FusedAttentionOutput& forward,
+                                             const Tensor& grad_out) {
+  const Geometry g = check_inputs(in);
+  SG_CHECK(grad_out.shape() == forward.out.shape() && grad_out.dtype() == DType::f32,
+           "fused_attention_backward: gradient {} for an output {}", shape_str(grad_out.shape()),
+           shape_str(forward.out.shape()));
+  const Operands op(in);
+  const Tensor dout = grad_out.contiguous();
+  FusedAttentionGrads grads;
+  grads.value = zeros(op.value.shape());
+  if (g.dot_product) {
+    grads.query = zeros(op.query.shape());
+    grads.key = zeros(op.key.shape());
+  }
+  if (op.logits.defined()) grads.logits = zeros(in.logits.shape());
+  // Shared logits collect every example's gradient: one task per head then walks the examples in
+  // order, so that the sum is the same for every thread count.
+  const int64_t examples_per_task = g.shared_logits ? g.batch : 1;
+  const int64_t tasks = g.batch * g.heads / examples_per_task;
+  parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+    BackwardScratch w(g);
+    for (int64_t task = begin; task < end; ++task)
+      for (int64_t e = 0; e < examples_per_task; ++e) {
+        const int64_t b = g.shared_logits ? e : task / g.heads, h = task % g.heads;
+        const Head head = head_view(g, op, b, h);
+        const int64_t rows = b * g.length;
+        GradPointers d;
+        d.dv = grads.value.data<float>() + rows * g.v_stride() + h * g.dv;
+        if (g.dot_product) {
+          d.dq = grads.query.data<float>() + rows * g.qk_stride() + h * g.dk;
+          d.dk = grads.key.data<float>() + rows * g.qk_stride() + h * g.dk;
+        }
+        if (head.logits)
+          d.dlogits = grads.logits.data<float>() + (head.logits - op.logits.data<float>());
+        const int64_t bh = b * g.heads + h;
+        backward_head(g, head, in, forward.out.data<float>() + rows * g.v_stride() + h * g.dv,
+                      forward.row_logsumexp.data<float>() + bh * g.length,
+                      dout.data<float>() + rows * g.v_stride() + h * g.dv, d, w);
+      }
+  });
+  return grads;
+}
+
+}  // namespace sg
