@@ -44,8 +44,11 @@ void print_usage(std::FILE* out) {
       "  --quick      few repetitions on small sizes, to check that everything runs\n"
       "  --help       show this text\n"
       "\ntrain options:\n"
-      "  --configs LIST   cls-small,lm-char,long (default: all three)\n"
+      "  --configs LIST   cls-small,lm-char,long,long-2k (default: the first three);\n"
+      "                   NAME@L runs NAME at sequence length L\n"
       "  --variants LIST  e.g. V,R+V (default: V,R,Rfix,FR,D,FD,R+V,D+V)\n"
+      "  --lengths LIST   every configuration at each of these lengths, e.g.\n"
+      "                   --configs long-2k --lengths 256,512,1024,2048\n"
       "  --steps N        timed steps per measurement (default 8)\n"
       "  --rounds N       alternating synthgrad / PyTorch rounds (default 3)\n"
       "  --python PATH    a python3 with torch (default /usr/bin/python3); 'none' skips PyTorch\n");

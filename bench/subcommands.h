@@ -12,8 +12,8 @@ int run_core(const Options& options);       // core_bench.cpp
 int run_train(const Options& options);      // train_bench.cpp
 int run_allreduce(const Options& options);  // allreduce_bench.cpp (under mpirun)
 
-inline constexpr std::string_view kTrainOptionNames[] = {"--configs", "--variants", "--steps",
-                                                         "--rounds",  "--python",   "--one"};
+inline constexpr std::string_view kTrainOptionNames[] = {
+    "--configs", "--variants", "--lengths", "--steps", "--rounds", "--python", "--one"};
 inline constexpr std::span<const std::string_view> kTrainOptions{kTrainOptionNames};
 
 }  // namespace sg::bench

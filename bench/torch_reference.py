@@ -22,7 +22,21 @@ CONFIGS = {  # kind, vocabulary, d, heads, layers, sequence, batch
     "cls-small": ("cls", 8192, 256, 4, 4, 64, 32),
     "lm-char": ("lm", 96, 256, 4, 4, 128, 32),
     "long": ("cls", 8192, 256, 4, 2, 512, 8),
+    "long-2k": ("cls", 8192, 256, 4, 2, 2048, 2),
 }
+
+
+def parse_config(name):
+    """'long-2k@512': a configuration at a shorter sequence length, as sg_bench names it."""
+    base, _, length = name.partition("@")
+    if base not in CONFIGS:
+        raise SystemExit(f"unknown configuration {name!r}")
+    kind, vocab, d, heads, layers, max_length, batch = CONFIGS[base]
+    if length:
+        if not length.isdigit() or not 1 <= int(length) <= max_length:
+            raise SystemExit(f"configuration {name!r}: the length must be 1 to {max_length}")
+        max_length = int(length)
+    return kind, vocab, d, heads, layers, max_length, batch
 
 
 def split_heads(x, heads):
@@ -149,7 +163,7 @@ class Model(nn.Module):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--config", choices=CONFIGS, required=True)
+    parser.add_argument("--config", required=True, help="a name of CONFIGS, optionally NAME@LENGTH")
     parser.add_argument("--variant", default="V")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", type=int, default=10)
@@ -157,7 +171,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    kind, vocab, d, heads, layers, length, batch = CONFIGS[args.config]
+    kind, vocab, d, heads, layers, length, batch = parse_config(args.config)
     model = Model(kind, vocab, d, heads, layers, length, args.variant)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.split(".")[-1].startswith("bias")]
     rest = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and not n.split(".")[-1].startswith("bias"))]

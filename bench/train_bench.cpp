@@ -144,7 +144,7 @@ void print_step_table(const std::vector<Measured>& results, double sgemm) {
                {"PyTorch MB"},
                {"params"}});
   for (const Measured& m : results) {
-    const TrainConfig& tc = train_config(m.config);
+    const TrainConfig tc = train_config(m.config);
     const double tokens = static_cast<double>(tc.batch * tc.length);
     const double sg_s = median_of(m.synthgrad, "step_seconds");
     const double torch_s = median_of(m.pytorch, "step_seconds");
@@ -211,17 +211,23 @@ int run_train(const Options& options) {
     if (distributed::Communicator::world().is_root()) fmt::print("{}\n", line);
     return 0;
   }
-  print_environment();
   // The path of this program: "/proc/self/exe" would name the shell that popen starts.
   const Settings s{std::filesystem::read_symlink("/proc/self/exe").string(),
                    options.value("--python", "/usr/bin/python3"),
                    SG_BENCH_DIR "/torch_reference.py", steps};
   const bool with_torch = s.python != "none";
-  const auto configs = split_list(options.value("--configs", "cls-small,lm-char,long"));
+  auto configs = split_list(options.value("--configs", "cls-small,lm-char,long"));
+  if (const auto lengths = split_list(options.value("--lengths", "")); !lengths.empty()) {
+    std::vector<std::string> at_lengths;
+    for (const auto& c : configs)
+      for (const auto& length : lengths) at_lengths.push_back(c + "@" + length);
+    configs = at_lengths;
+  }
   const auto variants = split_list(options.value("--variants", "V,R,Rfix,FR,D,FD,R+V,D+V"));
   const int rounds = std::stoi(options.value("--rounds", options.quick ? "1" : "3"));
   const int threads = num_threads();
   for (const auto& c : configs) train_config(c);  // reject unknown names before any work
+  print_environment();
 
   const double sgemm_start = sgemm_gflops(gemm_backend());
   const double openblas_start = sgemm_gflops(GemmBackend::openblas);
@@ -237,7 +243,8 @@ int run_train(const Options& options) {
   std::vector<Measured> results;
   for (const auto& config : configs)
     for (const auto& variant : variants) {
-      const bool scaled = threads > 1 && config != "long" && (variant == "V" || variant == "R+V");
+      const bool scaled = threads > 1 && (config == "cls-small" || config == "lm-char") &&
+                          (variant == "V" || variant == "R+V");
       Measured m{config, variant, scaled, {}, {}, {}, {}};
       for (int r = 0; r < rounds; ++r) {
         // Progress on stderr: the tables come at the end, and a full run takes half an hour.

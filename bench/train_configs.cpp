@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "bench/options.h"
 #include "synthgrad/nn/attention/config.h"
 
@@ -12,14 +14,31 @@ const std::vector<TrainConfig>& train_configs() {
       {"cls-small", false, 8192, 256, 4, 4, 64, 32},
       {"lm-char", true, 96, 256, 4, 4, 128, 32},
       {"long", false, 8192, 256, 4, 2, 512, 8},
+      {"long-2k", false, 8192, 256, 4, 2, 2048, 2},
   };
   return configs;
 }
 
-const TrainConfig& train_config(const std::string& name) {
-  for (const auto& c : train_configs())
-    if (c.name == name) return c;
-  throw UsageError(fmt::format("unknown configuration '{}' (cls-small, lm-char, long)", name));
+TrainConfig train_config(const std::string& name) {
+  const auto at = name.find('@');
+  const std::string base = name.substr(0, at);
+  for (TrainConfig c : train_configs()) {
+    if (c.name != base) continue;
+    if (at == std::string::npos) return c;
+    int64_t length = 0;
+    const std::string text = name.substr(at + 1);
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), length);
+    if (error != std::errc() || end != text.data() + text.size() || length < 1 || length > c.length)
+      throw UsageError(
+          fmt::format("configuration '{}': the length after '@' must be 1 to {}", name, c.length));
+    c.name = name;
+    c.length = length;
+    return c;
+  }
+  throw UsageError(fmt::format(
+      "unknown configuration '{}' (cls-small, lm-char, long, long-2k, each with an optional "
+      "@LENGTH below its own)",
+      name));
 }
 
 models::ModelConfig model_config(const TrainConfig& c, const std::string& variant) {

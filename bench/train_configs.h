@@ -16,7 +16,9 @@ struct TrainConfig {
 };
 
 const std::vector<TrainConfig>& train_configs();
-const TrainConfig& train_config(const std::string& name);  // throws UsageError for unknown names
+// By name; "long-2k@512" is long-2k at sequence length 512 (at most its own). Throws UsageError
+// for unknown names and bad lengths.
+TrainConfig train_config(const std::string& name);
 models::ModelConfig model_config(const TrainConfig& config, const std::string& variant);
 
 // Forward + backward FLOPs of one step (2 per multiply-add; the backward pass is counted as twice

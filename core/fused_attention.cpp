@@ -8,6 +8,7 @@
 #include "synthgrad/core/blas.h"
 #include "synthgrad/core/creation.h"
 #include "synthgrad/core/fast_math.h"
+#include "synthgrad/core/lane_sum.h"
 #include "synthgrad/core/parallel.h"
 
 namespace sg {
@@ -145,14 +146,10 @@ int64_t probability_index(const Geometry& g, const Head& h, int64_t i, int64_t j
   return ((h.batch * g.heads + h.head) * g.length + i) * g.length + j;
 }
 
-// exp(s - m) with masked entries exactly 0, summed.
-float exp_row(float* s, int64_t n, float m) {
-  float total = 0.0f;
-  for (int64_t c = 0; c < n; ++c) {
-    s[c] = s[c] == kMinusInf ? 0.0f : fast_exp(s[c] - m);
-    total += s[c];
-  }
-  return total;
+// exp(s - m) with masked entries exactly 0 (m is finite here). The exponentials and their sum are
+// separate loops so that each vectorises.
+void exp_row(float* s, int64_t n, float m) {
+  for (int64_t c = 0; c < n; ++c) s[c] = s[c] == kMinusInf ? 0.0f : fast_exp(s[c] - m);
 }
 
 // Scratch of one task: a block of logits, the dropout factors of one row, and the row state of
@@ -180,7 +177,9 @@ void update_row(const Geometry& g, const Head& h, const FusedAttentionInputs& in
     return;
   }
   const float correction = w.max[r] == kMinusInf ? 0.0f : fast_exp(w.max[r] - m);
-  w.sum[r] = w.sum[r] * correction + exp_row(row, blk.cols, m);
+  exp_row(row, blk.cols, m);
+  w.sum[r] = w.sum[r] * correction +
+             static_cast<float>(lane_sum(blk.cols, [row](int64_t c) { return row[c]; }));
   w.max[r] = m;
   float* acc = w.acc.data() + r * g.dv;
   for (int64_t c = 0; c < g.dv; ++c) acc[c] *= correction;
@@ -265,8 +264,10 @@ void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs
   for (int64_t r = 0; r < blk.rows; ++r) {
     const float m = lse[blk.i0 + r];
     float* row = p + r * kKeyBlock;
-    for (int64_t c = 0; c < blk.cols; ++c)
-      row[c] = (m == kMinusInf || row[c] == kMinusInf) ? 0.0f : fast_exp(row[c] - m);
+    if (m == kMinusInf)
+      std::fill_n(row, blk.cols, 0.0f);
+    else
+      exp_row(row, blk.cols, m);
     if (dropout) {
       float* f = w.factors.data() + r * kKeyBlock;
       dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols, f);

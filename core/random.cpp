@@ -189,13 +189,25 @@ void dropout_factors(const DropoutMask& mask, int64_t begin, int64_t count, floa
   const uint32_t threshold = keep_threshold(mask.p);
   const float scale = 1.0f / (1.0f - mask.p);
   const uint64_t key = key_of(mask.seed);
-  // Element e uses the low half of draw first + e / 2 when e is even, the high half when odd.
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t e = begin + i;
+  // Element e uses the low half of draw first + e / 2 when e is even, the high half when odd: an
+  // odd first element takes its draw's high half alone, whole pairs follow in a loop that
+  // vectorises, then a last lone low half.
+  const auto half = [&](int64_t e) {
     const uint64_t bits = bits_from_key(key, mask.first + static_cast<uint64_t>(e / 2));
-    factors[i] =
-        keep_factor(static_cast<uint32_t>(e % 2 == 0 ? bits : bits >> 32), threshold, scale);
+    return keep_factor(static_cast<uint32_t>(e % 2 == 0 ? bits : bits >> 32), threshold, scale);
+  };
+  int64_t i = 0;
+  if (begin % 2 == 1 && count > 0) factors[i++] = half(begin);
+  const int64_t pairs = (count - i) / 2;
+  const uint64_t first_pair = mask.first + static_cast<uint64_t>((begin + i) / 2);
+  float* out = factors + i;
+  for (int64_t k = 0; k < pairs; ++k) {
+    const uint64_t bits = bits_from_key(key, first_pair + static_cast<uint64_t>(k));
+    out[2 * k] = keep_factor(static_cast<uint32_t>(bits), threshold, scale);
+    out[2 * k + 1] = keep_factor(static_cast<uint32_t>(bits >> 32), threshold, scale);
   }
+  i += 2 * pairs;
+  if (i < count) factors[i] = half(begin + i);
 }
 
 }  // namespace sg

@@ -213,6 +213,24 @@ TEST_CASE("apply_dropout_mask zeroes about p, scales the rest and regenerates th
   CHECK_THROWS_AS(reserve_dropout_mask(gen, 3, 1.0f), Error);
 }
 
+TEST_CASE("dropout_factors gives any stretch of the mask that apply_dropout_mask applies") {
+  Generator gen(5);
+  const int64_t n = 301;
+  const DropoutMask mask = reserve_dropout_mask(gen, n, 0.3f);
+  const std::vector<float> whole = apply_dropout_mask(ones({n}), mask).to_vector<float>();
+  // Even and odd starts, even and odd counts, the lone last element, nothing at all.
+  for (const auto& [begin, count] : std::vector<std::pair<int64_t, int64_t>>{
+           {0, 301}, {1, 300}, {7, 1}, {8, 2}, {9, 5}, {290, 11}, {300, 1}, {4, 0}}) {
+    INFO("begin " << begin << ", count " << count);
+    std::vector<float> part(static_cast<size_t>(count) + 1, -1.0f);
+    dropout_factors(mask, begin, count, part.data());
+    CHECK(part.back() == -1.0f);  // nothing written past the stretch
+    part.pop_back();
+    CHECK(
+        same_bits(part, std::vector<float>(whole.begin() + begin, whole.begin() + begin + count)));
+  }
+}
+
 TEST_CASE("sample_softmax draws index i with probability softmax(logits / temperature)_i") {
   // Weights 1, 2, 3, 4 at temperature 1; at temperature 2 the logits halve: sqrt of the weights.
   std::vector<float> logits;
