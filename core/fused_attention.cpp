@@ -26,6 +26,9 @@ struct Geometry {
   int64_t batch, length, heads, dk, dv;
   bool dot_product;    // a Q K^T term
   bool shared_logits;  // logits without a batch axis
+  // Shared logits alone, without padding: the probabilities are the same for every example, so
+  // they are computed once per call (a softmax per head) rather than once per example.
+  bool shared_probabilities;
   int64_t qk_stride() const { return heads * dk; }
   int64_t v_stride() const { return heads * dv; }
   int64_t query_blocks() const { return (length + kQueryBlock - 1) / kQueryBlock; }
@@ -38,13 +41,14 @@ Geometry check_inputs(const FusedAttentionInputs& in) {
            in.value.defined() ? shape_str(in.value.shape()) : "undefined");
   SG_CHECK(in.heads >= 1 && in.value.size(2) % in.heads == 0,
            "{}: value width {} does not split into {} heads", op, in.value.size(2), in.heads);
-  Geometry g{in.value.size(0),
-             in.value.size(1),
-             in.heads,
-             0,
-             in.value.size(2) / in.heads,
-             in.query.defined(),
-             false};
+  Geometry g{.batch = in.value.size(0),
+             .length = in.value.size(1),
+             .heads = in.heads,
+             .dk = 0,
+             .dv = in.value.size(2) / in.heads,
+             .dot_product = in.query.defined(),
+             .shared_logits = false,
+             .shared_probabilities = false};
   SG_CHECK(in.query.defined() == in.key.defined(), "{}: query and key come together", op);
   SG_CHECK(g.dot_product || in.logits.defined(), "{}: needs query and key, or logits", op);
   if (g.dot_product) {
@@ -65,6 +69,7 @@ Geometry check_inputs(const FusedAttentionInputs& in) {
              "{}: logits {} are not [{}, {}, {}, {}] or shared [1, {}, {}, {}]", op, shape_str(s),
              g.batch, g.heads, g.length, g.length, g.heads, g.length, g.length);
     g.shared_logits = shared && g.batch > 1;
+    g.shared_probabilities = shared && !g.dot_product && !in.padding.defined();
   }
   SG_CHECK(!in.padding.defined() || (in.padding.dtype() == DType::b8 &&
                                      in.padding.shape() == Shape({g.batch, g.length})),
@@ -94,10 +99,53 @@ struct Head {
   int64_t batch, head;
   const float *q = nullptr, *k = nullptr, *v = nullptr, *logits = nullptr;
   const uint8_t* padding = nullptr;
+  // This head's [L, L] probabilities and [L] log-sum-exps, when shared by the examples.
+  const float *probabilities = nullptr, *probabilities_lse = nullptr;
 };
 
-Head head_view(const Geometry& g, const Operands& op, int64_t b, int64_t h) {
+// exp(s - m) with masked entries exactly 0 (m is finite here). The exponentials and their sum are
+// separate loops so that each vectorises.
+void exp_row(float* s, int64_t n, float m) {
+  for (int64_t c = 0; c < n; ++c) s[c] = s[c] == kMinusInf ? 0.0f : fast_exp(s[c] - m);
+}
+
+// Softmax of shared logits (under the causal mask), computed once per call: [H, L, L] and the
+// rows' log-sum-exps [H, L].
+struct SharedProbabilities {
+  Tensor probabilities, lse;
+};
+
+SharedProbabilities shared_probabilities(const Geometry& g, const Operands& op, bool causal) {
+  SharedProbabilities shared{Tensor::empty({g.heads, g.length, g.length}),
+                             Tensor::empty({g.heads, g.length})};
+  const float* logits = op.logits.data<float>();
+  float* p = shared.probabilities.data<float>();
+  float* lse = shared.lse.data<float>();
+  parallel_for(0, g.heads * g.length, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t seen = causal ? row % g.length + 1 : g.length;
+      const float* x = logits + row * g.length;
+      float* y = p + row * g.length;
+      const float m = *std::max_element(x, x + seen);
+      for (int64_t c = 0; c < seen; ++c) y[c] = x[c] - m;
+      exp_row(y, seen, 0.0f);
+      const double total = lane_sum(seen, [y](int64_t c) { return y[c]; });
+      const float inverse = static_cast<float>(1.0 / total);
+      for (int64_t c = 0; c < seen; ++c) y[c] *= inverse;
+      std::fill(y + seen, y + g.length, 0.0f);
+      lse[row] = m + static_cast<float>(std::log(total));
+    }
+  });
+  return shared;
+}
+
+Head head_view(const Geometry& g, const Operands& op, const SharedProbabilities& shared, int64_t b,
+               int64_t h) {
   Head v{b, h};
+  if (g.shared_probabilities) {
+    v.probabilities = shared.probabilities.data<float>() + h * g.length * g.length;
+    v.probabilities_lse = shared.lse.data<float>() + h * g.length;
+  }
   if (g.dot_product) {
     v.q = op.query.data<float>() + b * g.length * g.qk_stride() + h * g.dk;
     v.k = op.key.data<float>() + b * g.length * g.qk_stride() + h * g.dk;
@@ -121,9 +169,15 @@ int64_t key_end(const Geometry& g, bool causal, int64_t i0, int64_t rows) {
   return causal ? std::min(g.length, i0 + rows) : g.length;
 }
 
-// The masked logits of a block into s (row stride kKeyBlock).
+// The masked logits of a block into s (row stride kKeyBlock), or with shared probabilities the
+// probabilities themselves.
 void block_logits(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
                   const Block& blk, float* s) {
+  if (h.probabilities) {
+    for (int64_t r = 0; r < blk.rows; ++r)
+      std::copy_n(h.probabilities + (blk.i0 + r) * g.length + blk.j0, blk.cols, s + r * kKeyBlock);
+    return;
+  }
   if (h.logits)
     for (int64_t r = 0; r < blk.rows; ++r)
       std::copy_n(h.logits + (blk.i0 + r) * g.length + blk.j0, blk.cols, s + r * kKeyBlock);
@@ -146,12 +200,6 @@ int64_t probability_index(const Geometry& g, const Head& h, int64_t i, int64_t j
   return ((h.batch * g.heads + h.head) * g.length + i) * g.length + j;
 }
 
-// exp(s - m) with masked entries exactly 0 (m is finite here). The exponentials and their sum are
-// separate loops so that each vectorises.
-void exp_row(float* s, int64_t n, float m) {
-  for (int64_t c = 0; c < n; ++c) s[c] = s[c] == kMinusInf ? 0.0f : fast_exp(s[c] - m);
-}
-
 // Scratch of one task: a block of logits, the dropout factors of one row, and the row state of
 // the online softmax with its output accumulator.
 struct ForwardScratch {
@@ -165,9 +213,8 @@ struct ForwardScratch {
 };
 
 // The online softmax's update of one row by one block: rescale what was summed under the old
-// maximum, turn the block's logits into weights under the new one, drop them out.
-void update_row(const Geometry& g, const Head& h, const FusedAttentionInputs& in, const Block& blk,
-                int64_t r, ForwardScratch& w) {
+// maximum and turn the block's logits into weights under the new one.
+void rescale_row(const Geometry& g, const Block& blk, int64_t r, ForwardScratch& w) {
   float* row = w.s.data() + r * kKeyBlock;
   float block_max = kMinusInf;
   for (int64_t c = 0; c < blk.cols; ++c) block_max = std::max(block_max, row[c]);
@@ -183,7 +230,15 @@ void update_row(const Geometry& g, const Head& h, const FusedAttentionInputs& in
   w.max[r] = m;
   float* acc = w.acc.data() + r * g.dv;
   for (int64_t c = 0; c < g.dv; ++c) acc[c] *= correction;
+}
+
+// A row of the block becomes its weights: rescaled by the online softmax (shared probabilities
+// are weights already), then dropped out.
+void update_row(const Geometry& g, const Head& h, const FusedAttentionInputs& in, const Block& blk,
+                int64_t r, ForwardScratch& w) {
+  if (!h.probabilities) rescale_row(g, blk, r, w);
   if (in.dropout.p > 0.0f) {
+    float* row = w.s.data() + r * kKeyBlock;
     dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols,
                     w.factors.data());
     for (int64_t c = 0; c < blk.cols; ++c) row[c] *= w.factors[c];
@@ -196,6 +251,11 @@ void forward_query_block(const Geometry& g, const Head& h, const FusedAttentionI
   std::fill_n(w.max.begin(), rows, kMinusInf);
   std::fill_n(w.sum.begin(), rows, 0.0f);
   std::fill_n(w.acc.begin(), rows * g.dv, 0.0f);
+  if (h.probabilities)  // normalised already: the final division is by one
+    for (int64_t r = 0; r < rows; ++r) {
+      w.max[r] = h.probabilities_lse[i0 + r];
+      w.sum[r] = 1.0f;
+    }
   const int64_t end = key_end(g, in.causal, i0, rows);
   for (int64_t j0 = 0; j0 < end; j0 += kKeyBlock) {
     const Block blk{i0, rows, j0, std::min(kKeyBlock, end - j0)};
@@ -218,6 +278,8 @@ void forward_query_block(const Geometry& g, const Head& h, const FusedAttentionI
 FusedAttentionOutput fused_attention(const FusedAttentionInputs& in) {
   const Geometry g = check_inputs(in);
   const Operands op(in);
+  const SharedProbabilities shared =
+      g.shared_probabilities ? shared_probabilities(g, op, in.causal) : SharedProbabilities{};
   FusedAttentionOutput result{Tensor::empty({g.batch, g.length, g.v_stride()}),
                               Tensor::empty({g.batch, g.heads, g.length})};
   float* out = result.out.data<float>();
@@ -227,7 +289,7 @@ FusedAttentionOutput fused_attention(const FusedAttentionInputs& in) {
     ForwardScratch w(g);
     for (int64_t task = begin; task < end; ++task) {
       const int64_t bh = task / blocks, b = bh / g.heads, h = bh % g.heads;
-      forward_query_block(g, head_view(g, op, b, h), in, (task % blocks) * kQueryBlock,
+      forward_query_block(g, head_view(g, op, shared, b, h), in, (task % blocks) * kQueryBlock,
                           out + b * g.length * g.v_stride() + h * g.dv, lse + bh * g.length, w);
     }
   });
@@ -251,7 +313,8 @@ struct BackwardScratch {
         delta(g.length) {}
 };
 
-// One block of the backward: recompute the probabilities P from the saved log-sum-exps, then
+// One block of the backward: recompute the probabilities P from the saved log-sum-exps (or read
+// the shared ones), then
 //   dV += dropout(P)^T dO,  dP = dropout'(dO V^T),  dS = P * (dP - delta),
 //   dQ += scale dS K,  dK += scale dS^T Q,  dlogits += dS
 // with delta = rowsum(dO * O) = rowsum(dP * P), computed once per row.
@@ -264,10 +327,12 @@ void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs
   for (int64_t r = 0; r < blk.rows; ++r) {
     const float m = lse[blk.i0 + r];
     float* row = p + r * kKeyBlock;
-    if (m == kMinusInf)
-      std::fill_n(row, blk.cols, 0.0f);
-    else
-      exp_row(row, blk.cols, m);
+    if (!h.probabilities) {  // shared probabilities are in the block already
+      if (m == kMinusInf)
+        std::fill_n(row, blk.cols, 0.0f);
+      else
+        exp_row(row, blk.cols, m);
+    }
     if (dropout) {
       float* f = w.factors.data() + r * kKeyBlock;
       dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols, f);
@@ -332,6 +397,9 @@ FusedAttentionGrads fused_attention_backward(const FusedAttentionInputs& in,
            "fused_attention_backward: gradient {} for an output {}", shape_str(grad_out.shape()),
            shape_str(forward.out.shape()));
   const Operands op(in);
+  // Shared probabilities are recomputed rather than kept: one softmax per head.
+  const SharedProbabilities shared =
+      g.shared_probabilities ? shared_probabilities(g, op, in.causal) : SharedProbabilities{};
   const Tensor dout = grad_out.contiguous();
   FusedAttentionGrads grads;
   grads.value = zeros(op.value.shape());
@@ -349,7 +417,7 @@ FusedAttentionGrads fused_attention_backward(const FusedAttentionInputs& in,
     for (int64_t task = begin; task < end; ++task)
       for (int64_t e = 0; e < examples_per_task; ++e) {
         const int64_t b = g.shared_logits ? e : task / g.heads, h = task % g.heads;
-        const Head head = head_view(g, op, b, h);
+        const Head head = head_view(g, op, shared, b, h);
         const int64_t rows = b * g.length;
         GradPointers d;
         d.dv = grads.value.data<float>() + rows * g.v_stride() + h * g.dv;

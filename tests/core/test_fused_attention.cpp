@@ -49,7 +49,7 @@ FusedAttentionInputs make_inputs(const Case& c, uint64_t seed) {
 // The formulas, unblocked, in double, one example and head at a time: P = softmax(S + mask) with
 // the whole row at once, out = (P * Z) V, then the standard backward.
 struct Reference {
-  std::vector<double> out, dq, dk, dv, dlogits;
+  std::vector<double> out, lse, dq, dk, dv, dlogits;
 };
 
 Reference reference(const Case& c, const FusedAttentionInputs& in, const Tensor& grad_out) {
@@ -67,6 +67,7 @@ Reference reference(const Case& c, const FusedAttentionInputs& in, const Tensor&
       in.padding.defined() ? in.padding.to_vector<uint8_t>() : std::vector<uint8_t>{};
   Reference r;
   r.out.assign(static_cast<size_t>(B * L * H * dv), 0.0);
+  r.lse.assign(static_cast<size_t>(B * H * L), 0.0);
   r.dq.assign(q.size(), 0.0);
   r.dk.assign(k.size(), 0.0);
   r.dv.assign(v.size(), 0.0);
@@ -92,6 +93,7 @@ Reference reference(const Case& c, const FusedAttentionInputs& in, const Tensor&
         }
         double total = 0.0;
         for (int64_t j = 0; j < L; ++j) total += m == -INFINITY ? 0.0 : std::exp(s[j] - m);
+        r.lse[(b * H + h) * L + i] = m == -INFINITY ? -INFINITY : m + std::log(total);
         for (int64_t j = 0; j < L; ++j) {
           p[i * L + j] = m == -INFINITY ? 0.0 : std::exp(s[j] - m) / total;
           zz[i * L + j] = z[((b * H + h) * L + i) * L + j];
@@ -131,6 +133,7 @@ void check_case(const Case& c) {
   const FusedAttentionGrads grads = fused_attention_backward(in, fwd, grad_out);
   const Reference want = reference(c, in, grad_out);
   ref::check_close(fwd.out, {fwd.out.shape(), want.out}, 1e-4, 1e-5);
+  ref::check_close(fwd.row_logsumexp, {fwd.row_logsumexp.shape(), want.lse}, 1e-5, 1e-5);
   ref::check_close(grads.value, {in.value.shape(), want.dv}, 1e-4, 1e-5);
   if (c.dot_product) {
     ref::check_close(grads.query, {in.query.shape(), want.dq}, 1e-4, 1e-5);
