@@ -157,16 +157,8 @@ Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
   float* po = out.data<float>();
   const float* px = cx.data<float>();
   const float* pg = cg.data<float>();
-  constexpr float kHalfSqrt2 = static_cast<float>(std::numbers::sqrt2 / 2);
-  constexpr float kPdfScale =
-      static_cast<float>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
   parallel_for(0, out.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const float v = px[i];
-      const float cdf = 0.5f * (1.0f + fast_erf(v * kHalfSqrt2));
-      const float pdf = fast_exp(-0.5f * v * v) * kPdfScale;
-      po[i] = pg[i] * (cdf + v * pdf);
-    }
+    for (int64_t i = begin; i < end; ++i) po[i] = pg[i] * fast_gelu_derivative(px[i]);
   });
   return out;
 }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 
 namespace sg {
 
@@ -58,11 +59,11 @@ inline float fmadd(float a, float b, float c) {
   return x != x ? x : result;
 }
 
-// erf(x). For |x| <= 1, x P(x^2) (relative error 1.3e-9). Above, erf(x) = 1 - erfc(x) with
-// erfc(x) = exp(-x^2) x H(1/x), since erfc(x) exp(x^2) x is smooth in 1/x (relative error 2.5e-8);
-// at |x| = 4 erfc is below half an ulp of 1, so larger inputs are clamped there.
-[[gnu::always_inline]] inline float fast_erf(float x) {
-  using detail::fmadd;
+namespace detail {
+
+// erf(x) given e = exp(-b^2) for b = clamp(|x|, 1, 4), or any e below that when |x| > 4 (erf is 1
+// in float there): callers that need exp(-x^2) anyway (the GELU derivative) pass theirs.
+[[gnu::always_inline]] inline float erf_given_exp(float x, float e) {
   const float a = std::fabs(x);  // erf is odd: the sign goes back on at the end
   const float s = a * a;
   float p = 7.89868645e-5f;
@@ -86,10 +87,32 @@ inline float fmadd(float a, float b, float c) {
   h = fmadd(h, u, 2.74537712e-1f);
   h = fmadd(h, u, 5.44880271e-1f);
   h = fmadd(h, u, 1.91220611e-1f);
-  const float big = 1.0f - fast_exp(-b * b) * b * h;
+  const float big = 1.0f - e * b * h;
 
   const float result = std::copysign(a <= 1.0f ? small : big, x);
   return x != x ? x : result;
+}
+
+}  // namespace detail
+
+// erf(x). For |x| <= 1, x P(x^2) (relative error 1.3e-9). Above, erf(x) = 1 - erfc(x) with
+// erfc(x) = exp(-x^2) x H(1/x), since erfc(x) exp(x^2) x is smooth in 1/x (relative error 2.5e-8);
+// at |x| = 4 erfc is below half an ulp of 1, so larger inputs are clamped there.
+[[gnu::always_inline]] inline float fast_erf(float x) {
+  const float a = std::fabs(x);
+  const float b = a > 1.0f ? (a < 4.0f ? a : 4.0f) : 1.0f;
+  return detail::erf_given_exp(x, fast_exp(-b * b));
+}
+
+// d/dx of GELU, x Phi(x): Phi(x) + x phi(x). Both terms use exp(-x^2 / 2), computed once.
+[[gnu::always_inline]] inline float fast_gelu_derivative(float x) {
+  constexpr float kHalfSqrt2 = 0.707106781f;  // 1 / sqrt(2)
+  constexpr float kPdfScale = 0.398942280f;   // 1 / sqrt(2 pi)
+  const float z = x * kHalfSqrt2;
+  const float e = fast_exp(-z * z);
+  // Beyond |x| = 20, e is 0: clamping x there keeps inf * 0 from making NaN.
+  const float xc = x < -20.0f ? -20.0f : (x > 20.0f ? 20.0f : x);
+  return 0.5f * (1.0f + detail::erf_given_exp(z, e)) + xc * e * kPdfScale;
 }
 
 }  // namespace sg

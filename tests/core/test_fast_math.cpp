@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 
 #include "synthgrad/core/fast_math.h"
 
@@ -102,4 +103,20 @@ TEST_CASE("fast_erf at the edges of its range") {
   // Linear near 0: erf(x) = 2x / sqrt(pi) there. scale(0): with doctest's default scale of 1 the
   // slack is 1e-6 absolute, and any value near 1e-30 (0 included) would pass.
   CHECK(fast_erf(1e-30f) == doctest::Approx(1.1283791670955126e-30).epsilon(1e-6).scale(0));
+}
+
+TEST_CASE("fast_gelu_derivative is Phi(x) + x phi(x) within 3e-7 relative, finite everywhere") {
+  double worst = 0.0;
+  for (float x = -12.0f; x <= 12.0f; x += 1.0f / 1024) {
+    const double v = x;
+    const double want = 0.5 * (1.0 + std::erf(v / std::sqrt(2.0))) +
+                        v * std::exp(-0.5 * v * v) / std::sqrt(2.0 * std::numbers::pi);
+    worst =
+        std::max(worst, std::fabs(fast_gelu_derivative(x) - want) / std::max(1.0, std::fabs(want)));
+  }
+  CHECK(worst <= 3e-7);
+  CHECK(fast_gelu_derivative(kInf) == 1.0f);
+  CHECK(fast_gelu_derivative(-1e30f) == 0.0f);
+  CHECK(fast_gelu_derivative(0.0f) == 0.5f);
+  CHECK(std::isnan(fast_gelu_derivative(std::numeric_limits<float>::quiet_NaN())));
 }
