@@ -170,7 +170,7 @@ TEST_CASE("a tiny masked LM learns to fill masked tokens of a counting corpus") 
     }
     return from_vector(ids, {rows, length});
   };
-  for (int step = 0; step < 400; ++step) {
+  for (int step = 0; step < 800; ++step) {
     const data::MaskedTokens batch = data::mask_tokens(counting_rows(32), vocab, mask_gen);
     const models::MaskedLMLoss loss = model.loss(batch.ids, batch.labels);
     adam.zero_grad();
@@ -181,9 +181,9 @@ TEST_CASE("a tiny masked LM learns to fill masked tokens of a counting corpus") 
   const models::MaskedLMLoss result = model.loss(test.ids, test.labels);
   INFO(result.loss.item<float>());
   CHECK(result.selected >= 64);
-  // Chance is 0.1. One seeded run: gcc's build reaches 1.0 and clang's (which fuses multiply-adds
-  // differently) 0.8, so the bar says "learnt the rule", not how fast; the formula tests pin the
-  // arithmetic.
+  // Chance is 0.1. One seeded run, so the bar says "learnt the rule", not how fast; the formula
+  // tests pin the arithmetic. Rounding changes move it: at 400 steps gcc's build reached 1.0,
+  // clang's 0.8, and with the GELU derivative's shared exponential 0.63 (0.98 at 800 steps).
   CHECK(result.accuracy() > 0.7);
 }
 
