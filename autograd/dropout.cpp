@@ -1,6 +1,8 @@
 #include "synthgrad/autograd/dropout.h"
 
+#include "synthgrad/autograd/activations.h"
 #include "synthgrad/autograd/record.h"
+#include "synthgrad/core/elementwise.h"
 
 namespace sg {
 
@@ -13,6 +15,17 @@ Variable dropout(const Variable& x, float p, bool training, Generator& gen) {
   return record(
       "dropout", {x}, apply_dropout_mask(x.data(), mask),
       [mask](const Tensor& g, const auto&) { return Grads{apply_dropout_mask(g, mask)}; });
+}
+
+Variable gelu_dropout(const Variable& x, float p, bool training, Generator* gen) {
+  SG_CHECK(p >= 0.0f && p < 1.0f, "gelu_dropout: probability {} is outside [0, 1)", p);
+  if (!training || p == 0.0f) return gelu(x);
+  SG_CHECK(gen != nullptr, "gelu_dropout: dropout {} needs a generator", p);
+  const DropoutMask mask = reserve_dropout_mask(*gen, x.numel(), p);
+  return record("gelu_dropout", {x}, gelu(x.data(), mask),
+                [x = x.data(), mask](const Tensor& g, const auto&) {
+                  return Grads{gelu_backward(x, g, mask)};
+                });
 }
 
 }  // namespace sg

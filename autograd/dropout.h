@@ -8,4 +8,8 @@ namespace sg {
 // drawing the mask from `gen`; the identity when not training or when p = 0.
 Variable dropout(const Variable& x, float p, bool training, Generator& gen);
 
+// dropout(gelu(x), p, training, *gen) as one op: one pass each way and no tensor between the two,
+// with the same mask and the same numbers bit for bit. gen may be null when p = 0 or not training.
+Variable gelu_dropout(const Variable& x, float p, bool training, Generator* gen);
+
 }  // namespace sg

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "synthgrad/core/dropout_mask.h"
 #include "synthgrad/core/fast_math.h"
 #include "synthgrad/core/strided_loop.h"
 
@@ -139,19 +140,35 @@ Tensor softplus(const Tensor& x) {
                    [](float v) { return std::max(v, 0.0f) + std::log1p(std::exp(-std::fabs(v))); });
 }
 Tensor gelu(const Tensor& x) {
-  return map_unary(x, "gelu", [](float v) {
-    return 0.5f * v * (1.0f + fast_erf(v * static_cast<float>(std::numbers::sqrt2 / 2)));
+  return map_unary(x, "gelu", [](float v) { return fast_gelu(v); });
+}
+
+Tensor gelu(const Tensor& x, const DropoutMask& mask) {
+  check_f32(x, "gelu with dropout");
+  SG_CHECK(x.numel() == mask.numel, "gelu with dropout: input {} for a mask of {} elements",
+           shape_str(x.shape()), mask.numel);
+  const Tensor cx = x.contiguous();
+  Tensor out = Tensor::empty(x.shape());
+  detail::write_with_dropout(mask, out.data<float>(), [px = cx.data<float>()](int64_t i, float f) {
+    return fast_gelu(px[i]) * f;
   });
+  return out;
 }
 
 // The loop is written out rather than passed to map_binary as a lambda: with fast_erf and fast_exp
 // inlined, the lambda is too large for the compiler to inline into map_binary's loops, and a call
 // per element would stop their vectorisation.
-Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
+namespace {
+void check_gelu_backward(const Tensor& x, const Tensor& grad) {
   check_f32(x, "gelu_backward");
   check_f32(grad, "gelu_backward");
   SG_CHECK(x.shape() == grad.shape(), "gelu_backward: input {} and gradient {} differ in shape",
            shape_str(x.shape()), shape_str(grad.shape()));
+}
+}  // namespace
+
+Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
+  check_gelu_backward(x, grad);
   const Tensor cx = x.contiguous(), cg = grad.contiguous();
   Tensor out = Tensor::empty(x.shape());
   float* po = out.data<float>();
@@ -160,6 +177,21 @@ Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
   parallel_for(0, out.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) po[i] = pg[i] * fast_gelu_derivative(px[i]);
   });
+  return out;
+}
+
+Tensor gelu_backward(const Tensor& x, const Tensor& grad, const DropoutMask& mask) {
+  check_gelu_backward(x, grad);
+  SG_CHECK(x.numel() == mask.numel,
+           "gelu_backward with dropout: input {} for a mask of {} elements", shape_str(x.shape()),
+           mask.numel);
+  const Tensor cx = x.contiguous(), cg = grad.contiguous();
+  Tensor out = Tensor::empty(x.shape());
+  // The factor on the gradient first, as dropout's backward does before GELU's.
+  detail::write_with_dropout(mask, out.data<float>(),
+                             [px = cx.data<float>(), pg = cg.data<float>()](int64_t i, float f) {
+                               return (pg[i] * f) * fast_gelu_derivative(px[i]);
+                             });
   return out;
 }
 

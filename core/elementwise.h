@@ -1,6 +1,7 @@
 #pragma once
 // Element-wise kernels on f32 tensors. Binary kernels broadcast as NumPy does; inputs may be any
 // strided view; outputs are fresh and contiguous.
+#include "synthgrad/core/random.h"
 #include "synthgrad/core/tensor.h"
 
 namespace sg {
@@ -17,6 +18,11 @@ Tensor relu(const Tensor& x);
 Tensor gelu(const Tensor& x);  // exact: x * Phi(x), as PyTorch's default
 // grad * d gelu(x) / dx = grad * (Phi(x) + x * phi(x)), fused because erf has no composition here.
 Tensor gelu_backward(const Tensor& x, const Tensor& grad);
+// GELU followed by inverted dropout in one pass, and its gradient (the mask's factor, then GELU's
+// derivative): the same numbers, bit for bit, as gelu then apply_dropout_mask, without the
+// tensor between them.
+Tensor gelu(const Tensor& x, const DropoutMask& mask);
+Tensor gelu_backward(const Tensor& x, const Tensor& grad, const DropoutMask& mask);
 Tensor abs(const Tensor& x);
 
 Tensor add(const Tensor& a, const Tensor& b);

@@ -104,6 +104,11 @@ namespace detail {
   return detail::erf_given_exp(x, fast_exp(-b * b));
 }
 
+// GELU, x Phi(x) = x (1 + erf(x / sqrt(2))) / 2: the exact form, as PyTorch's default.
+[[gnu::always_inline]] inline float fast_gelu(float x) {
+  return 0.5f * x * (1.0f + fast_erf(x * static_cast<float>(std::numbers::sqrt2 / 2)));
+}
+
 // d/dx of GELU, x Phi(x): Phi(x) + x phi(x). Both terms use exp(-x^2 / 2), computed once.
 [[gnu::always_inline]] inline float fast_gelu_derivative(float x) {
   constexpr float kHalfSqrt2 = 0.707106781f;  // 1 / sqrt(2)

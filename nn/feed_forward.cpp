@@ -1,6 +1,6 @@
 #include "synthgrad/nn/feed_forward.h"
 
-#include "synthgrad/autograd/activations.h"
+#include "synthgrad/autograd/dropout.h"
 
 namespace sg::nn {
 
@@ -12,7 +12,9 @@ FeedForward::FeedForward(int64_t dim, int64_t hidden, float dropout, Generator& 
 }
 
 Variable FeedForward::forward(const Variable& x) {
-  return down->forward(dropout_->forward(gelu(up->forward(x))));
+  // GELU and its dropout in one op: the same mask and numbers as dropout_->forward(gelu(...)).
+  return down->forward(
+      gelu_dropout(up->forward(x), dropout_->p(), is_training(), dropout_->generator()));
 }
 
 }  // namespace sg::nn

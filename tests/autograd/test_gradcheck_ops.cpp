@@ -229,3 +229,40 @@ TEST_CASE("gradcheck: fused_attention with Q K^T and logits, masks and dropout")
     }
   }
 }
+
+TEST_CASE("gradcheck: gelu_dropout with a replayed generator") {
+  check(
+      [](const Vars& v) {
+        Generator gen(99);
+        return gelu_dropout(v[0], 0.3f, true, &gen);
+      },
+      {random({5, 7}, 29)});
+}
+
+// The fused op must be the composition it replaces, bit for bit, so that switching a model to it
+// changes no training run: forward, gradient, the generator's counter afterwards.
+TEST_CASE("gelu_dropout is dropout(gelu(x)) bit for bit, and gelu alone outside training") {
+  const Tensor x = random({7, 9}, 30, 3.0f).transpose(0, 1);  // odd count, a strided view
+  const Tensor g = random({9, 7}, 31);
+  const auto run = [&](bool fused, bool training, float p) {
+    Generator gen(5);
+    Variable xv(x, true);
+    Variable y = fused ? gelu_dropout(xv, p, training, &gen) : dropout(gelu(xv), p, training, gen);
+    sum(y * Variable(g)).backward();
+    return std::tuple{y.data().to_vector<float>(), xv.grad().to_vector<float>(),
+                      gen.state().counter};
+  };
+  for (const auto& [training, p] :
+       std::vector<std::pair<bool, float>>{{true, 0.25f}, {false, 0.25f}, {true, 0.0f}}) {
+    INFO("training " << training << ", p " << p);
+    const auto fused = run(true, training, p), plain = run(false, training, p);
+    CHECK(std::get<0>(fused) == std::get<0>(plain));
+    CHECK(std::get<1>(fused) == std::get<1>(plain));
+    CHECK(std::get<2>(fused) == std::get<2>(plain));
+  }
+  Generator gen(1);
+  CHECK_THROWS_WITH_AS(gelu_dropout(Variable(x), 1.0f, true, &gen),
+                       "gelu_dropout: probability 1 is outside [0, 1)", Error);
+  CHECK_THROWS_WITH_AS(gelu_dropout(Variable(x), 0.5f, true, nullptr),
+                       "gelu_dropout: dropout 0.5 needs a generator", Error);
+}
