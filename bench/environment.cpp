@@ -1,5 +1,7 @@
 #include "bench/environment.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -19,12 +21,35 @@ std::string openblas_coretype() {
   return value != nullptr ? value : "unset";
 }
 
-// The CPU's model name, as the kernel reports it: figures are only comparable on the same model.
+// The micro-architecture of a few CPUs this project is measured on, from the family and model
+// numbers: virtual machines often report a bare "AMD EPYC", which hides whether 512-bit
+// instructions run at full width (Zen 5) or as two 256-bit halves (Zen 4).
+std::string micro_architecture(const std::string& vendor, int family, int model) {
+  if (vendor == "AuthenticAMD" && family == 25)
+    return model >= 0x10 && model <= 0x1f ? "Zen 4" : model >= 0x60 ? "Zen 4" : "Zen 3";
+  if (vendor == "AuthenticAMD" && family == 26) return "Zen 5";
+  if (vendor == "GenuineIntel" && family == 6 && (model == 106 || model == 108)) return "Ice Lake";
+  if (vendor == "GenuineIntel" && family == 6 && model == 143) return "Sapphire Rapids";
+  return "";
+}
+
+// The CPU's model name, as the kernel reports it, with its family and model numbers: figures are
+// only comparable on the same model.
 std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown";
+  std::string name = "unknown", vendor;
+  int family = -1, model = -1;
+  const auto value = [](const std::string& line) { return line.substr(line.find(':') + 2); };
+  for (std::string line; std::getline(cpuinfo, line) && !line.empty();) {
+    if (line.rfind("model name", 0) == 0) name = value(line);
+    if (line.rfind("vendor_id", 0) == 0) vendor = value(line);
+    if (line.rfind("cpu family", 0) == 0) family = std::stoi(value(line));
+    if (line.rfind("model\t", 0) == 0) model = std::stoi(value(line));
+  }
+  if (family < 0 || model < 0) return name;
+  const std::string arch = micro_architecture(vendor, family, model);
+  return fmt::format("{} (family {}, model {}{}{})", name, family, model, arch.empty() ? "" : ": ",
+                     arch);
 }
 
 }  // namespace

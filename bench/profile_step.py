@@ -23,8 +23,8 @@ import tempfile
 KINDS = [
     ("GEMM", r"gemm_kernel|sgemm|cblas_|_kernel_(?:n|t)_|sgemm_(?:on|it|in|ot)copy"),
     ("fused attention: logits, softmax, masks", r"fused_attention|exp_row|block_logits|update_row"),
+    ("GELU (with the FFN's dropout)", r"gelu"),
     ("dropout masks", r"dropout"),
-    ("GELU", r"gelu"),
     ("LayerNorm", r"layer_norm"),
     ("softmax, cross-entropy", r"softmax|cross_entropy"),
     ("optimizer", r"optim::"),
