@@ -535,3 +535,32 @@ TEST_CASE("attention dropout is the identity once the enclosing model is in eval
     CHECK(probe(*layer, x).after_dropout != evaluated.before_dropout);
   }
 }
+
+// What fused attention is for: a V layer's training step holds no [B, H, L, L] tensor. The
+// allocator counts every tensor's bytes; one [B, H, L, L] f32 tensor here is 16 MiB, against
+// about 1 MiB of activations and gradients [B, L, d].
+TEST_CASE("a fused V layer's forward and backward store nothing of size L x L, the unfused do") {
+  const int64_t batch = 1, length = 1024;
+  AttentionConfig config{
+      .dim = 32, .heads = 4, .max_length = length, .variant = "V", .dropout = 0.1f};
+  const double square_bytes = 4.0 * batch * config.heads * length * length;
+  Generator data(1);
+  const Tensor x = randn({batch, length, config.dim}, data);
+  AttentionMask mask;
+  mask.causal = true;
+  for (bool fused : {true, false}) {
+    Generator init(2);
+    Attention layer(config, init, std::make_shared<Generator>(3));
+    layer.set_fused(fused);
+    Variable xv(x, true);
+    const size_t before = allocator_stats().bytes_in_use;
+    reset_peak_bytes_in_use();
+    sum(layer.forward(xv, mask)).backward();
+    const double peak = static_cast<double>(allocator_stats().peak_bytes_in_use - before);
+    INFO(std::string(fused ? "fused" : "unfused") << ": peak " << peak / (1 << 20) << " MiB");
+    if (fused)
+      CHECK(peak < square_bytes / 4);
+    else
+      CHECK(peak >= square_bytes);
+  }
+}
