@@ -12,4 +12,10 @@ Variable dropout(const Variable& x, float p, bool training, Generator& gen);
 // with the same mask and the same numbers bit for bit. gen may be null when p = 0 or not training.
 Variable gelu_dropout(const Variable& x, float p, bool training, Generator* gen);
 
+// residual + dropout(x, p, training, *gen) as one op (a residual connection around a dropped-out
+// branch): the same mask and gradients as the composition, the output within one rounding (a
+// fused multiply-add); the two must have the same shape.
+Variable add_dropout(const Variable& residual, const Variable& x, float p, bool training,
+                     Generator* gen);
+
 }  // namespace sg

@@ -180,6 +180,21 @@ Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
   return out;
 }
 
+Tensor add(const Tensor& x, const Tensor& y, const DropoutMask& mask) {
+  check_f32(x, "add with dropout");
+  check_f32(y, "add with dropout");
+  SG_CHECK(x.shape() == y.shape() && y.numel() == mask.numel,
+           "add with dropout: {} and {} with a mask of {} elements (shapes must be equal)",
+           shape_str(x.shape()), shape_str(y.shape()), mask.numel);
+  const Tensor cx = x.contiguous(), cy = y.contiguous();
+  Tensor out = Tensor::empty(x.shape());
+  detail::write_with_dropout(mask, out.data<float>(),
+                             [px = cx.data<float>(), py = cy.data<float>()](int64_t i, float f) {
+                               return px[i] + py[i] * f;
+                             });
+  return out;
+}
+
 Tensor gelu_backward(const Tensor& x, const Tensor& grad, const DropoutMask& mask) {
   check_gelu_backward(x, grad);
   SG_CHECK(x.numel() == mask.numel,

@@ -23,6 +23,10 @@ Tensor gelu_backward(const Tensor& x, const Tensor& grad);
 // tensor between them.
 Tensor gelu(const Tensor& x, const DropoutMask& mask);
 Tensor gelu_backward(const Tensor& x, const Tensor& grad, const DropoutMask& mask);
+// x + y * (the mask's factor) in one pass, x and y of one shape: a residual connection around a
+// dropped-out branch. add(x, apply_dropout_mask(y, mask)) within one rounding: the compiler may
+// fuse the multiply and the add.
+Tensor add(const Tensor& x, const Tensor& y, const DropoutMask& mask);
 Tensor abs(const Tensor& x);
 
 Tensor add(const Tensor& a, const Tensor& b);

@@ -14,6 +14,10 @@ Variable Dropout::forward(const Variable& x) {
   return dropout(x, p_, true, *gen_);
 }
 
+Variable Dropout::forward_residual(const Variable& residual, const Variable& x) {
+  return add_dropout(residual, x, p_, is_training(), gen_.get());
+}
+
 std::string Dropout::settings() const {
   return fmt::format("p={}", p_);
 }

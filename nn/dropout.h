@@ -14,6 +14,9 @@ class Dropout : public UnaryModule {
   Variable forward(const Variable& x) override;
   std::string type_name() const override { return "Dropout"; }
   std::string settings() const override;
+  // residual + forward(x) as one op (autograd's add_dropout): the same mask, the same numbers
+  // within one rounding.
+  Variable forward_residual(const Variable& residual, const Variable& x);
   float p() const { return p_; }
   Generator* generator() const { return gen_.get(); }
 

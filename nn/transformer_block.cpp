@@ -1,6 +1,5 @@
 #include "synthgrad/nn/transformer_block.h"
 
-#include "synthgrad/autograd/arithmetic.h"
 
 namespace sg::nn {
 
@@ -16,8 +15,8 @@ TransformerBlock::TransformerBlock(std::shared_ptr<TokenMixer> token_mixer, int6
 }
 
 Variable TransformerBlock::forward(const Variable& x, const AttentionMask& mask) {
-  Variable h = x + dropout_->forward(mixer->forward(norm1->forward(x), mask));
-  return h + dropout_->forward(ffn->forward(norm2->forward(h)));
+  Variable h = dropout_->forward_residual(x, mixer->forward(norm1->forward(x), mask));
+  return dropout_->forward_residual(h, ffn->forward(norm2->forward(h)));
 }
 
 }  // namespace sg::nn
