@@ -38,16 +38,27 @@ uint32_t keep_threshold(float p) {
   return static_cast<uint32_t>(std::ceil((1.0 - p) * 0x1.0p24));
 }
 
+// The mask's hash is two 64-bit multiplies per pair of elements: AVX2 has no 64-bit vector
+// multiply and emulates it, AVX-512DQ has one. So the loop is also compiled for x86-64-v4 and the
+// CPU picks its copy at load time; integer arithmetic, so both give the same bits.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SG_TSAN)
+#define SG_ALSO_FOR_AVX512 __attribute__((target_clones("arch=x86-64-v4", "default")))
+#else
+#define SG_ALSO_FOR_AVX512
+#endif
+
 // x * mask / (1 - p) for the element pairs [begin, end), pair i taking the two 32-bit halves of
-// the draw at first + i. Plain value parameters: the compiler then knows that the stores alias
-// none of them, and vectorises the loop.
-void apply_mask_to_pairs(const float* x, float* out, int64_t begin, int64_t end, uint64_t key,
-                         uint64_t first, uint32_t threshold, float scale) {
+// the draw at first + i; without x, the factors themselves. Plain value parameters: the compiler
+// then knows that the stores alias none of them, and vectorises the loop.
+SG_ALSO_FOR_AVX512 void apply_mask_to_pairs(const float* x, float* out, int64_t begin, int64_t end,
+                                            uint64_t key, uint64_t first, uint32_t threshold,
+                                            float scale) {
   for (int64_t i = begin; i < end; ++i) {
     const uint64_t bits = bits_from_key(key, first + static_cast<uint64_t>(i));
-    out[2 * i] = x[2 * i] * keep_factor(static_cast<uint32_t>(bits), threshold, scale);
-    out[2 * i + 1] =
-        x[2 * i + 1] * keep_factor(static_cast<uint32_t>(bits >> 32), threshold, scale);
+    const float f0 = keep_factor(static_cast<uint32_t>(bits), threshold, scale);
+    const float f1 = keep_factor(static_cast<uint32_t>(bits >> 32), threshold, scale);
+    out[2 * i] = x ? x[2 * i] * f0 : f0;
+    out[2 * i + 1] = x ? x[2 * i + 1] * f1 : f1;
   }
 }
 
@@ -199,13 +210,8 @@ void dropout_factors(const DropoutMask& mask, int64_t begin, int64_t count, floa
   int64_t i = 0;
   if (begin % 2 == 1 && count > 0) factors[i++] = half(begin);
   const int64_t pairs = (count - i) / 2;
-  const uint64_t first_pair = mask.first + static_cast<uint64_t>((begin + i) / 2);
-  float* out = factors + i;
-  for (int64_t k = 0; k < pairs; ++k) {
-    const uint64_t bits = bits_from_key(key, first_pair + static_cast<uint64_t>(k));
-    out[2 * k] = keep_factor(static_cast<uint32_t>(bits), threshold, scale);
-    out[2 * k + 1] = keep_factor(static_cast<uint32_t>(bits >> 32), threshold, scale);
-  }
+  apply_mask_to_pairs(nullptr, factors + i, 0, pairs, key,
+                      mask.first + static_cast<uint64_t>((begin + i) / 2), threshold, scale);
   i += 2 * pairs;
   if (i < count) factors[i] = half(begin + i);
 }
