@@ -127,6 +127,11 @@ SharedProbabilities shared_probabilities(const Geometry& g, const Operands& op, 
       const float* x = logits + row * g.length;
       float* y = p + row * g.length;
       const float m = *std::max_element(x, x + seen);
+      if (m == kMinusInf) {  // every logit -inf: no weight anywhere, as in the blocked path
+        std::fill(y, y + g.length, 0.0f);
+        lse[row] = kMinusInf;
+        continue;
+      }
       for (int64_t c = 0; c < seen; ++c) y[c] = x[c] - m;
       exp_row(y, seen, 0.0f);
       const double total = lane_sum(seen, [y](int64_t c) { return y[c]; });

@@ -187,6 +187,24 @@ TEST_CASE("fused attention: a row whose keys are all masked gives zeros and no g
   for (float x : g.query.to_vector<float>()) CHECK(std::isfinite(x));
 }
 
+TEST_CASE("fused attention: shared logits of -inf give a zero row, not NaN") {
+  Case c;
+  c.dot_product = false;
+  c.logits = 2;  // shared, no padding: the softmax computed once per head
+  FusedAttentionInputs in = make_inputs(c, 4);
+  Tensor logits = in.logits.clone();
+  // Head 0, query 1: every key -inf.
+  copy_into(logits.select(0, 0).select(0, 0).select(0, 1), full({c.length}, -INFINITY));
+  in.logits = logits;
+  const FusedAttentionOutput fwd = fused_attention(in);
+  const std::vector<float> out = fwd.out.to_vector<float>();
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t e = 0; e < c.dv; ++e)  // row 1 of head 0 in each example
+      CHECK(out[static_cast<size_t>((b * c.length + 1) * c.heads * c.dv + e)] == 0.0f);
+  for (float x : fused_attention_backward(in, fwd, ones(fwd.out.shape())).logits.to_vector<float>())
+    CHECK(std::isfinite(x));
+}
+
 TEST_CASE("fused attention is bit-identical across runs and thread counts") {
   Case c;
   c.batch = 3;
