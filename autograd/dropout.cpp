@@ -32,10 +32,10 @@ Variable gelu_dropout(const Variable& x, float p, bool training, Generator* gen)
 Variable add_dropout(const Variable& residual, const Variable& x, float p, bool training,
                      Generator* gen) {
   SG_CHECK(p >= 0.0f && p < 1.0f, "add_dropout: probability {} is outside [0, 1)", p);
-  if (!training || p == 0.0f) return residual + x;
-  SG_CHECK(gen != nullptr, "add_dropout: dropout {} needs a generator", p);
   SG_CHECK(residual.shape() == x.shape(), "add_dropout: residual {} and branch {} differ in shape",
            shape_str(residual.shape()), shape_str(x.shape()));
+  if (!training || p == 0.0f) return residual + x;
+  SG_CHECK(gen != nullptr, "add_dropout: dropout {} needs a generator", p);
   const DropoutMask mask = reserve_dropout_mask(*gen, x.numel(), p);
   return record("add_dropout", {residual, x}, add(residual.data(), x.data(), mask),
                 [mask](const Tensor& g, const auto&) {

@@ -16,7 +16,10 @@ Variable fused_attention(const Variable& query, const Variable& key, const Varia
   FusedAttentionInputs in{data_or_none(query),  data_or_none(key), value.data(),
                           data_or_none(logits), options.padding,   options.causal,
                           options.heads,        options.scale,     {}};
-  if (options.dropout > 0.0f && value.dim() == 3) {
+  SG_CHECK(options.dropout >= 0.0f && options.dropout < 1.0f,
+           "fused_attention: dropout {} is outside [0, 1)", options.dropout);
+  check_fused_attention_inputs(in);  // before the mask's draws, so a refused call draws none
+  if (options.dropout > 0.0f) {
     SG_CHECK(options.generator != nullptr, "fused_attention: dropout {} needs a generator",
              options.dropout);
     const int64_t length = value.size(1);

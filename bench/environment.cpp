@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -39,12 +40,22 @@ std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string name = "unknown", vendor;
   int family = -1, model = -1;
-  const auto value = [](const std::string& line) { return line.substr(line.find(':') + 2); };
+  // "key\t: value"; a line without a value gives "", a number that does not parse gives -1.
+  const auto value = [](const std::string& line) {
+    const auto colon = line.find(": ");
+    return colon == std::string::npos ? std::string() : line.substr(colon + 2);
+  };
+  const auto number = [&](const std::string& line) {
+    const std::string text = value(line);
+    int n = -1;
+    std::from_chars(text.data(), text.data() + text.size(), n);
+    return n;
+  };
   for (std::string line; std::getline(cpuinfo, line) && !line.empty();) {
     if (line.rfind("model name", 0) == 0) name = value(line);
     if (line.rfind("vendor_id", 0) == 0) vendor = value(line);
-    if (line.rfind("cpu family", 0) == 0) family = std::stoi(value(line));
-    if (line.rfind("model\t", 0) == 0) model = std::stoi(value(line));
+    if (line.rfind("cpu family", 0) == 0) family = number(line);
+    if (line.rfind("model\t", 0) == 0) model = number(line);
   }
   if (family < 0 || model < 0) return name;
   const std::string arch = micro_architecture(vendor, family, model);

@@ -83,7 +83,10 @@ def main():
         run = subprocess.run(command, capture_output=True, text=True)
         if run.returncode != 0:
             sys.exit(f"profile_step: {' '.join(command)} failed ({run.returncode}):\n{run.stderr}")
-        result = json.loads([l for l in run.stdout.splitlines() if l.startswith("{")][-1])
+        lines = [l for l in run.stdout.splitlines() if l.startswith("{")]
+        if not lines:
+            sys.exit(f"profile_step: {' '.join(command)} printed no result line:\n{run.stdout}{run.stderr}")
+        result = json.loads(lines[-1])
         counts, other = collections.Counter(), collections.Counter()
         for stack in samples(data):
             kind = classify(stack)

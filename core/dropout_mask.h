@@ -1,6 +1,6 @@
 #pragma once
-// Dropout inside the kernel that produces its input (GELU) or takes its gradient: the mask of
-// core/random.h applied in the kernel's own pass.
+// Dropout inside the kernel that produces its input (GELU, a residual add) or takes its gradient:
+// the mask of core/random.h applied in the kernel's own pass.
 #include <algorithm>
 #include <cstdint>
 

@@ -155,9 +155,6 @@ Tensor gelu(const Tensor& x, const DropoutMask& mask) {
   return out;
 }
 
-// The loop is written out rather than passed to map_binary as a lambda: with fast_erf and fast_exp
-// inlined, the lambda is too large for the compiler to inline into map_binary's loops, and a call
-// per element would stop their vectorisation.
 namespace {
 void check_gelu_backward(const Tensor& x, const Tensor& grad) {
   check_f32(x, "gelu_backward");
@@ -167,6 +164,9 @@ void check_gelu_backward(const Tensor& x, const Tensor& grad) {
 }
 }  // namespace
 
+// The loop is written out rather than passed to map_binary as a lambda: with fast_erf and fast_exp
+// inlined, the lambda is too large for the compiler to inline into map_binary's loops, and a call
+// per element would stop their vectorisation.
 Tensor gelu_backward(const Tensor& x, const Tensor& grad) {
   check_gelu_backward(x, grad);
   const Tensor cx = x.contiguous(), cg = grad.contiguous();

@@ -61,8 +61,9 @@ inline float fmadd(float a, float b, float c) {
 
 namespace detail {
 
-// erf(x) given e = exp(-b^2) for b = clamp(|x|, 1, 4), or any e below that when |x| > 4 (erf is 1
-// in float there): callers that need exp(-x^2) anyway (the GELU derivative) pass theirs.
+// erf(x) given e = exp(-b^2) for b = clamp(|x|, 1, 4); e is not read when |x| <= 1, and any e
+// below exp(-16) does when |x| > 4 (erf is 1 in float there): so callers that need exp(-x^2)
+// anyway (the GELU derivative) pass theirs.
 [[gnu::always_inline]] inline float erf_given_exp(float x, float e) {
   const float a = std::fabs(x);  // erf is odd: the sign goes back on at the end
   const float s = a * a;

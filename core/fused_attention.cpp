@@ -16,8 +16,8 @@ namespace sg {
 namespace {
 
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
-// A block of 64 x 128 logits (32 KiB) and its companions stay in L1/L2 while the block's four
-// products run; 64 query rows amortise each key block's packing.
+// A block of 64 x 128 logits (32 KiB) and its companions stay in L1/L2 while the block's products
+// run (two in the forward, five in the backward); 64 query rows amortise each key block's packing.
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kKeyBlock = 128;
 
@@ -25,7 +25,7 @@ constexpr int64_t kKeyBlock = 128;
 struct Geometry {
   int64_t batch, length, heads, dk, dv;
   bool dot_product;    // a Q K^T term
-  bool shared_logits;  // logits without a batch axis
+  bool shared_logits;  // one logits tensor for a batch of several: the backward sums over it
   // Shared logits alone, without padding: the probabilities are the same for every example, so
   // they are computed once per call (a softmax per head) rather than once per example.
   bool shared_probabilities;
@@ -52,9 +52,10 @@ Geometry check_inputs(const FusedAttentionInputs& in) {
   SG_CHECK(in.query.defined() == in.key.defined(), "{}: query and key come together", op);
   SG_CHECK(g.dot_product || in.logits.defined(), "{}: needs query and key, or logits", op);
   if (g.dot_product) {
-    SG_CHECK(in.query.dtype() == DType::f32 && in.query.shape() == in.key.shape() &&
-                 in.query.dim() == 3 && in.query.size(0) == g.batch &&
-                 in.query.size(1) == g.length && in.query.size(2) % in.heads == 0,
+    SG_CHECK(in.query.dtype() == DType::f32 && in.key.dtype() == DType::f32 &&
+                 in.query.shape() == in.key.shape() && in.query.dim() == 3 &&
+                 in.query.size(0) == g.batch && in.query.size(1) == g.length &&
+                 in.query.size(2) % in.heads == 0,
              "{}: query {} and key {} must be f32 [{}, {}, heads * d_head] (value {}, {} heads)",
              op, shape_str(in.query.shape()), shape_str(in.key.shape()), g.batch, g.length,
              shape_str(in.value.shape()), in.heads);
@@ -66,8 +67,9 @@ Geometry check_inputs(const FusedAttentionInputs& in) {
         s == Shape({g.heads, g.length, g.length}) || s == Shape({1, g.heads, g.length, g.length});
     SG_CHECK(in.logits.dtype() == DType::f32 &&
                  (shared || s == Shape({g.batch, g.heads, g.length, g.length})),
-             "{}: logits {} are not [{}, {}, {}, {}] or shared [1, {}, {}, {}]", op, shape_str(s),
-             g.batch, g.heads, g.length, g.length, g.heads, g.length, g.length);
+             "{}: logits {} are not [{}, {}, {}, {}] or shared [1, {}, {}, {}] / [{}, {}, {}]", op,
+             shape_str(s), g.batch, g.heads, g.length, g.length, g.heads, g.length, g.length,
+             g.heads, g.length, g.length);
     g.shared_logits = shared && g.batch > 1;
     g.shared_probabilities = shared && !g.dot_product && !in.padding.defined();
   }
@@ -280,6 +282,10 @@ void forward_query_block(const Geometry& g, const Head& h, const FusedAttentionI
 
 }  // namespace
 
+void check_fused_attention_inputs(const FusedAttentionInputs& in) {
+  check_inputs(in);
+}
+
 FusedAttentionOutput fused_attention(const FusedAttentionInputs& in) {
   const Geometry g = check_inputs(in);
   const Operands op(in);
@@ -398,6 +404,13 @@ FusedAttentionGrads fused_attention_backward(const FusedAttentionInputs& in,
                                              const FusedAttentionOutput& forward,
                                              const Tensor& grad_out) {
   const Geometry g = check_inputs(in);
+  SG_CHECK(forward.out.defined() && forward.row_logsumexp.defined() &&
+               forward.out.shape() == Shape({g.batch, g.length, g.v_stride()}) &&
+               forward.row_logsumexp.shape() == Shape({g.batch, g.heads, g.length}) &&
+               forward.out.is_contiguous() && forward.row_logsumexp.is_contiguous(),
+           "fused_attention_backward: the forward's output and log-sum-exps must be [{}, {}, {}] "
+           "and [{}, {}, {}], as fused_attention returns them for these inputs",
+           g.batch, g.length, g.v_stride(), g.batch, g.heads, g.length);
   SG_CHECK(grad_out.shape() == forward.out.shape() && grad_out.dtype() == DType::f32,
            "fused_attention_backward: gradient {} for an output {}", shape_str(grad_out.shape()),
            shape_str(forward.out.shape()));

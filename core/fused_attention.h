@@ -39,6 +39,8 @@ struct FusedAttentionOutput {
 
 // Throws naming the operation and the shapes when the inputs do not fit together.
 FusedAttentionOutput fused_attention(const FusedAttentionInputs& in);
+// The same checks alone: callers that draw a dropout mask check before drawing.
+void check_fused_attention_inputs(const FusedAttentionInputs& in);
 
 struct FusedAttentionGrads {
   Tensor query, key, value;  // as the inputs; undefined where the input is

@@ -1,6 +1,5 @@
 #include "synthgrad/nn/transformer_block.h"
 
-
 namespace sg::nn {
 
 TransformerBlock::TransformerBlock(std::shared_ptr<TokenMixer> token_mixer, int64_t dim,

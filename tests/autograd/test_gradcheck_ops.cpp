@@ -320,3 +320,23 @@ TEST_CASE("add_dropout is r + dropout(x) within one rounding, and r + x outside 
   CHECK_THROWS_WITH_AS(add_dropout(x, x, 0.5f, true, nullptr),
                        "add_dropout: dropout 0.5 needs a generator", Error);
 }
+
+TEST_CASE("fused_attention refuses bad inputs before drawing its dropout mask") {
+  Generator gen(3);
+  const Variable q(random({2, 5, 4}, 1)), v(random({2, 5, 2}, 2));
+  const auto options = [&](float p, int64_t heads) {
+    FusedAttentionOptions o;
+    o.heads = heads;
+    o.dropout = p;
+    o.generator = &gen;
+    return o;
+  };
+  CHECK_THROWS_WITH_AS(fused_attention(q, q, v, Variable(), options(1.5f, 2)),
+                       "fused_attention: dropout 1.5 is outside [0, 1)", Error);
+  CHECK_THROWS_WITH_AS(fused_attention(q, q, v, Variable(), options(-0.1f, 2)),
+                       "fused_attention: dropout -0.1 is outside [0, 1)", Error);
+  CHECK_THROWS_AS(fused_attention(q, q, v, Variable(), options(0.5f, 3)), Error);  // 3 heads
+  CHECK(gen.state().counter == 0);
+  fused_attention(q, q, v, Variable(), options(0.5f, 2));
+  CHECK(gen.state().counter == (2 * 2 * 5 * 5 + 1) / 2);
+}

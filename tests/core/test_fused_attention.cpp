@@ -253,9 +253,22 @@ TEST_CASE("fused attention names the operation and the shapes of bad inputs") {
   Generator gen(1);
   bad.dropout = reserve_dropout_mask(gen, 7, 0.5f);
   CHECK(ref::contains(message(bad), "a dropout mask of 7 elements for probabilities [2, 2, 5, 5]"));
+  bad = in;
+  bad.key = in.key.to(DType::i64);
+  CHECK(ref::contains(message(bad),
+                      "fused_attention: query [2, 5, 6] and key [2, 5, 6] must be f32"));
   const FusedAttentionOutput fwd = fused_attention(in);
   CHECK(ref::contains(ref::error_message([&] {
                         fused_attention_backward(in, fwd, ones({2, 5}));
                       }),
                       "fused_attention_backward: gradient [2, 5] for an output [2, 5, 4]"));
+  // The output of another call (a shorter sequence) is refused, not read out of bounds.
+  Case shorter = c;
+  shorter.length = 4;
+  const FusedAttentionOutput other = fused_attention(make_inputs(shorter, 1));
+  CHECK(ref::contains(
+      ref::error_message([&] {
+        fused_attention_backward(in, other, ones({2, 4, 4}));
+      }),
+      "fused_attention_backward: the forward's output and log-sum-exps must be [2, 5, 4]"));
 }
