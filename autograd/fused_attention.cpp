@@ -29,8 +29,10 @@ Variable fused_attention(const Variable& query, const Variable& key, const Varia
   FusedAttentionOutput out = fused_attention(in);
   Tensor y = out.out;
   return record("fused_attention", {query, key, value, logits}, y,
-                [in, out = std::move(out)](const Tensor& g, const auto&) {
-                  FusedAttentionGrads d = fused_attention_backward(in, out, g);
+                [in, out = std::move(out)](const Tensor& g, const auto& needs) {
+                  const FusedAttentionNeeds which{
+                      .query_key = needs[0] || needs[1], .value = needs[2], .logits = needs[3]};
+                  FusedAttentionGrads d = fused_attention_backward(in, out, g, which);
                   return Grads{d.query, d.key, d.value, d.logits};
                 });
 }

@@ -352,8 +352,10 @@ void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs
   }
   const float* kept = dropout ? w.dropped.data() : p;
   const float* dout_rows = dout + blk.i0 * g.v_stride();
-  gemm_on_this_thread(true, false, blk.cols, g.dv, blk.rows, 1.0f, kept, kKeyBlock, dout_rows,
-                      g.v_stride(), 1.0f, d.dv + blk.j0 * g.v_stride(), g.v_stride());
+  if (d.dv)
+    gemm_on_this_thread(true, false, blk.cols, g.dv, blk.rows, 1.0f, kept, kKeyBlock, dout_rows,
+                        g.v_stride(), 1.0f, d.dv + blk.j0 * g.v_stride(), g.v_stride());
+  if (!d.dq && !d.dlogits) return;  // dS feeds only those
   float* ds = w.ds.data();
   gemm_on_this_thread(false, true, blk.rows, blk.cols, g.dv, 1.0f, dout_rows, g.v_stride(),
                       h.v + blk.j0 * g.v_stride(), g.v_stride(), 0.0f, ds, kKeyBlock);
@@ -369,7 +371,7 @@ void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs
       for (int64_t c = 0; c < blk.cols; ++c) target[c] += row[c];
     }
   }
-  if (!g.dot_product) return;
+  if (!d.dq) return;
   gemm_on_this_thread(false, false, blk.rows, g.dk, blk.cols, in.scale, ds, kKeyBlock,
                       h.k + blk.j0 * g.qk_stride(), g.qk_stride(), 1.0f,
                       d.dq + blk.i0 * g.qk_stride(), g.qk_stride());
@@ -402,7 +404,8 @@ void backward_head(const Geometry& g, const Head& h, const FusedAttentionInputs&
 
 FusedAttentionGrads fused_attention_backward(const FusedAttentionInputs& in,
                                              const FusedAttentionOutput& forward,
-                                             const Tensor& grad_out) {
+                                             const Tensor& grad_out,
+                                             const FusedAttentionNeeds& needs) {
   const Geometry g = check_inputs(in);
   SG_CHECK(forward.out.defined() && forward.row_logsumexp.defined() &&
                forward.out.shape() == Shape({g.batch, g.length, g.v_stride()}) &&
@@ -420,30 +423,33 @@ FusedAttentionGrads fused_attention_backward(const FusedAttentionInputs& in,
       g.shared_probabilities ? shared_probabilities(g, op, in.causal) : SharedProbabilities{};
   const Tensor dout = grad_out.contiguous();
   FusedAttentionGrads grads;
-  grads.value = zeros(op.value.shape());
-  if (g.dot_product) {
+  const bool query_key = g.dot_product && needs.query_key;
+  const bool logits = op.logits.defined() && needs.logits;
+  if (needs.value) grads.value = zeros(op.value.shape());
+  if (query_key) {
     grads.query = zeros(op.query.shape());
     grads.key = zeros(op.key.shape());
   }
-  if (op.logits.defined()) grads.logits = zeros(in.logits.shape());
+  if (logits) grads.logits = zeros(in.logits.shape());
   // Shared logits collect every example's gradient: one task per head then walks the examples in
   // order, so that the sum is the same for every thread count.
-  const int64_t examples_per_task = g.shared_logits ? g.batch : 1;
+  const bool sum_over_batch = g.shared_logits && logits;
+  const int64_t examples_per_task = sum_over_batch ? g.batch : 1;
   const int64_t tasks = g.batch * g.heads / examples_per_task;
   parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
     BackwardScratch w(g);
     for (int64_t task = begin; task < end; ++task)
       for (int64_t e = 0; e < examples_per_task; ++e) {
-        const int64_t b = g.shared_logits ? e : task / g.heads, h = task % g.heads;
+        const int64_t b = sum_over_batch ? e : task / g.heads, h = task % g.heads;
         const Head head = head_view(g, op, shared, b, h);
         const int64_t rows = b * g.length;
         GradPointers d;
-        d.dv = grads.value.data<float>() + rows * g.v_stride() + h * g.dv;
-        if (g.dot_product) {
+        if (needs.value) d.dv = grads.value.data<float>() + rows * g.v_stride() + h * g.dv;
+        if (query_key) {
           d.dq = grads.query.data<float>() + rows * g.qk_stride() + h * g.dk;
           d.dk = grads.key.data<float>() + rows * g.qk_stride() + h * g.dk;
         }
-        if (head.logits)
+        if (logits)
           d.dlogits = grads.logits.data<float>() + (head.logits - op.logits.data<float>());
         const int64_t bh = b * g.heads + h;
         backward_head(g, head, in, forward.out.data<float>() + rows * g.v_stride() + h * g.dv,

@@ -47,9 +47,17 @@ struct FusedAttentionGrads {
   Tensor logits;             // as given: summed over the batch for shared logits
 };
 
+// Which gradients to compute; the others are left undefined and their work skipped (a fixed
+// logits buffer needs none, only dV; without the logits' gradient, shared logits no longer tie
+// a head's examples into one task).
+struct FusedAttentionNeeds {
+  bool query_key = true, value = true, logits = true;
+};
+
 // The gradients for grad_out [B, L, H * dv], from the forward's output and log-sum-exps.
 FusedAttentionGrads fused_attention_backward(const FusedAttentionInputs& in,
                                              const FusedAttentionOutput& forward,
-                                             const Tensor& grad_out);
+                                             const Tensor& grad_out,
+                                             const FusedAttentionNeeds& needs = {});
 
 }  // namespace sg

@@ -205,6 +205,31 @@ TEST_CASE("fused attention: shared logits of -inf give a zero row, not NaN") {
     CHECK(std::isfinite(x));
 }
 
+TEST_CASE("fused attention's backward computes only the gradients asked for, the same bits") {
+  Case c;
+  c.length = 70;
+  c.logits = 2;  // Q K^T plus logits shared by the batch
+  c.dropout = 0.2f;
+  const FusedAttentionInputs in = make_inputs(c, 8);
+  const FusedAttentionOutput fwd = fused_attention(in);
+  const Tensor grad_out = ref::random_tensor(fwd.out.shape(), 9);
+  const FusedAttentionGrads all = fused_attention_backward(in, fwd, grad_out);
+  for (int mask = 0; mask < 8; ++mask) {
+    const FusedAttentionNeeds needs{
+        .query_key = (mask & 1) != 0, .value = (mask & 2) != 0, .logits = (mask & 4) != 0};
+    INFO("needs " << mask);
+    const FusedAttentionGrads some = fused_attention_backward(in, fwd, grad_out, needs);
+    const auto check = [](bool needed, const Tensor& got, const Tensor& want) {
+      CHECK(got.defined() == needed);
+      if (needed) CHECK(same_bits(got, want));
+    };
+    check(needs.query_key, some.query, all.query);
+    check(needs.query_key, some.key, all.key);
+    check(needs.value, some.value, all.value);
+    check(needs.logits, some.logits, all.logits);
+  }
+}
+
 TEST_CASE("fused attention is bit-identical across runs and thread counts") {
   Case c;
   c.batch = 3;
