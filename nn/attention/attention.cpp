@@ -64,13 +64,20 @@ Tensor Attention::mixing_weights() const {
   return mix.defined() ? softmax(mix.data(), 0) : ones({1});
 }
 
-Variable Attention::mixed_logits(const Variable& x) {
-  if (sources.size() == 1) return sources[0]->forward(x);
-  const Variable alpha = softmax(mix, 0);
-  Variable s = select(alpha, 0, 0) * sources[0]->forward(x);
-  for (size_t i = 1; i < sources.size(); ++i)
-    s = s + select(alpha, 0, static_cast<int64_t>(i)) * sources[i]->forward(x);
-  return s;
+Variable Attention::mixing_alpha() const {
+  return mix.defined() ? softmax(mix, 0) : Variable();
+}
+
+Variable Attention::mixed_logits(const Variable& x, const Variable& alpha,
+                                 bool without_dot_product) {
+  Variable sum;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (without_dot_product && dynamic_cast<const DotProductLogits*>(sources[i].get())) continue;
+    Variable s = sources[i]->forward(x);
+    if (alpha.defined()) s = select(alpha, 0, static_cast<int64_t>(i)) * s;
+    sum = sum.defined() ? sum + s : s;
+  }
+  return sum;
 }
 
 Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
@@ -88,23 +95,17 @@ Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
 // weight folded into the queries), the synthetic ones summed into one logits tensor, shared by the
 // batch when none of them reads the input.
 Variable Attention::forward_fused(const Variable& x, const AttentionMask& mask) {
-  const Variable alpha = mix.defined() ? softmax(mix, 0) : Variable();
-  Variable query, key, logits;
+  const Variable alpha = mixing_alpha();
+  Variable query, key;
   float scale = 1.0f;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    const Variable weight =
-        alpha.defined() ? select(alpha, 0, static_cast<int64_t>(i)) : Variable();
+  for (size_t i = 0; i < sources.size(); ++i)
     if (const auto* dot = dynamic_cast<const DotProductLogits*>(sources[i].get())) {
       scale = dot->scale();
       query = dot->query->forward(x);
       key = dot->key->forward(x);
-      if (weight.defined()) query = weight * query;
-      continue;
+      if (alpha.defined()) query = select(alpha, 0, static_cast<int64_t>(i)) * query;
     }
-    Variable s = sources[i]->forward(x);
-    if (weight.defined()) s = weight * s;
-    logits = logits.defined() ? logits + s : s;
-  }
+  const Variable logits = mixed_logits(x, alpha, true);
   const bool drop = is_training() && dropout_->p() > 0.0f;
   FusedAttentionOptions options{.heads = config_.heads,
                                 .scale = scale,
@@ -117,7 +118,7 @@ Variable Attention::forward_fused(const Variable& x, const AttentionMask& mask) 
 
 Variable Attention::forward_unfused(const Variable& x, const AttentionMask& mask) {
   const int64_t batch = x.size(0), length = x.size(1);
-  Variable logits = mixed_logits(x);
+  Variable logits = mixed_logits(x, mixing_alpha(), false);
   const Tensor additive = additive_attention_mask(mask, batch, length);
   if (additive.defined()) {
     const Shape full = broadcast_shapes(logits.shape(), additive.shape(), "Attention");

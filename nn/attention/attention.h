@@ -42,7 +42,11 @@ class Attention : public TokenMixer {
   std::shared_ptr<Linear> value, output;
 
  private:
-  Variable mixed_logits(const Variable& x);
+  // alpha = softmax(mix), undefined for a single source.
+  Variable mixing_alpha() const;
+  // sum_i alpha_i S_i over the sources (S_0 alone for a single one), leaving out the dot-product
+  // source when asked (the fused path takes it as its projections); undefined if nothing is left.
+  Variable mixed_logits(const Variable& x, const Variable& alpha, bool without_dot_product);
   Variable forward_unfused(const Variable& x, const AttentionMask& mask);
   Variable forward_fused(const Variable& x, const AttentionMask& mask);
 
