@@ -5,12 +5,6 @@
 
 namespace sg {
 
-namespace {
-Tensor data_or_none(const Variable& v) {
-  return v.defined() ? v.data() : Tensor();
-}
-}  // namespace
-
 Variable fused_attention(const Variable& query, const Variable& key, const Variable& value,
                          const Variable& logits, const FusedAttentionOptions& options) {
   FusedAttentionInputs in{data_or_none(query),  data_or_none(key), value.data(),

@@ -5,12 +5,6 @@
 
 namespace sg {
 
-namespace {
-Tensor data_or_none(const Variable& v) {
-  return v.defined() ? v.data() : Tensor();
-}
-}  // namespace
-
 Variable layer_norm(const Variable& x, const Variable& gamma, const Variable& beta, float eps) {
   const Tensor g = data_or_none(gamma);
   LayerNormOutput out = layer_norm(x.data(), g, data_or_none(beta), eps);

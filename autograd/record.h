@@ -19,4 +19,9 @@ Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output
 // True when recording is on and some input requires a gradient.
 bool any_requires_grad(const std::vector<Variable>& inputs);
 
+// The tensor of an optional input (layer_norm's gamma, fused_attention's logits), or undefined.
+inline Tensor data_or_none(const Variable& v) {
+  return v.defined() ? v.data() : Tensor();
+}
+
 }  // namespace sg
