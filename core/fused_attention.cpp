@@ -24,8 +24,9 @@ constexpr int64_t kKeyBlock = 128;
 // The sizes of one call, checked once.
 struct Geometry {
   int64_t batch, length, heads, dk, dv;
-  bool dot_product;    // a Q K^T term
-  bool shared_logits;  // one logits tensor for a batch of several: the backward sums over it
+  bool dot_product;         // a Q K^T term
+  bool logits_per_example;  // [B, H, L, L] logits; else one [H, L, L] for the whole batch
+  bool shared_logits;       // one logits tensor for a batch of several: the backward sums over it
   // Shared logits alone, without padding: the probabilities are the same for every example, so
   // they are computed once per call (a softmax per head) rather than once per example.
   bool shared_probabilities;
@@ -47,6 +48,7 @@ Geometry check_inputs(const FusedAttentionInputs& in) {
              .dk = 0,
              .dv = in.value.size(2) / in.heads,
              .dot_product = in.query.defined(),
+             .logits_per_example = false,
              .shared_logits = false,
              .shared_probabilities = false};
   SG_CHECK(in.query.defined() == in.key.defined(), "{}: query and key come together", op);
@@ -70,6 +72,7 @@ Geometry check_inputs(const FusedAttentionInputs& in) {
              "{}: logits {} are not [{}, {}, {}, {}] or shared [1, {}, {}, {}] / [{}, {}, {}]", op,
              shape_str(s), g.batch, g.heads, g.length, g.length, g.heads, g.length, g.length,
              g.heads, g.length, g.length);
+    g.logits_per_example = !shared;
     g.shared_logits = shared && g.batch > 1;
     g.shared_probabilities = shared && !g.dot_product && !in.padding.defined();
   }
@@ -159,7 +162,7 @@ Head head_view(const Geometry& g, const Operands& op, const SharedProbabilities&
   }
   v.v = op.value.data<float>() + b * g.length * g.v_stride() + h * g.dv;
   if (op.logits.defined()) {
-    const int64_t example = op.logits.numel() == g.heads * g.length * g.length ? 0 : b;
+    const int64_t example = g.logits_per_example ? b : 0;
     v.logits = op.logits.data<float>() + (example * g.heads + h) * g.length * g.length;
   }
   if (op.padding.defined()) v.padding = op.padding.data<uint8_t>() + b * g.length;

@@ -190,8 +190,9 @@ Tensor apply_dropout_mask(const Tensor& x, const DropoutMask& mask) {
     apply_mask_to_pairs(px, po, begin, end, key, mask.first, threshold, scale);
   });
   if (mask.numel % 2 == 1) {  // the last element has a draw of its own and uses its low half
-    const uint64_t bits = bits_from_key(key, mask.first + static_cast<uint64_t>(pairs));
-    po[2 * pairs] = px[2 * pairs] * keep_factor(static_cast<uint32_t>(bits), threshold, scale);
+    float factor;
+    dropout_factors(mask, mask.numel - 1, 1, &factor);
+    po[mask.numel - 1] = px[mask.numel - 1] * factor;
   }
   return out;
 }
