@@ -27,8 +27,9 @@ struct DotWriter {
   }
 
   std::string op(const Node* node) {
-    return id(node, fmt::format("{}\\n{}", node->op, shape_str(node->output_shape)),
-              "shape=box, style=rounded");
+    std::string shapes;
+    for (const Shape& shape : node->output_shapes) shapes += "\\n" + shape_str(shape);
+    return id(node, node->op + shapes, "shape=box, style=rounded");
   }
 };
 

@@ -13,9 +13,16 @@ namespace sg {
 
 namespace {
 
-// Adds `g` to the slot: the first gradient is kept as is, later ones are summed out of place
-// (gradient tensors may be shared between slots, so they are never written to).
-void accumulate(Tensor& slot, const Tensor& g) {
+// Gradients waiting for their node to run: one slot per output of the node.
+using PendingGrads = std::unordered_map<Node*, std::vector<Tensor>>;
+
+// Adds `g` to the slot of `output`'s gradient: the first gradient is kept as is, later ones are
+// summed out of place (gradient tensors may be shared between slots, so they are never written to).
+void accumulate(PendingGrads& pending, const Variable& output, const Tensor& g) {
+  Node* node = output.grad_fn().get();
+  std::vector<Tensor>& slots = pending[node];
+  slots.resize(node->output_shapes.size());
+  Tensor& slot = slots[output.impl()->output_index];
   slot = slot.defined() ? add(slot, g) : g;
 }
 
@@ -51,10 +58,10 @@ void check_returned_grads(const Node& node, const Grads& grads, const std::vecto
 }
 
 // Runs one node's backward rule, when a gradient reached it, and passes the results on.
-void backward_node(Node* node, std::unordered_map<Node*, Tensor>& pending, bool retain_graph) {
+void backward_node(Node* node, PendingGrads& pending, bool retain_graph) {
   auto it = pending.find(node);
   if (it == pending.end()) return;
-  const Tensor g = std::move(it->second);
+  const std::vector<Tensor> g = std::move(it->second);
   pending.erase(it);
   SG_CHECK(!node->released(),
            "backward: the graph behind op '{}' was freed by an earlier backward(); pass "
@@ -72,7 +79,7 @@ void backward_node(Node* node, std::unordered_map<Node*, Tensor>& pending, bool 
     if (input.is_leaf())
       accumulate_leaf(*input.impl(), grads[i]);
     else
-      accumulate(pending[input.grad_fn().get()], grads[i]);
+      accumulate(pending, input, grads[i]);
   }
 }
 
@@ -131,7 +138,8 @@ void run_backward(const Variable& root, const Tensor& grad_output, bool retain_g
   }
 
   NoGradGuard no_grad;  // backward rules compute with plain tensors; nothing is recorded
-  std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
+  PendingGrads pending;
+  accumulate(pending, root, seed);
   const std::vector<Node*> order = topological_order(root.grad_fn().get());
   const std::vector<std::vector<Variable>> finals =
       hook ? leaves_final_after(order) : std::vector<std::vector<Variable>>{};

@@ -16,6 +16,11 @@ namespace sg {
 Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output,
                 BackwardFn backward);
 
+// The same for an op with several outputs, which share one Node: its rule runs once, after every
+// consumer of every output, with all their gradients (undefined for an output nobody used).
+std::vector<Variable> record_outputs(std::string_view op, std::vector<Variable> inputs,
+                                     std::vector<Tensor> outputs, MultiBackwardFn backward);
+
 // True when recording is on and some input requires a gradient.
 bool any_requires_grad(const std::vector<Variable>& inputs);
 

@@ -86,11 +86,15 @@ Variable& Variable::set_name(std::string name) {
 
 Node::~Node() {
   std::vector<std::shared_ptr<Node>> orphans;
-  // Takes over the nodes that only `edges` keep alive, so that they die here, one at a time.
+  // Takes over the nodes that only `edges` keep alive, so that they die here, one at a time. Each
+  // edge is dropped as soon as it is looked at: a node of several outputs that two edges reach is
+  // then adopted at the second, not destroyed (recursively) when the vector is cleared.
   auto adopt = [&orphans](std::vector<Variable>& edges) {
-    for (Variable& input : edges)
+    for (Variable& input : edges) {
       if (input.defined() && input.sole_owner() && input.impl()->grad_fn.use_count() == 1)
         orphans.push_back(std::move(input.impl()->grad_fn));
+      input = Variable();
+    }
     edges.clear();
   };
   adopt(inputs);
@@ -108,22 +112,37 @@ bool any_requires_grad(const std::vector<Variable>& inputs) {
   return false;
 }
 
-Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output,
-                BackwardFn backward) {
+std::vector<Variable> record_outputs(std::string_view op, std::vector<Variable> inputs,
+                                     std::vector<Tensor> outputs, MultiBackwardFn backward) {
   const bool anomaly = anomaly_enabled();
   const std::string created_at = anomaly ? capture_call_stack() : std::string();
-  if (anomaly) check_finite(output, "forward", std::string(op), created_at);
-  Variable result(std::move(output));
-  if (!any_requires_grad(inputs)) return result;
+  std::vector<Variable> results;
+  for (Tensor& output : outputs) {
+    if (anomaly) check_finite(output, "forward", std::string(op), created_at);
+    results.emplace_back(std::move(output));
+  }
+  if (!any_requires_grad(inputs)) return results;
   auto node = std::make_shared<Node>();
   node->op = op;
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
-  node->output_shape = result.shape();
   node->created_at = created_at;
-  result.impl_->grad_fn = std::move(node);
-  result.impl_->requires_grad = true;
-  return result;
+  for (size_t i = 0; i < results.size(); ++i) {
+    node->output_shapes.push_back(results[i].shape());
+    results[i].impl_->grad_fn = node;
+    results[i].impl_->output_index = i;
+    results[i].impl_->requires_grad = true;
+  }
+  return results;
+}
+
+Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output,
+                BackwardFn backward) {
+  auto single = [backward = std::move(backward)](const std::vector<Tensor>& grads,
+                                                 const std::vector<bool>& needs) {
+    return backward(grads[0], needs);
+  };
+  return record_outputs(op, std::move(inputs), {std::move(output)}, std::move(single))[0];
 }
 
 }  // namespace sg

@@ -19,6 +19,10 @@ struct VariableImpl;
 using Grads = std::vector<Tensor>;
 // needs[i] says whether input i wants a gradient, so rules can skip work nobody uses.
 using BackwardFn = std::function<Grads(const Tensor& grad_output, const std::vector<bool>& needs)>;
+// The rule of an op with several outputs (a fused kernel that yields two tensors): one gradient per
+// output, undefined for an output no gradient reached.
+using MultiBackwardFn =
+    std::function<Grads(const std::vector<Tensor>& grad_outputs, const std::vector<bool>& needs)>;
 
 class Variable {
  public:
@@ -67,7 +71,8 @@ class Variable {
   bool sole_owner() const { return impl_.use_count() == 1; }
 
  private:
-  friend Variable record(std::string_view, std::vector<Variable>, Tensor, BackwardFn);
+  friend std::vector<Variable> record_outputs(std::string_view, std::vector<Variable>,
+                                              std::vector<Tensor>, MultiBackwardFn);
   std::shared_ptr<VariableImpl> impl_;
 };
 
@@ -76,6 +81,7 @@ struct VariableImpl {
   Tensor grad;
   bool requires_grad = false;
   std::shared_ptr<Node> grad_fn;  // null for leaves
+  size_t output_index = 0;        // which of grad_fn's outputs this is
   std::string name;
 };
 
@@ -83,8 +89,8 @@ struct VariableImpl {
 struct Node {
   std::string op;
   std::vector<Variable> inputs;
-  BackwardFn backward;  // empty once released by a backward pass without retain_graph
-  Shape output_shape;
+  MultiBackwardFn backward;  // empty once released by a backward pass without retain_graph
+  std::vector<Shape> output_shapes;
   std::string created_at;  // a call stack, recorded only in anomaly mode
 
   // Frees the graph behind this node iteratively: the default, recursive destruction of a long

@@ -20,43 +20,106 @@ void check_affine(const Tensor& p, int64_t d, const Shape& x_shape, const char* 
 
 }  // namespace
 
-LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
-  SG_CHECK(x.defined() && x.dtype() == DType::f32 && x.dim() >= 1,
-           "layer_norm: expected an f32 tensor of rank >= 1");
-  const int64_t d = x.size(-1);
-  SG_CHECK(d > 0, "layer_norm: last axis of shape {} is empty", shape_str(x.shape()));
-  check_affine(gamma, d, x.shape(), "gamma");
-  check_affine(beta, d, x.shape(), "beta");
-  const Tensor xc = x.contiguous();
-  const Tensor g = gamma.defined() ? gamma.contiguous() : gamma;
-  const Tensor b = beta.defined() ? beta.contiguous() : beta;
-  const int64_t rows = x.numel() / d;
-  Shape stat_shape(x.shape().begin(), x.shape().end() - 1);
-  LayerNormOutput out{Tensor::empty(x.shape()), Tensor::empty(stat_shape),
-                      Tensor::empty(stat_shape)};
-  const float* px = xc.data<float>();
-  const float* pg = g.defined() ? g.data<float>() : nullptr;
-  const float* pb = b.defined() ? b.data<float>() : nullptr;
+void check_layer_norm_inputs(const Shape& shape, const Tensor& gamma, const Tensor& beta) {
+  SG_CHECK(!shape.empty() && shape.back() > 0, "layer_norm: last axis of shape {} is empty",
+           shape_str(shape));
+  check_affine(gamma, shape.back(), shape, "gamma");
+  check_affine(beta, shape.back(), shape, "beta");
+}
+
+namespace {
+
+Tensor contiguous_or_none(const Tensor& t) {
+  return t.defined() ? t.contiguous() : t;
+}
+
+const float* data_or_null(const Tensor& t) {
+  return t.defined() ? t.data<float>() : nullptr;
+}
+
+// One row: its statistics, then y = (x - mean) * rstd * gamma + beta.
+void layer_norm_row(const float* x, const float* gamma, const float* beta, float eps, int64_t d,
+                    float* y, float& mean, float& rstd) {
+  const float mu =
+      static_cast<float>(lane_sum(d, [x](int64_t j) { return x[j]; }) / static_cast<double>(d));
+  const double sq = lane_sum(d, [x, mu](int64_t j) { return (x[j] - mu) * (x[j] - mu); });
+  const float r = 1.0f / std::sqrt(static_cast<float>(sq / static_cast<double>(d)) + eps);
+  mean = mu;
+  rstd = r;
+  for (int64_t j = 0; j < d; ++j) {
+    const float v = (x[j] - mu) * r;
+    y[j] = (gamma ? v * gamma[j] : v) + (beta ? beta[j] : 0.0f);
+  }
+}
+
+// The layer norm of rows of `shape`'s last axis, row r read from row_input(r, scratch) (scratch
+// holds the row's last axis, for an input computed on the fly).
+template <class RowInput>
+LayerNormOutput layer_norm_rows(const Shape& shape, const Tensor& gamma, const Tensor& beta,
+                                float eps, const RowInput& row_input) {
+  check_layer_norm_inputs(shape, gamma, beta);
+  const int64_t d = shape.back();
+  const Tensor g = contiguous_or_none(gamma), b = contiguous_or_none(beta);
+  const Shape stat_shape(shape.begin(), shape.end() - 1);
+  LayerNormOutput out{Tensor::empty(shape), Tensor::empty(stat_shape), Tensor::empty(stat_shape)};
+  const float* pg = data_or_null(g);
+  const float* pb = data_or_null(b);
   float* py = out.y.data<float>();
   float* pmean = out.mean.data<float>();
   float* prstd = out.rstd.data<float>();
-  parallel_for(0, rows, std::max<int64_t>(1, kParallelGrain / d), [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const float* row = px + r * d;
-      const float mu = static_cast<float>(lane_sum(d, [row](int64_t j) { return row[j]; }) /
-                                          static_cast<double>(d));
-      const double sq = lane_sum(d, [row, mu](int64_t j) { return (row[j] - mu) * (row[j] - mu); });
-      const float rstd = 1.0f / std::sqrt(static_cast<float>(sq / static_cast<double>(d)) + eps);
-      pmean[r] = mu;
-      prstd[r] = rstd;
-      float* y = py + r * d;
-      for (int64_t j = 0; j < d; ++j) {
-        float v = (row[j] - mu) * rstd;
-        y[j] = (pg ? v * pg[j] : v) + (pb ? pb[j] : 0.0f);
-      }
-    }
-  });
+  parallel_for(0, out.mean.numel(), std::max<int64_t>(1, kParallelGrain / d),
+               [&](int64_t begin, int64_t end) {
+                 std::vector<float> scratch(d);
+                 for (int64_t r = begin; r < end; ++r)
+                   layer_norm_row(row_input(r, scratch.data()), pg, pb, eps, d, py + r * d,
+                                  pmean[r], prstd[r]);
+               });
   return out;
+}
+
+}  // namespace
+
+LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
+  SG_CHECK(x.defined() && x.dtype() == DType::f32 && x.dim() >= 1,
+           "layer_norm: expected an f32 tensor of rank >= 1");
+  const Tensor xc = x.contiguous();
+  const float* px = xc.data<float>();
+  const int64_t d = x.size(-1);
+  return layer_norm_rows(x.shape(), gamma, beta, eps,
+                         [px, d](int64_t r, float*) { return px + r * d; });
+}
+
+AddLayerNormOutput add_layer_norm(const Tensor& residual, const Tensor& branch,
+                                  const DropoutMask* mask, const Tensor& gamma, const Tensor& beta,
+                                  float eps) {
+  SG_CHECK(residual.defined() && branch.defined() && residual.dtype() == DType::f32 &&
+               branch.dtype() == DType::f32 && residual.dim() >= 1,
+           "add_layer_norm: expected f32 tensors of rank >= 1");
+  SG_CHECK(residual.shape() == branch.shape(),
+           "add_layer_norm: residual {} and branch {} differ in shape", shape_str(residual.shape()),
+           shape_str(branch.shape()));
+  SG_CHECK(mask == nullptr || mask->numel == branch.numel(),
+           "add_layer_norm: branch {} for a dropout mask of {} elements", shape_str(branch.shape()),
+           mask ? mask->numel : 0);
+  const Tensor rc = residual.contiguous(), bc = branch.contiguous();
+  Tensor sum = Tensor::empty(residual.shape());
+  const float* pr = rc.data<float>();
+  const float* pb = bc.data<float>();
+  float* ps = sum.data<float>();
+  const int64_t d = residual.size(-1);
+  LayerNormOutput norm =
+      layer_norm_rows(residual.shape(), gamma, beta, eps, [=](int64_t r, float* factors) {
+        const float *res = pr + r * d, *br = pb + r * d;
+        float* s = ps + r * d;
+        if (mask == nullptr) {
+          for (int64_t j = 0; j < d; ++j) s[j] = res[j] + br[j];
+        } else {
+          dropout_factors(*mask, r * d, d, factors);
+          for (int64_t j = 0; j < d; ++j) s[j] = res[j] + br[j] * factors[j];
+        }
+        return static_cast<const float*>(s);
+      });
+  return {std::move(sum), std::move(norm)};
 }
 
 namespace {
@@ -84,16 +147,17 @@ void layer_norm_row_backward(const float* __restrict g, const float* __restrict 
   }
 }
 
-}  // namespace
-
-LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& gamma,
-                                   const Tensor& mean, const Tensor& rstd) {
+// The layer norm's backward over rows; after row r's dx is written, row_done(r, dx_row, scratch)
+// may add to it or derive further gradients from it while the row is in cache.
+template <class RowDone>
+LayerNormGrads layer_norm_backward_rows(const Tensor& grad, const Tensor& x, const Tensor& gamma,
+                                        const Tensor& mean, const Tensor& rstd,
+                                        const RowDone& row_done) {
   SG_CHECK(grad.shape() == x.shape(), "layer_norm_backward: gradient {} for input {}",
            shape_str(grad.shape()), shape_str(x.shape()));
+  check_layer_norm_inputs(x.shape(), gamma, Tensor());
   const int64_t d = x.size(-1);
-  check_affine(gamma, d, x.shape(), "gamma");
-  const Tensor gc = grad.contiguous(), xc = x.contiguous();
-  const Tensor gammac = gamma.defined() ? gamma.contiguous() : gamma;
+  const Tensor gc = grad.contiguous(), xc = x.contiguous(), gammac = contiguous_or_none(gamma);
   const int64_t rows = x.numel() / d;
   const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
   LayerNormGrads out{Tensor::empty(x.shape()), Tensor::empty({d}), Tensor::empty({d})};
@@ -108,6 +172,7 @@ LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Te
   float* pdx = out.dx.data<float>();
   parallel_for(0, blocks, std::max<int64_t>(1, kParallelGrain / (d * kRowsPerBlock)),
                [&](int64_t begin, int64_t end) {
+                 std::vector<float> scratch(d);
                  for (int64_t b = begin; b < end; ++b) {
                    float* dgamma = partial_gamma.data() + b * d;
                    float* dbeta = partial_beta.data() + b * d;
@@ -115,6 +180,7 @@ LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Te
                         ++r) {
                      layer_norm_row_backward(pg + r * d, px + r * d, pgamma, pmean[r], prstd[r], d,
                                              pdx + r * d, dgamma, dbeta);
+                     row_done(r, pdx + r * d, scratch.data());
                    }
                  }
                });
@@ -129,6 +195,43 @@ LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Te
     }
   if (!gamma.defined()) out.dgamma = Tensor();
   return out;
+}
+
+}  // namespace
+
+LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& gamma,
+                                   const Tensor& mean, const Tensor& rstd) {
+  return layer_norm_backward_rows(grad, x, gamma, mean, rstd, [](int64_t, float*, float*) {});
+}
+
+AddLayerNormGrads add_layer_norm_backward(const Tensor& grad_sum, const Tensor& grad_norm,
+                                          const Tensor& sum, const Tensor& gamma,
+                                          const Tensor& mean, const Tensor& rstd,
+                                          const DropoutMask* mask) {
+  SG_CHECK(!grad_sum.defined() || grad_sum.shape() == sum.shape(),
+           "add_layer_norm_backward: gradient {} for a sum of shape {}",
+           shape_str(grad_sum.shape()), shape_str(sum.shape()));
+  SG_CHECK(mask == nullptr || mask->numel == sum.numel(),
+           "add_layer_norm_backward: sum {} for a dropout mask of {} elements",
+           shape_str(sum.shape()), mask ? mask->numel : 0);
+  const Tensor gsc = contiguous_or_none(grad_sum);
+  const float* pgs = data_or_null(gsc);
+  Tensor dbranch = mask ? Tensor::empty(sum.shape()) : Tensor();
+  float* pdb = mask ? dbranch.data<float>() : nullptr;
+  const int64_t d = sum.size(-1);
+  LayerNormGrads norm = layer_norm_backward_rows(grad_norm, sum, gamma, mean, rstd,
+                                                 [=](int64_t r, float* dx, float* factors) {
+                                                   if (pgs != nullptr)
+                                                     for (int64_t j = 0; j < d; ++j)
+                                                       dx[j] += pgs[r * d + j];
+                                                   if (mask == nullptr) return;
+                                                   dropout_factors(*mask, r * d, d, factors);
+                                                   for (int64_t j = 0; j < d; ++j)
+                                                     pdb[r * d + j] = dx[j] * factors[j];
+                                                 });
+  // Without dropout both inputs of the sum get the same gradient: one tensor, shared.
+  if (!mask) dbranch = norm.dx;
+  return {norm.dx, std::move(dbranch), std::move(norm.dgamma), std::move(norm.dbeta)};
 }
 
 }  // namespace sg

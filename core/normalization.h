@@ -1,4 +1,5 @@
 #pragma once
+#include "synthgrad/core/random.h"
 #include "synthgrad/core/tensor.h"
 
 namespace sg {
@@ -14,6 +15,9 @@ struct LayerNormOutput {
 // gamma and beta have shape [D] and may be undefined (no scale / no shift).
 LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
 
+// Throws unless an input of `shape` can be normalised with this gamma and beta.
+void check_layer_norm_inputs(const Shape& shape, const Tensor& gamma, const Tensor& beta);
+
 struct LayerNormGrads {
   Tensor dx;
   Tensor dgamma;  // undefined when gamma is
@@ -24,5 +28,31 @@ struct LayerNormGrads {
 // dx = rstd * (g' - mean(g') - x_hat * mean(g' * x_hat)) with g' = grad * gamma.
 LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& gamma,
                                    const Tensor& mean, const Tensor& rstd);
+
+// A pre-LayerNorm block's residual add and the next layer norm in one pass over the rows:
+// sum = residual + dropout(branch) (the stream the block carries on) and norm = layer_norm(sum),
+// each row normalised while it is still in cache. `mask` may be null (no dropout); with one, `sum`
+// is add(residual, branch, *mask) within one rounding, and `norm` is layer_norm(sum) exactly.
+struct AddLayerNormOutput {
+  Tensor sum;
+  LayerNormOutput norm;
+};
+AddLayerNormOutput add_layer_norm(const Tensor& residual, const Tensor& branch,
+                                  const DropoutMask* mask, const Tensor& gamma, const Tensor& beta,
+                                  float eps);
+
+struct AddLayerNormGrads {
+  Tensor dresidual;  // grad_sum + the layer norm's input gradient
+  Tensor dbranch;    // dresidual through the mask
+  Tensor dgamma;     // undefined when gamma is
+  Tensor dbeta;
+};
+
+// Its backward, one pass: grad_norm through the layer norm (from the forward's sum and
+// statistics), plus grad_sum, which may be undefined (the sum used only by the norm).
+AddLayerNormGrads add_layer_norm_backward(const Tensor& grad_sum, const Tensor& grad_norm,
+                                          const Tensor& sum, const Tensor& gamma,
+                                          const Tensor& mean, const Tensor& rstd,
+                                          const DropoutMask* mask);
 
 }  // namespace sg

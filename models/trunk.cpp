@@ -50,8 +50,14 @@ Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
 }
 
 Variable Trunk::encode(Variable x, const nn::AttentionMask& mask) {
-  for (const auto& block : *blocks) x = block->forward(x, mask);
-  return final_norm->forward(x);
+  if (blocks->size() == 0) return final_norm->forward(x);
+  // Each block's last residual add runs in one pass with the norm that reads its output next.
+  AddLayerNorm stream{x, (*blocks)[0].norm1->forward(x)};
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    const bool last = i + 1 == blocks->size();
+    stream = (*blocks)[i].forward(stream, mask, last ? *final_norm : *(*blocks)[i + 1].norm1);
+  }
+  return stream.norm;
 }
 
 Tensor single_segment(const ModelConfig& config, const Tensor& ids) {

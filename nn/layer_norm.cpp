@@ -15,6 +15,12 @@ Variable LayerNorm::forward(const Variable& x) {
   return layer_norm(x, weight, bias, eps_);
 }
 
+AddLayerNorm LayerNorm::forward_residual(const Variable& residual, const Variable& branch,
+                                         const Dropout& dropout) const {
+  return add_dropout_layer_norm(residual, branch, weight, bias, dropout.p(), dropout.is_training(),
+                                dropout.generator(), eps_);
+}
+
 std::string LayerNorm::settings() const {
   return fmt::format("dim={}, eps={}", weight.size(0), eps_);
 }

@@ -13,9 +13,20 @@ TransformerBlock::TransformerBlock(std::shared_ptr<TokenMixer> token_mixer, int6
   dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout, std::move(dropout_gen)));
 }
 
+AddLayerNorm TransformerBlock::mix(const Variable& x, const Variable& normed_x,
+                                   const AttentionMask& mask) {
+  return norm2->forward_residual(x, mixer->forward(normed_x, mask), *dropout_);
+}
+
 Variable TransformerBlock::forward(const Variable& x, const AttentionMask& mask) {
-  Variable h = dropout_->forward_residual(x, mixer->forward(norm1->forward(x), mask));
-  return dropout_->forward_residual(h, ffn->forward(norm2->forward(h)));
+  const AddLayerNorm h = mix(x, norm1->forward(x), mask);
+  return dropout_->forward_residual(h.sum, ffn->forward(h.norm));
+}
+
+AddLayerNorm TransformerBlock::forward(const AddLayerNorm& input, const AttentionMask& mask,
+                                       const LayerNorm& next_norm) {
+  const AddLayerNorm h = mix(input.sum, input.norm, mask);
+  return next_norm.forward_residual(h.sum, ffn->forward(h.norm), *dropout_);
 }
 
 }  // namespace sg::nn

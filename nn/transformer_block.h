@@ -15,6 +15,11 @@ class TransformerBlock : public Module {
   TransformerBlock(std::shared_ptr<TokenMixer> mixer, int64_t dim, int64_t ffn_hidden,
                    float dropout, Generator& init_gen, std::shared_ptr<Generator> dropout_gen);
   Variable forward(const Variable& x, const AttentionMask& mask);
+  // The form for a stack of blocks: `input` holds x and norm1(x) (the previous block's last pass
+  // computed both), and the block's output comes with next_norm(output) from the same pass of its
+  // last residual add. next_norm is the following block's norm1, or the stack's final norm.
+  AddLayerNorm forward(const AddLayerNorm& input, const AttentionMask& mask,
+                       const LayerNorm& next_norm);
   std::string type_name() const override { return "TransformerBlock"; }
 
   std::shared_ptr<LayerNorm> norm1, norm2;
@@ -22,6 +27,9 @@ class TransformerBlock : public Module {
   std::shared_ptr<FeedForward> ffn;
 
  private:
+  // x + Dropout(mixer(normed_x)), and norm2 of it.
+  AddLayerNorm mix(const Variable& x, const Variable& normed_x, const AttentionMask& mask);
+
   std::shared_ptr<Dropout> dropout_;
 };
 

@@ -321,6 +321,77 @@ TEST_CASE("add_dropout is r + dropout(x) within one rounding, and r + x outside 
                        "add_dropout: dropout 0.5 needs a generator", Error);
 }
 
+TEST_CASE("gradcheck: add_dropout_layer_norm, both outputs, with a replayed generator") {
+  const Tensor c = random({5, 7}, 36);
+  for (float p : {0.3f, 0.0f}) {
+    INFO("p " << p);
+    check(
+        [&](const Vars& v) {
+          Generator gen(98);
+          const AddLayerNorm out = add_dropout_layer_norm(v[0], v[1], v[2], v[3], p, true, &gen);
+          return out.sum * Variable(c) + out.norm;
+        },
+        {random({5, 7}, 32), random({7, 5}, 33).transpose(0, 1), random({7}, 34), random({7}, 35)});
+  }
+}
+
+namespace {
+
+// add_dropout_layer_norm against add_dropout then layer_norm: outputs, the four inputs' gradients
+// and the generator's counter. `use` says which outputs the loss reads (1 sum, 2 norm, 3 both).
+std::vector<std::vector<float>> run_add_layer_norm(bool fused, bool training, float p, int use) {
+  Generator gen(5);
+  Vars v{Variable(random({7, 9}, 30, 3.0f).transpose(0, 1), true),
+         Variable(random({9, 7}, 31), true), Variable(random({7}, 32), true),
+         Variable(random({7}, 33), true)};
+  AddLayerNorm y;
+  if (fused) {
+    y = add_dropout_layer_norm(v[0], v[1], v[2], v[3], p, training, &gen);
+  } else {
+    y.sum = add_dropout(v[0], v[1], p, training, &gen);
+    y.norm = layer_norm(y.sum, v[2], v[3]);
+  }
+  Variable loss = sum(Variable(random({9, 7}, 34)) * (use & 1 ? y.sum : y.norm));
+  if (use == 3) loss = loss + sum(y.norm * Variable(random({9, 7}, 35)));
+  loss.backward();
+  std::vector<std::vector<float>> out{y.sum.data().to_vector<float>(),
+                                      y.norm.data().to_vector<float>()};
+  for (const Variable& x : v)
+    out.push_back(x.grad().defined() ? x.grad().to_vector<float>() : std::vector<float>{});
+  out.push_back({static_cast<float>(gen.state().counter)});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("add_dropout_layer_norm is add_dropout then layer_norm, whichever outputs are used") {
+  for (const auto& [training, p] :
+       std::vector<std::pair<bool, float>>{{true, 0.25f}, {false, 0.25f}, {true, 0.0f}})
+    for (int use : {1, 2, 3}) {
+      INFO("training " << training << ", p " << p << ", outputs used " << use);
+      CHECK(run_add_layer_norm(true, training, p, use) ==
+            run_add_layer_norm(false, training, p, use));
+    }
+}
+
+TEST_CASE("add_dropout_layer_norm refuses bad inputs before drawing its mask") {
+  Generator gen(1);
+  const Variable x(random({2, 3}, 1)), y(random({3, 2}, 2)), gamma(random({3}, 3));
+  CHECK_THROWS_WITH_AS(add_dropout_layer_norm(x, y, gamma, gamma, 0.5f, true, &gen),
+                       "add_dropout_layer_norm: residual [2, 3] and branch [3, 2] differ in shape",
+                       Error);
+  CHECK_THROWS_WITH_AS(add_dropout_layer_norm(y, y, gamma, gamma, 0.5f, true, &gen),
+                       "layer_norm: gamma has shape [3], expected [2] for input of shape [3, 2]",
+                       Error);
+  CHECK_THROWS_WITH_AS(add_dropout_layer_norm(x, x, gamma, gamma, 1.0f, true, &gen),
+                       "add_dropout_layer_norm: probability 1 is outside [0, 1)", Error);
+  CHECK_THROWS_WITH_AS(add_dropout_layer_norm(x, x, gamma, gamma, 0.5f, true, nullptr),
+                       "add_dropout_layer_norm: dropout 0.5 needs a generator", Error);
+  CHECK(gen.state().counter == 0);
+  add_dropout_layer_norm(x, x, gamma, gamma, 0.5f, true, &gen);
+  CHECK(gen.state().counter == 3);
+}
+
 TEST_CASE("fused_attention refuses bad inputs before drawing its dropout mask") {
   Generator gen(3);
   const Variable q(random({2, 5, 4}, 1)), v(random({2, 5, 2}, 2));

@@ -22,6 +22,22 @@ Tensor random_input(uint64_t seed) {
   return randn({kBatch, kLength, kDim}, gen, 0.0f, 1.5f);
 }
 
+nn::AttentionConfig attention_config(const std::string& variant, float dropout) {
+  return {.dim = kDim, .heads = 2, .max_length = kLength, .variant = variant, .dropout = dropout};
+}
+
+// A block, its parameters perturbed away from their initial values.
+std::shared_ptr<nn::TransformerBlock> make_block(const nn::AttentionConfig& attention,
+                                                 uint64_t seed,
+                                                 const std::shared_ptr<Generator>& dropout_gen) {
+  Generator init(seed);
+  auto block = std::make_shared<nn::TransformerBlock>(
+      std::make_shared<nn::Attention>(attention, init, dropout_gen), kDim, kHidden, kDropout, init,
+      dropout_gen);
+  testing::perturb_parameters(*block, seed + 1);
+  return block;
+}
+
 }  // namespace
 
 TEST_CASE("FeedForward is Linear, exact GELU, dropout and Linear") {
@@ -38,13 +54,10 @@ TEST_CASE("FeedForward is Linear, exact GELU, dropout and Linear") {
 }
 
 TEST_CASE("TransformerBlock is pre-LN with a residual around attention and around the FFN") {
-  const nn::AttentionConfig attention{
-      .dim = kDim, .heads = 2, .max_length = kLength, .variant = "D+V", .dropout = 0.0f};
-  Generator init(5);
+  const nn::AttentionConfig attention = attention_config("D+V", 0.0f);
   auto dropout_gen = std::make_shared<Generator>(6);
-  nn::TransformerBlock block(std::make_shared<nn::Attention>(attention, init, dropout_gen), kDim,
-                             kHidden, kDropout, init, dropout_gen);
-  testing::perturb_parameters(block, 7);
+  const auto owner = make_block(attention, 5, dropout_gen);
+  nn::TransformerBlock& block = *owner;
   const Tensor x = random_input(8);
   for (const bool causal : {false, true}) {
     INFO("causal: ", causal);
@@ -60,4 +73,38 @@ TEST_CASE("TransformerBlock is pre-LN with a residual around attention and aroun
           return testing::transformer_block(params, testing::values_of(x), kDim, attend, replay);
         });
   }
+}
+
+TEST_CASE("TransformerBlock's stacked form is forward, then the next norm, bit for bit") {
+  auto dropout_gen = std::make_shared<Generator>(10);
+  const auto owner = make_block(attention_config("V", 0.1f), 9, dropout_gen);
+  nn::TransformerBlock& block = *owner;
+  nn::LayerNorm next_norm(kDim);
+  testing::perturb_parameters(next_norm, 12);
+  const Variable c1(random_input(13)), c2(random_input(14));
+  const auto run = [&](bool stacked, uint64_t seed) {
+    dropout_gen->set_state(GeneratorState{.seed = seed, .counter = 0});
+    block.zero_grad();
+    next_norm.zero_grad();
+    const Variable x(random_input(15), true);
+    AddLayerNorm y;
+    if (stacked) {
+      y = block.forward(AddLayerNorm{x, block.norm1->forward(x)}, {}, next_norm);
+    } else {
+      y.sum = block.forward(x, {});
+      y.norm = next_norm.forward(y.sum);
+    }
+    (sum(y.sum * c1) + sum(y.norm * c2)).backward();
+    std::vector<std::vector<float>> out{y.sum.data().to_vector<float>(),
+                                        y.norm.data().to_vector<float>(),
+                                        x.grad().to_vector<float>()};
+    for (const auto& [name, p] : block.named_parameters())
+      out.push_back(p.grad().to_vector<float>());
+    for (const auto& [name, p] : next_norm.named_parameters())
+      out.push_back(p.grad().to_vector<float>());
+    return out;
+  };
+  const auto stacked = run(true, 16);
+  CHECK(stacked == run(false, 16));
+  CHECK(stacked != run(true, 17));  // other masks: the comparison above is not vacuous
 }
