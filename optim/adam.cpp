@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "synthgrad/core/parallel.h"
-
 namespace sg::optim {
 
 namespace {
@@ -34,13 +32,8 @@ Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
            options.beta2, options.eps);
 }
 
-void Adam::update(const ParamGroup& group, const Variable& param, std::vector<Tensor>& slots,
-                  int64_t t) {
-  float* p = param.data().data<float>();
-  const Tensor grad = param.grad().contiguous();
-  const float* g = grad.data<float>();
-  float* m = slots[0].data<float>();
-  float* v = slots[1].data<float>();
+Optimizer::RangeUpdate Adam::update(const ParamGroup& group, const Variable& param,
+                                    const std::vector<Tensor>& slots, int64_t t) {
   const float lr = lr_value(group), wd = group.weight_decay;
   const float b1 = options_.beta1, b2 = options_.beta2, eps = options_.eps;
   const double td = static_cast<double>(t);
@@ -49,9 +42,11 @@ void Adam::update(const ParamGroup& group, const Variable& param, std::vector<Te
   const float shrink = options_.decoupled_weight_decay ? 1.0f - lr * wd : 1.0f;
   const float l2 = options_.decoupled_weight_decay ? 0.0f : wd;
   const AdamStep step{b1, b2, eps, l2, shrink, step_size, sqrt_bc2};
-  parallel_for(0, param.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
-    adam_update_range(step, p + begin, g + begin, m + begin, v + begin, end - begin);
-  });
+  return [step, p = param.data(), g = param.grad().contiguous(), m = slots[0], v = slots[1]](
+             int64_t begin, int64_t end) {
+    adam_update_range(step, p.data<float>() + begin, g.data<float>() + begin,
+                      m.data<float>() + begin, v.data<float>() + begin, end - begin);
+  };
 }
 
 }  // namespace sg::optim

@@ -19,8 +19,8 @@ class Adam : public Optimizer {
   Adam(std::vector<ParamGroup> groups, const AdamOptions& options);
 
  protected:
-  void update(const ParamGroup& group, const Variable& param, std::vector<Tensor>& slots,
-              int64_t t) override;
+  RangeUpdate update(const ParamGroup& group, const Variable& param,
+                     const std::vector<Tensor>& slots, int64_t t) override;
   std::vector<std::string> slot_names() const override { return {"exp_avg", "exp_avg_sq"}; }
 
  private:

@@ -1,8 +1,10 @@
 #include "synthgrad/optim/optimizer.h"
 
+#include <algorithm>
 #include <map>
 
 #include "synthgrad/core/creation.h"
+#include "synthgrad/core/parallel.h"
 
 namespace sg::optim {
 
@@ -21,18 +23,59 @@ void Optimizer::set_lr(float lr) {
   lr_ = lr;
 }
 
+void Optimizer::allocate_state() {
+  int64_t total = 0;
+  for (const ParamGroup& group : groups_)
+    for (const Variable& p : group.params) total += p.numel();
+  flat_slots_.clear();
+  for (size_t s = 0; s < slot_names().size(); ++s) flat_slots_.push_back(zeros({total}));
+  int64_t offset = 0;
+  for (size_t g = 0; g < groups_.size(); ++g)
+    for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+      const Variable& p = groups_[g].params[i];
+      ParamState& state = states_[g][i];
+      state = ParamState{};
+      for (const Tensor& flat : flat_slots_)
+        state.slots.push_back(flat.narrow(0, offset, p.numel()).view(p.shape()));
+      offset += p.numel();
+    }
+}
+
+namespace {
+
+// Runs updates[k] over its parameter's elements for every k, the parameters laid end to end
+// (updates[k] owns [starts[k], starts[k + 1])) and split across threads as one range.
+void run_as_one_pass(const std::vector<int64_t>& starts,
+                     const std::vector<std::function<void(int64_t, int64_t)>>& updates) {
+  parallel_for(0, starts.back(), kParallelGrain, [&](int64_t begin, int64_t end) {
+    // The last parameter starting at or before `begin` (skipping empty ones).
+    auto k = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), begin) -
+                                 starts.begin() - 1);
+    for (; begin < end; ++k) {
+      const int64_t stop = std::min(end, starts[k + 1]);
+      if (stop > begin) updates[k](begin - starts[k], stop - starts[k]);
+      begin = stop;
+    }
+  });
+}
+
+}  // namespace
+
 void Optimizer::step() {
   ++step_count_;
+  if (flat_slots_.empty()) allocate_state();
+  std::vector<int64_t> starts{0};
+  std::vector<RangeUpdate> updates;
   for (size_t g = 0; g < groups_.size(); ++g) {
     for (size_t i = 0; i < groups_[g].params.size(); ++i) {
       const Variable& p = groups_[g].params[i];
       if (!p.grad().defined()) continue;
       ParamState& state = states_[g][i];
-      if (state.slots.empty())
-        for (size_t s = 0; s < slot_names().size(); ++s) state.slots.push_back(zeros(p.shape()));
-      update(groups_[g], p, state.slots, ++state.steps);
+      updates.push_back(update(groups_[g], p, state.slots, ++state.steps));
+      starts.push_back(starts.back() + p.numel());
     }
   }
+  run_as_one_pass(starts, updates);
 }
 
 void Optimizer::zero_grad() {
@@ -76,29 +119,38 @@ void Optimizer::load_state(const NamedTensorList& state, const std::string& pref
   SG_CHECK(step.defined() && step.dtype() == DType::i64 && step.numel() == 1,
            "Optimizer::load_state: no '{}step' count", prefix);
   const auto names = slot_names();
-  std::vector<std::vector<ParamState>> states(groups_.size());
+  // Everything is checked before anything changes: [group][param] -> the loaded step count and
+  // slots (none for a parameter without state).
+  std::vector<std::vector<std::pair<int64_t, std::vector<Tensor>>>> loaded(groups_.size());
   for (size_t g = 0; g < groups_.size(); ++g) {
-    states[g].resize(groups_[g].params.size());
+    loaded[g].resize(groups_[g].params.size());
     for (size_t i = 0; i < groups_[g].params.size(); ++i) {
       const std::string param = fmt::format("{}group{}.param{}.", prefix, g, i);
       const Tensor steps = take(given, param + "steps");
       if (!steps.defined()) continue;  // a parameter that never had a gradient has no state
       SG_CHECK(steps.dtype() == DType::i64 && steps.numel() == 1 && steps.item<int64_t>() > 0,
                "Optimizer::load_state: '{}steps' is not a positive count", param);
-      states[g][i].steps = steps.item<int64_t>();
+      loaded[g][i].first = steps.item<int64_t>();
       for (const std::string& slot : names) {
         const Tensor t = take(given, param + slot);
         SG_CHECK(t.defined(), "Optimizer::load_state: '{}{}' is missing", param, slot);
         SG_CHECK(t.shape() == groups_[g].params[i].shape() && t.dtype() == DType::f32,
                  "Optimizer::load_state: '{}{}' has shape {}, the parameter has {}", param, slot,
                  shape_str(t.shape()), shape_str(groups_[g].params[i].shape()));
-        states[g][i].slots.push_back(t.clone());
+        loaded[g][i].second.push_back(t);
       }
     }
   }
   SG_CHECK(given.empty(), "Optimizer::load_state: '{}' matches no parameter of this optimizer",
            given.begin()->first);
-  states_ = std::move(states);
+  allocate_state();
+  for (size_t g = 0; g < groups_.size(); ++g)
+    for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+      ParamState& target = states_[g][i];
+      target.steps = loaded[g][i].first;
+      for (size_t s = 0; s < loaded[g][i].second.size(); ++s)
+        copy_into(target.slots[s], loaded[g][i].second[s]);
+    }
   step_count_ = step.item<int64_t>();
 }
 

@@ -1,7 +1,11 @@
 #pragma once
-// Optimizer: updates parameters from their .grad() in one fused pass per parameter. Parameters
-// without a gradient are left alone. State (moments, step count) is exposed as named tensors, so a
-// training checkpoint saves it beside the model and a resume continues bit for bit.
+// Optimizer: updates parameters from their .grad() in one fused pass over all of them, as if they
+// were one flat buffer: the state (moments) lives in one flat tensor per kind, and one parallel
+// loop runs over the elements of every parameter, so a model of many small tensors (biases, norms)
+// costs one pass, not one per tensor. Parameters without a gradient are left alone. State (moments,
+// step count) is exposed as named tensors, so a training checkpoint saves it beside the model and a
+// resume continues bit for bit.
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,21 +41,29 @@ class Optimizer {
   void load_state(const NamedTensorList& state, const std::string& prefix = "optimizer.");
 
  protected:
-  // Updates one parameter; `slots` are this parameter's state tensors (created on first use by
-  // slot_names()), `t` counts this parameter's updates from 1 (as PyTorch does: a parameter that
-  // first gets a gradient late starts its bias correction then).
-  virtual void update(const ParamGroup& group, const Variable& param, std::vector<Tensor>& slots,
-                      int64_t t) = 0;
+  // One parameter's update of its elements [begin, end) (row-major). Ranges are disjoint and may
+  // run on any thread, in any order.
+  using RangeUpdate = std::function<void(int64_t begin, int64_t end)>;
+  // Prepares one parameter's update: `slots` are this parameter's parts of the flat state tensors
+  // (one per slot_names(), zero before its first update), `t` counts this parameter's updates
+  // from 1 (as PyTorch does: a parameter that first gets a gradient late starts its bias
+  // correction then).
+  virtual RangeUpdate update(const ParamGroup& group, const Variable& param,
+                             const std::vector<Tensor>& slots, int64_t t) = 0;
   virtual std::vector<std::string> slot_names() const = 0;
   float lr_value(const ParamGroup& group) const { return lr_ * group.lr_scale; }
 
  private:
+  // Allocates the flat state tensors (zeros) and each parameter's views of them.
+  void allocate_state();
+
   std::vector<ParamGroup> groups_;
   struct ParamState {
     int64_t steps = 0;
-    std::vector<Tensor> slots;
+    std::vector<Tensor> slots;  // views of flat_slots_
   };
   std::vector<std::vector<ParamState>> states_;  // [group][param]
+  std::vector<Tensor> flat_slots_;               // one per slot name, over every parameter
   float lr_;
   int64_t step_count_ = 0;
 };

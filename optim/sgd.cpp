@@ -1,7 +1,5 @@
 #include "synthgrad/optim/sgd.h"
 
-#include "synthgrad/core/parallel.h"
-
 namespace sg::optim {
 
 SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
@@ -10,25 +8,25 @@ SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
   SG_CHECK(!options.nesterov || options.momentum > 0.0f, "SGD: Nesterov needs a positive momentum");
 }
 
-void SGD::update(const ParamGroup& group, const Variable& param, std::vector<Tensor>& slots,
-                 int64_t t) {
-  float* p = param.data().data<float>();
-  const Tensor grad = param.grad().contiguous();
-  const float* g = grad.data<float>();
-  float* buf = slots[0].data<float>();
+Optimizer::RangeUpdate SGD::update(const ParamGroup& group, const Variable& param,
+                                   const std::vector<Tensor>& slots, int64_t t) {
   const float lr = lr_value(group), wd = group.weight_decay, mu = options_.momentum;
   const bool first = t == 1, nesterov = options_.nesterov;
-  parallel_for(0, param.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
+  return [=, p = param.data(), g = param.grad().contiguous(), b = slots[0]](int64_t begin,
+                                                                            int64_t end) {
+    float* pp = p.data<float>();
+    const float* pg = g.data<float>();
+    float* buf = b.data<float>();
     for (int64_t i = begin; i < end; ++i) {
-      const float gi = g[i] + wd * p[i];
+      const float gi = pg[i] + wd * pp[i];
       if (mu == 0.0f) {
-        p[i] -= lr * gi;
+        pp[i] -= lr * gi;
         continue;
       }
       buf[i] = first ? gi : mu * buf[i] + gi;
-      p[i] -= lr * (nesterov ? gi + mu * buf[i] : buf[i]);
+      pp[i] -= lr * (nesterov ? gi + mu * buf[i] : buf[i]);
     }
-  });
+  };
 }
 
 }  // namespace sg::optim

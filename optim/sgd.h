@@ -16,8 +16,8 @@ class SGD : public Optimizer {
   SGD(std::vector<ParamGroup> groups, const SGDOptions& options);
 
  protected:
-  void update(const ParamGroup& group, const Variable& param, std::vector<Tensor>& slots,
-              int64_t t) override;
+  RangeUpdate update(const ParamGroup& group, const Variable& param,
+                     const std::vector<Tensor>& slots, int64_t t) override;
   std::vector<std::string> slot_names() const override { return {"momentum_buffer"}; }
 
  private:

@@ -454,3 +454,68 @@ TEST_CASE("decay_groups keeps every bias out of decay, whatever its rank") {
   CHECK(groups[0].params[0].impl() == weight.impl());
   CHECK(groups[1].params.size() == 2);
 }
+
+// ---------------------------------------------------------------- one pass over all parameters
+
+namespace {
+
+// Parameters of sizes around the parallel grain (so that one thread's range spans the end of one
+// and the start of the next), an empty one, and one left without a gradient: every parameter's
+// values after three steps of AdamW.
+std::vector<std::vector<float>> after_three_steps(bool one_optimizer_per_parameter) {
+  const std::vector<int64_t> sizes{1, 7, kParallelGrain + 3, 0, 2 * kParallelGrain - 5, 3, 11};
+  std::vector<Variable> params;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    Generator gen(40 + i);
+    params.emplace_back(randn({sizes[i]}, gen), true);
+  }
+  std::vector<optim::Adam> optimizers;
+  const optim::AdamOptions options{.lr = 0.01f, .decoupled_weight_decay = true};
+  if (one_optimizer_per_parameter) {
+    for (const Variable& p : params)
+      optimizers.emplace_back(std::vector<optim::ParamGroup>{{{p}, 0.1f}}, options);
+  } else {
+    optimizers.emplace_back(std::vector<optim::ParamGroup>{{params, 0.1f}}, options);
+  }
+  for (uint64_t step = 0; step < 3; ++step) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      Generator gen(100 * step + i);
+      if (i != 5) params[i].set_grad(randn({sizes[i]}, gen));
+    }
+    for (optim::Adam& adam : optimizers) adam.step();
+  }
+  std::vector<std::vector<float>> values;
+  for (const Variable& p : params) values.push_back(p.data().to_vector<float>());
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("one pass over every parameter updates each as if it were updated alone") {
+  const int threads = num_threads();
+  const auto alone = after_three_steps(true);
+  for (int n : {1, 2, 3}) {
+    INFO("threads " << n);
+    set_num_threads(n);
+    CHECK(after_three_steps(false) == alone);
+  }
+  set_num_threads(threads);
+  Generator gen(45);
+  CHECK(alone[5] == randn({3}, gen).to_vector<float>());  // no gradient: untouched
+}
+
+TEST_CASE("the state's slots are views of one flat tensor per kind, zero until first updated") {
+  Variable a(tensor({1.0f, 2.0f}), true), b(tensor({3.0f}), true);
+  optim::SGD sgd({{{a, b}}}, {.lr = 0.1f, .momentum = 0.9f});
+  a.set_grad(tensor({0.5f, 0.5f}));
+  sgd.step();
+  const NamedTensorList state = sgd.state();
+  REQUIRE(state.size() == 3);  // the step count, then a's steps and momentum; b has none yet
+  CHECK(state[2].second.to_vector<float>() == std::vector<float>{0.5f, 0.5f});
+  b.set_grad(tensor({1.0f}));
+  sgd.step();
+  const NamedTensorList after = sgd.state();
+  REQUIRE(after.size() == 5);
+  CHECK(after[4].second.to_vector<float>() == std::vector<float>{1.0f});
+  CHECK(after[4].second.data<float>() == after[2].second.data<float>() + 2);
+}
