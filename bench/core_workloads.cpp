@@ -108,4 +108,34 @@ std::vector<Workload> kernel_workloads(const Shape& shape, Generator& gen) {
   };
 }
 
+// A block's residual add with dropout and the layer norm after it, forward and backward, as the
+// composition and as the fused kernels. Both of a pair are charged the fused kernel's bytes, so
+// their GB/s compare as speeds.
+std::vector<Workload> residual_norm_workloads(const Shape& shape, Generator& gen) {
+  const int64_t cols = shape.back();
+  const Tensor a = randn(shape, gen), b = randn(shape, gen), g = randn(shape, gen);
+  const Tensor gamma = randn({cols}, gen), beta = randn({cols}, gen);
+  const DropoutMask mask = reserve_dropout_mask(gen, a.numel(), 0.1f);
+  const AddLayerNormOutput out = add_layer_norm(a, b, &mask, gamma, beta, 1e-5f);
+  const double tensor = f32_bytes(a.numel()), per_row = f32_bytes(a.numel() / cols);
+  const double forward = 4 * tensor + 2 * per_row, backward = 5 * tensor + 2 * per_row;
+  return {
+      bandwidth("residual add, then layer_norm", forward,
+                [=] { sg::layer_norm(sg::add(a, b, mask), gamma, beta, 1e-5f); }),
+      bandwidth("add_layer_norm (one pass)", forward,
+                [=] { sg::add_layer_norm(a, b, &mask, gamma, beta, 1e-5f); }),
+      bandwidth("their backward: layer_norm's, add, mask", backward,
+                [=] {
+                  const LayerNormGrads d =
+                      layer_norm_backward(g, out.sum, gamma, out.norm.mean, out.norm.rstd);
+                  apply_dropout_mask(sg::add(d.dx, a), mask);
+                }),
+      bandwidth("add_layer_norm_backward (one pass)", backward,
+                [=] {
+                  add_layer_norm_backward(a, g, out.sum, gamma, out.norm.mean, out.norm.rstd,
+                                          &mask);
+                }),
+  };
+}
+
 }  // namespace sg::bench

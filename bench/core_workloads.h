@@ -30,5 +30,6 @@ std::vector<Workload> gemm_workloads(const CoreSizes& sizes, Generator& gen);
 // std::memcpy between two tensors of `shape`: the bandwidth the kernels are compared against.
 Workload memcpy_workload(const Shape& shape);
 std::vector<Workload> kernel_workloads(const Shape& shape, Generator& gen);
+std::vector<Workload> residual_norm_workloads(const Shape& shape, Generator& gen);
 
 }  // namespace sg::bench
