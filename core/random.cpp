@@ -6,6 +6,7 @@
 
 #include "synthgrad/core/error.h"
 #include "synthgrad/core/parallel.h"
+#include "synthgrad/core/simd_dispatch.h"
 
 namespace sg {
 
@@ -39,13 +40,8 @@ uint32_t keep_threshold(float p) {
 }
 
 // The mask's hash is two 64-bit multiplies per pair of elements: AVX2 has no 64-bit vector
-// multiply and emulates it, AVX-512DQ has one. So the loop is also compiled for x86-64-v4 and the
-// CPU picks its copy at load time; integer arithmetic, so both give the same bits.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SG_TSAN)
-#define SG_ALSO_FOR_AVX512 __attribute__((target_clones("arch=x86-64-v4", "default")))
-#else
-#define SG_ALSO_FOR_AVX512
-#endif
+// multiply and emulates it, AVX-512DQ has one. So the loop is also compiled for x86-64-v4
+// (core/simd_dispatch.h); integer arithmetic, so both copies give the same bits.
 
 // x * mask / (1 - p) for the element pairs [begin, end), pair i taking the two 32-bit halves of
 // the draw at first + i; without x, the factors themselves. Plain value parameters: the compiler
