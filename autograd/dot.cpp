@@ -47,7 +47,11 @@ std::string to_dot(const Variable& output) {
     for (const Variable& input : node->inputs) {
       if (!input.defined()) continue;
       const std::string source = input.is_leaf() ? w.leaf(input) : w.op(input.grad_fn().get());
-      w.out += fmt::format("  {} -> {};\n", source, target);
+      // Which output of an op with several an edge carries.
+      const bool several = !input.is_leaf() && input.grad_fn()->output_shapes.size() > 1;
+      const std::string label =
+          several ? fmt::format(" [label=\"output {}\"]", input.impl()->output_index) : "";
+      w.out += fmt::format("  {} -> {}{};\n", source, target, label);
     }
   }
   return w.out + "}\n";

@@ -29,7 +29,7 @@ AddLayerNorm add_dropout_layer_norm(const Variable& residual, const Variable& br
   SG_CHECK(!drop || gen != nullptr, "add_dropout_layer_norm: dropout {} needs a generator", p);
   const Tensor g = data_or_none(gamma);
   // Checked before the mask is drawn, so that a refused call leaves the generator alone.
-  check_layer_norm_inputs(residual.shape(), g, data_or_none(beta));
+  check_layer_norm_inputs("add_dropout_layer_norm", residual.shape(), g, data_or_none(beta));
   const std::optional<DropoutMask> mask =
       drop ? std::optional(reserve_dropout_mask(*gen, branch.numel(), p)) : std::nullopt;
   AddLayerNormOutput out = add_layer_norm(residual.data(), branch.data(), mask ? &*mask : nullptr,

@@ -12,8 +12,7 @@ Variable layer_norm(const Variable& x, const Variable& gamma, const Variable& be
 // A pre-LayerNorm block's residual connection and the norm that reads it, as one op with two
 // outputs: sum = add_dropout(residual, branch, p, training, gen) and norm = layer_norm(sum, gamma,
 // beta, eps). One pass each way (core's add_layer_norm); the same mask and numbers as the
-// composition, the sum within one rounding (a fused multiply-add). gen may be null when p = 0 or
-// not training.
+// composition, bit for bit. gen may be null when p = 0 or not training.
 struct AddLayerNorm {
   Variable sum;
   Variable norm;

@@ -11,20 +11,22 @@ namespace sg {
 
 namespace {
 
-void check_affine(const Tensor& p, int64_t d, const Shape& x_shape, const char* name) {
+void check_affine(const char* op, const Tensor& p, int64_t d, const Shape& x_shape,
+                  const char* name) {
   if (!p.defined()) return;
   SG_CHECK(p.dtype() == DType::f32 && p.dim() == 1 && p.size(0) == d,
-           "layer_norm: {} has shape {}, expected [{}] for input of shape {}", name,
+           "{}: {} has shape {}, expected [{}] for input of shape {}", op, name,
            shape_str(p.shape()), d, shape_str(x_shape));
 }
 
 }  // namespace
 
-void check_layer_norm_inputs(const Shape& shape, const Tensor& gamma, const Tensor& beta) {
-  SG_CHECK(!shape.empty() && shape.back() > 0, "layer_norm: last axis of shape {} is empty",
-           shape_str(shape));
-  check_affine(gamma, shape.back(), shape, "gamma");
-  check_affine(beta, shape.back(), shape, "beta");
+void check_layer_norm_inputs(const char* op, const Shape& shape, const Tensor& gamma,
+                             const Tensor& beta) {
+  SG_CHECK(!shape.empty(), "{}: expected a tensor of rank >= 1, got a scalar", op);
+  SG_CHECK(shape.back() > 0, "{}: last axis of shape {} is empty", op, shape_str(shape));
+  check_affine(op, gamma, shape.back(), shape, "gamma");
+  check_affine(op, beta, shape.back(), shape, "beta");
 }
 
 namespace {
@@ -53,11 +55,12 @@ void layer_norm_row(const float* x, const float* gamma, const float* beta, float
 }
 
 // The layer norm of rows of `shape`'s last axis, row r read from row_input(r, scratch) (scratch
-// holds the row's last axis, for an input computed on the fly).
+// holds the row's last axis when `scratch` is set, for an input computed on the fly).
 template <class RowInput>
-LayerNormOutput layer_norm_rows(const Shape& shape, const Tensor& gamma, const Tensor& beta,
-                                float eps, const RowInput& row_input) {
-  check_layer_norm_inputs(shape, gamma, beta);
+LayerNormOutput layer_norm_rows(const char* op, const Shape& shape, const Tensor& gamma,
+                                const Tensor& beta, float eps, bool scratch,
+                                const RowInput& row_input) {
+  check_layer_norm_inputs(op, shape, gamma, beta);
   const int64_t d = shape.back();
   const Tensor g = contiguous_or_none(gamma), b = contiguous_or_none(beta);
   const Shape stat_shape(shape.begin(), shape.end() - 1);
@@ -69,9 +72,9 @@ LayerNormOutput layer_norm_rows(const Shape& shape, const Tensor& gamma, const T
   float* prstd = out.rstd.data<float>();
   parallel_for(0, out.mean.numel(), std::max<int64_t>(1, kParallelGrain / d),
                [&](int64_t begin, int64_t end) {
-                 std::vector<float> scratch(d);
+                 std::vector<float> row_scratch(scratch ? d : 0);
                  for (int64_t r = begin; r < end; ++r)
-                   layer_norm_row(row_input(r, scratch.data()), pg, pb, eps, d, py + r * d,
+                   layer_norm_row(row_input(r, row_scratch.data()), pg, pb, eps, d, py + r * d,
                                   pmean[r], prstd[r]);
                });
   return out;
@@ -85,7 +88,7 @@ LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& b
   const Tensor xc = x.contiguous();
   const float* px = xc.data<float>();
   const int64_t d = x.size(-1);
-  return layer_norm_rows(x.shape(), gamma, beta, eps,
+  return layer_norm_rows("layer_norm", x.shape(), gamma, beta, eps, false,
                          [px, d](int64_t r, float*) { return px + r * d; });
 }
 
@@ -133,15 +136,16 @@ AddLayerNormOutput add_layer_norm(const Tensor& residual, const Tensor& branch,
   float* ps = sum.data<float>();
   const int64_t d = residual.size(-1);
   LayerNormOutput norm =
-      layer_norm_rows(residual.shape(), gamma, beta, eps, [=](int64_t r, float* factors) {
-        if (mask == nullptr) {
-          add_row(pr + r * d, pb + r * d, ps + r * d, d);
-        } else {
-          dropout_factors(*mask, r * d, d, factors);
-          add_masked_row(pr + r * d, pb + r * d, factors, ps + r * d, d);
-        }
-        return static_cast<const float*>(ps + r * d);
-      });
+      layer_norm_rows("add_layer_norm", residual.shape(), gamma, beta, eps, mask != nullptr,
+                      [=](int64_t r, float* factors) {
+                        if (mask == nullptr) {
+                          add_row(pr + r * d, pb + r * d, ps + r * d, d);
+                        } else {
+                          dropout_factors(*mask, r * d, d, factors);
+                          add_masked_row(pr + r * d, pb + r * d, factors, ps + r * d, d);
+                        }
+                        return static_cast<const float*>(ps + r * d);
+                      });
   return {std::move(sum), std::move(norm)};
 }
 
@@ -171,14 +175,15 @@ void layer_norm_row_backward(const float* __restrict g, const float* __restrict 
 }
 
 // The layer norm's backward over rows; after row r's dx is written, row_done(r, dx_row, scratch)
-// may add to it or derive further gradients from it while the row is in cache.
+// may add to it or derive further gradients from it while the row is in cache (with a scratch row
+// when `scratch` is set).
 template <class RowDone>
-LayerNormGrads layer_norm_backward_rows(const Tensor& grad, const Tensor& x, const Tensor& gamma,
-                                        const Tensor& mean, const Tensor& rstd,
-                                        const RowDone& row_done) {
-  SG_CHECK(grad.shape() == x.shape(), "layer_norm_backward: gradient {} for input {}",
-           shape_str(grad.shape()), shape_str(x.shape()));
-  check_layer_norm_inputs(x.shape(), gamma, Tensor());
+LayerNormGrads layer_norm_backward_rows(const char* op, const Tensor& grad, const Tensor& x,
+                                        const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
+                                        bool scratch, const RowDone& row_done) {
+  SG_CHECK(grad.defined() && grad.shape() == x.shape(), "{}: gradient {} for input {}", op,
+           grad.defined() ? shape_str(grad.shape()) : "undefined", shape_str(x.shape()));
+  check_layer_norm_inputs(op, x.shape(), gamma, Tensor());
   const int64_t d = x.size(-1);
   const Tensor gc = grad.contiguous(), xc = x.contiguous(), gammac = contiguous_or_none(gamma);
   const int64_t rows = x.numel() / d;
@@ -195,7 +200,7 @@ LayerNormGrads layer_norm_backward_rows(const Tensor& grad, const Tensor& x, con
   float* pdx = out.dx.data<float>();
   parallel_for(0, blocks, std::max<int64_t>(1, kParallelGrain / (d * kRowsPerBlock)),
                [&](int64_t begin, int64_t end) {
-                 std::vector<float> scratch(d);
+                 std::vector<float> row_scratch(scratch ? d : 0);
                  for (int64_t b = begin; b < end; ++b) {
                    float* dgamma = partial_gamma.data() + b * d;
                    float* dbeta = partial_beta.data() + b * d;
@@ -203,7 +208,7 @@ LayerNormGrads layer_norm_backward_rows(const Tensor& grad, const Tensor& x, con
                         ++r) {
                      layer_norm_row_backward(pg + r * d, px + r * d, pgamma, pmean[r], prstd[r], d,
                                              pdx + r * d, dgamma, dbeta);
-                     row_done(r, pdx + r * d, scratch.data());
+                     row_done(r, pdx + r * d, row_scratch.data());
                    }
                  }
                });
@@ -224,7 +229,8 @@ LayerNormGrads layer_norm_backward_rows(const Tensor& grad, const Tensor& x, con
 
 LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& gamma,
                                    const Tensor& mean, const Tensor& rstd) {
-  return layer_norm_backward_rows(grad, x, gamma, mean, rstd, [](int64_t, float*, float*) {});
+  return layer_norm_backward_rows("layer_norm_backward", grad, x, gamma, mean, rstd, false,
+                                  [](int64_t, float*, float*) {});
 }
 
 AddLayerNormGrads add_layer_norm_backward(const Tensor& grad_sum, const Tensor& grad_norm,
@@ -242,14 +248,14 @@ AddLayerNormGrads add_layer_norm_backward(const Tensor& grad_sum, const Tensor& 
   Tensor dbranch = mask ? Tensor::empty(sum.shape()) : Tensor();
   float* pdb = mask ? dbranch.data<float>() : nullptr;
   const int64_t d = sum.size(-1);
-  LayerNormGrads norm = layer_norm_backward_rows(grad_norm, sum, gamma, mean, rstd,
-                                                 [=](int64_t r, float* dx, float* factors) {
-                                                   if (pgs != nullptr)
-                                                     add_to_row(dx, pgs + r * d, d);
-                                                   if (mask == nullptr) return;
-                                                   dropout_factors(*mask, r * d, d, factors);
-                                                   mask_row(dx, factors, pdb + r * d, d);
-                                                 });
+  LayerNormGrads norm =
+      layer_norm_backward_rows("add_layer_norm_backward", grad_norm, sum, gamma, mean, rstd,
+                               mask != nullptr, [=](int64_t r, float* dx, float* factors) {
+                                 if (pgs != nullptr) add_to_row(dx, pgs + r * d, d);
+                                 if (mask == nullptr) return;
+                                 dropout_factors(*mask, r * d, d, factors);
+                                 mask_row(dx, factors, pdb + r * d, d);
+                               });
   // Without dropout both inputs of the sum get the same gradient: one tensor, shared.
   if (!mask) dbranch = norm.dx;
   return {norm.dx, std::move(dbranch), std::move(norm.dgamma), std::move(norm.dbeta)};

@@ -15,8 +15,10 @@ struct LayerNormOutput {
 // gamma and beta have shape [D] and may be undefined (no scale / no shift).
 LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps);
 
-// Throws unless an input of `shape` can be normalised with this gamma and beta.
-void check_layer_norm_inputs(const Shape& shape, const Tensor& gamma, const Tensor& beta);
+// Throws unless an input of `shape` can be normalised with this gamma and beta; the message
+// names `op`.
+void check_layer_norm_inputs(const char* op, const Shape& shape, const Tensor& gamma,
+                             const Tensor& beta);
 
 struct LayerNormGrads {
   Tensor dx;
@@ -32,7 +34,7 @@ LayerNormGrads layer_norm_backward(const Tensor& grad, const Tensor& x, const Te
 // A pre-LayerNorm block's residual add and the next layer norm in one pass over the rows:
 // sum = residual + dropout(branch) (the stream the block carries on) and norm = layer_norm(sum),
 // each row normalised while it is still in cache. `mask` may be null (no dropout); with one, `sum`
-// is add(residual, branch, *mask) within one rounding, and `norm` is layer_norm(sum) exactly.
+// is add(residual, branch, *mask) and `norm` is layer_norm(sum), bit for bit.
 struct AddLayerNormOutput {
   Tensor sum;
   LayerNormOutput norm;

@@ -10,10 +10,21 @@ namespace sg::optim {
 
 Optimizer::Optimizer(std::vector<ParamGroup> groups, float lr) : groups_(std::move(groups)) {
   set_lr(lr);
+  // Every parameter's data, by where it starts: the one pass of step() updates all parameters at
+  // once, so one listed twice (or two sharing their data) would be written by two threads.
+  std::map<const void*, std::pair<size_t, size_t>> seen;
   for (size_t g = 0; g < groups_.size(); ++g) {
-    for (const Variable& p : groups_[g].params)
+    for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+      const Variable& p = groups_[g].params[i];
       SG_CHECK(p.defined() && p.is_leaf() && p.requires_grad(),
                "Optimizer: group {} holds a tensor that is not a trainable leaf", g);
+      if (p.numel() == 0) continue;
+      const auto [it, fresh] = seen.emplace(p.data().raw_data(), std::pair{g, i});
+      SG_CHECK(fresh,
+               "Optimizer: parameter {} of group {} is parameter {} of group {} again (or shares "
+               "its data); list each parameter once",
+               i, g, it->second.second, it->second.first);
+    }
     states_.emplace_back(groups_[g].params.size());
   }
 }
@@ -39,6 +50,7 @@ void Optimizer::allocate_state() {
         state.slots.push_back(flat.narrow(0, offset, p.numel()).view(p.shape()));
       offset += p.numel();
     }
+  state_allocated_ = true;
 }
 
 namespace {
@@ -63,7 +75,7 @@ void run_as_one_pass(const std::vector<int64_t>& starts,
 
 void Optimizer::step() {
   ++step_count_;
-  if (flat_slots_.empty()) allocate_state();
+  if (!state_allocated_) allocate_state();
   std::vector<int64_t> starts{0};
   std::vector<RangeUpdate> updates;
   for (size_t g = 0; g < groups_.size(); ++g) {

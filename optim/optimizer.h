@@ -64,6 +64,7 @@ class Optimizer {
   };
   std::vector<std::vector<ParamState>> states_;  // [group][param]
   std::vector<Tensor> flat_slots_;               // one per slot name, over every parameter
+  bool state_allocated_ = false;
   float lr_;
   int64_t step_count_ = 0;
 };

@@ -194,7 +194,10 @@ TEST_CASE("an op with two outputs runs its rule once, with every output's gradie
   CHECK(a.grad().item<float>() == 49);
   CHECK(b.grad().item<float>() == 28);
   CHECK(out[0].grad_fn() == out[1].grad_fn());
-  CHECK(to_dot(out[1]).find("sum_and_product\\n[1]\\n[1]") != std::string::npos);
+  const std::string dot = to_dot(sum(out[0] * out[1]));
+  CHECK(dot.find("sum_and_product\\n[1]\\n[1]") != std::string::npos);
+  CHECK(dot.find("[label=\"output 0\"]") != std::string::npos);
+  CHECK(dot.find("[label=\"output 1\"]") != std::string::npos);
 }
 
 TEST_CASE("an output nobody used reaches a two-output rule as an undefined gradient") {

@@ -381,7 +381,7 @@ TEST_CASE("add_dropout_layer_norm refuses bad inputs before drawing its mask") {
                        "add_dropout_layer_norm: residual [2, 3] and branch [3, 2] differ in shape",
                        Error);
   CHECK_THROWS_WITH_AS(add_dropout_layer_norm(y, y, gamma, gamma, 0.5f, true, &gen),
-                       "layer_norm: gamma has shape [3], expected [2] for input of shape [3, 2]",
+                       "add_dropout_layer_norm: gamma has shape [3], expected [2] for input of shape [3, 2]",
                        Error);
   CHECK_THROWS_WITH_AS(add_dropout_layer_norm(x, x, gamma, gamma, 1.0f, true, &gen),
                        "add_dropout_layer_norm: probability 1 is outside [0, 1)", Error);

@@ -519,3 +519,46 @@ TEST_CASE("the state's slots are views of one flat tensor per kind, zero until f
   CHECK(after[4].second.to_vector<float>() == std::vector<float>{1.0f});
   CHECK(after[4].second.data<float>() == after[2].second.data<float>() + 2);
 }
+
+TEST_CASE("a parameter listed twice, or two sharing their data, is refused") {
+  Variable a(tensor({1.0f, 2.0f}), true), b(tensor({3.0f}), true);
+  CHECK_THROWS_WITH_AS(optim::Adam({{{a, b}}, {{a}}}, {}),
+                       "Optimizer: parameter 0 of group 1 is parameter 0 of group 0 again (or "
+                       "shares its data); list each parameter once",
+                       Error);
+  const Variable view(a.data().narrow(0, 0, 1), true);  // another leaf over a's data
+  CHECK_THROWS_AS(optim::SGD({{{a, view}}}, {}), Error);
+  const Variable empty(zeros({0}), true), other_empty(zeros({0}), true);
+  CHECK_NOTHROW(optim::SGD({{{a, b, empty, other_empty}}}, {}));
+}
+
+namespace {
+
+// An optimizer without state slots, which records each update's count t.
+class CountingOptimizer : public optim::Optimizer {
+ public:
+  explicit CountingOptimizer(std::vector<optim::ParamGroup> groups)
+      : Optimizer(std::move(groups), 0.1f) {}
+  std::vector<int64_t> counts;
+
+ protected:
+  RangeUpdate update(const optim::ParamGroup&, const Variable&, const std::vector<Tensor>& slots,
+                     int64_t t) override {
+    CHECK(slots.empty());
+    counts.push_back(t);
+    return [](int64_t, int64_t) {};
+  }
+  std::vector<std::string> slot_names() const override { return {}; }
+};
+
+}  // namespace
+
+TEST_CASE("an optimizer without state slots still counts each parameter's updates") {
+  Variable a(tensor({1.0f}), true);
+  CountingOptimizer optimizer({{{a}}});
+  for (int i = 0; i < 3; ++i) {
+    a.set_grad(tensor({1.0f}));
+    optimizer.step();
+  }
+  CHECK(optimizer.counts == std::vector<int64_t>{1, 2, 3});
+}
