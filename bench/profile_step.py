@@ -24,7 +24,7 @@ KINDS = [
     ("GEMM", r"gemm_kernel|sgemm|cblas_|_kernel_(?:n|t)_|sgemm_(?:on|it|in|ot)copy"),
     ("fused attention: logits, softmax, masks", r"fused_attention|exp_row|block_logits|update_row"),
     ("GELU (with the FFN's dropout)", r"gelu"),
-    ("dropout masks", r"dropout"),
+    ("dropout masks", r"dropout|apply_mask_to_pairs"),
     ("LayerNorm", r"layer_norm"),
     ("softmax, cross-entropy", r"softmax|cross_entropy"),
     ("optimizer", r"optim::"),
