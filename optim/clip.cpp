@@ -1,24 +1,89 @@
 #include "synthgrad/optim/clip.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
-#include "synthgrad/core/elementwise.h"
-#include "synthgrad/core/reduce.h"
+#include "synthgrad/core/lane_sum.h"
+#include "synthgrad/core/parallel.h"
+#include "synthgrad/optim/flat_pass.h"
 
 namespace sg::optim {
 
+namespace {
+
+// Elements per partial sum of squares. The partial sums are cut by position in the flat range, not
+// by thread, and added in order: the norm does not depend on the thread count.
+constexpr int64_t kChunk = 8192;
+
+// The gradients of `params` (those that have one), laid end to end as one flat range: contiguous,
+// each listed once.
+struct FlatGradients {
+  std::vector<float*> data;
+  std::vector<int64_t> starts{0};
+};
+
+FlatGradients flat_gradients(const std::vector<Variable>& params) {
+  FlatGradients flat;
+  std::map<const float*, size_t> seen;
+  for (size_t i = 0; i < params.size(); ++i) {
+    Variable p = params[i];  // a handle: setting its gradient sets the caller's
+    if (!p.grad().defined()) continue;
+    if (!p.grad().is_contiguous()) p.set_grad(p.grad().contiguous());
+    float* data = p.grad().data<float>();
+    if (p.grad().numel() > 0) {
+      const auto [it, fresh] = seen.emplace(data, i);
+      SG_CHECK(fresh,
+               "clip_grad_norm: parameter {} has the gradient of parameter {} (listed twice?)", i,
+               it->second);
+    }
+    flat.data.push_back(data);
+    flat.starts.push_back(flat.starts.back() + p.grad().numel());
+  }
+  return flat;
+}
+
+double sum_of_squares(const FlatGradients& flat) {
+  const int64_t total = flat.starts.back();
+  std::vector<double> partial((total + kChunk - 1) / kChunk);
+  parallel_for(0, static_cast<int64_t>(partial.size()), kParallelGrain / kChunk,
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t c = begin; c < end; ++c) {
+                   double squares = 0.0;
+                   detail::for_each_piece(
+                       flat.starts, c * kChunk, std::min(total, (c + 1) * kChunk),
+                       [&](size_t k, int64_t from, int64_t to) {
+                         const float* g = flat.data[k] + from;
+                         squares += lane_sum(to - from, [g](int64_t j) { return g[j] * g[j]; });
+                       });
+                   partial[c] = squares;
+                 }
+               });
+  double squares = 0.0;
+  for (double s : partial) squares += s;
+  return squares;
+}
+
+void scale(const FlatGradients& flat, float factor) {
+  parallel_for(0, flat.starts.back(), kParallelGrain, [&](int64_t begin, int64_t end) {
+    detail::for_each_piece(flat.starts, begin, end, [&](size_t k, int64_t from, int64_t to) {
+      float* g = flat.data[k];
+      for (int64_t i = from; i < to; ++i) g[i] *= factor;
+    });
+  });
+}
+
+}  // namespace
+
 double clip_grad_norm(const std::vector<Variable>& params, double max_norm) {
   SG_CHECK(max_norm > 0.0, "clip_grad_norm: max_norm {} must be positive", max_norm);
-  double squares = 0.0;
-  for (const Variable& p : params)
-    if (p.grad().defined()) squares += sum(mul(p.grad(), p.grad())).item<float>();
-  const double norm = std::sqrt(squares);
+  // All gradients as one flat range: one parallel pass for the norm, one for the scaling, however
+  // many tensors (most of a model's are biases and norm weights of a few hundred floats).
+  const FlatGradients flat = flat_gradients(params);
+  const double norm = std::sqrt(sum_of_squares(flat));
   // A NaN or infinite norm is returned unclipped: scaling would only turn Inf into NaN.
-  if (std::isfinite(norm) && norm > max_norm) {
-    const float scale = static_cast<float>(max_norm / (norm + 1e-6));
-    for (const Variable& p : params)
-      if (p.grad().defined()) mul_inplace(p.grad(), scale);
-  }
+  if (std::isfinite(norm) && norm > max_norm)
+    scale(flat, static_cast<float>(max_norm / (norm + 1e-6)));
   return norm;
 }
 

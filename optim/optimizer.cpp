@@ -1,10 +1,10 @@
 #include "synthgrad/optim/optimizer.h"
 
-#include <algorithm>
 #include <map>
 
 #include "synthgrad/core/creation.h"
 #include "synthgrad/core/parallel.h"
+#include "synthgrad/optim/flat_pass.h"
 
 namespace sg::optim {
 
@@ -60,14 +60,8 @@ namespace {
 void run_as_one_pass(const std::vector<int64_t>& starts,
                      const std::vector<std::function<void(int64_t, int64_t)>>& updates) {
   parallel_for(0, starts.back(), kParallelGrain, [&](int64_t begin, int64_t end) {
-    // The last parameter starting at or before `begin` (skipping empty ones).
-    auto k = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), begin) -
-                                 starts.begin() - 1);
-    for (; begin < end; ++k) {
-      const int64_t stop = std::min(end, starts[k + 1]);
-      if (stop > begin) updates[k](begin - starts[k], stop - starts[k]);
-      begin = stop;
-    }
+    detail::for_each_piece(starts, begin, end,
+                           [&](size_t k, int64_t from, int64_t to) { updates[k](from, to); });
   });
 }
 

@@ -185,3 +185,46 @@ TEST_CASE("clip_grad_norm returns a non-finite norm without touching the gradien
   CHECK(std::isinf(optim::clip_grad_norm({a}, 1.0)));
   CHECK(a.grad().at<float>({1}) == 1.0f);
 }
+
+namespace {
+
+// Gradients of sizes on both sides of the clip's chunk of 8192 and the parallel grain, one of them
+// a transposed (non-contiguous) view; after clipping to half their norm, the norm returned and
+// every gradient.
+std::pair<double, std::vector<std::vector<float>>> clip_many(int threads) {
+  set_num_threads(threads);
+  std::vector<Variable> params;
+  for (int64_t size : {1, 8191, 8193, 40000, 3, 0, 70001}) {
+    Generator gen(static_cast<uint64_t>(size));
+    params.emplace_back(zeros({size}), true);
+    params.back().set_grad(randn({size}, gen));
+  }
+  Generator gen(7);
+  params.emplace_back(zeros({300, 200}), true);
+  params.back().set_grad(randn({200, 300}, gen).transpose(0, 1));
+  const double before = global_norm(params);
+  const double norm = optim::clip_grad_norm(params, before / 2);
+  CHECK(norm == near(before, 1e-6));
+  CHECK(global_norm(params) == near(before / 2, 1e-5));
+  std::vector<std::vector<float>> grads;
+  for (const Variable& p : params) grads.push_back(p.grad().to_vector<float>());
+  return {norm, grads};
+}
+
+}  // namespace
+
+TEST_CASE("clip_grad_norm is one pass over all gradients, the same at every thread count") {
+  const int threads = num_threads();
+  const auto one = clip_many(1);
+  CHECK(clip_many(2) == one);
+  CHECK(clip_many(3) == one);
+  set_num_threads(threads);
+}
+
+TEST_CASE("clip_grad_norm refuses a gradient listed twice") {
+  ThreeFourTwelve p;
+  CHECK_THROWS_WITH_AS(
+      optim::clip_grad_norm({p.a, p.b, p.a}, 1.0),
+      "clip_grad_norm: parameter 2 has the gradient of parameter 0 (listed twice?)", Error);
+  CHECK(p.a.grad().to_vector<float>() == std::vector<float>{3, 4});
+}
