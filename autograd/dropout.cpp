@@ -7,9 +7,15 @@
 
 namespace sg {
 
+bool drops(const char* op, float p, bool training, const Generator* gen) {
+  SG_CHECK(p >= 0.0f && p < 1.0f, "{}: probability {} is outside [0, 1)", op, p);
+  const bool drop = training && p > 0.0f;
+  SG_CHECK(!drop || gen != nullptr, "{}: dropout {} needs a generator", op, p);
+  return drop;
+}
+
 Variable dropout(const Variable& x, float p, bool training, Generator& gen) {
-  SG_CHECK(p >= 0.0f && p < 1.0f, "dropout: probability {} is outside [0, 1)", p);
-  if (!training || p == 0.0f) return x;
+  if (!drops("dropout", p, training, &gen)) return x;
   // Forward and backward are both a multiply by the kept-and-scaled mask; the backward regenerates
   // it from the generator's counter instead of keeping a tensor of it alive.
   const DropoutMask mask = reserve_dropout_mask(gen, x.numel(), p);
@@ -19,9 +25,7 @@ Variable dropout(const Variable& x, float p, bool training, Generator& gen) {
 }
 
 Variable gelu_dropout(const Variable& x, float p, bool training, Generator* gen) {
-  SG_CHECK(p >= 0.0f && p < 1.0f, "gelu_dropout: probability {} is outside [0, 1)", p);
-  if (!training || p == 0.0f) return gelu(x);
-  SG_CHECK(gen != nullptr, "gelu_dropout: dropout {} needs a generator", p);
+  if (!drops("gelu_dropout", p, training, gen)) return gelu(x);
   const DropoutMask mask = reserve_dropout_mask(*gen, x.numel(), p);
   return record("gelu_dropout", {x}, gelu(x.data(), mask),
                 [x = x.data(), mask](const Tensor& g, const auto&) {
@@ -31,11 +35,10 @@ Variable gelu_dropout(const Variable& x, float p, bool training, Generator* gen)
 
 Variable add_dropout(const Variable& residual, const Variable& x, float p, bool training,
                      Generator* gen) {
-  SG_CHECK(p >= 0.0f && p < 1.0f, "add_dropout: probability {} is outside [0, 1)", p);
+  const bool drop = drops("add_dropout", p, training, gen);
   SG_CHECK(residual.shape() == x.shape(), "add_dropout: residual {} and branch {} differ in shape",
            shape_str(residual.shape()), shape_str(x.shape()));
-  if (!training || p == 0.0f) return residual + x;
-  SG_CHECK(gen != nullptr, "add_dropout: dropout {} needs a generator", p);
+  if (!drop) return residual + x;
   const DropoutMask mask = reserve_dropout_mask(*gen, x.numel(), p);
   return record("add_dropout", {residual, x}, add(residual.data(), x.data(), mask),
                 [mask](const Tensor& g, const auto&) {

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "synthgrad/autograd/dropout.h"
 #include "synthgrad/autograd/record.h"
 #include "synthgrad/core/normalization.h"
 
@@ -21,12 +22,10 @@ Variable layer_norm(const Variable& x, const Variable& gamma, const Variable& be
 AddLayerNorm add_dropout_layer_norm(const Variable& residual, const Variable& branch,
                                     const Variable& gamma, const Variable& beta, float p,
                                     bool training, Generator* gen, float eps) {
-  SG_CHECK(p >= 0.0f && p < 1.0f, "add_dropout_layer_norm: probability {} is outside [0, 1)", p);
+  const bool drop = drops("add_dropout_layer_norm", p, training, gen);
   SG_CHECK(residual.shape() == branch.shape(),
            "add_dropout_layer_norm: residual {} and branch {} differ in shape",
            shape_str(residual.shape()), shape_str(branch.shape()));
-  const bool drop = training && p > 0.0f;
-  SG_CHECK(!drop || gen != nullptr, "add_dropout_layer_norm: dropout {} needs a generator", p);
   const Tensor g = data_or_none(gamma);
   // Checked before the mask is drawn, so that a refused call leaves the generator alone.
   check_layer_norm_inputs("add_dropout_layer_norm", residual.shape(), g, data_or_none(beta));

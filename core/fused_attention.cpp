@@ -90,12 +90,11 @@ Geometry check_inputs(const FusedAttentionInputs& in) {
 struct Operands {
   Tensor query, key, value, logits, padding;
   explicit Operands(const FusedAttentionInputs& in) {
-    const auto own = [](const Tensor& t) { return t.defined() ? t.contiguous() : Tensor(); };
-    query = own(in.query);
-    key = own(in.key);
-    value = own(in.value);
-    logits = own(in.logits);
-    padding = own(in.padding);
+    query = contiguous_or_none(in.query);
+    key = contiguous_or_none(in.key);
+    value = contiguous_or_none(in.value);
+    logits = contiguous_or_none(in.logits);
+    padding = contiguous_or_none(in.padding);
   }
 };
 

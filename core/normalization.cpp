@@ -31,10 +31,6 @@ void check_layer_norm_inputs(const char* op, const Shape& shape, const Tensor& g
 
 namespace {
 
-Tensor contiguous_or_none(const Tensor& t) {
-  return t.defined() ? t.contiguous() : t;
-}
-
 const float* data_or_null(const Tensor& t) {
   return t.defined() ? t.data<float>() : nullptr;
 }

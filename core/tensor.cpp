@@ -310,6 +310,10 @@ void copy_words(const Tensor& dst, const Tensor& from) {
 
 }  // namespace
 
+Tensor contiguous_or_none(const Tensor& t) {
+  return t.defined() ? t.contiguous() : Tensor();
+}
+
 void copy_into(const Tensor& dst, const Tensor& src) {
   SG_CHECK(dst.defined() && src.defined(), "copy_into: undefined tensor");
   SG_CHECK(dst.dtype() == src.dtype(), "copy_into: dtype {} into {}", dtype_name(src.dtype()),

@@ -82,4 +82,8 @@ class Tensor {
 // Copies src into dst element-wise, broadcasting src to dst's shape; dst may be a strided view.
 void copy_into(const Tensor& dst, const Tensor& src);
 
+// t.contiguous(), or an undefined tensor for an undefined t: an optional operand that a kernel
+// reads through a raw pointer.
+Tensor contiguous_or_none(const Tensor& t);
+
 }  // namespace sg
