@@ -138,6 +138,9 @@ std::vector<Variable> record_outputs(std::string_view op, std::vector<Variable> 
 
 Variable record(std::string_view op, std::vector<Variable> inputs, Tensor output,
                 BackwardFn backward) {
+  // Nothing to record (inference, constants) and nothing to check: no node, so none of the
+  // vectors and the wrapped rule that record_outputs would build for one.
+  if (!anomaly_enabled() && !any_requires_grad(inputs)) return Variable(std::move(output));
   auto single = [backward = std::move(backward)](const std::vector<Tensor>& grads,
                                                  const std::vector<bool>& needs) {
     return backward(grads[0], needs);
