@@ -239,24 +239,6 @@ void learn_from_counts(Run& r) {
               data::smooth_inverse_frequencies(counts, o.token_weights));
 }
 
-// AdamW's usual groups; with --embedding-lr-scale, the token embedding (which the MLM head's output
-// layer shares) in a group of its own at that fraction of the rate: 0 keeps skip-gram vectors as
-// they are while the blocks learn to use them.
-std::vector<optim::ParamGroup> optimizer_groups(const nn::Module& model, const TrainOptions& o) {
-  auto named = model.named_parameters();
-  if (o.embedding_lr_scale == 1.0f) return optim::decay_groups(named, o.weight_decay);
-  const auto embedding = std::find_if(named.begin(), named.end(), [](const auto& entry) {
-    return entry.first == "trunk.tokens.weight";
-  });
-  SG_CHECK(embedding != named.end(), "pretrain: the model has no trunk.tokens.weight");
-  const optim::ParamGroup embedding_group{
-      {embedding->second}, o.weight_decay, o.embedding_lr_scale};
-  named.erase(embedding);
-  std::vector<optim::ParamGroup> groups = optim::decay_groups(named, o.weight_decay);
-  groups.push_back(embedding_group);
-  return groups;
-}
-
 std::unique_ptr<data::Tokenizer> learn_tokenizer(const TrainOptions& o,
                                                  const std::vector<data::CorpusSpan>& train) {
   const std::vector<std::string> sample = data::sample_lines(train, o.tokenizer_sample_bytes);
@@ -290,8 +272,9 @@ void prepare(Run& r) {
   // Rank 0's vectors reach the other ranks with its parameters when training starts; the token
   // weights, which only the saved model holds for fine-tuning, are rank 0's alone.
   if (!o.resume && root) learn_from_counts(r);
-  r.optimizer = std::make_unique<optim::Adam>(
-      optim::AdamW(optimizer_groups(r.model->module(), o), {.lr = o.lr, .beta2 = 0.98f}));
+  r.optimizer = std::make_unique<optim::Adam>(optim::AdamW(
+      examples::trunk_optimizer_groups(r.model->module(), o.weight_decay, o.embedding_lr_scale),
+      {.lr = o.lr, .beta2 = 0.98f}));
   r.schedule = {.base_lr = o.lr,
                 .warmup_steps = std::max<int64_t>(0, std::min(o.warmup, o.steps - 1)),
                 .total_steps = o.steps,
@@ -395,11 +378,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "token embedding from (0: none; --steps 0 then saves the trunk with just these)")
       ->capture_default_str()
       ->check(examples::non_negative());
-  cmd.add_option("--embedding-lr-scale", o.embedding_lr_scale,
-                 "the token embedding's learning rate as a fraction of --lr (0: frozen, e.g. to "
-                 "keep the skip-gram vectors)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+  examples::add_embedding_lr_scale_option(cmd, o.embedding_lr_scale);
   cmd.add_option("--token-weights", o.token_weights,
                  "a > 0 saves with the trunk a weight a / (a + p(token)) per token, p from the "
                  "training text, by which a fine-tune's mean and pair pooling weigh positions "

@@ -1,8 +1,10 @@
 #include "synthgrad/optim/optimizer.h"
 
+#include <algorithm>
 #include <map>
 
 #include "synthgrad/core/creation.h"
+#include "synthgrad/core/error.h"
 #include "synthgrad/core/parallel.h"
 #include "synthgrad/optim/flat_pass.h"
 
@@ -171,6 +173,24 @@ std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Va
     (decayed ? decay : no_decay).params.push_back(p);
   }
   return {decay, no_decay};
+}
+
+std::vector<ParamGroup> decay_groups_with_scaled(
+    const std::vector<std::pair<std::string, Variable>>& params, float weight_decay,
+    const std::string& name, float lr_scale) {
+  auto rest = params;
+  const auto scaled = std::find_if(rest.begin(), rest.end(),
+                                   [&](const auto& entry) { return entry.first == name; });
+  SG_CHECK(scaled != rest.end(), "decay_groups_with_scaled: no parameter is called '{}'", name);
+  const std::vector<std::pair<std::string, Variable>> own{*scaled};
+  rest.erase(scaled);
+  std::vector<ParamGroup> groups = decay_groups(rest, weight_decay);
+  for (ParamGroup& group : decay_groups(own, weight_decay)) {
+    if (group.params.empty()) continue;
+    group.lr_scale = lr_scale;
+    groups.push_back(group);
+  }
+  return groups;
 }
 
 }  // namespace sg::optim

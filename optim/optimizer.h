@@ -75,4 +75,11 @@ class Optimizer {
 std::vector<ParamGroup> decay_groups(const std::vector<std::pair<std::string, Variable>>& params,
                                      float weight_decay);
 
+// decay_groups, with the parameter called `name` in a group of its own (decayed as its rank says)
+// whose rate is lr_scale of the others': 0 freezes it, as when pre-trained word vectors are kept
+// while the rest learns. Throws, naming it, if no parameter has that name.
+std::vector<ParamGroup> decay_groups_with_scaled(
+    const std::vector<std::pair<std::string, Variable>>& params, float weight_decay,
+    const std::string& name, float lr_scale);
+
 }  // namespace sg::optim

@@ -286,7 +286,8 @@ void prepare(Trainer& t) {
   }
   if (t.task.is_regression && !o.resume) start_at_mean_score(*t.model, t.train_set);
   t.optimizer = std::make_unique<optim::Adam>(
-      optim::AdamW(optim::decay_groups(t.model->named_parameters(), o.weight_decay), {.lr = o.lr}));
+      optim::AdamW(examples::trunk_optimizer_groups(*t.model, o.weight_decay, o.embedding_lr_scale),
+                   {.lr = o.lr}));
   // The global batch: every rank's --batch-size examples.
   t.batcher = std::make_unique<data::Batcher>(
       t.train_set,
@@ -409,6 +410,7 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--clip", o.clip, "global gradient-norm clip")
       ->capture_default_str()
       ->check(examples::positive());
+  examples::add_embedding_lr_scale_option(cmd, o.embedding_lr_scale);
   examples::add_run_options(cmd, o);
 }
 

@@ -5,6 +5,8 @@
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
 #include "synthgrad/models/config.h"
+#include "synthgrad/nn/module.h"
+#include "synthgrad/optim/optimizer.h"
 
 namespace sg::examples {
 
@@ -26,6 +28,26 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
       ->check(CLI::Range(0.0, 0.95));
   cmd.add_option("--seed", config.seed, "initialisation, dropout and data order")
       ->capture_default_str();
+}
+
+inline void add_embedding_lr_scale_option(CLI::App& cmd, float& scale) {
+  cmd.add_option("--embedding-lr-scale", scale,
+                 "the token embedding's learning rate as a fraction of --lr (0: frozen, e.g. to "
+                 "keep skip-gram vectors)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+}
+
+// AdamW's usual groups; with an embedding scale other than 1, the trunk's token embedding (which an
+// MLM head's output layer shares) in a group of its own at that fraction of the rate: 0 keeps
+// pre-trained word vectors as they are while the rest learns to use them.
+inline std::vector<optim::ParamGroup> trunk_optimizer_groups(const nn::Module& model,
+                                                             float weight_decay,
+                                                             float embedding_lr_scale) {
+  if (embedding_lr_scale == 1.0f)
+    return optim::decay_groups(model.named_parameters(), weight_decay);
+  return optim::decay_groups_with_scaled(model.named_parameters(), weight_decay,
+                                         "trunk.tokens.weight", embedding_lr_scale);
 }
 
 // The optimisation options of the step-counted programs (lm, pretrain): the steps, the warm-up and

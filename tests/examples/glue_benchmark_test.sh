@@ -53,6 +53,17 @@ within 0 "$work/pt-weighted/best.safetensors" "$work/weighted/best.safetensors" 
 check "--init-from a trunk with token weights, cls pooling" 0 "$glue" train "${mrpc[@]}" --pooling cls \
   --init-from "$work/pt-weighted/best.safetensors" --out "$work/weighted-cls"
 expect_in "$work/err" "token weights go unused" "a [CLS] head says the token weights go unused"
+# --embedding-lr-scale 0 fine-tunes with the pre-trained word vectors kept as they are: the token
+# embedding is the trunk's to the bit while the blocks move.
+check "--init-from with the embedding frozen" 0 "$glue" train "${mrpc[@]}" --pooling pair --embedding-lr-scale 0 \
+  --init-from "$work/pt-weighted/best.safetensors" --out "$work/frozen"
+within 0 "$work/pt-weighted/best.safetensors" "$work/frozen/best.safetensors" trunk.tokens.weight &&
+  echo "ok: the frozen embedding is the pre-trained one" || fail "the frozen embedding moved: $difference_found"
+! within 0 "$work/pt-weighted/best.safetensors" "$work/frozen/best.safetensors" trunk.blocks. &&
+  awk -v d="$difference_found" 'BEGIN { exit !(d > 0) }' &&
+  echo "ok: the blocks learn while the embedding is frozen" || fail "the blocks did not learn: $difference_found"
+! within 0 "$work/pt-weighted/best.safetensors" "$work/weighted/best.safetensors" trunk.tokens.weight &&
+  echo "ok: at the full rate the embedding moves" || fail "the embedding did not move at the full rate"
 check "--init-from refuses a tokenizer flag" 2 "$glue" train "${mrpc[@]}" --init-from "$work/pt-V/best.safetensors" \
   --out "$work/x" --tokenizer char
 expect_in "$work/err" "--tokenizer cannot be used with --init-from" "the tokenizer error names the flag"

@@ -455,6 +455,37 @@ TEST_CASE("decay_groups keeps every bias out of decay, whatever its rank") {
   CHECK(groups[1].params.size() == 2);
 }
 
+TEST_CASE(
+    "decay_groups_with_scaled puts one parameter in a group of its own at a fraction of the rate") {
+  Variable embedding(zeros({5, 4}), true), weight(zeros({4, 4}), true), bias(zeros({4}), true);
+  const std::vector<std::pair<std::string, Variable>> named{
+      {"trunk.tokens.weight", embedding}, {"block.weight", weight}, {"block.bias", bias}};
+  const auto groups = optim::decay_groups_with_scaled(named, 0.1f, "trunk.tokens.weight", 0.25f);
+  REQUIRE(groups.size() == 3);
+  CHECK(groups[0].params.size() == 1);
+  CHECK(groups[0].params[0].impl() == weight.impl());
+  CHECK(groups[1].params[0].impl() == bias.impl());
+  REQUIRE(groups[2].params.size() == 1);
+  CHECK(groups[2].params[0].impl() == embedding.impl());
+  CHECK(groups[2].lr_scale == 0.25f);
+  CHECK(groups[2].weight_decay == 0.1f);  // a matrix: decayed, as in decay_groups
+  CHECK(groups[0].lr_scale == 1.0f);
+  CHECK_THROWS_WITH(optim::decay_groups_with_scaled(named, 0.1f, "tokens.weight", 0.0f),
+                    doctest::Contains("no parameter is called 'tokens.weight'"));
+}
+
+TEST_CASE("a group at rate scale 0 stays where it started while the others move") {
+  Variable frozen(full({3}, 1.0f), true), moving(full({3}, 1.0f), true);
+  optim::Adam adam(optim::decay_groups_with_scaled({{"frozen", frozen}, {"moving", moving}}, 0.0f,
+                                                   "frozen", 0.0f),
+                   {.lr = 0.1f});
+  frozen.set_grad(full({3}, 1.0f));
+  moving.set_grad(full({3}, 1.0f));
+  adam.step();
+  CHECK(frozen.data().to_vector<float>() == std::vector<float>{1.0f, 1.0f, 1.0f});
+  CHECK(moving.data().to_vector<float>()[0] < 1.0f);
+}
+
 // ---------------------------------------------------------------- one pass over all parameters
 
 namespace {
