@@ -48,9 +48,9 @@ const Tensor& Variable::grad() const {
 }
 
 void Variable::set_grad(Tensor grad) {
-  SG_CHECK(!grad.defined() || grad.shape() == shape(),
-           "set_grad: gradient of shape {} for a variable of shape {}", shape_str(grad.shape()),
-           shape_str(shape()));
+  SG_CHECK(!grad.defined() || (grad.shape() == shape() && grad.dtype() == data().dtype()),
+           "set_grad: gradient {} {} for a variable {} {}", dtype_name(grad.dtype()),
+           shape_str(grad.shape()), dtype_name(data().dtype()), shape_str(shape()));
   impl_->grad = std::move(grad);
 }
 

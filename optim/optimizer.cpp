@@ -1,6 +1,7 @@
 #include "synthgrad/optim/optimizer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "synthgrad/core/creation.h"
@@ -12,23 +13,46 @@ namespace sg::optim {
 
 Optimizer::Optimizer(std::vector<ParamGroup> groups, float lr) : groups_(std::move(groups)) {
   set_lr(lr);
-  // Every parameter's data, by where it starts: the one pass of step() updates all parameters at
-  // once, so one listed twice (or two sharing their data) would be written by two threads.
-  std::map<const void*, std::pair<size_t, size_t>> seen;
+  // Every parameter's bytes, by where they start: the one pass of step() updates all parameters
+  // at once, so one listed twice (or two whose data overlap) would be written by two threads.
+  std::map<const char*, std::pair<const char*, std::pair<size_t, size_t>>> seen;
   for (size_t g = 0; g < groups_.size(); ++g) {
+    SG_CHECK(std::isfinite(groups_[g].lr_scale) && groups_[g].lr_scale >= 0.0f &&
+                 std::isfinite(groups_[g].weight_decay) && groups_[g].weight_decay >= 0.0f,
+             "Optimizer: group {} has lr_scale {} and weight_decay {}; both must be finite and "
+             ">= 0",
+             g, groups_[g].lr_scale, groups_[g].weight_decay);
     for (size_t i = 0; i < groups_[g].params.size(); ++i) {
       const Variable& p = groups_[g].params[i];
       SG_CHECK(p.defined() && p.is_leaf() && p.requires_grad(),
                "Optimizer: group {} holds a tensor that is not a trainable leaf", g);
+      check_updatable(p, g, i);
       if (p.numel() == 0) continue;
-      const auto [it, fresh] = seen.emplace(p.data().raw_data(), std::pair{g, i});
-      SG_CHECK(fresh,
+      const auto* begin = reinterpret_cast<const char*>(p.data().raw_data());
+      const char* end = begin + p.numel() * static_cast<int64_t>(sizeof(float));
+      auto next = seen.lower_bound(begin);
+      const bool overlaps_next = next != seen.end() && next->first < end;
+      const bool overlaps_previous = next != seen.begin() && std::prev(next)->second.first > begin;
+      const auto other = overlaps_next ? next->second.second : std::prev(next)->second.second;
+      SG_CHECK(!overlaps_next && !overlaps_previous,
                "Optimizer: parameter {} of group {} is parameter {} of group {} again (or shares "
                "its data); list each parameter once",
-               i, g, it->second.second, it->second.first);
+               i, g, other.second, other.first);
+      seen.emplace(begin, std::pair{end, std::pair{g, i}});
     }
     states_.emplace_back(groups_[g].params.size());
   }
+}
+
+// The update runs over a parameter's elements as one flat f32 range, beside its gradient's.
+void Optimizer::check_updatable(const Variable& p, size_t g, size_t i) {
+  SG_CHECK(p.data().dtype() == DType::f32 && p.data().is_contiguous(),
+           "Optimizer: parameter {} of group {} ({} {}) must be contiguous f32 data", i, g,
+           dtype_name(p.data().dtype()), shape_str(p.shape()));
+  const Tensor& grad = p.grad();
+  SG_CHECK(!grad.defined() || (grad.dtype() == DType::f32 && grad.shape() == p.shape()),
+           "Optimizer: parameter {} of group {} has shape {} and a gradient of {} {}", i, g,
+           shape_str(p.shape()), dtype_name(grad.dtype()), shape_str(grad.shape()));
 }
 
 void Optimizer::set_lr(float lr) {
@@ -70,6 +94,10 @@ void run_as_one_pass(const std::vector<int64_t>& starts,
 }  // namespace
 
 void Optimizer::step() {
+  // Checked before anything changes, so that a refused step leaves every parameter and count.
+  for (size_t g = 0; g < groups_.size(); ++g)
+    for (size_t i = 0; i < groups_[g].params.size(); ++i)
+      check_updatable(groups_[g].params[i], g, i);
   ++step_count_;
   if (!state_allocated_) allocate_state();
   std::vector<int64_t> starts{0};

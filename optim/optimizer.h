@@ -57,6 +57,10 @@ class Optimizer {
   // Allocates the flat state tensors (zeros) and each parameter's views of them.
   void allocate_state();
 
+  // Throws unless p (parameter i of group g) is contiguous f32 data with an f32 gradient of its
+  // shape, or none.
+  static void check_updatable(const Variable& p, size_t g, size_t i);
+
   std::vector<ParamGroup> groups_;
   struct ParamState {
     int64_t steps = 0;

@@ -1,5 +1,6 @@
 #pragma once
 // The options the training programs share, so that they all spell and check them the same way.
+#include <algorithm>
 #include <string>
 
 #include "examples/support/cli.h"
@@ -39,15 +40,25 @@ inline void add_embedding_lr_scale_option(CLI::App& cmd, float& scale) {
 }
 
 // AdamW's usual groups; with an embedding scale other than 1, the trunk's token embedding (which an
-// MLM head's output layer shares) in a group of its own at that fraction of the rate: 0 keeps
-// pre-trained word vectors as they are while the rest learns to use them.
-inline std::vector<optim::ParamGroup> trunk_optimizer_groups(const nn::Module& model,
-                                                             float weight_decay,
+// MLM head's output layer shares) in a group of its own at that fraction of the rate. At 0 it is
+// frozen instead: it stops requiring a gradient and leaves the optimizer, so that no gradient is
+// computed for it and the gradient clip's norm does not count one (a frozen matrix would otherwise
+// shrink every other update while the norm is above the clip).
+inline std::vector<optim::ParamGroup> trunk_optimizer_groups(nn::Module& model, float weight_decay,
                                                              float embedding_lr_scale) {
+  constexpr const char* kEmbedding = "trunk.tokens.weight";
   if (embedding_lr_scale == 1.0f)
     return optim::decay_groups(model.named_parameters(), weight_decay);
-  return optim::decay_groups_with_scaled(model.named_parameters(), weight_decay,
-                                         "trunk.tokens.weight", embedding_lr_scale);
+  if (embedding_lr_scale > 0.0f)
+    return optim::decay_groups_with_scaled(model.named_parameters(), weight_decay, kEmbedding,
+                                           embedding_lr_scale);
+  auto named = model.named_parameters();
+  const auto embedding = std::find_if(named.begin(), named.end(),
+                                      [](const auto& entry) { return entry.first == kEmbedding; });
+  SG_CHECK(embedding != named.end(), "--embedding-lr-scale 0: the model has no {}", kEmbedding);
+  embedding->second.set_requires_grad(false);
+  named.erase(embedding);
+  return optim::decay_groups(named, weight_decay);
 }
 
 // The optimisation options of the step-counted programs (lm, pretrain): the steps, the warm-up and

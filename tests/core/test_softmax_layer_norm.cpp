@@ -200,3 +200,17 @@ TEST_CASE("layer_norm rejects bad shapes and dtypes") {
   CHECK_THROWS_AS(layer_norm(zeros({3, 0}), {}, {}, 1e-5f), Error);
   CHECK_THROWS_AS(layer_norm(arange(4), {}, {}, 1e-5f), Error);
 }
+
+TEST_CASE("the layer norm backwards refuse statistics of another shape") {
+  Generator gen(1);
+  const Tensor x = randn({64, 8}, gen), gamma = randn({8}, gen);
+  const LayerNormOutput small = layer_norm(randn({2, 8}, gen), gamma, {}, 1e-5f);
+  CHECK_THROWS_WITH_AS(layer_norm_backward(x, x, gamma, small.mean, small.rstd),
+                       "layer_norm_backward: mean and rstd must be f32 with one value per row of "
+                       "input [64, 8] (64 rows), got f32 [2]",
+                       Error);
+  const LayerNormOutput right = layer_norm(x, gamma, {}, 1e-5f);
+  CHECK_THROWS_WITH_AS(add_layer_norm_backward(x, x, x, gamma, right.mean, small.rstd, nullptr),
+                       doctest::Contains("add_layer_norm_backward: mean and rstd"), Error);
+  CHECK_NOTHROW(add_layer_norm_backward(x, x, x, gamma, right.mean, right.rstd, nullptr));
+}

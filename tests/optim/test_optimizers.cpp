@@ -561,6 +561,42 @@ TEST_CASE("a parameter listed twice, or two sharing their data, is refused") {
   CHECK_THROWS_AS(optim::SGD({{{a, view}}}, {}), Error);
   const Variable empty(zeros({0}), true), other_empty(zeros({0}), true);
   CHECK_NOTHROW(optim::SGD({{{a, b, empty, other_empty}}}, {}));
+  // Overlapping views that start at different places.
+  const Tensor base = zeros({4});
+  const Variable whole(base, true), tail(base.narrow(0, 1, 2), true);
+  CHECK_THROWS_WITH_AS(optim::SGD({{{tail, whole}}}, {}),
+                       "Optimizer: parameter 1 of group 0 is parameter 0 of group 0 again (or "
+                       "shares its data); list each parameter once",
+                       Error);
+  CHECK_THROWS_AS(optim::SGD({{{whole}}, {{tail}}}, {}), Error);
+  const Variable head(base.narrow(0, 0, 2), true), rest(base.narrow(0, 2, 2), true);
+  CHECK_NOTHROW(optim::SGD({{{rest, head}}}, {}));  // side by side, not overlapping
+}
+
+TEST_CASE("the optimizer refuses parameters its flat pass cannot update") {
+  Generator gen(1);
+  const Variable transposed(randn({3, 2}, gen).transpose(0, 1), true);
+  CHECK_THROWS_WITH_AS(optim::SGD({{{transposed}}}, {}),
+                       "Optimizer: parameter 0 of group 0 (f32 [2, 3]) must be contiguous f32 data",
+                       Error);
+  Variable p(zeros({2}), true);
+  CHECK_THROWS_WITH_AS(optim::SGD({{{p}, 0.0f, -1.0f}}, {}),
+                       doctest::Contains("group 0 has lr_scale -1 and weight_decay 0"), Error);
+  CHECK_THROWS_AS(optim::SGD({{{p}, std::nanf(""), 1.0f}}, {}), Error);
+  CHECK_THROWS_WITH_AS(p.set_grad(zeros({2}, DType::i32)),
+                       "set_grad: gradient i32 [2] for a variable f32 [2]", Error);
+}
+
+TEST_CASE("a refused step changes no parameter, state or count") {
+  Variable p(full({2}, 1.0f), true), q(full({2, 2}, 1.0f), true);
+  optim::Adam adam({{{p, q}}}, {.lr = 0.1f});
+  p.set_grad(full({2}, 1.0f));
+  q.set_grad(full({2, 2}, 1.0f));
+  q.set_data(full({2, 2}, 1.0f).transpose(0, 1));  // same shape, no longer contiguous
+  CHECK_THROWS_WITH_AS(adam.step(), doctest::Contains("parameter 1 of group 0"), Error);
+  CHECK(adam.step_count() == 0);
+  CHECK(p.data().to_vector<float>() == std::vector<float>{1.0f, 1.0f});
+  CHECK(adam.state().size() == 1);  // the step count alone: no parameter has state
 }
 
 namespace {
