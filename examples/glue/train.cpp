@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "examples/support/cli.h"
@@ -240,6 +241,15 @@ models::ModelConfig model_config(const Trainer& t,
 // The pre-trained trunk's config, checked against the flags before anything is written.
 std::optional<models::ModelConfig> pretrained_trunk(const TrainOptions& o) {
   if (o.init_from.empty() || o.resume) return std::nullopt;
+  // A fresh run clears its folder's run files (with --overwrite), which would be the checkpoint
+  // and tokenizer it is about to read.
+  const std::filesystem::path source = std::filesystem::absolute(o.init_from).parent_path();
+  std::error_code error;
+  if (std::filesystem::equivalent(source, o.out, error))
+    throw examples::UsageError(fmt::format(
+        "--init-from '{}' is in the run folder --out '{}', whose files a new run replaces; give "
+        "another --out",
+        o.init_from, o.out));
   models::ModelConfig pretrained = models::pretrained_config(o.init_from);
   check_flags_against(o, pretrained);
   return pretrained;

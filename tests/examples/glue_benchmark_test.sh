@@ -71,6 +71,13 @@ check "--init-from refuses a contradicting model flag" 2 "$glue" train "${mrpc[@
   --init-from "$work/pt-V/best.safetensors" --out "$work/x" --dim 32
 expect_in "$work/err" "--dim 32 contradicts the pre-trained trunk of '$work/pt-V/best.safetensors', whose dim is 16" \
   "the flag error names both values"
+# --out at the pre-training run's own folder: --overwrite would delete the checkpoint being read.
+mkdir -p "$work/ptcopy" && cp "$work/pt-V/"* "$work/ptcopy/"
+check "--init-from refuses its own folder as --out" 2 "$glue" train "${mrpc[@]}" \
+  --init-from "$work/ptcopy/best.safetensors" --out "$work/ptcopy" --overwrite
+expect_in "$work/err" "is in the run folder --out" "the error says why"
+[ -f "$work/ptcopy/best.safetensors" ] && [ -f "$work/ptcopy/best.tokenizer" ] &&
+  echo "ok: the pre-trained checkpoint and tokenizer are still there" || fail "the pre-trained files were deleted"
 check "--init-from refuses a training checkpoint" 1 "$glue" train "${mrpc[@]}" --init-from "$work/text.txt" --out "$work/x"
 [ -e "$work/x" ] && fail "a refused run created its folder" || echo "ok: a refused run writes nothing"
 
