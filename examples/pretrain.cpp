@@ -368,7 +368,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--validation-fraction", o.validation_fraction,
                  "share of every file held back for validation when there is no valid file")
       ->capture_default_str()
-      ->check(CLI::Range(0.0001, 0.5));
+      ->check(examples::within(0.0001, 0.5));
   cmd.add_option("--batch-size", o.batch_size, "sequences per step (per process under mpirun)")
       ->capture_default_str()
       ->check(examples::positive());
@@ -384,7 +384,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "training text, by which a fine-tune's mean and pair pooling weigh positions "
                  "(smooth inverse frequency; 1e-3 suits word vocabularies; 0: plain means)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(examples::within(0.0, 1.0));
   cmd.add_option("--objective", o.objective,
                  "mlm: masked-language modelling (BERT); rtd: replaced-token detection (ELECTRA), "
                  "the trunk judging every token of text whose masked tokens a one-block generator "

@@ -416,7 +416,7 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
       ->check(examples::non_negative());
   cmd.add_option("--warmup", o.warmup_fraction, "fraction of steps spent warming up")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.9));
+      ->check(examples::within(0.0, 0.9));
   cmd.add_option("--clip", o.clip, "global gradient-norm clip")
       ->capture_default_str()
       ->check(examples::positive());

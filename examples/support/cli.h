@@ -6,7 +6,9 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <exception>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -20,29 +22,36 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Readable checks: "--lr: -1 is not positive" rather than CLI11's range of doubles.
-inline CLI::Validator positive() {
+// Readable checks: "--lr: -1 is not positive" rather than CLI11's range of doubles. Infinity and
+// NaN pass no check: a run with --lr inf would otherwise train to a loss of inf and exit 0.
+inline CLI::Validator number_check(const std::string& description,
+                                   const std::function<std::string(double)>& complaint) {
   return CLI::Validator(
-      [](std::string& value) {
+      [complaint](std::string& value) {
         try {
-          return std::stod(value) > 0 ? std::string() : value + " is not positive";
+          const double x = std::stod(value);
+          if (!std::isfinite(x)) return value + " is not a finite number";
+          const std::string problem = complaint(x);
+          return problem.empty() ? problem : value + problem;
         } catch (const std::exception&) {
           return value + " is not a number";
         }
       },
-      "> 0");
+      description);
+}
+
+inline CLI::Validator positive() {
+  return number_check("> 0", [](double x) { return x > 0 ? "" : " is not positive"; });
 }
 
 inline CLI::Validator non_negative() {
-  return CLI::Validator(
-      [](std::string& value) {
-        try {
-          return std::stod(value) >= 0 ? std::string() : value + " is negative";
-        } catch (const std::exception&) {
-          return value + " is not a number";
-        }
-      },
-      ">= 0");
+  return number_check(">= 0", [](double x) { return x >= 0 ? "" : " is negative"; });
+}
+
+inline CLI::Validator within(double low, double high) {
+  return number_check(fmt::format("in [{}, {}]", low, high), [=](double x) {
+    return x >= low && x <= high ? std::string() : fmt::format(" is outside [{}, {}]", low, high);
+  });
 }
 
 inline int end_all_ranks_after_error(int status) {

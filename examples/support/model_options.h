@@ -23,10 +23,10 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
       ->check(non_negative());
   cmd.add_option("--dropout", config.dropout, "dropout")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
+      ->check(within(0.0, 0.95));
   cmd.add_option("--attention-dropout", config.attention_dropout, "dropout on attention weights")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
+      ->check(within(0.0, 0.95));
   cmd.add_option("--seed", config.seed, "initialisation, dropout and data order")
       ->capture_default_str();
 }
@@ -36,7 +36,7 @@ inline void add_embedding_lr_scale_option(CLI::App& cmd, float& scale) {
                  "the token embedding's learning rate as a fraction of --lr (0: frozen, e.g. to "
                  "keep skip-gram vectors)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(within(0.0, 1.0));
 }
 
 // AdamW's usual groups; with an embedding scale other than 1, the trunk's token embedding (which an
@@ -79,6 +79,12 @@ void add_step_schedule_options(CLI::App& cmd, Options& o, const std::string& dec
   cmd.add_option("--weight-decay", o.weight_decay, "AdamW decay")
       ->capture_default_str()
       ->check(non_negative());
+  // A floor above the peak would make the "decay" raise the rate.
+  cmd.parse_complete_callback([&o] {
+    if (o.min_lr > o.lr)
+      throw CLI::ValidationError(
+          fmt::format("--min-lr {} is above --lr {}: the decay ends at --min-lr", o.min_lr, o.lr));
+  });
 }
 
 // How often a step-counted run evaluates, and on how many (always the same) validation batches.

@@ -22,6 +22,11 @@ tiny=(--task toy --data "$work/task" --dim 16 --heads 2 --layers 1 --max-length 
 check "glue without a subcommand" 2 "$glue"
 check "glue with an unknown flag" 2 "$glue" train "${tiny[@]}" --out "$work/a" --bogus
 check "glue with a bad value" 2 "$glue" train "${tiny[@]}" --out "$work/a" --lr -1
+# Infinity and NaN pass no numeric check (--lr inf trained to a loss of inf and exited 0).
+check "glue with an infinite rate" 2 "$glue" train "${tiny[@]}" --out "$work/a" --lr inf
+grep -q -- "--lr: inf is not a finite number" "$work/err" || fail "the infinite rate's error: $(cat "$work/err")"
+check "glue with a NaN fraction" 2 "$glue" train "${tiny[@]}" --out "$work/a" --embedding-lr-scale nan
+check "glue with a NaN dropout" 2 "$glue" train "${tiny[@]}" --out "$work/a" --dropout nan
 check "glue --help" 0 "$glue" train --help
 check "glue on a missing folder" 2 "$glue" train --task toy --data "$work/none" --out "$work/a"
 printf 'sentence\tlabel\nonly one column\n' >"$work/bad.tsv"
@@ -121,6 +126,8 @@ column validation_loss "$work/lm_shifted/log.csv" | grep -v nan |
   END { exit !(last > min + 0.1 && reported - min < 1e-3 && min - reported < 1e-3) }' &&
   echo "ok: lm reports the best model's loss" || fail "lm reports $reported, not the best model's loss: $(column validation_loss "$work/lm_shifted/log.csv" | grep -v nan | paste -sd ' ')"
 
+check "lm with a floor above its peak rate" 2 "$lm" train "${small[@]}" --out "$work/x" --steps 2 --lr 1e-3 --min-lr 5
+grep -q -- "--min-lr 5 is above --lr 0.001" "$work/err" || fail "the floor's error: $(cat "$work/err")"
 check "lm sample from a missing checkpoint" 2 "$lm" sample --checkpoint "$work/none.safetensors"
 echo "garbage" >"$work/garbage.safetensors"
 check "lm sample from a corrupt checkpoint" 1 "$lm" sample --checkpoint "$work/garbage.safetensors"
