@@ -19,6 +19,7 @@
 #include "examples/support/data_parallel.h"
 #include "examples/support/model_options.h"
 #include "examples/support/run_folder.h"
+#include "examples/support/step_memory.h"
 #include "examples/support/tokenizers.h"
 #include "examples/support/training_loop.h"
 #include "synthgrad/autograd/autograd.h"
@@ -262,6 +263,7 @@ void report_best_model(const Run& r, int64_t steps, double seconds) {
 
 int train(const TrainOptions& o) {
   examples::set_threads(o.threads);
+  examples::check_batch_fits_memory(o.model, o.batch_size, o.model.max_length);
   Run r(o);
   prepare(r);
   examples::TrainingTask task = r.training_task();

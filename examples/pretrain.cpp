@@ -20,6 +20,7 @@
 #include "examples/support/data_parallel.h"
 #include "examples/support/model_options.h"
 #include "examples/support/run_folder.h"
+#include "examples/support/step_memory.h"
 #include "examples/support/tokenizers.h"
 #include "examples/support/training_loop.h"
 #include "synthgrad/autograd/autograd.h"
@@ -293,6 +294,7 @@ void prepare(Run& r) {
 
 int train(const TrainOptions& o) {
   examples::set_threads(o.threads);
+  examples::check_batch_fits_memory(o.model, o.batch_size, o.model.max_length);
   Run r(o);
   prepare(r);
   const bool root = distributed::Communicator::world().is_root();

@@ -32,6 +32,11 @@ check "pretrain without a subcommand" 2 "$pretrain"
 check "pretrain --help" 0 "$pretrain" train --help
 check "pretrain with an unknown flag" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --bogus
 check "pretrain with a bad value" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --lr -1
+# A batch no machine holds is refused before anything is read or written (it ran out of memory).
+check "pretrain with a batch too large for memory" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/huge" \
+  --batch-size 100000000
+grep -q -- "--batch-size 100000000: a step of 100000000 sequences" "$work/err" && [ ! -e "$work/huge" ] &&
+  echo "ok: the batch error names the flag, and no folder was made" || fail "huge batch: $(cat "$work/err")"
 check "pretrain with an unknown tokenizer" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --tokenizer char
 check "pretrain without a corpus" 2 "$pretrain" train --out "$work/a"
 check "pretrain on a missing corpus" 2 "$pretrain" train --corpus "$work/none.txt" --out "$work/a"

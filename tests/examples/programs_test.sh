@@ -126,6 +126,8 @@ column validation_loss "$work/lm_shifted/log.csv" | grep -v nan |
   END { exit !(last > min + 0.1 && reported - min < 1e-3 && min - reported < 1e-3) }' &&
   echo "ok: lm reports the best model's loss" || fail "lm reports $reported, not the best model's loss: $(column validation_loss "$work/lm_shifted/log.csv" | grep -v nan | paste -sd ' ')"
 
+check "lm with a batch too large for memory" 2 "$lm" train --text "$work/text.txt" --out "$work/x" --batch-size 100000000
+grep -q -- "--batch-size 100000000: a step of" "$work/err" || fail "the huge batch's error: $(cat "$work/err")"
 check "lm with a floor above its peak rate" 2 "$lm" train "${small[@]}" --out "$work/x" --steps 2 --lr 1e-3 --min-lr 5
 grep -q -- "--min-lr 5 is above --lr 0.001" "$work/err" || fail "the floor's error: $(cat "$work/err")"
 check "lm sample from a missing checkpoint" 2 "$lm" sample --checkpoint "$work/none.safetensors"
