@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "examples/support/benchmark_table.h"
 #include "examples/support/cli.h"
@@ -13,6 +14,7 @@
 #include "synthgrad/data/files.h"
 #include "synthgrad/distributed/communicator.h"
 #include "synthgrad/models/pretrained_trunk.h"
+#include "synthgrad/nn/attention/config.h"
 
 namespace sg::glue {
 
@@ -97,6 +99,46 @@ TrainOptions run_options(const BenchmarkOptions& b, const std::string& task,
   return o;
 }
 
+// What decides a run's result besides its task, variant and seed: a rerun into the same folder
+// with other settings would otherwise publish the old runs' results as the new ones'.
+std::string result_settings(const BenchmarkOptions& b) {
+  models::ModelConfig model = b.train.model;
+  model.attention.clear();  // each run's own
+  const TrainOptions& t = b.train;
+  return fmt::format(
+      "model {}\ntokenizer {} min-count {} vocab-size {}\nepochs {} batch-size {} max-steps {}\n"
+      "lr {} weight-decay {} warmup {} clip {} embedding-lr-scale {}\ninit-from {}\ndata-root {}\n",
+      models::to_json(model), t.tokenizer.kind, t.tokenizer.min_count, t.tokenizer.vocab_size,
+      t.epochs, t.batch_size, t.max_steps, t.lr, t.weight_decay, t.warmup_fraction, t.clip,
+      t.embedding_lr_scale, b.init_from, std::filesystem::weakly_canonical(b.data_root).string());
+}
+
+// The first run of a benchmark folder records its settings; a later one must have the same.
+void check_settings(const BenchmarkOptions& b) {
+  const std::string path = b.out + "/settings.txt";
+  const std::string settings = result_settings(b);
+  if (!std::filesystem::exists(path)) {
+    std::filesystem::create_directories(b.out);
+    data::write_text_file(path, settings);
+    return;
+  }
+  std::istringstream recorded(data::read_text_file(path, "glue benchmark")), wanted(settings);
+  for (std::string old_line, new_line; std::getline(wanted, new_line);)
+    if (!std::getline(recorded, old_line) || old_line != new_line)
+      throw examples::UsageError(fmt::format(
+          "glue benchmark: '{}' holds runs made with other settings ({}: '{}', now '{}'); give "
+          "another --out, or the flags of those runs to continue them",
+          b.out, path, old_line, new_line));
+}
+
+// A task or variant listed twice would be counted as more seeds of one run.
+void check_listed_once(const std::vector<std::string>& names, const char* flag) {
+  std::set<std::string> seen;
+  for (const std::string& name : names)
+    if (!seen.insert(name).second)
+      throw examples::UsageError(fmt::format("{}: '{}' is listed twice", flag, name));
+}
+
 void write_tables(const std::string& out, const std::vector<examples::RunScore>& scores) {
   const examples::BenchmarkTable table = examples::tabulate(scores);
   const std::string markdown = examples::to_markdown(table);
@@ -115,7 +157,18 @@ int benchmark(const BenchmarkOptions& b) {
   for (const std::string& task : b.tasks)
     SG_CHECK(std::filesystem::is_directory(b.data_root + "/" + task),
              "glue benchmark: no folder '{}/{}' for task {}", b.data_root, task, task);
-  for (const std::string& variant : b.variants) check_trunk_variant(b.init_from, variant);
+  check_listed_once(b.tasks, "--tasks");
+  check_listed_once(b.variants, "--attention");
+  for (const std::string& variant : b.variants) {
+    try {
+      nn::parse_variant(variant);
+    } catch (const Error& e) {
+      throw examples::UsageError(fmt::format("--attention: {}", e.what()));
+    }
+    check_trunk_variant(b.init_from, variant);
+  }
+  if (world.is_root()) check_settings(b);
+  world.barrier();
   std::vector<examples::RunScore> scores;
   for (const std::string& task : b.tasks)
     for (const std::string& variant : b.variants) {

@@ -109,6 +109,19 @@ cp "$work/bench/results.csv" "$work/first.csv"
 check "glue benchmark again" 0 "$glue" "${bench[@]}"
 [ "$(grep -c 'finished earlier' "$work/err")" -eq 6 ] && echo "ok: finished runs are skipped" || fail "runs were repeated"
 cmp -s "$work/first.csv" "$work/bench/results.csv" && echo "ok: the same table" || fail "the table changed"
+# Other settings into the same folder would republish the old runs' results: refused.
+check "glue benchmark again with another rate" 2 "$glue" "${bench[@]}" --lr 0.01
+expect_in "$work/err" "holds runs made with other settings" "the settings' change is named"
+cmp -s "$work/first.csv" "$work/bench/results.csv" && echo "ok: the refused rerun left the table" || fail "the table changed"
+# A variant or task listed twice would be counted as two seeds of one run; an unknown variant
+# would be found after the others had trained.
+check "glue benchmark with a variant listed twice" 2 "$glue" "${bench[@]/V,R+V/V,V}"
+expect_in "$work/err" "--attention: 'V' is listed twice" "the repeated variant is named"
+check "glue benchmark with a task listed twice" 2 "$glue" "${bench[@]/MRPC,SST-2/MRPC,MRPC}"
+check "glue benchmark with an unknown variant" 2 "$glue" benchmark --tasks MRPC --attention V,X --data-root "$data" \
+  --out "$work/bench-x"
+expect_in "$work/err" "--attention: attention variant 'X'" "the unknown variant is named"
+[ -e "$work/bench-x/MRPC" ] && fail "the benchmark with an unknown variant ran V" || echo "ok: nothing ran"
 
 # The CSV recomputed from the runs' result.tsv: medians and ranges over seeds in percent, a task's
 # score the mean of its metrics, the GLUE average the mean of the task scores.
