@@ -87,12 +87,15 @@ void visit_rows(const TaskSpec& task, const std::string& folder, std::string_vie
   }
 }
 
-float parse_score(const std::string& path, const RawRow& row) {
+float parse_score(const TaskSpec& task, const std::string& path, const RawRow& row) {
   float score = 0.0f;
   const char* end = row.label.data() + row.label.size();
   const auto [stop, error] = std::from_chars(row.label.data(), end, score);
   if (error != std::errc() || stop != end || !std::isfinite(score))
     fail("{}:{}: bad score '{}', expected a number", path, row.line, row.label);
+  if (score < task.min_score || score > task.max_score)
+    fail("{}:{}: score {} is outside {}'s range [{}, {}]", path, row.line, row.label, task.name,
+         task.min_score, task.max_score);
   return score;
 }
 
@@ -115,12 +118,16 @@ std::vector<Example> read_split(const TaskSpec& task, const std::string& folder,
     if (labelled) {
       example.has_label = true;
       if (task.is_regression)
-        example.score = parse_score(path, row);
+        example.score = parse_score(task, path, row);
       else
         example.label = parse_label(task, path, row);
     }
     examples.push_back(std::move(example));
   });
+  // Found here rather than after a whole training run, when the empty split is first batched.
+  if (examples.empty())
+    fail("{}: no examples in the {} split",
+         (std::filesystem::path(folder) / task.split_file(split).file).string(), split);
   return examples;
 }
 

@@ -52,6 +52,8 @@ std::vector<TaskSpec> make_glue_tasks() {
   TaskSpec stsb =
       classification("STS-B", {}, {"pearson", "spearman"}, "sentence1", "sentence2", "score");
   stsb.is_regression = true;
+  stsb.min_score = 0.0f;
+  stsb.max_score = 5.0f;
   tasks.push_back(std::move(stsb));
 
   tasks.push_back(

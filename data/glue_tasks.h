@@ -1,6 +1,7 @@
 #pragma once
 // GLUE tasks as the standard GLUE download lays them out: one tab-separated file per split, columns
 // found by header name (CoLA's train and dev files have no header, so their columns are fixed).
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,9 @@ struct TaskSpec {
   std::string name;                      // "SST-2"
   std::vector<std::string> label_names;  // as written in the files; empty for regression
   bool is_regression = false;
+  // Regression: the scores a file may hold (STS-B's run from 0 to 5); a score outside is an error.
+  float min_score = -std::numeric_limits<float>::max(),
+        max_score = std::numeric_limits<float>::max();
   bool is_pair = false;
   std::vector<std::string> metrics;  // "accuracy", "f1", "mcc", "pearson", "spearman"
   std::vector<SplitFile> splits;

@@ -248,6 +248,17 @@ TEST_CASE("malformed lines name the file and the 1-based line") {
     CHECK(error_message([&] { read(folder, "STS-B", "train"); }) ==
           path + ":2: bad score '" + score + "', expected a number");
   }
+  for (const char* score : {"1e30", "-1", "5.01"}) {
+    CAPTURE(score);
+    folder.write("train.tsv", header + "0\tg\tf\ty\to\ts\ts\tA\tB\t" + score + "\n");
+    CHECK(error_message([&] { read(folder, "STS-B", "train"); }) ==
+          path + ":2: score " + score + " is outside STS-B's range [0, 5]");
+  }
+
+  // A header and nothing else: found when read, not after a training run.
+  folder.write("train.tsv", "sentence\tlabel\n");
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+        path + ": no examples in the train split");
 }
 
 TEST_CASE("a missing file names the task and the path") {
