@@ -73,16 +73,19 @@ data::MetricValues evaluate(models::EncoderClassifier& model, const data::TaskSp
   return data::evaluate_classification(task, classes, gold);
 }
 
-// Accuracy on dev of always answering the most frequent train label.
-double majority_baseline(const data::EncodedDataset& train, const data::EncodedDataset& dev) {
+// The task's first metric on dev for always answering the most frequent train label (an F1 or
+// MCC of that answer, not its accuracy, on the tasks scored by those).
+double majority_baseline(const data::TaskSpec& task, const data::EncodedDataset& train,
+                         const data::EncodedDataset& dev) {
   std::map<int64_t, int64_t> counts;
   for (const auto& e : train.examples) ++counts[e.label];
   const int64_t majority = std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) {
                              return a.second < b.second;
                            })->first;
-  const auto hits = std::count_if(dev.examples.begin(), dev.examples.end(),
-                                  [&](auto& e) { return e.label == majority; });
-  return static_cast<double>(hits) / static_cast<double>(std::max<int64_t>(1, dev.size()));
+  std::vector<int64_t> gold;
+  for (const auto& e : dev.examples) gold.push_back(e.label);
+  const std::vector<int64_t> answered(gold.size(), majority);
+  return data::evaluate_classification(task, answered, gold).front().second;
 }
 
 Variable batch_loss(const Variable& logits, const data::Batch& batch, bool regression) {
@@ -375,7 +378,8 @@ TrainResult train(const TrainOptions& options) {
     return {.exit_status = 0, .finished = true, .best_dev = best_dev_metrics(t)};
   fmt::print("best dev {} {:.4f}", t.task.metrics.front(), result.best);
   if (!t.task.is_regression)
-    fmt::print("  (majority-class baseline {:.4f})", majority_baseline(t.train_set, t.dev_set));
+    fmt::print("  (majority-class baseline {:.4f})",
+               majority_baseline(t.task, t.train_set, t.dev_set));
   fmt::print("\nmodel {}  log {}  curves {}\n", t.run.best_model(), t.run.log(), t.run.plot());
   return {.exit_status = 0, .finished = true, .best_dev = best_dev_metrics(t)};
 }

@@ -48,6 +48,9 @@ mkdir -p "$work/pt-weighted"
 "$tool" make "$work/pt-weighted/best.safetensors" V 2 "$work/text.txt" weighted || fail "masked_lm_tool make weighted"
 check "--init-from a trunk with token weights, pair pooling" 0 "$glue" train "${mrpc[@]}" --pooling pair \
   --init-from "$work/pt-weighted/best.safetensors" --out "$work/weighted"
+# MRPC is scored by F1: the majority answer's F1 (here "0" on a tie, whose F1 is 0), not its
+# accuracy (0.5), is the baseline printed beside it.
+expect_in "$work/out" "(majority-class baseline 0.0000)" "the baseline is in the task's metric"
 within 0 "$work/pt-weighted/best.safetensors" "$work/weighted/best.safetensors" trunk.token_weights &&
   echo "ok: the fine-tuned model keeps the trunk's token weights" || fail "token weights: $difference_found"
 check "--init-from a trunk with token weights, cls pooling" 0 "$glue" train "${mrpc[@]}" --pooling cls \
