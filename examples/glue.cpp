@@ -17,6 +17,7 @@
 #include "examples/glue/benchmark.h"
 #include "examples/glue/train.h"
 #include "examples/support/cli.h"
+#include "examples/support/tokenizers.h"
 #include "synthgrad/data/data.h"
 #include "synthgrad/models/checkpoint.h"
 
@@ -48,7 +49,7 @@ data::TaskSpec checkpoint_task(const std::string& checkpoint) {
 int predict_test(const PredictOptions& o) {
   auto model = models::load_encoder_classifier(o.checkpoint);
   const data::TaskSpec task = checkpoint_task(o.checkpoint);
-  const auto tokenizer = data::load_tokenizer(data::tokenizer_path_beside(o.checkpoint));
+  const auto tokenizer = examples::load_tokenizer_beside(o.checkpoint, model->config().vocab_size);
   const auto examples = data::read_split(task, o.data, o.split);
   const auto encoded = data::encode_dataset(*tokenizer, task, examples, model->config().max_length);
   const std::vector<double> predicted = glue::predict(*model, encoded, o.batch_size);

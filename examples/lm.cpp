@@ -294,7 +294,7 @@ struct SampleOptions {
 
 int sample(const SampleOptions& o) {
   auto lm = models::load_causal_lm(o.checkpoint);
-  const auto tokenizer = data::load_tokenizer(data::tokenizer_path_beside(o.checkpoint));
+  const auto tokenizer = examples::load_tokenizer_beside(o.checkpoint, lm->config().vocab_size);
   std::vector<int64_t> prompt = tokenizer->encode(o.prompt);
   SG_CHECK(!prompt.empty(), "lm sample: the prompt '{}' has no tokens", o.prompt);
   const std::vector<int64_t> tokens = lm->generate(prompt, o.generation);

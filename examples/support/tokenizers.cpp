@@ -24,4 +24,15 @@ std::unique_ptr<data::Tokenizer> build_tokenizer(const TokenizerChoice& choice,
   fail("tokenizer '{}' is not one of char, word, sentencepiece", choice.kind);
 }
 
+std::unique_ptr<data::Tokenizer> load_tokenizer_beside(const std::string& checkpoint,
+                                                       int64_t vocab_size) {
+  const std::string path = data::tokenizer_path_beside(checkpoint);
+  auto tokenizer = data::load_tokenizer(path);
+  SG_CHECK(tokenizer->vocab_size() == vocab_size,
+           "'{}' has a vocabulary of {} tokens, its tokenizer '{}' one of {}: they are not from "
+           "the same run",
+           checkpoint, vocab_size, path, tokenizer->vocab_size());
+  return tokenizer;
+}
+
 }  // namespace sg::examples

@@ -20,4 +20,9 @@ struct TokenizerChoice {
 std::unique_ptr<data::Tokenizer> build_tokenizer(const TokenizerChoice& choice,
                                                  const std::vector<std::string>& texts);
 
+// The tokenizer saved beside a checkpoint whose model has `vocab_size` tokens; throws naming both
+// files when the two disagree (a tokenizer from another run would shift every id silently).
+std::unique_ptr<data::Tokenizer> load_tokenizer_beside(const std::string& checkpoint,
+                                                       int64_t vocab_size);
+
 }  // namespace sg::examples

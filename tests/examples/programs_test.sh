@@ -130,6 +130,12 @@ check "lm with a batch too large for memory" 2 "$lm" train --text "$work/text.tx
 grep -q -- "--batch-size 100000000: a step of" "$work/err" || fail "the huge batch's error: $(cat "$work/err")"
 check "lm with a floor above its peak rate" 2 "$lm" train "${small[@]}" --out "$work/x" --steps 2 --lr 1e-3 --min-lr 5
 grep -q -- "--min-lr 5 is above --lr 0.001" "$work/err" || fail "the floor's error: $(cat "$work/err")"
+# A tokenizer from another run beside a checkpoint would shift every id: refused, naming both.
+mkdir -p "$work/mixed" && cp "$work/lm_full/best.safetensors" "$work/mixed/" &&
+  cp "$work/lm_pieces/best.tokenizer" "$work/mixed/"
+check "lm sample with another run's tokenizer" 1 "$lm" sample --checkpoint "$work/mixed/best.safetensors" --tokens 5
+grep -q "its tokenizer '$work/mixed/best.tokenizer' one of .*: they are not from the same run" "$work/err" ||
+  fail "the tokenizer mismatch's error: $(cat "$work/err")"
 check "lm sample from a missing checkpoint" 2 "$lm" sample --checkpoint "$work/none.safetensors"
 echo "garbage" >"$work/garbage.safetensors"
 check "lm sample from a corrupt checkpoint" 1 "$lm" sample --checkpoint "$work/garbage.safetensors"
