@@ -9,8 +9,10 @@
 #include <cmath>
 #include <exception>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "synthgrad/distributed/communicator.h"
 
@@ -52,6 +54,19 @@ inline CLI::Validator within(double low, double high) {
   return number_check(fmt::format("in [{}, {}]", low, high), [=](double x) {
     return x >= low && x <= high ? std::string() : fmt::format(" is outside [{}, {}]", low, high);
   });
+}
+
+// A check of several flags together, run once the command line is parsed; it throws
+// CLI::ValidationError, so the program exits 2 naming the flags. Any number per command (CLI11
+// keeps one callback of each kind).
+inline void add_parsed_check(CLI::App& cmd, std::function<void()> check) {
+  static std::map<const CLI::App*, std::vector<std::function<void()>>> checks;
+  std::vector<std::function<void()>>& list = checks[&cmd];
+  if (list.empty())
+    cmd.parse_complete_callback([&list] {
+      for (const auto& run : list) run();
+    });
+  list.push_back(std::move(check));
 }
 
 inline int end_all_ranks_after_error(int status) {

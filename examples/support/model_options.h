@@ -6,6 +6,7 @@
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
 #include "synthgrad/models/config.h"
+#include "synthgrad/nn/attention/config.h"
 #include "synthgrad/nn/module.h"
 #include "synthgrad/optim/optimizer.h"
 
@@ -29,6 +30,15 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
       ->check(within(0.0, 0.95));
   cmd.add_option("--seed", config.seed, "initialisation, dropout and data order")
       ->capture_default_str();
+  // The attention's own rules (a known variant, --dim a multiple of --heads) as a flag error.
+  add_parsed_check(cmd, [&config] {
+    try {
+      nn::validate(config.attention_config());
+    } catch (const Error& e) {
+      throw CLI::ValidationError(fmt::format("--attention {} --dim {} --heads {}: {}",
+                                             config.attention, config.dim, config.heads, e.what()));
+    }
+  });
 }
 
 inline void add_embedding_lr_scale_option(CLI::App& cmd, float& scale) {
@@ -80,7 +90,7 @@ void add_step_schedule_options(CLI::App& cmd, Options& o, const std::string& dec
       ->capture_default_str()
       ->check(non_negative());
   // A floor above the peak would make the "decay" raise the rate.
-  cmd.parse_complete_callback([&o] {
+  add_parsed_check(cmd, [&o] {
     if (o.min_lr > o.lr)
       throw CLI::ValidationError(
           fmt::format("--min-lr {} is above --lr {}: the decay ends at --min-lr", o.min_lr, o.lr));

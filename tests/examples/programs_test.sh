@@ -27,6 +27,11 @@ check "glue with an infinite rate" 2 "$glue" train "${tiny[@]}" --out "$work/a" 
 grep -q -- "--lr: inf is not a finite number" "$work/err" || fail "the infinite rate's error: $(cat "$work/err")"
 check "glue with a NaN fraction" 2 "$glue" train "${tiny[@]}" --out "$work/a" --embedding-lr-scale nan
 check "glue with a NaN dropout" 2 "$glue" train "${tiny[@]}" --out "$work/a" --dropout nan
+check "glue with --dim not a multiple of --heads" 2 "$glue" train --task toy --data "$work/task" --dim 16 --heads 3 \
+  --out "$work/a"
+grep -q -- "--dim 16 --heads 3: attention: dim 16 must be a positive multiple of heads 3" "$work/err" ||
+  fail "the dim/heads error: $(cat "$work/err")"
+check "glue with an unknown variant" 2 "$glue" train --task toy --data "$work/task" --out "$work/a" --attention V+Q
 check "glue --help" 0 "$glue" train --help
 check "glue on a missing folder" 2 "$glue" train --task toy --data "$work/none" --out "$work/a"
 printf 'sentence\tlabel\nonly one column\n' >"$work/bad.tsv"
