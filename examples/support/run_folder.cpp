@@ -16,7 +16,13 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
   std::filesystem::create_directories(path, error);
   SG_CHECK(!error, "cannot create the run folder '{}': {}", path, error.message());
   const RunFolder folder{path, std::make_shared<const RunLock>(path)};
-  if (start == RunStart::resume) return folder;
+  if (start == RunStart::resume) {
+    if (!std::filesystem::exists(folder.last_checkpoint()))
+      throw UsageError(
+          fmt::format("--resume: '{}' holds no run to resume (no {})", path,
+                      std::filesystem::path(folder.last_checkpoint()).filename().string()));
+    return folder;
+  }
   for (const std::string& file : folder.files()) {
     if (!std::filesystem::exists(file)) continue;
     if (start == RunStart::fresh)

@@ -49,6 +49,11 @@ check "glue refuses to resume with another --batch-size" 2 "$glue" train --task 
   --heads 2 --layers 1 --max-length 8 --batch-size 4 --attention R+V --epochs 10 --lr 3e-3 --out "$work/half" --resume
 grep -q -- "resume it with --batch-size 8" "$work/err" && echo "ok: the refusal names the batch size" ||
   fail "the refusal does not name the batch size: $(cat "$work/err")"
+check "glue refuses to resume with another --dim" 2 "$glue" train --task toy --data "$work/task" --dim 32 \
+  --heads 2 --out "$work/half" --resume
+grep -q -- "--dim 32 contradicts the run being resumed of '$work/half/last.safetensors', whose dim is 16" "$work/err" &&
+  echo "ok: the refusal names the flag and the run's value" || fail "resume with another --dim: $(cat "$work/err")"
+check "glue refuses a tokenizer flag with --resume" 2 "$glue" train "${tiny[@]}" --out "$work/half" --resume --min-count 3
 check "glue resumes" 0 "$glue" train "${tiny[@]}" --out "$work/half" --resume
 cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||
   fail "the resumed run differs from the uninterrupted one"

@@ -31,9 +31,9 @@ std::string refusal(const std::string& path, RunStart start) {
   return "";
 }
 
-// Opens a run folder and dies holding it, as a killed or crashed run does.
+// Resumes the run of a folder and dies holding it, as a killed or crashed run does.
 int die_holding_run_folder(const std::vector<std::string>& args) {
-  const auto folder = examples::open_run_folder(args.at(0), RunStart::fresh);
+  const auto folder = examples::open_run_folder(args.at(0), RunStart::resume);
   std::raise(SIGKILL);
   return 0;
 }
@@ -58,9 +58,15 @@ TEST_CASE("a second run on a live run's folder refuses, naming the folder and th
 
 TEST_CASE("a run folder is free again once its run ended, also when the run was killed") {
   const std::string path = fresh_folder("ended");
-  examples::open_run_folder(path, RunStart::fresh);
+  std::ofstream(examples::open_run_folder(path, RunStart::fresh).last_checkpoint()) << "a run";
   CHECK(refusal(path, RunStart::resume).empty());
   CHECK(sg::testing::run_child("die_holding_run_folder", {path}) == 128 + SIGKILL);
   CHECK(fs::exists(path + "/.lock"));
   CHECK(refusal(path, RunStart::resume).empty());
+}
+
+TEST_CASE("--resume into a folder without a last checkpoint says there is no run") {
+  const std::string path = fresh_folder("nothing_to_resume");
+  CHECK(refusal(path, RunStart::resume) ==
+        "--resume: '" + path + "' holds no run to resume (no last.safetensors)");
 }
