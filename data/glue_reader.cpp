@@ -11,6 +11,7 @@
 #include "synthgrad/core/error.h"
 #include "synthgrad/data/files.h"
 #include "synthgrad/data/tsv.h"
+#include "synthgrad/data/utf8.h"
 
 namespace sg::data {
 
@@ -82,6 +83,15 @@ void visit_rows(const TaskSpec& task, const std::string& folder, std::string_vie
     if (row.fields.size() != names.size())
       fail("{}:{}: expected {} tab-separated columns, found {}", path, row.line, names.size(),
            row.fields.size());
+    // Found here with file and line, not later as a tokenizer that cannot be saved.
+    for (size_t c = 0; c < row.fields.size(); ++c) {
+      const std::string& field = row.fields[c];
+      const size_t bad = first_invalid_utf8(field);
+      if (bad != std::string::npos || field.find('\0') != std::string::npos)
+        fail("{}:{}: column '{}' holds {} (byte {} of the field)", path, row.line, names[c],
+             bad != std::string::npos ? "bytes that are not UTF-8" : "a NUL byte",
+             (bad != std::string::npos ? bad : field.find('\0')) + 1);
+    }
     visit(path, RawRow{row.line, row.fields[a], task.is_pair ? row.fields[b] : std::string_view(),
                        entry.has_labels ? row.fields[label] : std::string_view()});
   }

@@ -115,7 +115,7 @@ void add_run_options(CLI::App& cmd, Options& o) {
   cmd.add_option("--threads", o.threads,
                  "threads (0: SG_NUM_THREADS, or all cores shared by the ranks on this machine)")
       ->capture_default_str()
-      ->check(non_negative());
+      ->check(within(0, 4096));
   cmd.add_option("--bucket-mb", o.bucket_mb,
                  "under mpirun: MiB of gradients averaged in one message (started during backward)")
       ->capture_default_str()

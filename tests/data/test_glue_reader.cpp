@@ -255,6 +255,13 @@ TEST_CASE("malformed lines name the file and the 1-based line") {
           path + ":2: score " + score + " is outside STS-B's range [0, 5]");
   }
 
+  folder.write("train.tsv", std::string("sentence\tlabel\ngood\t1\nbad \xff film\t0\n"));
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+        path + ":3: column 'sentence' holds bytes that are not UTF-8 (byte 5 of the field)");
+  folder.write("train.tsv", std::string("sentence\tlabel\nnul \0 here\t1\n", 28));
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+        path + ":2: column 'sentence' holds a NUL byte (byte 5 of the field)");
+
   // A header and nothing else: found when read, not after a training run.
   folder.write("train.tsv", "sentence\tlabel\n");
   CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
