@@ -27,6 +27,8 @@ size_t find_column(const std::vector<std::string>& names, const std::string& wan
   const auto found = std::find(names.begin(), names.end(), wanted);
   if (found == names.end())
     fail("{}:1: no column '{}' in the header (columns: {})", path, wanted, fmt::join(names, ", "));
+  if (std::find(found + 1, names.end(), wanted) != names.end())
+    fail("{}:1: the header names column '{}' twice", path, wanted);
   return static_cast<size_t>(found - names.begin());
 }
 
@@ -154,6 +156,9 @@ TaskSpec tsv_task(std::string name, const std::string& folder) {
 }
 
 TaskSpec tsv_task(std::string name, std::vector<std::string> label_names) {
+  // The name goes into checkpoints and tables; an empty one would leave them nameless.
+  SG_CHECK(!name.empty() && name.find_first_of("\t\n") == std::string::npos,
+           "tsv_task: a task needs a name without tabs or line breaks, got '{}'", name);
   TaskSpec task = glue_task("SST-2");
   task.name = std::move(name);
   task.quoting = TsvQuoting::rfc4180;

@@ -262,6 +262,10 @@ TEST_CASE("malformed lines name the file and the 1-based line") {
   CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
         path + ":2: column 'sentence' holds a NUL byte (byte 5 of the field)");
 
+  folder.write("train.tsv", "sentence\tlabel\tsentence\ngood\t1\tbad\n");
+  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+        path + ":1: the header names column 'sentence' twice");
+
   // A header and nothing else: found when read, not after a training run.
   folder.write("train.tsv", "sentence\tlabel\n");
   CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
@@ -281,6 +285,8 @@ TEST_CASE("TSV task: any label strings, collected from train") {
   folder.write("dev.tsv", "sentence\tlabel\nterrible\tneg\n");
   const TaskSpec task = tsv_task("toy", folder.path.string());
   CHECK(task.name == "toy");
+  CHECK(error_message([&] { tsv_task("", folder.path.string()); }) ==
+        "tsv_task: a task needs a name without tabs or line breaks, got ''");
   CHECK(task.label_names == std::vector<std::string>{"neg", "neutral", "pos"});
   CHECK(task.metrics == std::vector<std::string>{"accuracy"});
   const auto train = read_split(task, folder.path.string(), "train");
