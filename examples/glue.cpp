@@ -96,11 +96,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   return examples::run_cli(app, argc, argv, [&] {
     if (train_cmd->parsed()) {
-      glue::record_given_flags(*train_cmd, train_options);
       return glue::train(train_options).exit_status;
     }
     if (benchmark_cmd->parsed()) {
-      glue::record_given_flags(*benchmark_cmd, benchmark_options.train);
       return glue::benchmark(benchmark_options);
     }
     return predict_test(predict_options);

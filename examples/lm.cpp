@@ -13,6 +13,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "examples/support/cli.h"
@@ -47,6 +48,7 @@ struct TrainOptions {
   float lr = 1e-3f, min_lr = 1e-4f, weight_decay = 0.1f, clip = 1.0f;
   double bucket_mb = 25;
   bool resume = false, overwrite = false;
+  std::set<std::string> given_flags;  // "--dim": those a resumed run must agree with
 };
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -261,7 +263,10 @@ void report_best_model(const Run& r, int64_t steps, double seconds) {
              fmt::join(scores, ", "), steps, seconds);
 }
 
-int train(const TrainOptions& o) {
+int train(const TrainOptions& flags) {
+  // A resumed run is the model of its own checkpoint, which the given flags must not contradict.
+  TrainOptions o = flags;
+  if (o.resume) o.model = examples::resumed_model_config(o.out, o.given_flags, o.model);
   examples::set_threads(o.threads);
   examples::check_batch_fits_memory(o.model, o.batch_size, o.model.max_length);
   Run r(o);

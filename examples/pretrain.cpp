@@ -14,6 +14,7 @@
 #include <chrono>
 #include <numeric>
 #include <optional>
+#include <set>
 
 #include "examples/pretrain/objective.h"
 #include "examples/support/cli.h"
@@ -61,6 +62,7 @@ struct TrainOptions {
   double token_weights = 0.0;
   double validation_fraction = 0.01;
   bool resume = false, overwrite = false;
+  std::set<std::string> given_flags;  // "--dim": those a resumed run must agree with
 };
 
 // The masks of validation are drawn from this seed, so every evaluation scores the same positions.
@@ -292,7 +294,10 @@ void prepare(Run& r) {
              r.tokenizer->kind(), r.tokenizer->vocab_size(), r.validation.size());
 }
 
-int train(const TrainOptions& o) {
+int train(const TrainOptions& flags) {
+  // A resumed run is the model of its own checkpoint, which the given flags must not contradict.
+  TrainOptions o = flags;
+  if (o.resume) o.model = examples::resumed_model_config(o.out, o.given_flags, o.model);
   examples::set_threads(o.threads);
   examples::check_batch_fits_memory(o.model, o.batch_size, o.model.max_length);
   Run r(o);

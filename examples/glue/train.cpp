@@ -174,36 +174,6 @@ struct Trainer {
   }
 };
 
-bool given(const TrainOptions& o, const std::string& flag) {
-  return o.given_flags.contains(flag);
-}
-
-// With --init-from or --resume the tokenizer and the trunk's shape are those of the checkpoint at
-// `path` (the pre-trained run's, or the resumed run's own): flags that would choose them
-// differently are refused rather than silently ignored.
-void check_flags_against(const TrainOptions& o, const models::ModelConfig& checkpoint,
-                         const std::string& path) {
-  const std::string source = o.resume ? "the run being resumed" : "the pre-trained trunk";
-  for (const char* flag : {"--tokenizer", "--min-count", "--vocab-size"})
-    if (given(o, flag))
-      throw examples::UsageError(fmt::format(
-          "{} cannot be used with {}: the tokenizer is {}'s ({})", flag,
-          o.resume ? "--resume" : "--init-from", o.resume ? "the run" : "the pre-trained run",
-          data::tokenizer_path_beside(path)));
-  const std::map<std::string, std::string> flag_of_field = {{"attention", "--attention"},
-                                                            {"dim", "--dim"},
-                                                            {"heads", "--heads"},
-                                                            {"layers", "--layers"},
-                                                            {"max_length", "--max-length"}};
-  for (const auto& difference : models::trunk_differences(checkpoint, o.model)) {
-    const auto flag = flag_of_field.find(difference.field);
-    if (flag != flag_of_field.end() && given(o, flag->second))
-      throw examples::UsageError(fmt::format(
-          "{} {} contradicts {} of '{}', whose {} is {}: leave the flag out", flag->second,
-          difference.model, source, path, difference.field, difference.file));
-  }
-}
-
 // The classifier's config. A resumed run takes its own from its last checkpoint; a run from a
 // pre-trained trunk takes the trunk fields from that checkpoint.
 models::ModelConfig model_config(const Trainer& t,
@@ -211,7 +181,8 @@ models::ModelConfig model_config(const Trainer& t,
   const TrainOptions& o = t.options;
   if (o.resume) {
     models::ModelConfig config = models::read_config(t.run.last_checkpoint());
-    check_flags_against(o, config, t.run.last_checkpoint());
+    examples::check_flags_against(o.given_flags, o.model, config, "--resume",
+                                  t.run.last_checkpoint());
     config.verbose = true;
     return config;
   }
@@ -259,7 +230,7 @@ std::optional<models::ModelConfig> pretrained_trunk(const TrainOptions& o) {
         "another --out",
         o.init_from, o.out));
   models::ModelConfig pretrained = models::pretrained_config(o.init_from);
-  check_flags_against(o, pretrained, o.init_from);
+  examples::check_flags_against(o.given_flags, o.model, pretrained, "--init-from", o.init_from);
   return pretrained;
 }
 
@@ -447,12 +418,6 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "checkpoint, e.g. runs/pt/best.safetensors; the head is fresh")
       ->check(CLI::ExistingFile);
   add_training_options(cmd, o);
-}
-
-void record_given_flags(const CLI::App& cmd, TrainOptions& o) {
-  for (const CLI::Option* option : cmd.get_options())
-    if (option->count() > 0)
-      for (const std::string& name : option->get_lnames()) o.given_flags.insert("--" + name);
 }
 
 }  // namespace sg::glue

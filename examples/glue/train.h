@@ -42,8 +42,6 @@ struct TrainResult {
 void add_training_options(CLI::App& cmd, TrainOptions& o);
 // Those, with the task, its data folder and the run folder.
 void add_train_options(CLI::App& cmd, TrainOptions& o);
-// Fills o.given_flags from the parsed command.
-void record_given_flags(const CLI::App& cmd, TrainOptions& o);
 
 // Throws a UsageError for flags that contradict --init-from, an sg::Error for a bad file.
 TrainResult train(const TrainOptions& options);

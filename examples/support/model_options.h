@@ -1,16 +1,79 @@
 #pragma once
 // The options the training programs share, so that they all spell and check them the same way.
 #include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
+#include "synthgrad/data/tokenizer.h"
+#include "synthgrad/models/checkpoint.h"
 #include "synthgrad/models/config.h"
+#include "synthgrad/models/pretrained_trunk.h"
 #include "synthgrad/nn/attention/config.h"
 #include "synthgrad/nn/module.h"
 #include "synthgrad/optim/optimizer.h"
 
 namespace sg::examples {
+
+// Fills `given` with the flags of `cmd` given on the command line ("--dim") once it is parsed.
+inline void record_given_flags(CLI::App& cmd, std::set<std::string>& given) {
+  add_parsed_check(cmd, [&cmd, &given] {
+    for (const CLI::Option* option : cmd.get_options())
+      if (option->count() > 0)
+        for (const std::string& name : option->get_lnames()) given.insert("--" + name);
+  });
+}
+
+// With --resume or --init-from (`how`) the trunk's shape is that of the checkpoint at `path` (the
+// resumed run's own, or the pre-trained one): a flag given with another value is refused rather
+// than silently ignored. A pre-trained run's tokenizer is taken as it is, so tokenizer flags are
+// refused with --init-from; a resumed run's command line may repeat the ones it started with.
+inline void check_flags_against(const std::set<std::string>& given,
+                                const models::ModelConfig& flags,
+                                const models::ModelConfig& checkpoint, const std::string& how,
+                                const std::string& path) {
+  const bool resume = how == "--resume";
+  for (const char* flag : {"--tokenizer", "--min-count", "--vocab-size"})
+    if (!resume && given.contains(flag))
+      throw UsageError(
+          fmt::format("{} cannot be used with --init-from: the tokenizer is the "
+                      "pre-trained run's ({})",
+                      flag, data::tokenizer_path_beside(path)));
+  const std::map<std::string, std::vector<std::string>> flags_of_field = {
+      {"attention", {"--attention"}},
+      {"dim", {"--dim"}},
+      {"heads", {"--heads"}},
+      {"layers", {"--layers"}},
+      {"max_length", {"--max-length", "--context"}}};
+  for (const auto& difference : models::trunk_differences(checkpoint, flags)) {
+    const auto names = flags_of_field.find(difference.field);
+    if (names == flags_of_field.end()) continue;
+    for (const std::string& flag : names->second)
+      if (given.contains(flag))
+        throw UsageError(fmt::format(
+            "{} {} contradicts {} of '{}', whose {} is {}: leave the flag out", flag,
+            difference.model, resume ? "the run being resumed" : "the pre-trained trunk", path,
+            difference.field, difference.file));
+  }
+}
+
+// The model config a --resume into `out` continues: its last checkpoint's, once the given flags
+// are checked against it (the flags' own when there is no checkpoint: opening the run folder then
+// says there is no run to resume).
+inline models::ModelConfig resumed_model_config(const std::string& out,
+                                                const std::set<std::string>& given,
+                                                const models::ModelConfig& flags) {
+  const std::string last = RunFolder{out}.last_checkpoint();
+  if (!std::filesystem::exists(last)) return flags;
+  models::ModelConfig config = models::read_config(last);
+  check_flags_against(given, flags, config, "--resume", last);
+  config.verbose = flags.verbose;
+  return config;
+}
 
 inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
   cmd.add_option("--attention", config.attention, "V, D, R, Rfix, FD, FR or a mix such as R+V")
@@ -112,6 +175,7 @@ void add_evaluation_options(CLI::App& cmd, Options& o) {
 // gradient buckets of a data-parallel run.
 template <class Options>
 void add_run_options(CLI::App& cmd, Options& o) {
+  record_given_flags(cmd, o.given_flags);
   cmd.add_option("--threads", o.threads,
                  "threads (0: SG_NUM_THREADS, or all cores shared by the ranks on this machine)")
       ->capture_default_str()
