@@ -103,6 +103,11 @@ double pearson(std::span<const double> x, std::span<const double> y) {
 
 double spearman(std::span<const double> x, std::span<const double> y) {
   check_sizes(x, y, "spearman");
+  // NaN has no rank (sorting with it is undefined): a diverged model scores NaN, as in Pearson.
+  const auto has_nan = [](std::span<const double> v) {
+    return std::any_of(v.begin(), v.end(), [](double e) { return std::isnan(e); });
+  };
+  if (has_nan(x) || has_nan(y)) return std::numeric_limits<double>::quiet_NaN();
   return pearson(average_ranks(x), average_ranks(y));
 }
 

@@ -14,8 +14,17 @@ inline size_t utf8_length(std::string_view text, size_t pos) {
                         : (lead >> 3) == 0x1E ? 4
                                               : 0;
   if (length == 0 || pos + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k)
-    if ((static_cast<unsigned char>(text[pos + k]) & 0xC0) != 0x80) return 0;
+  char32_t code = length == 1 ? lead : lead & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[pos + k]);
+    if ((next & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (next & 0x3F);
+  }
+  // The shortest form only (C0 80 is not a second spelling of NUL), no UTF-16 surrogates, nothing
+  // above U+10FFFF: what decoders everywhere else reject.
+  constexpr char32_t kShortestFrom[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (code < kShortestFrom[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF)
+    return 0;
   return length;
 }
 

@@ -5,6 +5,7 @@
 #include "fixtures.h"
 #include "synthgrad/data/corpus_reader.h"
 #include "synthgrad/data/text_corpus.h"
+#include "synthgrad/data/utf8.h"
 
 using namespace sg;
 using namespace sg::data;
@@ -208,4 +209,16 @@ TEST_CASE("text that is not UTF-8 is an error naming the file and byte") {
   CHECK(reader.next()->text == "fine");
   CHECK(error_message([&] { reader.next(); }) ==
         fmt::format("corpus: '{}' is not UTF-8 text at byte 9", a));
+}
+
+TEST_CASE("UTF-8: only the shortest form of a code point up to U+10FFFF, no surrogates") {
+  CHECK(first_invalid_utf8("plain, \xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80") ==
+        std::string_view::npos);
+  CHECK(first_invalid_utf8("\xf4\x8f\xbf\xbf") == std::string_view::npos);  // U+10FFFF
+  CHECK(first_invalid_utf8("a\xc0\x80") == 1);                              // NUL, overlong
+  CHECK(first_invalid_utf8("ab\xe0\x80\xaf") == 2);                         // '/', overlong
+  CHECK(first_invalid_utf8("\xf0\x8f\xbf\xbf") == 0);                       // U+FFFF, overlong
+  CHECK(first_invalid_utf8("\xed\xa0\x80") == 0);                           // a surrogate
+  CHECK(first_invalid_utf8("\xf4\x90\x80\x80") == 0);                       // above U+10FFFF
+  CHECK(first_invalid_utf8("\xf5\x80\x80\x80") == 0);
 }

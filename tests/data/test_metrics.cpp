@@ -51,6 +51,10 @@ TEST_CASE("Pearson and Spearman with tied ranks") {
   const std::vector<double> constant = {3, 3, 3, 3, 3};
   CHECK(std::isnan(pearson(x, constant)));
   CHECK(std::isnan(spearman(constant, x)));
+  // A diverged model's NaN predictions: NaN, as SciPy's spearmanr gives (the ranks were finite).
+  const std::vector<double> diverged = {1, std::nan(""), 3, 4, 5};
+  CHECK(std::isnan(spearman(diverged, x)));
+  CHECK(std::isnan(spearman(x, diverged)));
 }
 
 TEST_CASE("metric errors and task metrics") {
