@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "synthgrad/core/error.h"
+#include "synthgrad/data/files.h"
 #include "synthgrad/data/utf8.h"
 
 namespace sg::data {
@@ -115,6 +116,8 @@ std::optional<CorpusLine> CorpusReader::next() {
                  .document_start = at.document_start};
       open_span_ = -1;  // the rest of the line was read past; read it again from the cut
     }
+    // After the cursor is set: the mark's bytes were read, they are just not text.
+    if (at.byte == 0 && line.starts_with(kByteOrderMark)) line.erase(0, kByteOrderMark.size());
     if (std::all_of(line.begin(), line.end(), is_blank)) {
       // A blank line ends a document; blanks left at the end of a long line do not.
       if (at.line_start) cursor_.document_start = true;

@@ -3,18 +3,17 @@
 #include <algorithm>
 
 #include "synthgrad/core/error.h"
+#include "synthgrad/data/files.h"
 
 namespace sg::data {
 
 namespace {
 
-constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
-
 class TsvParser {
  public:
   TsvParser(std::string_view text, TsvQuoting quoting, std::string_view source)
       : text_(text), quoting_(quoting), source_(source) {
-    if (text_.starts_with(byte_order_mark)) text_.remove_prefix(byte_order_mark.size());
+    text_ = without_byte_order_mark(text_);
   }
 
   std::vector<TsvRow> rows() {

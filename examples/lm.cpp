@@ -77,11 +77,18 @@ size_t character_start_from(const std::string& text, size_t target) {
   return target;
 }
 
+// A file's text without its byte-order mark, one per file (the char tokenizer would learn it).
+std::string read_text(const std::string& path) {
+  return std::string(data::without_byte_order_mark(data::read_text_file(path, "lm train")));
+}
+
 SplitText read_files(const std::vector<data::CorpusSpan>& files) {
   SplitText split;
   for (const data::CorpusSpan& file : files) {
     split.source += (split.source.empty() ? "" : " ") + file.path;
-    split.text += data::read_text_file(file.path, "lm train");
+    // A file without a final newline would join its last word to the next file's first.
+    if (!split.text.empty() && split.text.back() != '\n') split.text += '\n';
+    split.text += read_text(file.path);
   }
   return split;
 }
@@ -89,11 +96,9 @@ SplitText read_files(const std::vector<data::CorpusSpan>& files) {
 // --text: the first 90% of the file's bytes and the rest (nanoGPT's split of tiny-shakespeare);
 // --train and --valid: the files; --data: the folder's named train / valid / test files.
 SplitTexts read_splits(const TrainOptions& o) {
-  const auto read_file = [](const std::string& path) {
-    return SplitText{path, data::read_text_file(path, "lm train")};
-  };
+  const auto read_file = [](const std::string& path) { return SplitText{path, read_text(path)}; };
   if (!o.text.empty()) {
-    std::string text = data::read_text_file(o.text, "lm train");
+    std::string text = read_text(o.text);
     const size_t cut =
         character_start_from(text, static_cast<size_t>(0.9 * static_cast<double>(text.size())));
     return {{o.text + " (first 90%)", text.substr(0, cut)},

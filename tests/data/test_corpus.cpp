@@ -154,6 +154,21 @@ TEST_CASE("an over-long line comes in pieces cut after a blank or between charac
                                               {accents.substr(7), false}});
 }
 
+TEST_CASE("a byte-order mark at the start of a file is not text, also on a line cut in pieces") {
+  TempFolder dir;
+  const std::string a = dir.write("a.txt", "\xef\xbb\xbfhello world\nhello\n");
+  CorpusReader whole({whole_file(a)});
+  CHECK(read_all(whole) == std::vector<Line>{{"hello world", true}, {"hello", false}});
+  // Pieces of at most 8 bytes: the mark's 3 bytes are read, then dropped, and nothing is read
+  // twice.
+  CorpusReader pieces({whole_file(a)}, 8);
+  CHECK(read_all(pieces) ==
+        std::vector<Line>{{"hello", true}, {" world", false}, {"hello", false}});
+  const std::string b = dir.write("b.txt", "\xef\xbb\xbf\nnext\n");  // the mark alone: a blank line
+  CorpusReader blank({whole_file(b)});
+  CHECK(read_all(blank) == std::vector<Line>{{"next", true}});
+}
+
 TEST_CASE("a line one byte over the limit comes in pieces too, with or without a CR") {
   TempFolder dir;
   const std::string a = dir.write("a.txt", "abcde\nvwxyz\r\nfghi\r\njklmn");

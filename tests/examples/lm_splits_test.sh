@@ -35,6 +35,17 @@ done
 grep -q '"lines": true' "$work/files/best.tokenizer" && echo "ok: the tokenizer saves the LM convention" ||
   fail "the saved tokenizer does not keep the LM convention"
 
+# Two training files: the first without a final newline, the second starting with a byte-order
+# mark. Neither joins its words to the other's nor brings the mark into the vocabulary.
+mkdir -p "$work/two"
+{ for i in $(seq 1 20); do echo "alpha beta gamma ."; done; printf 'alpha beta omega'; } >"$work/two/a.train.txt"
+{ printf '\xef\xbb\xbf'; for i in $(seq 1 20); do echo "delta alpha beta ."; done; } >"$work/two/b.train.txt"
+cp "$work/two/a.train.txt" "$work/two/valid.txt"
+check "lm trains on two training files" 0 "$lm" train --data "$work/two" "${model[@]}" --out "$work/two_run"
+! grep -q 'omegadelta\|omega\\u00efdelta' "$work/two_run/best.tokenizer" && grep -q '"omega"' "$work/two_run/best.tokenizer" &&
+  ! grep -q $'\xef\xbb\xbf' "$work/two_run/best.tokenizer" && ! grep -qi 'ufeff' "$work/two_run/best.tokenizer" &&
+  echo "ok: files are read apart, without the byte-order mark" || fail "joined or marked words: $(cat "$work/two_run/best.tokenizer")"
+
 mkdir -p "$work/wiki" "$work/ptb"
 for split in train valid test; do cp "$work/$split.txt" "$work/wiki/wiki.$split.tokens"; done
 check "lm trains on a WikiText folder" 0 "$lm" train --data "$work/wiki" "${model[@]}" --out "$work/wiki_run"
