@@ -17,17 +17,42 @@ namespace {
 
 constexpr std::string_view kLineBreak = "\n";
 
+// SentencePiece skips a training sentence longer than its max_sentence_length (4192 bytes), and a
+// corpus of one paragraph per line would leave it nothing: each sentence is served in pieces of at
+// most this many bytes, cut after a blank where there is one, never inside a character.
+constexpr size_t kMaxPieceBytes = 4096;
+
 class SentenceList : public sentencepiece::SentenceIterator {
  public:
-  explicit SentenceList(std::span<const std::string> sentences) : sentences_(sentences) {}
-  bool done() const override { return next_ >= sentences_.size(); }
-  void Next() override { ++next_; }
-  const std::string& value() const override { return sentences_[next_]; }
+  explicit SentenceList(std::span<const std::string> sentences) : sentences_(sentences) { cut(); }
+  bool done() const override { return index_ >= sentences_.size(); }
+  void Next() override {
+    offset_ += piece_.size();
+    if (offset_ >= sentences_[index_].size()) {
+      ++index_;
+      offset_ = 0;
+    }
+    cut();
+  }
+  const std::string& value() const override { return piece_; }
   sentencepiece::util::Status status() const override { return {}; }
 
  private:
+  void cut() {
+    if (done()) return;
+    const std::string_view rest = std::string_view(sentences_[index_]).substr(offset_);
+    size_t length = rest.size();
+    if (length > kMaxPieceBytes) {
+      const size_t blank = rest.find_last_of(" \t", kMaxPieceBytes - 1);
+      length = blank != std::string_view::npos ? blank + 1 : kMaxPieceBytes;
+      while (length > 1 && (static_cast<unsigned char>(rest[length]) & 0xC0) == 0x80) --length;
+    }
+    piece_.assign(rest.substr(0, length));
+  }
+
   std::span<const std::string> sentences_;
-  size_t next_ = 0;
+  size_t index_ = 0, offset_ = 0;
+  std::string piece_;
 };
 
 // SentencePiece's own pad and unk roles take [PAD] and [UNK]; [CLS] [SEP] [MASK] are control
