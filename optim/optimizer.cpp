@@ -30,14 +30,17 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups, float lr) : groups_(std::mo
       if (p.numel() == 0) continue;
       const auto* begin = reinterpret_cast<const char*>(p.data().raw_data());
       const char* end = begin + p.numel() * static_cast<int64_t>(sizeof(float));
-      auto next = seen.lower_bound(begin);
-      const bool overlaps_next = next != seen.end() && next->first < end;
-      const bool overlaps_previous = next != seen.begin() && std::prev(next)->second.first > begin;
-      const auto other = overlaps_next ? next->second.second : std::prev(next)->second.second;
-      SG_CHECK(!overlaps_next && !overlaps_previous,
+      // The parameter that starts at or after this one, or the one before, may overlap it.
+      const auto next = seen.lower_bound(begin);
+      auto overlapping = seen.end();
+      if (next != seen.end() && next->first < end)
+        overlapping = next;
+      else if (next != seen.begin() && std::prev(next)->second.first > begin)
+        overlapping = std::prev(next);
+      SG_CHECK(overlapping == seen.end(),
                "Optimizer: parameter {} of group {} is parameter {} of group {} again (or shares "
                "its data); list each parameter once",
-               i, g, other.second, other.first);
+               i, g, overlapping->second.second.second, overlapping->second.second.first);
       seen.emplace(begin, std::pair{end, std::pair{g, i}});
     }
     states_.emplace_back(groups_[g].params.size());

@@ -161,6 +161,11 @@ within 0 "$work/weights/best.safetensors" "$work/start/best.safetensors" trunk.t
 ! within 0 "$work/start/best.safetensors" "$work/start/best.safetensors" trunk.token_weights &&
   [[ $difference_found == *"no tensor of the first checkpoint is named 'trunk.token_weights"* ]] &&
   echo "ok: without the flag no token weights" || fail "a trunk pre-trained without --token-weights: $difference_found"
+# Token counts cover the whole text: on a corpus shorter than one 1024-token run they were all 0.
+for i in $(seq 1 40); do echo "the cat sat on the mat number $((i % 5))"; done >"$work/short.txt"
+check "pretrain counts the tokens of a short corpus" 0 "$pretrain" train --corpus "$work/short.txt" \
+  --out "$work/short" --tokenizer word --token-weights 1e-3 --steps 0 --dim 16 --heads 2 --layers 1 \
+  --max-length 16 --validation-fraction 0.2 --batch-size 2 --eval-batches 1
 # --objective rtd (ELECTRA): the trunk learns to spot the generator's replacements; its log has the
 # detection columns; stopped and resumed it ends bit-identical (the sampling stream is restored).
 rtd=(--corpus "$work/corpus.txt" "${model[@]}" "${words[@]}" --objective rtd --detection-weight 10 --steps 400 --eval-every 100)
