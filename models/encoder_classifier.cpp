@@ -54,11 +54,22 @@ auto element_of(const Tensor& t, T absent) {
   };
 }
 
-void check_position_weights(const char* op, const Variable& hidden, const Tensor& weights) {
-  SG_CHECK(!weights.defined() || (weights.dtype() == DType::f32 &&
-                                  weights.shape() == Shape{hidden.shape()[0], hidden.shape()[1]}),
-           "{}: position weights must be f32 [batch, length] for hidden {}, got {} {}", op,
-           shape_str(hidden.shape()), dtype_name(weights.dtype()), shape_str(weights.shape()));
+// Each optional [B, L] tensor beside hidden [B, L, D] is read per position: a wrong shape would
+// be read out of bounds.
+void check_pooling_inputs(const char* op, const Variable& hidden, const Tensor& padding,
+                          const Tensor& segments, const Tensor& weights) {
+  SG_CHECK(hidden.dim() == 3, "{}: hidden states must be [batch, length, dim], got {}", op,
+           shape_str(hidden.shape()));
+  const Shape positions{hidden.shape()[0], hidden.shape()[1]};
+  const auto check = [&](const Tensor& t, DType dtype, const char* what) {
+    SG_CHECK(!t.defined() || (t.dtype() == dtype && t.shape() == positions),
+             "{}: {} must be {} {} for hidden {}, got {} {}", op, what, dtype_name(dtype),
+             shape_str(positions), shape_str(hidden.shape()), dtype_name(t.dtype()),
+             shape_str(t.shape()));
+  };
+  check(padding, DType::b8, "the padding mask");
+  check(segments, DType::i64, "segment ids");
+  check(weights, DType::f32, "position weights");
 }
 
 // The weight of every position of ids [B, L] by its token in `token_weights` [V]: [B, L].
@@ -74,7 +85,7 @@ Tensor weights_of_tokens(const Tensor& token_weights, const Tensor& ids) {
 }  // namespace
 
 Variable mean_over_tokens(const Variable& hidden, const Tensor& padding, const Tensor& weights) {
-  check_position_weights("mean_over_tokens", hidden, weights);
+  check_pooling_inputs("mean_over_tokens", hidden, padding, {}, weights);
   const int64_t batch = hidden.shape()[0], length = hidden.shape()[1];
   const auto pad = element_of<uint8_t>(padding, 0);
   const auto weight = element_of<float>(weights, 1.0f);
@@ -88,7 +99,7 @@ Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
                                 const Tensor& segments, const Tensor& weights) {
   SG_CHECK(segments.defined(), "sentence_pair_features: no segment ids for hidden {}",
            shape_str(hidden.shape()));
-  check_position_weights("sentence_pair_features", hidden, weights);
+  check_pooling_inputs("sentence_pair_features", hidden, padding, segments, weights);
   const int64_t batch = hidden.shape()[0], length = hidden.shape()[1];
   const auto pad = element_of<uint8_t>(padding, 0);
   const auto segment = element_of<int64_t>(segments, 0);
@@ -113,7 +124,9 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
   const Tensor weights =
       trunk->token_weights.defined() ? weights_of_tokens(trunk->token_weights, ids) : Tensor{};
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
-  return head->forward(sentence_pair_features(hidden, padding, segments, weights));
+  // The trunk takes i32 or i64 segment ids; the pair features read them as i64.
+  const Tensor segment_ids = segments.defined() ? segments.to(DType::i64) : segments;
+  return head->forward(sentence_pair_features(hidden, padding, segment_ids, weights));
 }
 
 std::string EncoderClassifier::settings() const {

@@ -250,8 +250,21 @@ TEST_CASE("weighted means: positions count by their weight, and the gradient mat
   CHECK(pair[3] == doctest::Approx(2.0));
   CHECK(pair[12] == doctest::Approx(0.0));
   CHECK(pair[15] == doctest::Approx(7.0 / 3.0));
-  CHECK_THROWS_WITH_AS(models::mean_over_tokens(hidden, padding, ones({2, 3})),
-                       doctest::Contains("position weights must be f32 [batch, length]"), Error);
+  CHECK_THROWS_WITH_AS(
+      models::mean_over_tokens(hidden, padding, ones({2, 3})),
+      "mean_over_tokens: position weights must be f32 [2, 4] for hidden [2, 4, 3], "
+      "got f32 [2, 3]",
+      Error);
+  // A mask or segment ids of another length were read out of bounds.
+  CHECK_THROWS_WITH_AS(models::mean_over_tokens(hidden, zeros({2, 2}, DType::b8)),
+                       "mean_over_tokens: the padding mask must be b8 [2, 4] for hidden [2, 4, 3], "
+                       "got b8 [2, 2]",
+                       Error);
+  CHECK_THROWS_WITH_AS(models::sentence_pair_features(hidden, padding, zeros({2, 9}, DType::i64)),
+                       doctest::Contains("segment ids must be i64 [2, 4]"), Error);
+  CHECK_THROWS_WITH_AS(models::mean_over_tokens(Variable(ones({2, 5})), {}),
+                       "mean_over_tokens: hidden states must be [batch, length, dim], got [2, 5]",
+                       Error);
 }
 
 TEST_CASE("a classifier with token weights pools by the weights of its ids") {
