@@ -13,8 +13,9 @@ namespace {
 
 std::vector<int64_t> checked_targets(const Tensor& logits, const Tensor& targets,
                                      const CrossEntropyOptions& options) {
-  SG_CHECK(logits.defined() && logits.dtype() == DType::f32 && logits.dim() == 2,
-           "cross_entropy: logits must be f32 of shape [N, C], got {}",
+  SG_CHECK(logits.defined() && logits.dtype() == DType::f32 && logits.dim() == 2 &&
+               logits.size(1) > 0,
+           "cross_entropy: logits must be f32 of shape [N, C] with C > 0, got {}",
            logits.defined() ? shape_str(logits.shape()) : "undefined");
   SG_CHECK(targets.defined() && (targets.dtype() == DType::i32 || targets.dtype() == DType::i64) &&
                targets.dim() == 1 && targets.size(0) == logits.size(0),

@@ -7,8 +7,13 @@
 namespace sg {
 
 int64_t numel_of(const Shape& shape) {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  // A count past int64 (such as [2^32, 2^32]) wrapped, to 0 among others, and a tensor of that
+  // shape got a buffer of that many bytes.
+  for (int64_t s : shape)
+    SG_CHECK(!__builtin_mul_overflow(n, s, &n), "shape {}: more elements than int64 counts",
+             shape_str(shape));
   return n;
 }
 

@@ -140,3 +140,17 @@ TEST_CASE("set_num_threads rejects non-positive counts") {
   CHECK_THROWS_AS(set_num_threads(-2), Error);
   CHECK(num_threads() >= 1);
 }
+
+TEST_CASE("a shape with more elements than int64 counts is refused, not given a wrapped buffer") {
+  const int64_t big = int64_t{1} << 32;
+  CHECK_THROWS_WITH_AS(zeros({big, big}),
+                       "shape [4294967296, 4294967296]: more elements than int64 counts", Error);
+  CHECK(Tensor::empty({big, big, 0, big}).numel() == 0);
+}
+
+TEST_CASE("cross-entropy over zero classes is refused (its backward divided by zero)") {
+  const Tensor targets = from_vector<int64_t>({-100, -100});
+  CHECK_THROWS_WITH_AS(cross_entropy_forward(zeros({2, 0}), targets, {}),
+                       "cross_entropy: logits must be f32 of shape [N, C] with C > 0, got [2, 0]",
+                       Error);
+}
