@@ -105,6 +105,14 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
                   std::span<const int64_t> bias_offsets) {
   SG_CHECK(a_offsets.size() == b_offsets.size(), "gemm_batched: {} offsets for A, {} for B",
            a_offsets.size(), b_offsets.size());
+  // Row-major: a leading dimension is at least the stored row's length (BLAS's own rule), else
+  // rows overlap and the product is silently wrong, or the kernel reads before the matrix.
+  SG_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m {} n {} k {}", m, n, k);
+  SG_CHECK(lda >= std::max<int64_t>(1, trans_a ? m : k) &&
+               ldb >= std::max<int64_t>(1, trans_b ? k : n) && ldc >= std::max<int64_t>(1, n),
+           "gemm: leading dimensions lda {} ldb {} ldc {} are below the rows' lengths for m {} n "
+           "{} k {} (trans_a {}, trans_b {})",
+           lda, ldb, ldc, m, n, k, trans_a, trans_b);
   SG_CHECK(row_bias == nullptr || beta == 0.0f, "gemm_batched: a row bias needs beta = 0, got {}",
            beta);
   SG_CHECK(bias_offsets.empty() || bias_offsets.size() == a_offsets.size(),

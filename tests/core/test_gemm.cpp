@@ -180,3 +180,22 @@ TEST_CASE("gemm: a bad SG_GEMM is an error naming the variable and the value") {
   CHECK(testing::run_child("read_backend_from_environment", {"mkl"}) == 0);
   CHECK(testing::run_child("read_backend_from_environment", {"openblas"}) == 2);
 }
+
+TEST_CASE("gemm refuses negative sizes and leading dimensions below the rows' lengths") {
+  const std::vector<float> a{1, 2, 3, 4}, identity{1, 0, 0, 1};
+  std::vector<float> c(4, 0.0f);
+  // lda 1 for rows of 2: the rows overlapped and [1 2; 3 4] @ I came out as [1 2; 2 3].
+  CHECK_THROWS_WITH_AS(
+      sg::gemm(false, false, 2, 2, 2, 1.0f, a.data(), 1, identity.data(), 2, 0.0f, c.data(), 2),
+      "gemm: leading dimensions lda 1 ldb 2 ldc 2 are below the rows' lengths for "
+      "m 2 n 2 k 2 (trans_a false, trans_b false)",
+      sg::Error);
+  CHECK_THROWS_AS(sg::gemm(false, false, 2, 2, 2, 1.0f, a.data() + 2, -1000000, identity.data(), 2,
+                           0.0f, c.data(), 2),
+                  sg::Error);
+  CHECK_THROWS_WITH_AS(
+      sg::gemm(false, false, -1, 2, 2, 1.0f, a.data(), 2, identity.data(), 2, 0.0f, c.data(), 2),
+      "gemm: negative size m -1 n 2 k 2", sg::Error);
+  sg::gemm(true, false, 2, 2, 2, 1.0f, a.data(), 2, identity.data(), 2, 0.0f, c.data(), 2);
+  CHECK(c == std::vector<float>{1, 3, 2, 4});
+}
