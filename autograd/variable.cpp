@@ -25,6 +25,7 @@ bool Variable::requires_grad() const {
 }
 
 void Variable::set_requires_grad(bool requires_grad) {
+  SG_CHECK(defined(), "set_requires_grad: use of an undefined Variable");
   SG_CHECK(is_leaf(), "set_requires_grad: '{}' is the output of op '{}'; only leaves can change",
            name(), impl_->grad_fn->op);
   SG_CHECK(!requires_grad || data().dtype() == DType::f32,
@@ -48,6 +49,7 @@ const Tensor& Variable::grad() const {
 }
 
 void Variable::set_grad(Tensor grad) {
+  SG_CHECK(defined(), "set_grad: use of an undefined Variable");
   SG_CHECK(!grad.defined() || (grad.shape() == shape() && grad.dtype() == data().dtype()),
            "set_grad: gradient {} {} for a variable {} {}", dtype_name(grad.dtype()),
            shape_str(grad.shape()), dtype_name(data().dtype()), shape_str(shape()));
@@ -55,6 +57,7 @@ void Variable::set_grad(Tensor grad) {
 }
 
 void Variable::zero_grad() {
+  SG_CHECK(defined(), "zero_grad: use of an undefined Variable");
   impl_->grad = Tensor();
 }
 
@@ -67,10 +70,12 @@ Variable Variable::detach() const {
 }
 
 void Variable::set_data(Tensor data) {
+  SG_CHECK(defined(), "set_data: use of an undefined Variable");
   SG_CHECK(is_leaf(), "set_data: only a leaf's data can be replaced");
-  SG_CHECK(data.shape() == shape() && data.dtype() == this->data().dtype(),
-           "set_data: new data {} {} for a variable of {} {}", dtype_name(data.dtype()),
-           shape_str(data.shape()), dtype_name(this->data().dtype()), shape_str(shape()));
+  SG_CHECK(data.defined() && data.shape() == shape() && data.dtype() == this->data().dtype(),
+           "set_data: new data {} {} for a variable of {} {}",
+           data.defined() ? dtype_name(data.dtype()) : "undefined", shape_str(data.shape()),
+           dtype_name(this->data().dtype()), shape_str(shape()));
   impl_->data = std::move(data);
 }
 
@@ -80,6 +85,7 @@ const std::string& Variable::name() const {
 }
 
 Variable& Variable::set_name(std::string name) {
+  SG_CHECK(defined(), "set_name: use of an undefined Variable");
   impl_->name = std::move(name);
   return *this;
 }

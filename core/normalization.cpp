@@ -57,6 +57,8 @@ LayerNormOutput layer_norm_rows(const char* op, const Shape& shape, const Tensor
                                 const Tensor& beta, float eps, bool scratch,
                                 const RowInput& row_input) {
   check_layer_norm_inputs(op, shape, gamma, beta);
+  // A negative or NaN eps gives NaN rows without a word.
+  SG_CHECK(eps > 0.0f && std::isfinite(eps), "{}: eps {} must be finite and > 0", op, eps);
   const int64_t d = shape.back();
   const Tensor g = contiguous_or_none(gamma), b = contiguous_or_none(beta);
   const Shape stat_shape(shape.begin(), shape.end() - 1);

@@ -40,7 +40,10 @@ NamedTensorList state_of(const Module& module) {
 }
 
 void load_state(Module& module, const NamedTensorList& state, const std::string& source) {
-  std::map<std::string, Tensor> given(state.begin(), state.end());
+  std::map<std::string, Tensor> given;
+  for (const auto& [name, t] : state)  // a second tensor of one name was dropped silently
+    SG_CHECK(given.emplace(name, t).second, "load_state '{}': two tensors are named '{}'", source,
+             name);
   std::vector<std::string> missing, unexpected, different;
   const NamedTensorList own = state_of(module);
   for (const auto& [name, t] : own) {

@@ -10,8 +10,8 @@ namespace sg::nn {
 
 void write_attention_heatmap(const Tensor& probs, const std::string& path, int64_t scale) {
   SG_CHECK(probs.defined() && probs.dtype() == DType::f32 && probs.dim() == 3 &&
-               probs.size(1) == probs.size(2),
-           "write_attention_heatmap: expected f32 [heads, L, L], got {}",
+               probs.size(1) == probs.size(2) && probs.size(0) > 0 && probs.size(1) > 0,
+           "write_attention_heatmap: expected f32 [heads, L, L] with heads and L > 0, got {}",
            probs.defined() ? shape_str(probs.shape()) : "undefined");
   SG_CHECK(scale >= 1 && scale <= 64, "write_attention_heatmap: scale {} is outside [1, 64]",
            scale);

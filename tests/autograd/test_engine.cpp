@@ -235,3 +235,15 @@ TEST_CASE("a chain of two-output ops backpropagates, and frees, without deep rec
   }  // the whole chain is destroyed here
   CHECK(a.is_leaf());
 }
+
+TEST_CASE("an undefined Variable's setters throw instead of crashing") {
+  Variable none;
+  CHECK_THROWS_WITH_AS(none.zero_grad(), "zero_grad: use of an undefined Variable", Error);
+  CHECK_THROWS_WITH_AS(none.set_name("a"), "set_name: use of an undefined Variable", Error);
+  CHECK_THROWS_WITH_AS(none.set_requires_grad(true),
+                       "set_requires_grad: use of an undefined Variable", Error);
+  CHECK_THROWS_WITH_AS(none.set_grad(Tensor()), "set_grad: use of an undefined Variable", Error);
+  Variable leaf(scalar(1.0f), true);
+  CHECK_THROWS_WITH_AS(leaf.set_data(Tensor()),
+                       "set_data: new data undefined [] for a variable of f32 []", Error);
+}

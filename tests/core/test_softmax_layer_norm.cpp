@@ -199,6 +199,10 @@ TEST_CASE("layer_norm rejects bad shapes and dtypes") {
   CHECK_THROWS_AS(layer_norm(scalar(1.0f), {}, {}, 1e-5f), Error);
   CHECK_THROWS_AS(layer_norm(zeros({3, 0}), {}, {}, 1e-5f), Error);
   CHECK_THROWS_AS(layer_norm(arange(4), {}, {}, 1e-5f), Error);
+  // A negative or NaN eps made NaN rows silently.
+  CHECK_THROWS_WITH_AS(layer_norm(x, {}, {}, -1.0f), "layer_norm: eps -1 must be finite and > 0",
+                       Error);
+  CHECK_THROWS_AS(layer_norm(x, {}, {}, std::nanf("")), Error);
 }
 
 TEST_CASE("the layer norm backwards refuse statistics of another shape") {

@@ -458,6 +458,16 @@ TEST_CASE("the heat map is a PGM with one tile per head") {
   std::remove(path.c_str());
 }
 
+TEST_CASE("the heat map refuses no heads or no positions (it read a null pointer)") {
+  for (const Shape& shape : {Shape{2, 0, 0}, Shape{0, 3, 3}})
+    CHECK_THROWS_WITH_AS(nn::write_attention_heatmap(zeros(shape), "never_written.pgm", 1),
+                         ("write_attention_heatmap: expected f32 [heads, L, L] with heads and L > "
+                          "0, got " +
+                          shape_str(shape))
+                             .c_str(),
+                         Error);
+}
+
 TEST_CASE("attention dropout draws a separate mask for every example, even for input-blind R") {
   Generator gen(17);
   AttentionConfig config = small_config("R");

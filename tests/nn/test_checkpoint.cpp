@@ -225,3 +225,13 @@ TEST_CASE("buffers are saved and restored") {
   CHECK(nn::state_of(b)[0].second.to_vector<float>() ==
         nn::state_of(a)[0].second.to_vector<float>());
 }
+
+TEST_CASE("a state with two tensors of one name is refused (the second was dropped silently)") {
+  Generator gen(3);
+  nn::Linear linear(2, 3, gen);
+  NamedTensorList state = nn::state_of(linear);
+  state.emplace_back(state.back().first, ones(state.back().second.shape()));
+  const std::string expected =
+      "load_state 'memory': two tensors are named '" + state.back().first + "'";
+  CHECK_THROWS_WITH_AS(nn::load_state(linear, state, "memory"), expected.c_str(), Error);
+}
