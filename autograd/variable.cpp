@@ -53,7 +53,8 @@ void Variable::set_grad(Tensor grad) {
   SG_CHECK(!grad.defined() || (grad.shape() == shape() && grad.dtype() == data().dtype()),
            "set_grad: gradient {} {} for a variable {} {}", dtype_name(grad.dtype()),
            shape_str(grad.shape()), dtype_name(data().dtype()), shape_str(shape()));
-  impl_->grad = std::move(grad);
+  // Backward adds into the gradient in place: an expanded view gets a copy of its own.
+  impl_->grad = grad.defined() && repeats_elements(grad) ? grad.clone() : std::move(grad);
 }
 
 void Variable::zero_grad() {

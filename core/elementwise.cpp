@@ -79,7 +79,8 @@ void update_inplace(const Tensor& dst, const Tensor& src, const char* op, const 
   SG_CHECK(broadcast_shapes(dst.shape(), src.shape(), op) == dst.shape(),
            "{}: source of shape {} does not broadcast to destination shape {}", op,
            shape_str(src.shape()), shape_str(dst.shape()));
-  const Tensor es = src.expand(dst.shape());
+  check_writable(dst, op);
+  const Tensor es = readable_while_writing(dst, src).expand(dst.shape());
   float* d0 = dst.data<float>();
   const float* s0 = es.data<float>();
   detail::for_each_run<2>(dst.shape(), {dst.strides(), es.strides()},
@@ -99,6 +100,7 @@ void update_inplace(const Tensor& dst, const Tensor& src, const char* op, const 
 template <class F>
 void apply_inplace(const Tensor& dst, const char* op, const F& f) {
   check_f32(dst, op);
+  check_writable(dst, op);
   float* d0 = dst.data<float>();
   detail::for_each_run<1>(dst.shape(), {dst.strides()},
                           [&](const auto& off, int64_t n, const auto& st) {

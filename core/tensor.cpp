@@ -314,11 +314,31 @@ Tensor contiguous_or_none(const Tensor& t) {
   return t.defined() ? t.contiguous() : Tensor();
 }
 
+bool repeats_elements(const Tensor& t) {
+  for (int64_t axis = 0; axis < t.dim(); ++axis)
+    if (t.size(axis) > 1 && t.strides()[static_cast<size_t>(axis)] == 0) return true;
+  return false;
+}
+
+void check_writable(const Tensor& dst, const char* op) {
+  SG_CHECK(!repeats_elements(dst),
+           "{}: the destination {} repeats its elements (an expanded view); write into a tensor "
+           "of its own",
+           op, shape_str(dst.shape()));
+}
+
+Tensor readable_while_writing(const Tensor& dst, const Tensor& src) {
+  const bool same_view = src.raw_data() == dst.raw_data() && src.strides() == dst.strides() &&
+                         src.shape() == dst.shape();
+  return src.shares_storage_with(dst) && !same_view ? src.clone() : src;
+}
+
 void copy_into(const Tensor& dst, const Tensor& src) {
   SG_CHECK(dst.defined() && src.defined(), "copy_into: undefined tensor");
   SG_CHECK(dst.dtype() == src.dtype(), "copy_into: dtype {} into {}", dtype_name(src.dtype()),
            dtype_name(dst.dtype()));
-  const Tensor from = src.expand(dst.shape());
+  check_writable(dst, "copy_into");
+  const Tensor from = readable_while_writing(dst, src).expand(dst.shape());
   switch (dtype_size(dst.dtype())) {
     case 1: return copy_words<uint8_t>(dst, from);
     case 4: return copy_words<uint32_t>(dst, from);

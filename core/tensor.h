@@ -86,4 +86,14 @@ void copy_into(const Tensor& dst, const Tensor& src);
 // reads through a raw pointer.
 Tensor contiguous_or_none(const Tensor& t);
 
+// True when some of t's elements are one element of memory (an expanded view): writing through
+// it in place would write one place several times.
+bool repeats_elements(const Tensor& t);
+// Throws, naming op, when dst repeats its elements.
+void check_writable(const Tensor& dst, const char* op);
+
+// `src` as a kernel writing `dst` in place may read it: itself, or a copy when it is another view
+// of dst's memory (writing a matrix from its own transpose read elements already overwritten).
+Tensor readable_while_writing(const Tensor& dst, const Tensor& src);
+
 }  // namespace sg

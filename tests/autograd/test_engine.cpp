@@ -247,3 +247,10 @@ TEST_CASE("an undefined Variable's setters throw instead of crashing") {
   CHECK_THROWS_WITH_AS(leaf.set_data(Tensor()),
                        "set_data: new data undefined [] for a variable of f32 []", Error);
 }
+
+TEST_CASE("a gradient set as an expanded view is accumulated into a copy of its own") {
+  Variable x(ones({2, 3}), true);
+  x.set_grad(zeros({1, 3}).expand({2, 3}));
+  sum(x * 1.0f).backward();
+  CHECK(x.grad().to_vector<float>() == std::vector<float>(6, 1.0f));  // was 2 everywhere
+}

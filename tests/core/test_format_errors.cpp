@@ -154,3 +154,23 @@ TEST_CASE("cross-entropy over zero classes is refused (its backward divided by z
                        "cross_entropy: logits must be f32 of shape [N, C] with C > 0, got [2, 0]",
                        Error);
 }
+
+TEST_CASE("in-place writes refuse an expanded destination and read an overlapping source first") {
+  const Tensor row = zeros({1, 3});
+  CHECK_THROWS_WITH_AS(add_inplace(row.expand({2, 3}), ones({2, 3})),
+                       "add_inplace: the destination [2, 3] repeats its elements (an expanded "
+                       "view); write into a tensor of its own",
+                       Error);
+  CHECK_THROWS_AS(mul_inplace(row.expand({2, 3}), 2.0f), Error);
+  CHECK_THROWS_AS(copy_into(row.expand({2, 3}), ones({2, 3})), Error);
+  CHECK(row.to_vector<float>() == std::vector<float>{0, 0, 0});
+  // A matrix written from its own transpose: [[1, 3], [2, 4]], not [[1, 3], [3, 4]].
+  const Tensor t = from_vector<float>({1, 2, 3, 4}, {2, 2});
+  copy_into(t, t.transpose(0, 1));
+  CHECK(t.to_vector<float>() == std::vector<float>{1, 3, 2, 4});
+  const Tensor u = from_vector<float>({1, 2, 3, 4}, {2, 2});
+  add_inplace(u, u.transpose(0, 1));
+  CHECK(u.to_vector<float>() == std::vector<float>{2, 5, 5, 8});
+  add_inplace(u, u);  // the same view: element by element, as before
+  CHECK(u.to_vector<float>() == std::vector<float>{4, 10, 10, 16});
+}
