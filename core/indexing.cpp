@@ -12,7 +12,7 @@ namespace {
 // Ids as a contiguous i64 vector, each checked against [0, rows).
 std::vector<int64_t> checked_ids(const Tensor& ids, int64_t rows, const char* op) {
   SG_CHECK(ids.defined() && (ids.dtype() == DType::i32 || ids.dtype() == DType::i64),
-           "{}: ids must be an i32 or i64 tensor", op);
+           "{}: ids must be an i32 or i64 tensor, got {}", op, describe(ids));
   std::vector<int64_t> out = ids.to(DType::i64).to_vector<int64_t>();
   for (size_t i = 0; i < out.size(); ++i)
     SG_CHECK(out[i] >= 0 && out[i] < rows, "{}: id {} at flat position {} is outside [0, {})", op,
@@ -72,7 +72,8 @@ void index_add_rows_inplace(const Tensor& dst, const Tensor& ids, const Tensor& 
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  SG_CHECK(cond.defined() && cond.dtype() == DType::b8, "where: condition must be a b8 tensor");
+  SG_CHECK(cond.defined() && cond.dtype() == DType::b8,
+           "where: condition must be a b8 tensor, got {}", describe(cond));
   SG_CHECK(a.defined() && b.defined() && a.dtype() == DType::f32 && b.dtype() == DType::f32,
            "where: values must be f32 tensors");
   const Shape shape =

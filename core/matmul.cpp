@@ -87,7 +87,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias) {
   SG_CHECK(a.defined() && b.defined() && a.dtype() == DType::f32 && b.dtype() == DType::f32,
-           "matmul: expected two defined f32 tensors");
+           "matmul: expected two f32 tensors, got {} and {}", describe(a), describe(b));
   SG_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: operands need rank >= 2, got shapes {} and {}",
            shape_str(a.shape()), shape_str(b.shape()));
   const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);

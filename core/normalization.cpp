@@ -82,7 +82,7 @@ LayerNormOutput layer_norm_rows(const char* op, const Shape& shape, const Tensor
 
 LayerNormOutput layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps) {
   SG_CHECK(x.defined() && x.dtype() == DType::f32 && x.dim() >= 1,
-           "layer_norm: expected an f32 tensor of rank >= 1");
+           "layer_norm: expected an f32 tensor of rank >= 1, got {}", describe(x));
   const Tensor xc = x.contiguous();
   const float* px = xc.data<float>();
   const int64_t d = x.size(-1);

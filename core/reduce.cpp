@@ -112,7 +112,8 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& axes, bool k
 
 Tensor reduce(const Tensor& x, const std::vector<int64_t>& axes_in, bool keepdim, Reduction kind,
               const char* op) {
-  SG_CHECK(x.defined() && x.dtype() == DType::f32, "{}: expected a defined f32 tensor", op);
+  SG_CHECK(x.defined() && x.dtype() == DType::f32, "{}: expected an f32 tensor, got {}", op,
+           describe(x));
   const std::vector<int64_t> axes = normalize_axes(axes_in, x.dim(), op);
   std::vector<int64_t> kept;
   int64_t outer = 1, inner = 1;
@@ -174,7 +175,8 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& axes, bool keepdim) {
 }
 
 Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) {
-  SG_CHECK(x.defined() && x.dtype() == DType::f32, "argmax: expected a defined f32 tensor");
+  SG_CHECK(x.defined() && x.dtype() == DType::f32, "argmax: expected an f32 tensor, got {}",
+           describe(x));
   axis = normalize_axis(axis, x.dim(), "argmax");
   const int64_t n = x.size(axis);
   SG_CHECK(n > 0, "argmax: axis {} of shape {} is empty", axis, shape_str(x.shape()));

@@ -120,7 +120,8 @@ void softmax_backward_row(float* dx, const float* y, const float* g,
 
 template <bool kLog>
 Tensor softmax_impl(const Tensor& x, int64_t axis, const Tensor& mask, const char* op) {
-  SG_CHECK(x.defined() && x.dtype() == DType::f32, "{}: expected a defined f32 tensor", op);
+  SG_CHECK(x.defined() && x.dtype() == DType::f32, "{}: expected an f32 tensor, got {}", op,
+           describe(x));
   axis = normalize_axis(axis, x.dim(), op);
   Tensor out = Tensor::empty(x.shape());
   Tensor m;  // the mask broadcast to x's shape; without a mask its strides are all zero

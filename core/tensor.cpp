@@ -188,7 +188,7 @@ Tensor Tensor::permute(const std::vector<int64_t>& order) const {
 Tensor Tensor::narrow(int64_t axis, int64_t start, int64_t length) const {
   // Checked here too so that a bad range is reported as narrow's (start, length), not slice's.
   const int64_t a = normalize_axis(axis, dim(), "narrow");
-  SG_CHECK(start >= 0 && length >= 0 && start + length <= shape_[a],
+  SG_CHECK(start >= 0 && length >= 0 && start <= shape_[a] && length <= shape_[a] - start,
            "narrow: start {} and length {} are out of bounds for axis {} of shape {}", start,
            length, a, shape_str(shape_));
   return slice(a, start, start + length);
@@ -201,7 +201,7 @@ Tensor Tensor::slice(int64_t axis, int64_t start, int64_t end, int64_t step) con
            "slice: range [{}, {}) is out of bounds for axis {} of shape {}", start, end, axis,
            shape_str(shape_));
   Shape shape = shape_, strides = strides_;
-  shape[axis] = (end - start + step - 1) / step;
+  shape[axis] = (end - start) / step + ((end - start) % step != 0);  // no overflow at large steps
   strides[axis] *= step;
   return with_layout(std::move(shape), std::move(strides), offset_ + start * strides_[axis]);
 }
@@ -247,6 +247,8 @@ Tensor Tensor::squeeze() const {
 Tensor Tensor::expand(const Shape& shape) const {
   SG_CHECK(shape.size() >= shape_.size(), "expand: cannot expand shape {} to fewer axes {}",
            shape_str(shape_), shape_str(shape));
+  SG_CHECK(std::all_of(shape.begin(), shape.end(), [](int64_t s) { return s >= 0; }),
+           "expand: negative size in {}", shape_str(shape));
   const size_t lead = shape.size() - shape_.size();
   Shape strides(shape.size(), 0);
   for (size_t d = 0; d < shape_.size(); ++d) {
@@ -312,6 +314,11 @@ void copy_words(const Tensor& dst, const Tensor& from) {
 
 Tensor contiguous_or_none(const Tensor& t) {
   return t.defined() ? t.contiguous() : Tensor();
+}
+
+std::string describe(const Tensor& t) {
+  return t.defined() ? fmt::format("{} {}", dtype_name(t.dtype()), shape_str(t.shape()))
+                     : "undefined";
 }
 
 bool repeats_elements(const Tensor& t) {

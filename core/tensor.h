@@ -82,6 +82,9 @@ class Tensor {
 // Copies src into dst element-wise, broadcasting src to dst's shape; dst may be a strided view.
 void copy_into(const Tensor& dst, const Tensor& src);
 
+// "f32 [2, 3]", or "undefined": a tensor as error messages name it.
+std::string describe(const Tensor& t);
+
 // t.contiguous(), or an undefined tensor for an undefined t: an optional operand that a kernel
 // reads through a raw pointer.
 Tensor contiguous_or_none(const Tensor& t);

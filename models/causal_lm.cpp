@@ -13,6 +13,9 @@
 namespace sg::models {
 
 CausalLM::CausalLM(const ModelConfig& config) : config_(config) {
+  // Its forward passes no segment ids, which a trunk with segment embeddings requires.
+  SG_CHECK(config.segments == 0, "CausalLM: a language model has no segments, got segments {}",
+           config.segments);
   trunk = register_module("trunk", std::make_shared<Trunk>(config));
   if (!config.tie_embeddings) {
     Generator init(config.seed + 2);

@@ -14,10 +14,6 @@ namespace {
 
 constexpr const char* kModelPrefix = "model.";
 
-std::string describe(const Tensor& t) {
-  return fmt::format("{} {}", dtype_name(t.dtype()), shape_str(t.shape()));
-}
-
 // A line "3 missing: a, b, c and 2 more" (nothing when there are no items): a count and the first
 // few, so that loading the wrong model's file reports a few lines, not one per tensor.
 std::string summary(std::string_view what, const std::vector<std::string>& items) {

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -173,4 +174,24 @@ TEST_CASE("in-place writes refuse an expanded destination and read an overlappin
   CHECK(u.to_vector<float>() == std::vector<float>{2, 5, 5, 8});
   add_inplace(u, u);  // the same view: element by element, as before
   CHECK(u.to_vector<float>() == std::vector<float>{4, 10, 10, 16});
+}
+
+TEST_CASE("views refuse negative sizes and ranges that overflow") {
+  const Tensor t = zeros({1, 3});
+  CHECK_THROWS_WITH_AS(t.expand({-2, 3}), "expand: negative size in [-2, 3]", Error);
+  const int64_t huge = std::numeric_limits<int64_t>::max();
+  CHECK(zeros({2, 3}).slice(1, 0, 3, huge).shape() == Shape{2, 1});
+  CHECK_THROWS_WITH_AS(t.narrow(1, 1, huge), doctest::Contains("narrow: start 1 and length"),
+                       Error);
+}
+
+TEST_CASE("dtype errors name what they got") {
+  const Tensor ints = zeros({2, 3}, DType::i64);
+  CHECK_THROWS_WITH_AS(matmul(ints, zeros({3, 2})),
+                       "matmul: expected two f32 tensors, got i64 [2, 3] and f32 [3, 2]", Error);
+  CHECK_THROWS_WITH_AS(softmax(ints, 1),
+                       doctest::Contains("expected an f32 tensor, got i64 [2, 3]"), Error);
+  CHECK_THROWS_WITH_AS(layer_norm(ints, {}, {}, 1e-5f),
+                       "layer_norm: expected an f32 tensor of rank >= 1, got i64 [2, 3]", Error);
+  CHECK(describe(Tensor()) == "undefined");
 }

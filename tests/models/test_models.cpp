@@ -427,3 +427,10 @@ TEST_CASE("a checkpoint whose stored config is absurd names the file") {
         "load model '" + path + "': model config: dim 1000000000000 is outside [0, 1048576]");
   std::filesystem::remove_all(folder);
 }
+
+TEST_CASE("a causal LM with segment embeddings is refused when built (every forward threw)") {
+  ModelConfig config = tiny("V");
+  config.segments = 2;
+  CHECK_THROWS_WITH_AS(models::CausalLM{config},
+                       "CausalLM: a language model has no segments, got segments 2", Error);
+}
