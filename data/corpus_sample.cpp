@@ -44,15 +44,24 @@ std::vector<std::string> sample_lines(const std::vector<CorpusSpan>& spans, int6
   SG_CHECK(budget_bytes > 0 && slices > 0, "sample_lines: budget {} and slices {} must be positive",
            budget_bytes, slices);
   const int64_t total = total_bytes(spans);
-  if (total <= budget_bytes) slices = 1;
+  // Every slice gets at least a byte of the budget (a budget under `slices` bytes took nothing).
+  slices = total <= budget_bytes ? 1 : std::min(slices, budget_bytes);
   const int64_t slice_budget = total <= budget_bytes ? total : budget_bytes / slices;
+  std::vector<CorpusCursor> starts;
+  for (int64_t k = 0; k < slices; ++k) starts.push_back(line_start_at(spans, k * (total / slices)));
+  // A slice ends where the next one starts: two slices in one long line, or a slice running into
+  // the next, took the same lines twice.
+  const auto before = [](const CorpusCursor& a, const CorpusCursor& b) {
+    return a.span < b.span || (a.span == b.span && a.byte < b.byte);
+  };
   std::vector<std::string> lines;
   CorpusReader reader(spans);
   for (int64_t k = 0; k < slices; ++k) {
-    reader.seek(line_start_at(spans, k * (total / slices)));
+    const bool last = k + 1 == slices;
+    reader.seek(starts[static_cast<size_t>(k)]);
     for (int64_t taken = 0; taken < slice_budget;) {
       std::optional<CorpusLine> line = reader.next();
-      if (!line) break;
+      if (!line || (!last && !before(line->at, starts[static_cast<size_t>(k + 1)]))) break;
       taken += static_cast<int64_t>(line->text.size()) + 1;
       lines.push_back(std::move(line->text));
     }

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "fixtures.h"
 #include "synthgrad/data/corpus_sample.h"
 
@@ -56,4 +58,19 @@ TEST_CASE("sample_lines refuses a budget of nothing") {
   const std::string file = dir.write("c.txt", "text\n");
   CHECK(error_message([&] { sample_lines({whole_file(file)}, 0); }).find("budget 0") !=
         std::string::npos);
+}
+
+TEST_CASE("slices never take a line twice, and a budget under the slice count still samples") {
+  TempFolder dir;
+  // A 250-byte line, then 15 short ones: slices 0 and 1 both began in or right after the long
+  // line, and the first ran on into the second's lines.
+  const std::string file = dir.write("d.txt", std::string(250, 'x') + "\n" + numbered_lines(15));
+  const std::vector<std::string> lines = sample_lines({whole_file(file)}, 100, 4);
+  std::vector<std::string> sorted = lines;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end());
+  CHECK(!lines.empty());
+  // 63 bytes over 64 slices gave every slice 0 bytes, and so no line at all.
+  const std::string big = dir.write("e.txt", numbered_lines(100));
+  CHECK_FALSE(sample_lines({whole_file(big)}, 63, 64).empty());
 }
