@@ -187,7 +187,8 @@ struct Run {
       if (model->detects()) sampling_gen.set_state(parse_generator_state(state.at("sampling_rng")));
     };
     t.dropout = &model->trunk().dropout_generator();
-    t.epoch = [this] { return train_packer->position().epoch; };
+    // The epoch of the block being served: the packer itself has read the whole block ahead.
+    t.epoch = [this] { return train_batches->position().block_start.epoch; };
     return t;
   }
 };

@@ -166,6 +166,13 @@ for i in $(seq 1 40); do echo "the cat sat on the mat number $((i % 5))"; done >
 check "pretrain counts the tokens of a short corpus" 0 "$pretrain" train --corpus "$work/short.txt" \
   --out "$work/short" --tokenizer word --token-weights 1e-3 --steps 0 --dim 16 --heads 2 --layers 1 \
   --max-length 16 --validation-fraction 0.2 --batch-size 2 --eval-batches 1
+# The logged epoch is the one being trained: the packer reads a whole shuffle block (2048
+# sequences, many passes over this corpus) ahead, and its count said epoch 13 at step 3.
+check "pretrain logs the epoch being trained" 0 "$pretrain" train --corpus "$work/short.txt" \
+  --out "$work/short_epoch" --tokenizer word --steps 3 --eval-every 3 --dim 16 --heads 2 --layers 1 \
+  --max-length 16 --validation-fraction 0.2 --batch-size 2 --eval-batches 1
+[ "$(column epoch "$work/short_epoch/log.csv" | paste -sd ' ')" = "0 0 0" ] &&
+  echo "ok: epoch 0 for the first steps" || fail "epochs logged: $(column epoch "$work/short_epoch/log.csv" | paste -sd ' ')"
 # --objective rtd (ELECTRA): the trunk learns to spot the generator's replacements; its log has the
 # detection columns; stopped and resumed it ends bit-identical (the sampling stream is restored).
 rtd=(--corpus "$work/corpus.txt" "${model[@]}" "${words[@]}" --objective rtd --detection-weight 10 --steps 400 --eval-every 100)
