@@ -7,13 +7,17 @@
 namespace sg {
 
 int64_t numel_of(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+int64_t checked_numel(const Shape& shape, const char* op) {
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
-  // A count past int64 (such as [2^32, 2^32]) wrapped, to 0 among others, and a tensor of that
-  // shape got a buffer of that many bytes.
   for (int64_t s : shape)
-    SG_CHECK(!__builtin_mul_overflow(n, s, &n), "shape {}: more elements than int64 counts",
-             shape_str(shape));
+    SG_CHECK(!__builtin_mul_overflow(n, s, &n), "{}: shape {} has more elements than int64 counts",
+             op, shape_str(shape));
   return n;
 }
 

@@ -7,7 +7,11 @@ namespace sg {
 
 using Shape = std::vector<int64_t>;
 
+// The product of the sizes, for shapes that exist (a tensor's): no overflow check.
 int64_t numel_of(const Shape& shape);
+// The same for a shape a tensor is about to get (allocation, expand, view); throws naming `op` when
+// the count passes int64, which would wrap, to 0 among others, and get a buffer of that size.
+int64_t checked_numel(const Shape& shape, const char* op);
 Shape contiguous_strides(const Shape& shape);
 std::string shape_str(const Shape& shape);
 

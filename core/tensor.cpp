@@ -57,8 +57,9 @@ Shape infer_shape(Shape shape, int64_t numel, const Shape& from, const char* op)
     *unknown = numel / known;
   }
   for (int64_t s : shape) SG_CHECK(s >= 0, "{}: negative dimension in {}", op, shape_str(shape));
-  SG_CHECK(numel_of(shape) == numel, "{}: cannot view shape {} ({} elements) as {} ({} elements)",
-           op, shape_str(from), numel, shape_str(shape), numel_of(shape));
+  const int64_t count = checked_numel(shape, op);
+  SG_CHECK(count == numel, "{}: cannot view shape {} ({} elements) as {} ({} elements)", op,
+           shape_str(from), numel, shape_str(shape), count);
   return shape;
 }
 
@@ -67,7 +68,8 @@ Shape infer_shape(Shape shape, int64_t numel, const Shape& from, const char* op)
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (int64_t s : shape) SG_CHECK(s >= 0, "empty: negative dimension in {}", shape_str(shape));
   Tensor t;
-  t.storage_ = std::make_shared<Storage>(static_cast<size_t>(numel_of(shape)) * dtype_size(dtype));
+  t.storage_ = std::make_shared<Storage>(static_cast<size_t>(checked_numel(shape, "empty")) *
+                                         dtype_size(dtype));
   t.shape_ = shape;
   t.strides_ = contiguous_strides(shape);
   t.dtype_ = dtype;
@@ -249,6 +251,7 @@ Tensor Tensor::expand(const Shape& shape) const {
            shape_str(shape_), shape_str(shape));
   SG_CHECK(std::all_of(shape.begin(), shape.end(), [](int64_t s) { return s >= 0; }),
            "expand: negative size in {}", shape_str(shape));
+  checked_numel(shape, "expand");
   const size_t lead = shape.size() - shape_.size();
   Shape strides(shape.size(), 0);
   for (size_t d = 0; d < shape_.size(); ++d) {

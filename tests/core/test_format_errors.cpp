@@ -145,8 +145,14 @@ TEST_CASE("set_num_threads rejects non-positive counts") {
 TEST_CASE("a shape with more elements than int64 counts is refused, not given a wrapped buffer") {
   const int64_t big = int64_t{1} << 32;
   CHECK_THROWS_WITH_AS(zeros({big, big}),
-                       "shape [4294967296, 4294967296]: more elements than int64 counts", Error);
+                       "empty: shape [4294967296, 4294967296] has more elements than int64 counts",
+                       Error);
   CHECK(Tensor::empty({big, big, 0, big}).numel() == 0);
+  // Views that would get such a shape: an expand of one element, a view of an empty tensor.
+  CHECK_THROWS_WITH_AS(zeros({1, 1}).expand({big, big}),
+                       "expand: shape [4294967296, 4294967296] has more elements than int64 counts",
+                       Error);
+  CHECK_THROWS_AS(zeros({0}).view({big, big, big, big}), Error);
 }
 
 TEST_CASE("cross-entropy over zero classes is refused (its backward divided by zero)") {
