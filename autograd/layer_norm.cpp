@@ -28,7 +28,7 @@ AddLayerNorm add_dropout_layer_norm(const Variable& residual, const Variable& br
            shape_str(residual.shape()), shape_str(branch.shape()));
   SG_CHECK(residual.data().dtype() == DType::f32 && branch.data().dtype() == DType::f32,
            "add_dropout_layer_norm: residual and branch must be f32, got {} and {}",
-           dtype_name(residual.data().dtype()), dtype_name(branch.data().dtype()));
+           describe(residual.data()), describe(branch.data()));
   const Tensor g = data_or_none(gamma);
   // Checked before the mask is drawn, so that a refused call leaves the generator alone.
   check_layer_norm_inputs("add_dropout_layer_norm", residual.shape(), g, data_or_none(beta));

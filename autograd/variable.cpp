@@ -51,8 +51,7 @@ const Tensor& Variable::grad() const {
 void Variable::set_grad(Tensor grad) {
   SG_CHECK(defined(), "set_grad: use of an undefined Variable");
   SG_CHECK(!grad.defined() || (grad.shape() == shape() && grad.dtype() == data().dtype()),
-           "set_grad: gradient {} {} for a variable {} {}", dtype_name(grad.dtype()),
-           shape_str(grad.shape()), dtype_name(data().dtype()), shape_str(shape()));
+           "set_grad: gradient {} for a variable {}", describe(grad), describe(data()));
   // Backward adds into the gradient in place: an expanded view gets a copy of its own.
   impl_->grad = grad.defined() && repeats_elements(grad) ? grad.clone() : std::move(grad);
 }
@@ -74,9 +73,7 @@ void Variable::set_data(Tensor data) {
   SG_CHECK(defined(), "set_data: use of an undefined Variable");
   SG_CHECK(is_leaf(), "set_data: only a leaf's data can be replaced");
   SG_CHECK(data.defined() && data.shape() == shape() && data.dtype() == this->data().dtype(),
-           "set_data: new data {} {} for a variable of {} {}",
-           data.defined() ? dtype_name(data.dtype()) : "undefined", shape_str(data.shape()),
-           dtype_name(this->data().dtype()), shape_str(shape()));
+           "set_data: new data {} for a variable of {}", describe(data), describe(this->data()));
   impl_->data = std::move(data);
 }
 

@@ -187,11 +187,9 @@ LayerNormGrads layer_norm_backward_rows(const char* op, const Tensor& grad, cons
   const int64_t rows = x.numel() / d;
   // Statistics of another call would be read past their end.
   for (const Tensor* stat : {&mean, &rstd})
-    SG_CHECK(
-        stat->defined() && stat->dtype() == DType::f32 && stat->numel() == rows,
-        "{}: mean and rstd must be f32 with one value per row of input {} ({} rows), got {} {}", op,
-        shape_str(x.shape()), rows, stat->defined() ? dtype_name(stat->dtype()) : "undefined",
-        stat->defined() ? shape_str(stat->shape()) : "");
+    SG_CHECK(stat->defined() && stat->dtype() == DType::f32 && stat->numel() == rows,
+             "{}: mean and rstd must be f32 with one value per row of input {} ({} rows), got {}",
+             op, shape_str(x.shape()), rows, describe(*stat));
   const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
   LayerNormGrads out{Tensor::empty(x.shape()), Tensor::empty({d}), Tensor::empty({d})};
   std::vector<float> partial_gamma(blocks * d, 0.0f), partial_beta(blocks * d, 0.0f);

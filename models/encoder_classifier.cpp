@@ -63,9 +63,8 @@ void check_pooling_inputs(const char* op, const Variable& hidden, const Tensor& 
   const Shape positions{hidden.shape()[0], hidden.shape()[1]};
   const auto check = [&](const Tensor& t, DType dtype, const char* what) {
     SG_CHECK(!t.defined() || (t.dtype() == dtype && t.shape() == positions),
-             "{}: {} must be {} {} for hidden {}, got {} {}", op, what, dtype_name(dtype),
-             shape_str(positions), shape_str(hidden.shape()), dtype_name(t.dtype()),
-             shape_str(t.shape()));
+             "{}: {} must be {} {} for hidden {}, got {}", op, what, dtype_name(dtype),
+             shape_str(positions), shape_str(hidden.shape()), describe(t));
   };
   check(padding, DType::b8, "the padding mask");
   check(segments, DType::i64, "segment ids");

@@ -15,7 +15,11 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups, float lr) : groups_(std::mo
   set_lr(lr);
   // Every parameter's bytes, by where they start: the one pass of step() updates all parameters
   // at once, so one listed twice (or two whose data overlap) would be written by two threads.
-  std::map<const char*, std::pair<const char*, std::pair<size_t, size_t>>> seen;
+  struct Extent {
+    const char* end;
+    size_t group, index;
+  };
+  std::map<const char*, Extent> seen;
   for (size_t g = 0; g < groups_.size(); ++g) {
     SG_CHECK(std::isfinite(groups_[g].lr_scale) && groups_[g].lr_scale >= 0.0f &&
                  std::isfinite(groups_[g].weight_decay) && groups_[g].weight_decay >= 0.0f,
@@ -35,27 +39,23 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups, float lr) : groups_(std::mo
       auto overlapping = seen.end();
       if (next != seen.end() && next->first < end)
         overlapping = next;
-      else if (next != seen.begin() && std::prev(next)->second.first > begin)
+      else if (next != seen.begin() && std::prev(next)->second.end > begin)
         overlapping = std::prev(next);
       SG_CHECK(overlapping == seen.end(),
                "Optimizer: parameter {} of group {} is parameter {} of group {} again (or shares "
                "its data); list each parameter once",
-               i, g, overlapping->second.second.second, overlapping->second.second.first);
-      seen.emplace(begin, std::pair{end, std::pair{g, i}});
+               i, g, overlapping->second.index, overlapping->second.group);
+      seen.emplace(begin, Extent{end, g, i});
     }
     states_.emplace_back(groups_[g].params.size());
   }
 }
 
-// The update runs over a parameter's elements as one flat f32 range, beside its gradient's.
+// The update runs over a parameter's elements as one flat range (set_grad and the engine keep the
+// gradient f32 of the parameter's shape; set_data may leave the data non-contiguous).
 void Optimizer::check_updatable(const Variable& p, size_t g, size_t i) {
-  SG_CHECK(p.data().dtype() == DType::f32 && p.data().is_contiguous(),
-           "Optimizer: parameter {} of group {} ({} {}) must be contiguous f32 data", i, g,
-           dtype_name(p.data().dtype()), shape_str(p.shape()));
-  const Tensor& grad = p.grad();
-  SG_CHECK(!grad.defined() || (grad.dtype() == DType::f32 && grad.shape() == p.shape()),
-           "Optimizer: parameter {} of group {} has shape {} and a gradient of {} {}", i, g,
-           shape_str(p.shape()), dtype_name(grad.dtype()), shape_str(grad.shape()));
+  SG_CHECK(p.data().is_contiguous(), "Optimizer: parameter {} of group {} ({}) must be contiguous",
+           i, g, describe(p.data()));
 }
 
 void Optimizer::set_lr(float lr) {

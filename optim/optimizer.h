@@ -57,8 +57,7 @@ class Optimizer {
   // Allocates the flat state tensors (zeros) and each parameter's views of them.
   void allocate_state();
 
-  // Throws unless p (parameter i of group g) is contiguous f32 data with an f32 gradient of its
-  // shape, or none.
+  // Throws unless p (parameter i of group g) has contiguous data.
   static void check_updatable(const Variable& p, size_t g, size_t i);
 
   std::vector<ParamGroup> groups_;

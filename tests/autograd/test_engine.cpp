@@ -245,7 +245,7 @@ TEST_CASE("an undefined Variable's setters throw instead of crashing") {
   CHECK_THROWS_WITH_AS(none.set_grad(Tensor()), "set_grad: use of an undefined Variable", Error);
   Variable leaf(scalar(1.0f), true);
   CHECK_THROWS_WITH_AS(leaf.set_data(Tensor()),
-                       "set_data: new data undefined [] for a variable of f32 []", Error);
+                       "set_data: new data undefined for a variable of f32 []", Error);
 }
 
 TEST_CASE("a gradient set as an expanded view is accumulated into a copy of its own") {

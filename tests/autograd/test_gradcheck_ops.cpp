@@ -388,9 +388,10 @@ TEST_CASE("add_dropout_layer_norm refuses bad inputs before drawing its mask") {
   CHECK_THROWS_WITH_AS(add_dropout_layer_norm(x, x, gamma, gamma, 0.5f, true, nullptr),
                        "add_dropout_layer_norm: dropout 0.5 needs a generator", Error);
   const Variable ints(zeros({2, 3}, DType::i32));
-  CHECK_THROWS_WITH_AS(add_dropout_layer_norm(ints, x, gamma, gamma, 0.5f, true, &gen),
-                       "add_dropout_layer_norm: residual and branch must be f32, got i32 and f32",
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      add_dropout_layer_norm(ints, x, gamma, gamma, 0.5f, true, &gen),
+      "add_dropout_layer_norm: residual and branch must be f32, got i32 [2, 3] and f32 [2, 3]",
+      Error);
   CHECK(gen.state().counter == 0);
   add_dropout_layer_norm(x, x, gamma, gamma, 0.5f, true, &gen);
   CHECK(gen.state().counter == 3);

@@ -577,8 +577,7 @@ TEST_CASE("the optimizer refuses parameters its flat pass cannot update") {
   Generator gen(1);
   const Variable transposed(randn({3, 2}, gen).transpose(0, 1), true);
   CHECK_THROWS_WITH_AS(optim::SGD({{{transposed}}}, {}),
-                       "Optimizer: parameter 0 of group 0 (f32 [2, 3]) must be contiguous f32 data",
-                       Error);
+                       "Optimizer: parameter 0 of group 0 (f32 [2, 3]) must be contiguous", Error);
   Variable p(zeros({2}), true);
   CHECK_THROWS_WITH_AS(optim::SGD({{{p}, 0.0f, -1.0f}}, {}),
                        doctest::Contains("group 0 has lr_scale -1 and weight_decay 0"), Error);
