@@ -337,10 +337,30 @@ void check_writable(const Tensor& dst, const char* op) {
            op, shape_str(dst.shape()));
 }
 
+namespace {
+
+// The bytes a view can reach, [first, end) (empty for a tensor without elements).
+std::pair<const std::byte*, const std::byte*> byte_extent(const Tensor& t) {
+  int64_t low = 0, high = 0;  // in elements from the data pointer
+  for (int64_t axis = 0; axis < t.dim(); ++axis) {
+    if (t.size(axis) == 0) return {t.raw_data(), t.raw_data()};
+    const int64_t reach = t.strides()[static_cast<size_t>(axis)] * (t.size(axis) - 1);
+    (reach < 0 ? low : high) += reach;
+  }
+  const auto bytes = static_cast<int64_t>(dtype_size(t.dtype()));
+  return {t.raw_data() + low * bytes, t.raw_data() + (high + 1) * bytes};
+}
+
+}  // namespace
+
 Tensor readable_while_writing(const Tensor& dst, const Tensor& src) {
+  if (!src.shares_storage_with(dst)) return src;
   const bool same_view = src.raw_data() == dst.raw_data() && src.strides() == dst.strides() &&
                          src.shape() == dst.shape();
-  return src.shares_storage_with(dst) && !same_view ? src.clone() : src;
+  const auto [src_first, src_end] = byte_extent(src);
+  const auto [dst_first, dst_end] = byte_extent(dst);
+  const bool overlap = src_first < dst_end && dst_first < src_end;
+  return overlap && !same_view ? src.clone() : src;
 }
 
 void copy_into(const Tensor& dst, const Tensor& src) {

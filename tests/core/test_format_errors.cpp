@@ -180,6 +180,15 @@ TEST_CASE("in-place writes refuse an expanded destination and read an overlappin
   CHECK(u.to_vector<float>() == std::vector<float>{2, 5, 5, 8});
   add_inplace(u, u);  // the same view: element by element, as before
   CHECK(u.to_vector<float>() == std::vector<float>{4, 10, 10, 16});
+  // Two disjoint rows of one tensor: read in place, no copy (the peak of live bytes stays put).
+  const Tensor rows = ones({2, 1 << 16});
+  const size_t before = allocator_stats().bytes_in_use;
+  reset_peak_bytes_in_use();
+  add_inplace(rows.select(0, 0), rows.select(0, 1));
+  copy_into(rows.select(0, 1), rows.select(0, 0));
+  add_inplace(rows, rows);  // the same view, nor here
+  CHECK(allocator_stats().peak_bytes_in_use == before);
+  CHECK(rows.to_vector<float>() == std::vector<float>(2 << 16, 4.0f));
 }
 
 TEST_CASE("views refuse negative sizes and ranges that overflow") {
