@@ -88,11 +88,10 @@ void visit_rows(const TaskSpec& task, const std::string& folder, std::string_vie
     // Found here with file and line, not later as a tokenizer that cannot be saved.
     for (size_t c = 0; c < row.fields.size(); ++c) {
       const std::string& field = row.fields[c];
-      const size_t bad = first_invalid_utf8(field);
-      if (bad != std::string::npos || field.find('\0') != std::string::npos)
+      const size_t bad = std::min(first_invalid_utf8(field), field.find('\0'));
+      if (bad != std::string::npos)
         fail("{}:{}: column '{}' holds {} (byte {} of the field)", path, row.line, names[c],
-             bad != std::string::npos ? "bytes that are not UTF-8" : "a NUL byte",
-             (bad != std::string::npos ? bad : field.find('\0')) + 1);
+             field[bad] == '\0' ? "a NUL byte" : "bytes that are not UTF-8", bad + 1);
     }
     visit(path, RawRow{row.line, row.fields[a], task.is_pair ? row.fields[b] : std::string_view(),
                        entry.has_labels ? row.fields[label] : std::string_view()});

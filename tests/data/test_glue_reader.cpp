@@ -216,60 +216,48 @@ TEST_CASE("task descriptions") {
 
 TEST_CASE("malformed lines name the file and the 1-based line") {
   TempFolder folder;
-  const std::string path = folder.write(
-      "train.tsv", "sentence\tlabel\ngood film\t1\nno label column here\nbad film\t0\n");
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+  const std::string path = folder.file("train.tsv");
+  // The error of reading `text` as the task's train split.
+  const auto error_reading = [&](const char* task, const std::string& text) {
+    folder.write("train.tsv", text);
+    return error_message([&] { read(folder, task, "train"); });
+  };
+  CHECK(error_reading("SST-2",
+                      "sentence\tlabel\ngood film\t1\nno label column here\nbad film\t0\n") ==
         path + ":3: expected 2 tab-separated columns, found 1");
-
-  folder.write("train.tsv", "sentence\tlabel\ngood\t1\nfine\tpositive\n");
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+  CHECK(error_reading("SST-2", "sentence\tlabel\ngood\t1\nfine\tpositive\n") ==
         path + ":3: unknown label 'positive' (labels: 0, 1)");
-
-  folder.write("train.tsv", "sentence\tlabel\ngood\t1\tmore\n");
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }).find(path + ":2:") == 0);
-
-  folder.write("train.tsv", "text\tlabel\ngood\t1\n");
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+  CHECK(error_reading("SST-2", "sentence\tlabel\ngood\t1\tmore\n").find(path + ":2:") == 0);
+  CHECK(error_reading("SST-2", "text\tlabel\ngood\t1\n") ==
         path + ":1: no column 'sentence' in the header (columns: text, label)");
-
-  folder.write("train.tsv", "");
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }).find("empty file") !=
-        std::string::npos);
-
-  folder.write("train.tsv", "gj04\t1\t\tFine.\ngj04\t1\tFine, too.\n");
-  CHECK(error_message([&] { read(folder, "CoLA", "train"); }) ==
+  CHECK(error_reading("SST-2", "").find("empty file") != std::string::npos);
+  CHECK(error_reading("CoLA", "gj04\t1\t\tFine.\ngj04\t1\tFine, too.\n") ==
         path + ":2: expected 4 tab-separated columns, found 3");
 
   const std::string header =
       "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n";
-  for (const char* score : {"high", "4.0x", "", "nan"}) {
+  const std::vector<std::pair<std::string, std::string>> bad_scores = {
+      {"high", "bad score 'high', expected a number"},
+      {"4.0x", "bad score '4.0x', expected a number"},
+      {"", "bad score '', expected a number"},
+      {"nan", "bad score 'nan', expected a number"},
+      {"1e30", "score 1e30 is outside STS-B's range [0, 5]"},
+      {"-1", "score -1 is outside STS-B's range [0, 5]"},
+      {"5.01", "score 5.01 is outside STS-B's range [0, 5]"}};
+  for (const auto& [score, complaint] : bad_scores) {
     CAPTURE(score);
-    folder.write("train.tsv", header + "0\tg\tf\ty\to\ts\ts\tA\tB\t" + score + "\n");
-    CHECK(error_message([&] { read(folder, "STS-B", "train"); }) ==
-          path + ":2: bad score '" + score + "', expected a number");
-  }
-  for (const char* score : {"1e30", "-1", "5.01"}) {
-    CAPTURE(score);
-    folder.write("train.tsv", header + "0\tg\tf\ty\to\ts\ts\tA\tB\t" + score + "\n");
-    CHECK(error_message([&] { read(folder, "STS-B", "train"); }) ==
-          path + ":2: score " + score + " is outside STS-B's range [0, 5]");
+    CHECK(error_reading("STS-B", header + "0\tg\tf\ty\to\ts\ts\tA\tB\t" + score + "\n") ==
+          path + ":2: " + complaint);
   }
 
-  folder.write("train.tsv", std::string("sentence\tlabel\ngood\t1\nbad \xff film\t0\n"));
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+  CHECK(error_reading("SST-2", "sentence\tlabel\ngood\t1\nbad \xff film\t0\n") ==
         path + ":3: column 'sentence' holds bytes that are not UTF-8 (byte 5 of the field)");
-  folder.write("train.tsv", std::string("sentence\tlabel\nnul \0 here\t1\n", 28));
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+  CHECK(error_reading("SST-2", std::string("sentence\tlabel\nnul \0 here\t1\n", 28)) ==
         path + ":2: column 'sentence' holds a NUL byte (byte 5 of the field)");
-
-  folder.write("train.tsv", "sentence\tlabel\tsentence\ngood\t1\tbad\n");
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
+  CHECK(error_reading("SST-2", "sentence\tlabel\tsentence\ngood\t1\tbad\n") ==
         path + ":1: the header names column 'sentence' twice");
-
   // A header and nothing else: found when read, not after a training run.
-  folder.write("train.tsv", "sentence\tlabel\n");
-  CHECK(error_message([&] { read(folder, "SST-2", "train"); }) ==
-        path + ": no examples in the train split");
+  CHECK(error_reading("SST-2", "sentence\tlabel\n") == path + ": no examples in the train split");
 }
 
 TEST_CASE("a missing file names the task and the path") {
