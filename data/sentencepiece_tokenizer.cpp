@@ -17,11 +17,6 @@ namespace {
 
 constexpr std::string_view kLineBreak = "\n";
 
-// SentencePiece skips a training sentence longer than its max_sentence_length (4192 bytes), and a
-// corpus of one paragraph per line would leave it nothing: each sentence is served in pieces of at
-// most this many bytes, cut after a blank where there is one, never inside a character.
-constexpr size_t kMaxPieceBytes = 4096;
-
 class SentenceList : public sentencepiece::SentenceIterator {
  public:
   explicit SentenceList(std::span<const std::string> sentences) : sentences_(sentences) { cut(); }
@@ -41,13 +36,7 @@ class SentenceList : public sentencepiece::SentenceIterator {
   void cut() {
     if (done()) return;
     const std::string_view rest = std::string_view(sentences_[index_]).substr(offset_);
-    size_t length = rest.size();
-    if (length > kMaxPieceBytes) {
-      const size_t blank = rest.find_last_of(" \t", kMaxPieceBytes - 1);
-      length = blank != std::string_view::npos ? blank + 1 : kMaxPieceBytes;
-      while (length > 1 && (static_cast<unsigned char>(rest[length]) & 0xC0) == 0x80) --length;
-    }
-    piece_.assign(rest.substr(0, length));
+    piece_.assign(rest.substr(0, training_piece_length(rest)));
   }
 
   std::span<const std::string> sentences_;
@@ -82,6 +71,15 @@ std::unordered_map<std::string, std::string> training_arguments(
 }
 
 }  // namespace
+
+size_t training_piece_length(std::string_view rest, size_t max_bytes) {
+  if (rest.size() <= max_bytes) return rest.size();
+  const size_t blank = rest.find_last_of(" \t", max_bytes - 1);
+  if (blank != std::string_view::npos) return blank + 1;
+  size_t length = max_bytes;
+  while (length > 1 && (static_cast<unsigned char>(rest[length]) & 0xC0) == 0x80) --length;
+  return length;
+}
 
 SentencePieceTokenizer SentencePieceTokenizer::train(std::span<const std::string> sentences,
                                                      const SentencePieceOptions& options) {

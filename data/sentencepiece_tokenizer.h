@@ -6,6 +6,7 @@
 // is encoded alone and the line-break piece goes between lines.
 #include <memory>
 #include <span>
+#include <string_view>
 
 #include "synthgrad/data/tokenizer.h"
 
@@ -51,5 +52,14 @@ class SentencePieceTokenizer : public Tokenizer {
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
   int64_t line_break_id_ = 0;
 };
+
+// SentencePiece skips a training sentence longer than its max_sentence_length (4192 bytes), and a
+// corpus of one paragraph per line would leave it nothing: train() serves each sentence in pieces
+// of at most this many bytes.
+inline constexpr size_t kMaxTrainingPieceBytes = 4096;
+
+// The length of the next training piece of `rest`: all of it when it fits in max_bytes, else cut
+// after the last blank that fits, or (with no blank) before the character that would not fit.
+size_t training_piece_length(std::string_view rest, size_t max_bytes = kMaxTrainingPieceBytes);
 
 }  // namespace sg::data

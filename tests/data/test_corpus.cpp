@@ -232,8 +232,12 @@ TEST_CASE("UTF-8: only the shortest form of a code point up to U+10FFFF, no surr
   CHECK(first_invalid_utf8("\xf4\x8f\xbf\xbf") == std::string_view::npos);  // U+10FFFF
   CHECK(first_invalid_utf8("a\xc0\x80") == 1);                              // NUL, overlong
   CHECK(first_invalid_utf8("ab\xe0\x80\xaf") == 2);                         // '/', overlong
-  CHECK(first_invalid_utf8("\xf0\x8f\xbf\xbf") == 0);                       // U+FFFF, overlong
-  CHECK(first_invalid_utf8("\xed\xa0\x80") == 0);                           // a surrogate
-  CHECK(first_invalid_utf8("\xf4\x90\x80\x80") == 0);                       // above U+10FFFF
+  CHECK(first_invalid_utf8("\xc1\xbf") == 0);                               // U+007F, overlong
+  CHECK(first_invalid_utf8("\xe0\x9f\xbf") == 0);                           // U+07FF, overlong
+  CHECK(first_invalid_utf8("\xc2\x80\xe0\xa0\x80\xf0\x90\x80\x80") ==  // U+0080, U+0800, U+10000
+        std::string_view::npos);
+  CHECK(first_invalid_utf8("\xf0\x8f\xbf\xbf") == 0);  // U+FFFF, overlong
+  CHECK(first_invalid_utf8("\xed\xa0\x80") == 0);      // a surrogate
+  CHECK(first_invalid_utf8("\xf4\x90\x80\x80") == 0);  // above U+10FFFF
   CHECK(first_invalid_utf8("\xf5\x80\x80\x80") == 0);
 }

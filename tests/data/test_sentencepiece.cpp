@@ -98,6 +98,31 @@ TEST_CASE("SentencePiece: learns from lines longer than its sentence limit, one 
   CHECK(tokenizer.decode(tokenizer.encode(line)) == line);
 }
 
+TEST_CASE(
+    "SentencePiece: training pieces are at most the limit, cut after a blank or between "
+    "characters") {
+  CHECK(training_piece_length("short", 8) == 5);
+  CHECK(training_piece_length("aaaa bbbb cccc", 8) == 5);  // after the blank
+  CHECK(training_piece_length("aaaaaaa\tbb", 8) == 8);     // the blank is the 8th byte
+  CHECK(training_piece_length("aaaaaa\xc3\xa9"
+                              "bb",
+                              7) == 6);  // not inside the 2-byte é
+  CHECK(training_piece_length("aaaaaaaaaaaa", 8) == 8);
+  // Any text falls into pieces that fit and put it back together.
+  std::string text;
+  for (int k = 0; k < 3000; ++k) text += k % 7 == 0 ? "caf\xc3\xa9 " : "\xe2\x82\xacxyz";
+  std::string joined;
+  for (std::string_view rest = text; !rest.empty();) {
+    const size_t length = training_piece_length(rest);
+    REQUIRE(length >= 1);
+    CHECK(length <= kMaxTrainingPieceBytes);
+    CHECK((length == rest.size() || (static_cast<unsigned char>(rest[length]) & 0xC0) != 0x80));
+    joined += rest.substr(0, length);
+    rest.remove_prefix(length);
+  }
+  CHECK(joined == text);
+}
+
 TEST_CASE("SentencePiece: save beside a checkpoint and reload") {
   TempFolder folder;
   const SentencePieceTokenizer trained =
