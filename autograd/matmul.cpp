@@ -12,14 +12,20 @@ Tensor transposed(const Tensor& t) {
   return t.transpose(-1, -2);
 }
 
+// [..., n] as [rows, n]; the row count is spelled out because -1 is ambiguous when n is 0.
+Tensor rows_of(const Tensor& t) {
+  const Shape& shape = t.shape();
+  return t.reshape({numel_of(Shape(shape.begin(), shape.end() - 1)), shape.back()});
+}
+
 // dB = alpha A^T @ G summed over the batch. When B is one shared matrix, the batch and row axes
 // fold into one: a single [K, B*M] @ [B*M, N] GEMM instead of a batched product and a reduction.
 // When B is stored transposed (a weight w used as transpose(w)), the gradient is computed as
 // (G^T @ A)^T, so that it too is stored transposed and reaches w without a transposing copy.
 Tensor grad_of_shared_b(const Tensor& a, const Tensor& g, const Tensor& b, float alpha) {
   if (b.dim() == 2 && a.dim() > 2) {
-    const Tensor a2 = a.reshape({-1, a.size(-1)});
-    const Tensor g2 = g.reshape({-1, g.size(-1)});
+    const Tensor a2 = rows_of(a);
+    const Tensor g2 = rows_of(g);
     if (transposed(b).is_contiguous() && !b.is_contiguous())
       return transposed(matmul(transposed(g2), a2, alpha));
     return matmul(transposed(a2), g2, alpha);

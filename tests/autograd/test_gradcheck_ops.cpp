@@ -122,6 +122,17 @@ TEST_CASE("gradcheck: matmul with a scale and a bias, as a linear layer uses it"
         {random({2, 3, 4}, 48), random({4, 5}, 49), random({2, 1, 5}, 50)});
 }
 
+TEST_CASE("gradcheck: matmul with an empty dimension (M, K or N of 0)") {
+  // Gradients keep the inputs' shapes; where only the output is empty, they are zero.
+  for (const auto& [a, b] : std::vector<std::pair<Shape, Shape>>{
+           {{2, 3, 0}, {0, 4}}, {{2, 0, 3}, {3, 4}}, {{2, 3, 4}, {4, 0}}, {{0, 4}, {4, 5}}}) {
+    CAPTURE(a);
+    check([](const Vars& v) { return matmul(v[0], v[1]); }, {random(a, 51), random(b, 52)});
+    check([](const Vars& v) { return matmul(v[0], transpose(v[1], 0, 1), 1.0f, v[2]); },
+          {random(a, 53), random({b[1], b[0]}, 54), random({b[1]}, 55)});
+  }
+}
+
 TEST_CASE("gradcheck: views and joins") {
   const Tensor x = random({2, 3, 4}, 17);
   check([](const Vars& v) { return reshape(v[0], {6, -1}) * 2.0f; }, {x});
