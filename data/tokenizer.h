@@ -2,6 +2,7 @@
 // The tokenizer interface shared by the character, word and SentencePiece tokenizers. Every
 // tokenizer puts the special tokens at the same fixed ids, so models, batching and checkpoints
 // never need to ask which tokenizer made the ids.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -22,6 +23,10 @@ constexpr int64_t special_id(Special token) {
 }
 constexpr bool is_special_id(int64_t id) {
   return id >= 0 && id < kNumSpecialTokens;
+}
+constexpr bool is_special_name(std::string_view token) {
+  return std::find(kSpecialTokenNames.begin(), kSpecialTokenNames.end(), token) !=
+         kSpecialTokenNames.end();
 }
 
 class Tokenizer {

@@ -16,11 +16,6 @@ namespace {
 constexpr std::string_view kFormat = "synthgrad-vocabulary";
 constexpr int kVersion = 1;
 
-bool is_special_name(std::string_view token) {
-  return std::find(kSpecialTokenNames.begin(), kSpecialTokenNames.end(), token) !=
-         kSpecialTokenNames.end();
-}
-
 }  // namespace
 
 Vocabulary::Vocabulary(std::vector<std::string> ordinary_tokens) {

@@ -61,8 +61,10 @@ WordTokenizer WordTokenizer::build(std::span<const std::string> texts,
     for (std::string& word : split_words(text, options.lowercase, options.splitting))
       ++counts[std::move(word)];
   std::vector<std::pair<std::string, int64_t>> kept;
+  // A word spelt like a special token ("[MASK]" in the text) is text, not that token: it stays
+  // out of the vocabulary and encodes as the unknown word.
   for (auto& [word, count] : counts)
-    if (count >= options.min_count) kept.emplace_back(word, count);
+    if (count >= options.min_count && !is_special_name(word)) kept.emplace_back(word, count);
   std::stable_sort(kept.begin(), kept.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::vector<std::string> words;

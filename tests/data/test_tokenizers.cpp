@@ -99,6 +99,18 @@ TEST_CASE("word tokenizer for language models: an eos per line, the files' own u
   CHECK(loaded->encode("the dog <unk>\nThe") == Ids{13, 9, 9, 5, 11});
 }
 
+TEST_CASE("word tokenizer: a word spelt like a special token is unknown text, not that token") {
+  const std::string train = "a [MASK] b [UNK] [PAD] a\n";
+  const WordTokenizer lm = WordTokenizer::build(
+      std::vector<std::string>{train}, {.lowercase = false, .splitting = WordSplitting::lines});
+  CHECK(lm.vocab_size() == 5 + 4);  // a, b, <eos>, <unk>
+  const int64_t unknown = lm.encode("<unk>").front();
+  CHECK(lm.encode("[MASK] [UNK] [CLS] [SEP] [PAD]") == Ids(5, unknown));
+  // Split at punctuation, the brackets are words of their own.
+  const WordTokenizer plain = WordTokenizer::build(std::vector<std::string>{train});
+  CHECK(plain.decode(plain.encode("[MASK] a")) == "[ mask ] a");
+}
+
 TEST_CASE("character and word tokenizers save and load their vocabulary") {
   TempFolder folder;
   const CharTokenizer chars = CharTokenizer::build(kCorpus);
