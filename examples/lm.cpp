@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -128,6 +129,19 @@ void check_holds_window(const std::vector<int64_t>& tokens, const SplitText& spl
            tokens.size(), context);
 }
 
+// A split in another script or language than the training text encodes mostly as [UNK], which
+// the model learns to predict: its perplexity looks good and means nothing.
+void warn_if_mostly_unknown(const std::vector<int64_t>& tokens, const SplitText& split) {
+  const auto unknown =
+      std::count(tokens.begin(), tokens.end(), data::special_id(data::Special::unk));
+  const double share = static_cast<double>(unknown) / static_cast<double>(tokens.size());
+  if (share > 0.05)
+    fmt::print(stderr,
+               "lm train: warning: {:.1f}% of the tokens of {} are [UNK], text the tokenizer did "
+               "not see in the training split; its loss counts predicting [UNK] as right\n",
+               100.0 * share, split.source);
+}
+
 // Mean next-token loss over the first `max_batches` sequential batches of a split (all when 0),
 // batches of every rank's `batch_size` windows together (those of one process with the global
 // batch), dealt out to the ranks in turn.
@@ -234,6 +248,8 @@ void prepare(Run& r) {
                 .min_lr = o.min_lr};
   r.data_gen = Generator(config.seed + 3);
   if (!root) return;
+  warn_if_mostly_unknown(r.tokens.validation, texts.validation);
+  if (texts.test) warn_if_mostly_unknown(r.test_tokens, *texts.test);
   fmt::print(
       stderr,
       "{} train / {} validation / {} test tokens, {} tokenizer with {} tokens\n  train: {}\n  "

@@ -56,6 +56,16 @@ check "lm trains on a PTB folder without a test file" 0 "$lm" train --data "$wor
 grep -q '^best model: validation loss' "$work/out" && ! grep -q 'test loss' "$work/out" &&
   echo "ok: no test split, no test score" || fail "without a test file: $(cat "$work/out")"
 
+! grep -q 'warning' "$work/err" && echo "ok: no warning about unknown tokens for splits in the training words" ||
+  fail "a warning for ordinary splits: $(cat "$work/err")"
+
+# A validation file in another script: characters the training text lacks are [UNK].
+for i in $(seq 1 10); do echo "η γάτα κάθεται στο χαλί ."; done >"$work/greek.txt"
+check "lm with a validation file in another script" 0 "$lm" train --train "$work/train.txt" --valid "$work/greek.txt" \
+  --tokenizer char --dim 16 --heads 2 --layers 1 --context 8 --batch-size 8 --steps 2 --out "$work/greek_run"
+grep -q "warning: 7[0-9.]*% of the tokens of .*greek.txt are \[UNK\]" "$work/err" &&
+  echo "ok: the mostly unknown split is named with its share" || fail "no warning: $(cat "$work/err")"
+
 check "lm with --text and --train" 2 "$lm" train --text "$work/train.txt" "${splits[@]}" "${model[@]}" --out "$work/e1"
 check "lm with a missing valid file" 2 "$lm" train --train "$work/train.txt" --valid "$work/none.txt" "${model[@]}" --out "$work/e2"
 grep -q "none.txt" "$work/err" || fail "the error does not name the missing file: $(cat "$work/err")"
