@@ -50,10 +50,12 @@ void validate(const ModelConfig& c) {
   check_range("num_classes", c.num_classes, 1, kMaxVocabulary);
   check_range("layers", c.layers, 0, kMaxLayers);
   check_range("segments", c.segments, 0, kMaxSize);
-  SG_CHECK(c.pooling == "cls" || c.pooling == "mean" || c.pooling == "pair",
-           "model config: pooling '{}' is none of cls, mean and pair", c.pooling);
-  SG_CHECK(c.pooling != "pair" || c.segments >= 2,
-           "model config: pooling 'pair' needs segment embeddings (segments {})", c.segments);
+  const bool compares_segments = c.pooling == "pair" || c.pooling == "align";
+  SG_CHECK(compares_segments || c.pooling == "cls" || c.pooling == "mean",
+           "model config: pooling '{}' is none of cls, mean, pair and align", c.pooling);
+  SG_CHECK(!compares_segments || c.segments >= 2,
+           "model config: pooling '{}' needs segment embeddings (segments {})", c.pooling,
+           c.segments);
   check_range("ffn_hidden", c.ffn_hidden, 0, kMaxSize);
   for (const auto& [field, value] : {std::pair{"dim", c.dim},
                                      {"heads", c.heads},

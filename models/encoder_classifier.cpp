@@ -1,11 +1,13 @@
 #include "synthgrad/models/encoder_classifier.h"
 
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
 #include "synthgrad/autograd/arithmetic.h"
 #include "synthgrad/autograd/matmul.h"
 #include "synthgrad/autograd/shape_ops.h"
+#include "synthgrad/autograd/softmax.h"
 #include "synthgrad/core/core.h"
 
 namespace sg::models {
@@ -13,7 +15,9 @@ namespace sg::models {
 EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config) {
   trunk = register_module("trunk", std::make_shared<Trunk>(config));
   Generator head_init(config.seed + 2);
-  const int64_t features = config.pooling == "pair" ? 4 * config.dim : config.dim;
+  const int64_t features = config.pooling == "pair"    ? 4 * config.dim
+                           : config.pooling == "align" ? 6 * config.dim
+                                                       : config.dim;
   head = register_module("head",
                          std::make_shared<nn::Linear>(features, config.num_classes, head_init));
   if (config.verbose)
@@ -115,6 +119,30 @@ Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
   return concat({u, v, mul(difference, difference), mul(u, v)}, 1);
 }
 
+Variable aligned_pair_features(const Variable& hidden, const Tensor& padding,
+                               const Tensor& segments, const Tensor& weights) {
+  const Variable pair = sentence_pair_features(hidden, padding, segments, weights);
+  const int64_t batch = hidden.shape()[0], length = hidden.shape()[1], dim = hidden.shape()[2];
+  const auto pad = element_of<uint8_t>(padding, 0);
+  const auto segment = element_of<int64_t>(segments, 0);
+  const auto weight = element_of<float>(weights, 1.0f);
+  std::vector<uint8_t> not_premise(static_cast<size_t>(batch * length));
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < length; ++t)
+      not_premise[b * length + t] = pad(b, t, length) != 0 || segment(b, t, length) != 0;
+  const Variable scores =
+      matmul(hidden, transpose(hidden, 1, 2), 1.0f / std::sqrt(static_cast<float>(dim)));
+  const Variable premise_summary =
+      matmul(softmax(scores, 2, from_vector(not_premise, {batch, 1, length})), hidden);
+  const Variable difference = sub(hidden, premise_summary);
+  const Variable compared = concat({mul(difference, difference), mul(hidden, premise_summary)}, 2);
+  const Tensor over_hypothesis = averaging_weights(batch, length, [&](int64_t b, int64_t t) {
+    const bool in = pad(b, t, length) == 0 && segment(b, t, length) == 1;
+    return in ? weight(b, t, length) : 0.0f;
+  });
+  return concat({pair, weighted_sum_over_tokens(compared, over_hypothesis)}, 1);
+}
+
 Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
                                     const Tensor& segments) {
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
@@ -125,6 +153,8 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
   // The trunk takes i32 or i64 segment ids; the pair features read them as i64.
   const Tensor segment_ids = segments.defined() ? segments.to(DType::i64) : segments;
+  if (config_.pooling == "align")
+    return head->forward(aligned_pair_features(hidden, padding, segment_ids, weights));
   return head->forward(sentence_pair_features(hidden, padding, segment_ids, weights));
 }
 

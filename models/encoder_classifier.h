@@ -17,6 +17,13 @@ Variable mean_over_tokens(const Variable& hidden, const Tensor& padding,
 // The means weigh positions as mean_over_tokens does.
 Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
                                 const Tensor& segments, const Tensor& weights = {});
+// sentence_pair_features with what ESIM (Chen et al. 2017) compares, in its simplest form: each
+// position of segment 1 (the hypothesis) attends over those of segment 0 (the premise) by scaled
+// dot products, a is its premise summary and h its hidden state, and the weighted mean over the
+// hypothesis of [(h - a)^2, h * a] is appended: [B, 6D]. A hypothesis word with a close match in
+// the premise has (h - a)^2 near zero, the word overlap that entailment mostly turns on.
+Variable aligned_pair_features(const Variable& hidden, const Tensor& padding,
+                               const Tensor& segments, const Tensor& weights = {});
 
 // A Transformer encoder with a head on the first token ([CLS]), on the mean of the tokens, or on
 // the two sentences' means compared (config.pooling; with config.token_weights, the means weigh

@@ -191,12 +191,12 @@ models::ModelConfig model_config(const Trainer& t,
   config.vocab_size = t.tokenizer->vocab_size();
   config.segments = t.task.is_pair ? 2 : 0;
   const bool root = distributed::Communicator::world().is_root();
-  if (config.pooling == "pair" && !t.task.is_pair) {
+  if ((config.pooling == "pair" || config.pooling == "align") && !t.task.is_pair) {
     if (root)
       fmt::print(stderr,
-                 "{}: one sentence per example: the head reads the tokens' mean (--pooling pair "
+                 "{}: one sentence per example: the head reads the tokens' mean (--pooling {} "
                  "compares the two sentences of pair tasks)\n",
-                 t.task.name);
+                 t.task.name, config.pooling);
     config.pooling = "mean";
   }
   if (!pretrained) return config;
@@ -366,10 +366,12 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
       ->capture_default_str()
       ->check(CLI::Range(3, 4096));
   cmd.add_option("--pooling", o.model.pooling,
-                 "what the head reads: cls (position 0), mean (of the tokens) or pair (the two "
-                 "sentences' means compared; mean on single-sentence tasks)")
+                 "what the head reads: cls (position 0), mean (of the tokens), pair (the two "
+                 "sentences' means compared) or align (pair, and each word of the second "
+                 "sentence against its match in the first); pair and align read the mean on "
+                 "single-sentence tasks")
       ->capture_default_str()
-      ->check(CLI::IsMember({"cls", "mean", "pair"}));
+      ->check(CLI::IsMember({"cls", "mean", "pair", "align"}));
   cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")
       ->capture_default_str()
       ->check(CLI::IsMember({"char", "word", "sentencepiece"}));

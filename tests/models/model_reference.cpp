@@ -35,6 +35,49 @@ Values embed(const Params& params, const models::ModelConfig& config, const Toke
   return x;
 }
 
+bool is_padding(const TokenBatch& input, int64_t token) {
+  return !input.padding.empty() && input.padding[token];
+}
+
+// For pooling "align": each hypothesis (segment 1) position j attends over the premise
+// (segment 0) positions i with softmax weights of h_j . h_i / sqrt(d); with a_j that summary,
+// the mean over j of [(h_j - a_j)^2, h_j * a_j].
+std::vector<double> aligned_hypothesis_mean(const Values& hidden, const TokenBatch& input,
+                                            int64_t b, int64_t d) {
+  const auto in_segment = [&](int64_t t, int64_t id) {
+    const int64_t token = b * input.length + t;
+    return !is_padding(input, token) && input.segments[token] == id;
+  };
+  std::vector<double> sum(2 * d, 0.0);
+  int64_t count = 0;
+  for (int64_t j = 0; j < input.length; ++j) {
+    if (!in_segment(j, 1)) continue;
+    const double* h = row_of(hidden, b * input.length + j, d);
+    std::vector<double> weight(input.length, 0.0);
+    double peak = -INFINITY, total = 0.0;
+    for (int64_t i = 0; i < input.length; ++i) {
+      if (!in_segment(i, 0)) continue;
+      const double* hi = row_of(hidden, b * input.length + i, d);
+      for (int64_t k = 0; k < d; ++k) weight[i] += h[k] * hi[k] / std::sqrt(double(d));
+      peak = std::max(peak, weight[i]);
+    }
+    std::vector<double> a(d, 0.0);
+    for (int64_t i = 0; i < input.length; ++i)
+      if (in_segment(i, 0)) total += weight[i] = std::exp(weight[i] - peak);
+    for (int64_t i = 0; i < input.length; ++i)
+      if (in_segment(i, 0))
+        for (int64_t k = 0; k < d; ++k)
+          a[k] += weight[i] / total * row_of(hidden, b * input.length + i, d)[k];
+    for (int64_t k = 0; k < d; ++k) {
+      sum[k] += (h[k] - a[k]) * (h[k] - a[k]);
+      sum[d + k] += h[k] * a[k];
+    }
+    ++count;
+  }
+  for (double& x : sum) x /= static_cast<double>(std::max<int64_t>(count, 1));
+  return sum;
+}
+
 }  // namespace
 
 Values trunk(const Params& params, const models::ModelConfig& config, const TokenBatch& input,
@@ -60,7 +103,7 @@ Values classifier_logits(const Params& params, const models::ModelConfig& config
     std::vector<double> mean(d, 0.0);
     int64_t count = 0;
     for (int64_t t = 0; t < input.length; ++t) {
-      if (!input.padding.empty() && input.padding[b * input.length + t]) continue;
+      if (is_padding(input, b * input.length + t)) continue;
       if (!keep(t)) continue;
       ++count;
       for (int64_t k = 0; k < d; ++k) mean[k] += row_of(hidden, b * input.length + t, d)[k];
@@ -68,7 +111,7 @@ Values classifier_logits(const Params& params, const models::ModelConfig& config
     for (double& x : mean) x /= static_cast<double>(std::max<int64_t>(count, 1));
     return mean;
   };
-  const int64_t features = config.pooling == "pair" ? 4 * d : d;
+  const int64_t features = config.pooling == "pair" ? 4 * d : config.pooling == "align" ? 6 * d : d;
   Values pooled;
   for (int64_t b = 0; b < input.batch; ++b) {
     if (config.pooling == "cls") {  // position 0 of each sequence
@@ -77,7 +120,7 @@ Values classifier_logits(const Params& params, const models::ModelConfig& config
     } else if (config.pooling == "mean") {
       const auto mean = mean_where(b, [](int64_t) { return true; });
       pooled.insert(pooled.end(), mean.begin(), mean.end());
-    } else {  // pair: [u, v, (u - v)^2, u * v]
+    } else {  // pair: [u, v, (u - v)^2, u * v]; align appends the aligned hypothesis mean
       const auto segment_is = [&](int64_t id) {
         return [&, id](int64_t t) { return input.segments[b * input.length + t] == id; };
       };
@@ -86,6 +129,10 @@ Values classifier_logits(const Params& params, const models::ModelConfig& config
       pooled.insert(pooled.end(), v.begin(), v.end());
       for (int64_t k = 0; k < d; ++k) pooled.push_back((u[k] - v[k]) * (u[k] - v[k]));
       for (int64_t k = 0; k < d; ++k) pooled.push_back(u[k] * v[k]);
+      if (config.pooling == "align") {
+        const auto compared = aligned_hypothesis_mean(hidden, input, b, d);
+        pooled.insert(pooled.end(), compared.begin(), compared.end());
+      }
     }
   }
   return linear(params_under(params, "head"), pooled, features);

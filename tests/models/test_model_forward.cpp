@@ -88,8 +88,9 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the encoder classifier's head reads position 0, the tokens' mean or the segments' means") {
-  for (const std::string pooling : {"cls", "mean", "pair"}) {
+    "the encoder classifier's head reads position 0, the tokens' mean, the segments' means or "
+    "the hypothesis aligned to the premise") {
+  for (const std::string pooling : {"cls", "mean", "pair", "align"}) {
     INFO("pooling: ", pooling);
     ModelConfig config = formula_config("D+V");
     config.segments = 2;

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "models/random_ids.h"
@@ -55,6 +56,16 @@ void check_reloaded(const Model& saved, const Model& loaded) {
     if (i < parameters.size())  // parameters come first; buffers are not perturbed
       CHECK(initial[i].second.to_vector<float>() != want[i].second.to_vector<float>());
   }
+}
+
+// A pooling function of hidden states [2, 4, 3] against finite differences.
+void check_pooling_gradient(const std::function<Variable(const Variable&)>& pool, uint64_t seed,
+                            const Shape& shape = {2, 4, 3}) {
+  Generator gen(seed);
+  const GradcheckResult r =
+      gradcheck([&](const std::vector<Variable>& v) { return pool(v[0]); }, {randn(shape, gen)});
+  INFO(r.message);
+  CHECK(r.ok);
 }
 
 }  // namespace
@@ -186,31 +197,21 @@ TEST_CASE("a model checkpoint stores its config and reloads every tensor by name
 }
 
 TEST_CASE("mean pooling's gradient matches finite differences, padding and all-padding rows too") {
-  Generator gen(4);
   const Tensor padding =
       from_vector(std::vector<uint8_t>{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1}, {3, 4});
-  const GradcheckResult r = gradcheck(
-      [&](const std::vector<Variable>& v) { return models::mean_over_tokens(v[0], padding); },
-      {randn({3, 4, 5}, gen)});
-  INFO(r.message);
-  CHECK(r.ok);
+  check_pooling_gradient([&](const Variable& h) { return models::mean_over_tokens(h, padding); }, 4,
+                         {3, 4, 5});
   const Tensor pooled = models::mean_over_tokens(Variable(ones({3, 4, 5})), padding).data();
   CHECK(pooled.to_vector<float>() ==
         std::vector<float>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0});
 }
 
 TEST_CASE("sentence-pair features' gradient matches finite differences") {
-  Generator gen(5);
   // Example 0: two tokens of each segment; example 1: segment 1 entirely padding.
   const Tensor padding = from_vector(std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 1, 1}, {2, 4});
   const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1}, {2, 4});
-  const GradcheckResult r = gradcheck(
-      [&](const std::vector<Variable>& v) {
-        return models::sentence_pair_features(v[0], padding, segments);
-      },
-      {randn({2, 4, 3}, gen)});
-  INFO(r.message);
-  CHECK(r.ok);
+  check_pooling_gradient(
+      [&](const Variable& h) { return models::sentence_pair_features(h, padding, segments); }, 5);
   // Example 1's v is zeros, so its last two blocks are u^2 and 0.
   const Tensor hidden = full({2, 4, 3}, 2.0f);
   const auto features =
@@ -219,20 +220,47 @@ TEST_CASE("sentence-pair features' gradient matches finite differences") {
         std::vector<float>{2, 2, 2, 0, 0, 0, 4, 4, 4, 0, 0, 0});
 }
 
+TEST_CASE("aligned pair features: gradient, the premise summary, and padding left out") {
+  // Example 0: premise t = 0, 1, hypothesis t = 2, 3 (weighted); example 1: the hypothesis's last
+  // position is padding.
+  const Tensor padding = from_vector(std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0, 1}, {2, 4});
+  const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 1, 1, 0, 1, 1, 1}, {2, 4});
+  const Tensor weights = from_vector(std::vector<float>{1, 1, 2, 0.5f, 1, 1, 3, 1}, {2, 4});
+  check_pooling_gradient(
+      [&](const Variable& h) {
+        return models::aligned_pair_features(h, padding, segments, weights);
+      },
+      7);
+  // One premise position: every hypothesis position's summary is that position's state.
+  const Tensor hidden = from_vector(std::vector<float>{1, 2, 9, 9, 3, 4, 5, 6}, {1, 4, 2});
+  const Tensor one_premise = from_vector(std::vector<int64_t>{0, 1, 1, 1}, {1, 4});
+  const Tensor last_padded = from_vector(std::vector<uint8_t>{0, 0, 0, 1}, {1, 4});
+  const auto features =
+      models::aligned_pair_features(Variable(hidden), last_padded, one_premise).data();
+  REQUIRE(features.shape() == Shape{1, 12});
+  // Hypothesis (9, 9) and (3, 4) against a = (1, 2): (h - a)^2 = (64, 49), (4, 4); h * a = (9,
+  // 18), (3, 8); their means, with the padded (5, 6) left out.
+  const auto values = features.to_vector<float>();
+  CHECK(std::vector<float>(values.begin() + 8, values.end()) ==
+        std::vector<float>{34, 26.5f, 6, 13});
+  const auto pair =
+      models::sentence_pair_features(Variable(hidden), last_padded, one_premise).data();
+  CHECK(std::vector<float>(values.begin(), values.begin() + 8) == pair.to_vector<float>());
+  CHECK_THROWS_WITH_AS(models::aligned_pair_features(Variable(hidden), {}, {}),
+                       doctest::Contains("no segment ids"), Error);
+}
+
 TEST_CASE("weighted means: positions count by their weight, and the gradient matches") {
-  Generator gen(6);
   const Tensor padding = from_vector(std::vector<uint8_t>{0, 0, 0, 1, 0, 0, 0, 0}, {2, 4});
   const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 1, 1, 0, 1, 1, 1}, {2, 4});
   const Tensor weights = from_vector(std::vector<float>{1, 3, 2, 5, 0.5f, 1, 0, 2}, {2, 4});
-  const GradcheckResult r = gradcheck(
-      [&](const std::vector<Variable>& v) {
-        return concat({models::mean_over_tokens(v[0], padding, weights),
-                       models::sentence_pair_features(v[0], padding, segments, weights)},
+  check_pooling_gradient(
+      [&](const Variable& h) {
+        return concat({models::mean_over_tokens(h, padding, weights),
+                       models::sentence_pair_features(h, padding, segments, weights)},
                       1);
       },
-      {randn({2, 4, 3}, gen)});
-  INFO(r.message);
-  CHECK(r.ok);
+      6);
   // hidden[b, t, :] = t: example 0 averages t = 0, 1, 2 by 1, 3, 2 (t = 3 is padding) to 7/6;
   // example 1 averages t = 0, 1, 3 by 0.5, 1, 2 (t = 2 weighs 0) to 7/3.5 = 2.
   std::vector<float> positions;
