@@ -1,6 +1,7 @@
 #include "synthgrad/autograd/arithmetic.h"
 
 #include "synthgrad/autograd/record.h"
+#include "synthgrad/core/creation.h"
 #include "synthgrad/core/elementwise.h"
 #include "synthgrad/core/reduce.h"
 
@@ -62,6 +63,8 @@ Variable mul(const Variable& x, float c) {
 Variable pow(const Variable& x, float exponent) {
   return record("pow", {x}, pow(x.data(), exponent),
                 [x = x.data(), exponent](const Tensor& g, const auto&) {
+                  // x^0 is constant; x^-1 * 0 would be NaN at x = 0.
+                  if (exponent == 0.0f) return Grads{zeros(g.shape())};
                   return Grads{mul(g, mul(pow(x, exponent - 1.0f), exponent))};
                 });
 }

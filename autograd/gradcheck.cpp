@@ -76,7 +76,8 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
       const double a = analytic.defined() ? analytic.at<float>(index) : 0.0;
       const double error =
           std::fabs(a - numeric) / (options.atol + options.rtol * std::fabs(numeric));
-      if (error <= result.worst_error) continue;
+      // A NaN error (a NaN analytic gradient) is the worst there is: nothing replaces it.
+      if (std::isnan(result.worst_error) || error <= result.worst_error) continue;
       result.worst_error = error;
       result.worst_input = static_cast<int64_t>(i);
       result.worst_index = index;
@@ -84,7 +85,7 @@ GradcheckResult gradcheck(const GradcheckFunction& f, const std::vector<Tensor>&
       result.numeric = numeric;
     }
   }
-  result.ok = result.worst_error <= 1.0;
+  result.ok = result.worst_error <= 1.0;  // false for NaN
   if (!result.ok)
     result.message = fmt::format(
         "gradcheck: input {} at index [{}]: analytic {:.6g}, numeric {:.6g} ({:.3g}x the "

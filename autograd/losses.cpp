@@ -15,8 +15,8 @@ Variable cross_entropy(const Variable& logits, const Tensor& targets,
                targets.shape() == Shape(logits.shape().begin(), logits.shape().end() - 1),
            "cross_entropy: targets of shape {} do not match logits of shape {}",
            targets.defined() ? shape_str(targets.shape()) : "undefined", shape_str(logits.shape()));
-  const Tensor flat_logits = logits.data().reshape({-1, logits.size(-1)});
-  const Tensor flat_targets = targets.reshape({-1});
+  const Tensor flat_targets = targets.reshape({targets.numel()});
+  const Tensor flat_logits = logits.data().reshape({targets.numel(), logits.size(-1)});
   auto forward = std::make_shared<CrossEntropyForward>(
       cross_entropy_forward(flat_logits, flat_targets, options));
   return record(

@@ -57,7 +57,8 @@ void index_add_rows_inplace(const Tensor& dst, const Tensor& ids, const Tensor& 
   SG_CHECK(src.defined() && src.dtype() == DType::f32 && src.shape() == expected,
            "index_add_rows_inplace: source has shape {}, expected {}",
            src.defined() ? shape_str(src.shape()) : "undefined", shape_str(expected));
-  const Tensor s = src.contiguous();
+  // Source row i is not added at row i: even the destination itself must be read as it was.
+  const Tensor s = src.shares_storage_with(dst) ? src.clone() : src.contiguous();
   const float* ps = s.data<float>();
   float* pd = dst.data<float>();
   // Split over columns, not positions: each thread owns a column range, rows stay in order.

@@ -4,6 +4,7 @@
 #include <bit>
 #include <climits>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -35,6 +36,23 @@ DType parse_dtype(const std::string& name, const std::string& path, const std::s
   fail("load_safetensors '{}': tensor '{}' has unsupported dtype '{}'", path, tensor, name);
 }
 
+// The first tensor name or metadata key or value that JSON cannot hold, shown with escapes.
+std::string first_name_not_utf8(const NamedTensorList& tensors, const Metadata& metadata) {
+  const auto bad = [](const std::string& text) {
+    try {
+      static_cast<void>(nlohmann::json(text).dump());
+      return false;
+    } catch (const nlohmann::json::type_error&) {
+      return true;
+    }
+  };
+  std::vector<std::string> texts;
+  for (const auto& [name, t] : tensors) texts.push_back(name);
+  for (const auto& [key, value] : metadata) texts.insert(texts.end(), {key, value});
+  const auto found = std::find_if(texts.begin(), texts.end(), bad);
+  return found == texts.end() ? "" : fmt::format("{:?}", *found);
+}
+
 std::string build_header(const NamedTensorList& tensors, const Metadata& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
@@ -50,20 +68,56 @@ std::string build_header(const NamedTensorList& tensors, const Metadata& metadat
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  std::string text = header.dump();
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const nlohmann::json::type_error&) {
+    fail("save_safetensors: a tensor name or metadata entry is not valid UTF-8: {}",
+         first_name_not_utf8(tensors, metadata));
+  }
   text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned
   return text;
 }
 
 std::vector<char> read_all(const std::string& path) {
+  std::error_code error;
+  SG_CHECK(!std::filesystem::is_directory(path, error), "load_safetensors: '{}' is a directory",
+           path);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   SG_CHECK(in.good(), "load_safetensors: cannot open '{}': {}", path, std::strerror(errno));
   const std::streamsize size = in.tellg();
+  SG_CHECK(size >= 0, "load_safetensors: cannot read '{}'", path);
   std::vector<char> bytes(static_cast<size_t>(size));
   in.seekg(0);
   SG_CHECK(in.read(bytes.data(), size).good() || size == 0, "load_safetensors: cannot read '{}'",
            path);
   return bytes;
+}
+
+// A valid header nests three levels ({"name": {"shape": [...]}}). The JSON library builds and
+// copies nested values by recursion: 200,000 '[' in a 400 KB header overflowed the stack.
+constexpr int kMaxHeaderDepth = 16;
+
+// The deepest nesting of arrays and objects in `json`, brackets inside strings not counted.
+int nesting_depth(std::string_view json) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
 }
 
 // One tensor's header entry, its types checked and its sizes known to fit in 64 bits.
@@ -201,9 +255,12 @@ SafetensorsContent load_safetensors(const std::string& path) {
 
 SafetensorsContent parse_safetensors(std::string_view bytes, const std::string& path) {
   const uint64_t header_size = header_length(path, bytes);
+  const std::string_view text = bytes.substr(8, header_size);
+  SG_CHECK(nesting_depth(text) <= kMaxHeaderDepth,
+           "load_safetensors '{}': the header nests deeper than {} levels", path, kMaxHeaderDepth);
   Json header;  // ordered: tensors come back in file order
   try {
-    header = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(header_size));
+    header = Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::exception& e) {
     fail("load_safetensors '{}': the header is not valid JSON: {}", path, e.what());
   }

@@ -1,5 +1,7 @@
 #include "synthgrad/core/tensor.h"
 
+#include <new>
+
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -67,9 +69,17 @@ Shape infer_shape(Shape shape, int64_t numel, const Shape& from, const char* op)
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (int64_t s : shape) SG_CHECK(s >= 0, "empty: negative dimension in {}", shape_str(shape));
+  size_t bytes = 0;
+  SG_CHECK(!__builtin_mul_overflow(static_cast<size_t>(checked_numel(shape, "empty")),
+                                   dtype_size(dtype), &bytes),
+           "empty: {} {} has more bytes than memory addresses", dtype_name(dtype),
+           shape_str(shape));
   Tensor t;
-  t.storage_ = std::make_shared<Storage>(static_cast<size_t>(checked_numel(shape, "empty")) *
-                                         dtype_size(dtype));
+  try {
+    t.storage_ = std::make_shared<Storage>(bytes);
+  } catch (const std::bad_alloc&) {
+    fail("empty: cannot allocate {} bytes for {} {}", bytes, dtype_name(dtype), shape_str(shape));
+  }
   t.shape_ = shape;
   t.strides_ = contiguous_strides(shape);
   t.dtype_ = dtype;

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/autograd/record.h"
 #include "synthgrad/core/core.h"
@@ -12,7 +14,23 @@ Variable wrong_square(const Variable& x) {
   return record("wrong_square", {x}, mul(x.data(), x.data()),
                 [x = x.data()](const Tensor& g, const auto&) { return Grads{mul(g, x)}; });
 }
+// The identity, with a backward that puts NaN in the first element's gradient.
+Variable nan_first_gradient(const Variable& x) {
+  return record("nan_first_gradient", {x}, x.data().clone(), [](const Tensor& g, const auto&) {
+    Tensor grad = g.clone();
+    grad.data<float>()[0] = NAN;
+    return Grads{grad};
+  });
+}
 }  // namespace
+
+TEST_CASE("gradcheck fails on a NaN gradient even when later elements are right") {
+  const GradcheckResult r = gradcheck([](const auto& v) { return nan_first_gradient(v[0]); },
+                                      {from_vector<float>({1, 2, 3})});
+  CHECK_FALSE(r.ok);
+  CHECK(r.worst_index == std::vector<int64_t>{0});
+  CHECK(r.message.find("analytic nan") != std::string::npos);
+}
 
 TEST_CASE("gradcheck finds a wrong backward rule and names the worst element") {
   const Tensor x = from_vector<float>({1, 2, 3, 4}, {2, 2});

@@ -28,6 +28,8 @@ TEST_CASE("cross_entropy rejects targets outside the classes") {
                        doctest::Contains("target 3 at row 1"), Error);
   CHECK_THROWS_WITH_AS(cross_entropy(x, from_vector<int64_t>({0, 1, 2})),
                        doctest::Contains("do not match"), Error);
+  CHECK_THROWS_WITH_AS(cross_entropy(Variable(zeros({2, 0}), true), from_vector<int64_t>({0, 0})),
+                       doctest::Contains("logits must be f32 of shape [N, C] with C > 0"), Error);
 }
 
 TEST_CASE("label smoothing spreads the target mass over the classes") {

@@ -48,6 +48,8 @@ TEST_CASE("gradcheck: scalar forms, neg and pow") {
   check([](const Vars& v) { return -(2.0f * v[0] + 1.0f) / 3.0f - v[0]; }, in);
   check([](const Vars& v) { return pow(v[0], 3.0f); }, in);
   check([](const Vars& v) { return pow(v[0], -0.5f); }, in);
+  // x^0 is constant, also at 0 (x^-1 * 0 made the gradient NaN there).
+  check([](const Vars& v) { return pow(v[0], 0.0f); }, {from_vector<float>({0, 1, -2})});
 }
 
 TEST_CASE("gradcheck: unary activations on a transposed input") {

@@ -153,6 +153,15 @@ TEST_CASE("a shape with more elements than int64 counts is refused, not given a 
                        "expand: shape [4294967296, 4294967296] has more elements than int64 counts",
                        Error);
   CHECK_THROWS_AS(zeros({0}).view({big, big, big, big}), Error);
+  // Elements that int64 counts, bytes that size_t does not: the buffer's size wrapped to 0.
+  CHECK_THROWS_WITH_AS(Tensor::empty({int64_t{1} << 61}, DType::i64),
+                       "empty: i64 [2305843009213693952] has more bytes than memory addresses",
+                       Error);
+  CHECK_THROWS_WITH_AS(zeros({1}).expand({int64_t{1} << 62}).contiguous(),
+                       doctest::Contains("has more bytes than memory addresses"), Error);
+  CHECK_THROWS_WITH_AS(Tensor::empty({int64_t{1} << 50}),
+                       "empty: cannot allocate 4503599627370496 bytes for f32 [1125899906842624]",
+                       Error);
 }
 
 TEST_CASE("cross-entropy over zero classes is refused (its backward divided by zero)") {

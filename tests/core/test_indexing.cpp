@@ -70,6 +70,13 @@ TEST_CASE("index_add_rows_inplace reads a non-contiguous source") {
   CHECK(dst.to_vector<float>() == std::vector<float>{2, 5, 8, 11, 1, 7, 13, 19, 0, 0, 0, 0});
 }
 
+TEST_CASE("index_add_rows_inplace reads a source that is its destination as it was") {
+  Tensor table = from_vector<float>({0, 1, 2, 3, 4, 5}, {2, 3});
+  index_add_rows_inplace(table, from_vector<int64_t>({1, 0}), table);
+  // Row 1 += old row 0, row 0 += old row 1 (not row 1 as just updated).
+  CHECK(table.to_vector<float>() == std::vector<float>{3, 5, 7, 3, 5, 7});
+}
+
 TEST_CASE("index_add_rows_inplace accumulates many repeated ids into wide rows") {
   // Wide rows are split across threads by columns; the sums are small integers, so exact.
   const int64_t n = 5000, d = 256, vocab = 7;

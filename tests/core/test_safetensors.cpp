@@ -157,3 +157,25 @@ TEST_CASE("safetensors: a header length over 100,000,000 bytes is refused before
   CHECK(contains(error_message([&] { load_safetensors(file.path); }),
                  "header length 100000000 exceeds the file (10 bytes)"));
 }
+
+TEST_CASE("safetensors: a deeply nested header, a folder and a name that is not UTF-8 are errors") {
+  HandBuiltFile file;
+  // 200,000 nested brackets overflowed the stack of the JSON parser.
+  const std::string deep = R"({"a":{"dtype":"F32","shape":)" + std::string(200'000, '[') +
+                           std::string(200'000, ']') + R"(,"data_offsets":[0,4]}})";
+  CHECK(contains(file.load_error(deep, floats_bytes({1})), "the header nests deeper than 16"));
+  // Brackets inside names do not count.
+  const std::string bracketed = R"({"[[[[[[[[[[[[[[[[[[a":{"dtype":"F32","shape":[1],)"
+                                R"("data_offsets":[0,4]}})";
+  file.write(bracketed, floats_bytes({1}));
+  CHECK(load_safetensors(file.path).tensors.at(0).first == "[[[[[[[[[[[[[[[[[[a");
+  CHECK(error_message([&] { load_safetensors(file.folder.string()); }) ==
+        "load_safetensors: '" + file.folder.string() + "' is a directory");
+  CHECK(error_message([&] {
+          save_safetensors(file.path, {{"caf\xe9", zeros({1})}});
+        }) == R"(save_safetensors: a tensor name or metadata entry is not valid UTF-8: "caf\xe9")");
+  CHECK(contains(error_message([&] {
+                   save_safetensors(file.path, {}, {{"k", "\xff"}});
+                 }),
+                 R"("\xff")"));
+}
