@@ -9,7 +9,10 @@ Tensor full(const Shape& shape, float value, DType dtype) {
   Tensor out = Tensor::empty(shape, dtype);
   visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    std::fill_n(out.data<T>(), out.numel(), static_cast<T>(value));
+    T element{};
+    SG_CHECK(convert_element(value, element), "full: {} is not a {} value", value,
+             dtype_name(dtype));
+    std::fill_n(out.data<T>(), out.numel(), element);
   });
   return out;
 }

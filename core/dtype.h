@@ -1,6 +1,9 @@
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 
 namespace sg {
 
@@ -62,6 +65,25 @@ decltype(auto) visit_dtype(DType dtype, F&& f) {
     case DType::b8: break;
   }
   return f(TypeTag<uint8_t>{});
+}
+
+// One element as type Dst, or false where it cannot be one: to b8 any nonzero value is 1 (a plain
+// cast made 0.5 false and 2 a byte of 2), and a float goes to an integer type only when it is a
+// number in that type's range (casting NaN, inf or 1e30 is undefined behaviour).
+template <class Dst, class Src>
+constexpr bool convert_element(Src value, Dst& out) {
+  if constexpr (std::is_same_v<Dst, uint8_t>) {
+    out = value != Src{0};
+  } else if constexpr (std::is_floating_point_v<Src> && std::is_integral_v<Dst>) {
+    // The limits as floats are -2^(bits-1) and 2^(bits-1), exactly; NaN fails both tests.
+    if (!(value >= static_cast<Src>(std::numeric_limits<Dst>::min()) &&
+          value < static_cast<Src>(std::numeric_limits<Dst>::max())))
+      return false;
+    out = static_cast<Dst>(value);
+  } else {
+    out = static_cast<Dst>(value);
+  }
+  return true;
 }
 
 }  // namespace sg

@@ -130,7 +130,7 @@ Tensor abs(const Tensor& x) {
   return map_unary(x, "abs", [](float v) { return std::fabs(v); });
 }
 Tensor relu(const Tensor& x) {
-  return map_unary(x, "relu", [](float v) { return v > 0.0f ? v : 0.0f; });
+  return map_unary(x, "relu", [](float v) { return v < 0.0f ? 0.0f : v; });  // NaN stays NaN
 }
 Tensor sigmoid(const Tensor& x) {
   return map_unary(x, "sigmoid", [](float v) { return 1.0f / (1.0f + fast_exp(-v)); });
@@ -265,10 +265,13 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   return map_binary<float>(a, b, "pow", [](float x, float y) { return std::pow(x, y); });
 }
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  return map_binary<float>(a, b, "maximum", [](float x, float y) { return std::max(x, y); });
+  // NaN in either argument gives NaN (std::max's answer depends on their order).
+  return map_binary<float>(a, b, "maximum",
+                           [](float x, float y) { return x > y || std::isnan(x) ? x : y; });
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
-  return map_binary<float>(a, b, "minimum", [](float x, float y) { return std::min(x, y); });
+  return map_binary<float>(a, b, "minimum",
+                           [](float x, float y) { return x < y || std::isnan(x) ? x : y; });
 }
 
 Tensor add(const Tensor& a, float b) {

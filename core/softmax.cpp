@@ -54,15 +54,17 @@ double sum_of(const float* e, int64_t n) {
 // One row, through 2n floats of scratch: the logits plus mask are gathered into `z` and their
 // exponentials go to `e`, both contiguous, so that the max, exp and sum loops vectorise whatever
 // the strides of the row.
-template <bool kLog, class MaskAt>
-void softmax_row(const Row& row, const MaskAt& mask_at, float* scratch) {
+template <bool kLog, class Masked>
+void softmax_row(const Row& row, const Masked& masked, float* scratch) {
   const int64_t n = row.n;
   float* z = scratch;
   float* e = scratch + n;
-  for (int64_t j = 0; j < n; ++j) z[j] = row.x[j * row.sx] + mask_at(j);
+  for (int64_t j = 0; j < n; ++j) z[j] = masked(j, row.x[j * row.sx]);
   const float m = max_of(z, n);
-  if (m == kMinusInf) {
-    for (int64_t j = 0; j < n; ++j) row.out[j * row.so] = kLog ? kMinusInf : 0.0f;
+  if (m == kMinusInf) {  // every entry masked, or NaN (which the max passes over)
+    const bool nan = std::any_of(z, z + n, [](float v) { return std::isnan(v); });
+    const float fill = nan ? std::numeric_limits<float>::quiet_NaN() : kLog ? kMinusInf : 0.0f;
+    for (int64_t j = 0; j < n; ++j) row.out[j * row.so] = fill;
     return;
   }
   for (int64_t j = 0; j < n; ++j) {
@@ -146,15 +148,17 @@ Tensor softmax_impl(const Tensor& x, int64_t axis, const Tensor& mask, const cha
                  const Row row{o0 + off[0], so, x0 + off[1], sx, n};
                  if (!mask.defined()) {
                    softmax_row<kLog>(
-                       row, [](int64_t) { return 0.0f; }, scratch);
+                       row, [](int64_t, float logit) { return logit; }, scratch);
                  } else if (mask.dtype() == DType::f32) {
                    const float* pm = reinterpret_cast<const float*>(m0) + off[2];
                    softmax_row<kLog>(
-                       row, [&](int64_t j) { return pm[j * sm]; }, scratch);
+                       row, [&](int64_t j, float logit) { return logit + pm[j * sm]; }, scratch);
                  } else {
                    const uint8_t* pm = reinterpret_cast<const uint8_t*>(m0) + off[2];
+                   // A masked entry is left out whatever its value, NaN too.
                    softmax_row<kLog>(
-                       row, [&](int64_t j) { return pm[j * sm] ? kMinusInf : 0.0f; }, scratch);
+                       row, [&](int64_t j, float logit) { return pm[j * sm] ? kMinusInf : logit; },
+                       scratch);
                  }
                });
   return out;

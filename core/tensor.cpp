@@ -148,7 +148,8 @@ template std::vector<int32_t> Tensor::to_vector<int32_t>() const;
 template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 template std::vector<uint8_t> Tensor::to_vector<uint8_t>() const;
 
-Tensor Tensor::with_layout(Shape shape, Shape strides, int64_t offset) const {
+Tensor Tensor::with_layout(const char* op, Shape shape, Shape strides, int64_t offset) const {
+  SG_CHECK(defined(), "{}: the tensor is undefined", op);
   Tensor t = *this;
   t.shape_ = std::move(shape);
   t.strides_ = std::move(strides);
@@ -157,19 +158,21 @@ Tensor Tensor::with_layout(Shape shape, Shape strides, int64_t offset) const {
 }
 
 Tensor Tensor::view(Shape shape) const {
+  SG_CHECK(defined(), "view: the tensor is undefined");
   shape = infer_shape(std::move(shape), numel(), shape_, "view");
   auto strides = strides_for_view(shape_, strides_, shape);
   SG_CHECK(strides.has_value(),
            "view: a tensor of shape {} and strides {} cannot be viewed as {} without a copy "
            "(use reshape)",
            shape_str(shape_), shape_str(strides_), shape_str(shape));
-  return with_layout(std::move(shape), std::move(*strides), offset_);
+  return with_layout("view", std::move(shape), std::move(*strides), offset_);
 }
 
 Tensor Tensor::reshape(Shape shape) const {
+  SG_CHECK(defined(), "reshape: the tensor is undefined");
   shape = infer_shape(std::move(shape), numel(), shape_, "reshape");
   if (auto strides = strides_for_view(shape_, strides_, shape))
-    return with_layout(std::move(shape), std::move(*strides), offset_);
+    return with_layout("reshape", std::move(shape), std::move(*strides), offset_);
   return contiguous().view(std::move(shape));
 }
 
@@ -194,7 +197,7 @@ Tensor Tensor::permute(const std::vector<int64_t>& order) const {
     shape[d] = shape_[src];
     strides[d] = strides_[src];
   }
-  return with_layout(std::move(shape), std::move(strides), offset_);
+  return with_layout("permute", std::move(shape), std::move(strides), offset_);
 }
 
 Tensor Tensor::narrow(int64_t axis, int64_t start, int64_t length) const {
@@ -215,7 +218,8 @@ Tensor Tensor::slice(int64_t axis, int64_t start, int64_t end, int64_t step) con
   Shape shape = shape_, strides = strides_;
   shape[axis] = (end - start) / step + ((end - start) % step != 0);  // no overflow at large steps
   strides[axis] *= step;
-  return with_layout(std::move(shape), std::move(strides), offset_ + start * strides_[axis]);
+  return with_layout("slice", std::move(shape), std::move(strides),
+                     offset_ + start * strides_[axis]);
 }
 
 Tensor Tensor::select(int64_t axis, int64_t index) const {
@@ -227,7 +231,8 @@ Tensor Tensor::select(int64_t axis, int64_t index) const {
   Shape shape = shape_, strides = strides_;
   shape.erase(shape.begin() + axis);
   strides.erase(strides.begin() + axis);
-  return with_layout(std::move(shape), std::move(strides), offset_ + index * strides_[axis]);
+  return with_layout("select", std::move(shape), std::move(strides),
+                     offset_ + index * strides_[axis]);
 }
 
 Tensor Tensor::unsqueeze(int64_t axis) const {
@@ -236,7 +241,7 @@ Tensor Tensor::unsqueeze(int64_t axis) const {
   int64_t stride = axis < dim() ? strides_[axis] * shape_[axis] : 1;
   shape.insert(shape.begin() + axis, 1);
   strides.insert(strides.begin() + axis, stride);
-  return with_layout(std::move(shape), std::move(strides), offset_);
+  return with_layout("unsqueeze", std::move(shape), std::move(strides), offset_);
 }
 
 Tensor Tensor::squeeze(int64_t axis) const {
@@ -253,7 +258,7 @@ Tensor Tensor::squeeze() const {
     shape.push_back(shape_[d]);
     strides.push_back(strides_[d]);
   }
-  return with_layout(std::move(shape), std::move(strides), offset_);
+  return with_layout("squeeze", std::move(shape), std::move(strides), offset_);
 }
 
 Tensor Tensor::expand(const Shape& shape) const {
@@ -269,7 +274,7 @@ Tensor Tensor::expand(const Shape& shape) const {
              shape_str(shape_), shape_str(shape));
     strides[lead + d] = shape_[d] == 1 && shape[lead + d] != 1 ? 0 : strides_[d];
   }
-  return with_layout(shape, std::move(strides), offset_);
+  return with_layout("expand", shape, std::move(strides), offset_);
 }
 
 Tensor Tensor::contiguous() const {
@@ -296,8 +301,12 @@ Tensor Tensor::to(DType dtype) const {
       Dst* dst = out.data<Dst>();
       detail::for_each_run<2>(
           shape_, {out.strides(), strides_}, [&](const auto& off, int64_t n, const auto& st) {
-            for (int64_t i = 0; i < n; ++i)
-              dst[off[0] + i * st[0]] = static_cast<Dst>(src[off[1] + i * st[1]]);
+            for (int64_t i = 0; i < n; ++i) {
+              const Src value = src[off[1] + i * st[1]];
+              SG_CHECK(convert_element(value, dst[off[0] + i * st[0]]),
+                       "to: {} {} holds {}, which is not a {} value", dtype_name(dtype_),
+                       shape_str(shape_), value, dtype_name(dtype));
+            }
           });
     });
   });

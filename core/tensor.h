@@ -14,7 +14,9 @@ namespace sg {
 
 class Tensor {
  public:
-  Tensor() = default;  // an undefined tensor: defined() is false, every other use throws
+  // An undefined tensor: defined() is false, it has no elements (shape [], numel 0), and every
+  // operation on it, views included, throws.
+  Tensor() = default;
 
   // Fresh, contiguous and uninitialised.
   static Tensor empty(const Shape& shape, DType dtype = DType::f32);
@@ -26,7 +28,7 @@ class Tensor {
   int64_t offset() const { return offset_; }
   int64_t dim() const { return static_cast<int64_t>(shape_.size()); }
   int64_t size(int64_t axis) const;
-  int64_t numel() const { return numel_of(shape_); }
+  int64_t numel() const { return defined() ? numel_of(shape_) : 0; }
   bool is_contiguous() const;
   bool shares_storage_with(const Tensor& other) const { return storage_ == other.storage_; }
 
@@ -70,7 +72,7 @@ class Tensor {
  private:
   void check_dtype(DType expected, const char* op) const;
   int64_t element_offset(const std::vector<int64_t>& index) const;
-  Tensor with_layout(Shape shape, Shape strides, int64_t offset) const;
+  Tensor with_layout(const char* op, Shape shape, Shape strides, int64_t offset) const;
 
   std::shared_ptr<Storage> storage_;
   Shape shape_;

@@ -216,3 +216,11 @@ TEST_CASE("mul_inplace and fill_inplace touch only the view") {
   CHECK(x.to_vector<float>() == std::vector<float>{-1, -1, -1, -1, 1, 1, 3, 1, 1, 1, 3, 1});
   CHECK_THROWS_AS(fill_inplace(arange(3), 0.0f), Error);
 }
+
+TEST_CASE("relu, maximum and minimum keep NaN, whichever argument holds it") {
+  const Tensor nan = from_vector<float>({NAN, NAN}), one = from_vector<float>({1, -1});
+  for (const Tensor& y :
+       {relu(nan), maximum(nan, one), maximum(one, nan), minimum(nan, one), minimum(one, nan)})
+    for (float v : y.to_vector<float>()) CHECK(std::isnan(v));
+  CHECK(relu(from_vector<float>({-2, 0, 3})).to_vector<float>() == std::vector<float>{0, 0, 3});
+}

@@ -219,3 +219,13 @@ TEST_CASE("dtype errors name what they got") {
                        "layer_norm: expected an f32 tensor of rank >= 1, got i64 [2, 3]", Error);
   CHECK(describe(Tensor()) == "undefined");
 }
+
+TEST_CASE("an undefined tensor has no elements, and views of it are errors naming the view") {
+  const Tensor undefined;
+  CHECK(undefined.numel() == 0);
+  CHECK_THROWS_WITH_AS(undefined.view({1}), "view: the tensor is undefined", Error);
+  CHECK_THROWS_WITH_AS(undefined.reshape({1, 1}), "reshape: the tensor is undefined", Error);
+  CHECK_THROWS_WITH_AS(undefined.expand({3}), "expand: the tensor is undefined", Error);
+  CHECK_THROWS_WITH_AS(undefined.squeeze(), "squeeze: the tensor is undefined", Error);
+  CHECK_THROWS_WITH_AS(undefined.unsqueeze(0), "unsqueeze: the tensor is undefined", Error);
+}

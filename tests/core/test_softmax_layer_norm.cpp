@@ -91,6 +91,17 @@ TEST_CASE("softmax does not overflow on large logits") {
   check_softmax(x, 0);
 }
 
+TEST_CASE("softmax: NaN in a row gives NaN, unless a boolean mask leaves it out") {
+  const Tensor nan_rows = from_vector<float>({NAN, NAN, NAN, 5}, {2, 2});
+  for (const Tensor& y : {softmax(nan_rows, 1), log_softmax(nan_rows, 1)})
+    for (float v : y.to_vector<float>()) CHECK(std::isnan(v));
+  // Unmasked NaN beside a masked entry; then the NaN masked out.
+  const Tensor x = from_vector<float>({NAN, 5});
+  CHECK(std::isnan(softmax(x, 0, from_vector<uint8_t>({0, 1})).to_vector<float>()[0]));
+  CHECK(softmax(x, 0, from_vector<uint8_t>({1, 0})).to_vector<float>() == std::vector<float>{0, 1});
+  CHECK(softmax(x, 0, from_vector<uint8_t>({1, 1})).to_vector<float>() == std::vector<float>{0, 0});
+}
+
 TEST_CASE("softmax with an additive f32 causal mask") {
   const Tensor x = ref::random_tensor({2, 5, 5}, 5);
   const Tensor mask = causal_mask(5);

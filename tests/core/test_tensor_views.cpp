@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "reference.h"
 #include "synthgrad/core/core.h"
 
@@ -250,6 +252,23 @@ TEST_CASE("to converts dtypes in logical order") {
   CHECK(x.transpose(0, 1).to(DType::i32).to_vector<int32_t>() == std::vector<int32_t>{1, 3, -2, 0});
   CHECK(x.to(DType::f32).shares_storage_with(x));
   CHECK(arange(3).to(DType::f32).to_vector<float>() == std::vector<float>{0, 1, 2});
+}
+
+TEST_CASE("to b8 is 'not zero'; a float that no integer type holds is an error") {
+  const Tensor x = from_vector<float>({0.5f, 2, -1, 0, -0.0f});
+  CHECK(x.to(DType::b8).to_vector<uint8_t>() == std::vector<uint8_t>{1, 1, 1, 0, 0});
+  CHECK(from_vector<int64_t>({0, 256, -3}).to(DType::b8).to_vector<uint8_t>() ==
+        std::vector<uint8_t>{0, 1, 1});
+  CHECK(full({2}, 0.25f, DType::b8).to_vector<uint8_t>() == std::vector<uint8_t>{1, 1});
+  CHECK_THROWS_WITH_AS(from_vector<float>({1, NAN}).to(DType::i64),
+                       "to: f32 [2] holds nan, which is not a i64 value", Error);
+  CHECK_THROWS_AS(from_vector<float>({INFINITY}).to(DType::i32), Error);
+  CHECK_THROWS_AS(from_vector<float>({3e9f}).to(DType::i32), Error);
+  CHECK_THROWS_AS(from_vector<float>({-1e19f}).to(DType::i64), Error);
+  CHECK_THROWS_WITH_AS(full({1}, NAN, DType::i64), "full: nan is not a i64 value", Error);
+  // The ends of each range convert.
+  CHECK(from_vector<float>({-2147483648.0f, 2147483520.0f}).to(DType::i32).to_vector<int32_t>() ==
+        std::vector<int32_t>{INT32_MIN, 2147483520});
 }
 
 TEST_CASE("item needs exactly one element") {
