@@ -23,9 +23,13 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
                       std::filesystem::path(folder.last_checkpoint()).filename().string()));
     return folder;
   }
+  // A run that stopped before its first checkpoint (bad input, Ctrl-C during set-up, early
+  // divergence) leaves nothing to resume or keep: a fresh run takes its place.
+  const bool started = std::filesystem::exists(folder.last_checkpoint()) ||
+                       std::filesystem::exists(folder.best_model());
   for (const std::string& file : folder.files()) {
     if (!std::filesystem::exists(file)) continue;
-    if (start == RunStart::fresh)
+    if (start == RunStart::fresh && started)
       throw UsageError(fmt::format(
           "'{}' already holds a run ({}): continue it with --resume, choose another --out, or "
           "pass --overwrite to delete that run first",

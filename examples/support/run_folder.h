@@ -26,7 +26,8 @@ struct RunFolder {
 
 // How a run treats the files of an earlier run in its folder.
 enum class RunStart {
-  fresh,      // refuses a folder that holds any, so that no two runs mix
+  fresh,      // refuses a started run's folder (one with a checkpoint), so that no two runs mix;
+              // a run that stopped before its first checkpoint left nothing to keep: deleted
   resume,     // continues from them
   overwrite,  // deletes them first
 };

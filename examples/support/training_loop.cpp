@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 #include "examples/support/best_score.h"
@@ -212,9 +213,11 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
   };
   int64_t skipped_in_a_row = 0;
   auto last = std::chrono::steady_clock::now();
+  // --stop-after counts this sitting's steps: a resumed run stopped at the step it resumed at.
+  const int64_t stop_at = settings.stop_after > 0 ? state.step + settings.stop_after : -1;
   while (state.step < settings.total_steps) {
     const int interrupt_status = agreed_interrupt_status(world);
-    if (interrupt_status != 0 || (settings.stop_after > 0 && state.step == settings.stop_after)) {
+    if (interrupt_status != 0 || state.step == stop_at) {
       save_last(model, optimizer, run, task, settings, state);
       progress.message(
           fmt::format("stopped: saved {}; continue with --resume", run.last_checkpoint()));
@@ -243,10 +246,14 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
       progress.message(fmt::format("step {}: loss {} and gradient norm {}: update skipped",
                                    state.step, loss_value, norm));
       if (skipped_in_a_row >= settings.max_skipped_in_a_row) {
+        const std::string way_out =
+            std::filesystem::exists(run.last_checkpoint())
+                ? fmt::format("{} is left as it was (try a lower --lr, then --resume)",
+                              run.last_checkpoint())
+                : "no checkpoint was saved yet (try a lower --lr; a fresh run may use the folder)";
         progress.message(fmt::format(
-            "stopped at step {}: {} steps in a row had a non-finite loss or gradient; {} is left "
-            "as it was (try a lower --lr, then --resume)",
-            state.step, skipped_in_a_row, run.last_checkpoint()));
+            "stopped at step {}: {} steps in a row had a non-finite loss or gradient; {}",
+            state.step, skipped_in_a_row, way_out));
         return result(1);
       }
     }

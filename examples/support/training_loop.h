@@ -55,7 +55,7 @@ struct TrainingTask {
 
 struct LoopSettings {
   int64_t total_steps = 0;
-  int64_t stop_after = 0;  // 0: no planned stop
+  int64_t stop_after = 0;  // steps of this sitting (after a resume, of the resumed run); 0: none
   float clip = 1.0f;       // global gradient-norm limit
   bool resume = false;
   std::string evaluation_name = "dev";  // "dev", "validation": prefixes the metrics in log lines

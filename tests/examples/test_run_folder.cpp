@@ -70,3 +70,26 @@ TEST_CASE("--resume into a folder without a last checkpoint says there is no run
   CHECK(refusal(path, RunStart::resume) ==
         "--resume: '" + path + "' holds no run to resume (no last.safetensors)");
 }
+
+TEST_CASE(
+    "a fresh run refuses a started run's folder, and replaces one stopped before a checkpoint") {
+  const std::string path = fresh_folder("stopped_early");
+  {
+    const auto early = examples::open_run_folder(path, RunStart::fresh);
+    std::ofstream(early.tokenizer()) << "tokens";
+    std::ofstream(early.log()) << "step\n1\n";
+  }
+  std::string best, last;
+  {
+    const auto again = examples::open_run_folder(path, RunStart::fresh);
+    CHECK_FALSE(fs::exists(again.tokenizer()));
+    CHECK_FALSE(fs::exists(again.log()));
+    best = again.best_model();
+    last = again.last_checkpoint();
+  }
+  for (const std::string& checkpoint : {best, last}) {
+    std::ofstream(checkpoint) << "a model";
+    CHECK(refusal(path, RunStart::fresh).find("already holds a run") != std::string::npos);
+    fs::remove(checkpoint);
+  }
+}

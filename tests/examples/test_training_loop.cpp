@@ -91,6 +91,24 @@ TEST_CASE("a run stopped half-way and resumed ends bit-identical to an uninterru
   CHECK(examples::read_csv(half.folder.log()).rows.size() == 12);
 }
 
+TEST_CASE("--stop-after counts the steps of each sitting, so a resumed run goes on and stops") {
+  ToyRun whole("sittings_whole", true);
+  whole.run({.total_steps = 12});
+  ToyRun first("sittings", true);
+  CHECK(first.run({.total_steps = 12, .stop_after = 5}).step == 5);
+  // Stopping after 3 more steps: at step 8, neither at 5 again (every sitting stopped where it
+  // resumed) nor never (the stop was passed).
+  for (const int64_t stop : {8, 11}) {
+    ToyRun sitting("sittings", false);
+    const auto result = sitting.run({.total_steps = 12, .stop_after = 3, .resume = true});
+    CHECK_FALSE(result.finished);
+    CHECK(result.step == stop);
+  }
+  ToyRun last("sittings", false);
+  CHECK(last.run({.total_steps = 12, .stop_after = 3, .resume = true}).finished);
+  CHECK(last.weights() == whole.weights());
+}
+
 TEST_CASE("a step with a non-finite loss is skipped, counted and logged, and training goes on") {
   ToyRun with_nan("nan", true), without("clean", true);
   with_nan.nan_calls = {4};
