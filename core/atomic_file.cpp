@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -39,8 +40,20 @@ mode_t current_umask() {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  std::vector<char> name(path_.begin(), path_.end());
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), target_(path_) {
+  struct stat existing {};
+  if (stat(path_.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode) &&
+      !S_ISDIR(existing.st_mode)) {  // a folder is refused by the rename, which says why
+    fd_ = open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) fail_errno("cannot open it for writing", path_);
+    return;
+  }
+  if (lstat(path_.c_str(), &existing) == 0 && S_ISLNK(existing.st_mode)) {
+    std::error_code error;
+    target_ = std::filesystem::weakly_canonical(path_, error).string();
+    SG_CHECK(!error, "saving '{}': cannot follow the link: {}", path_, error.message());
+  }
+  std::vector<char> name(target_.begin(), target_.end());
   const std::string suffix = ".tmp.XXXXXX";
   name.insert(name.end(), suffix.begin(), suffix.end());
   name.push_back('\0');
@@ -53,7 +66,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) close(fd_);
-  if (!committed_) unlink(temp_path_.c_str());
+  if (!committed_ && !temp_path_.empty()) unlink(temp_path_.c_str());
 }
 
 void AtomicFile::write(const void* data, size_t bytes) {
@@ -68,15 +81,19 @@ void AtomicFile::write(const void* data, size_t bytes) {
 }
 
 void AtomicFile::commit() {
-  if (fsync(fd_) != 0) fail_errno("cannot flush the data to disk", path_);
+  const bool in_place = temp_path_.empty();
+  // A pipe or a terminal has nothing to flush to disk (fsync fails with EINVAL).
+  if (fsync(fd_) != 0 && !(in_place && errno == EINVAL))
+    fail_errno("cannot flush the data to disk", path_);
   const int fd = fd_;
   fd_ = -1;
-  if (close(fd) != 0) fail_errno("cannot close the temporary file", path_);
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
+  if (close(fd) != 0) fail_errno("cannot close the file", path_);
+  if (!in_place && std::rename(temp_path_.c_str(), target_.c_str()) != 0)
     fail_errno("cannot rename the temporary file onto it", path_);
   committed_ = true;
+  if (in_place) return;
   // The rename itself becomes durable once the folder is synced.
-  const std::string folder = folder_of(path_);
+  const std::string folder = folder_of(target_);
   const int dir = open(folder.c_str(), O_RDONLY | O_DIRECTORY);
   const bool synced = dir >= 0 && fsync(dir) == 0;
   const int sync_error = errno;

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -67,4 +71,26 @@ TEST_CASE("an atomic file in a folder that does not exist names the file") {
   const std::string path = folder.file("missing/state.txt");
   const std::string quoted = "'" + path + "'";
   CHECK_THROWS_WITH_AS(AtomicFile{path}, doctest::Contains(quoted.c_str()), Error);
+}
+
+TEST_CASE("an atomic file writes through a symbolic link, and into a pipe in place") {
+  testing::TempFolder folder;
+  const std::string target = folder.file("target.txt"), link = folder.file("link.txt");
+  save_text(target, "old", true);
+  fs::create_symlink(target, link);
+  save_text(link, "new", true);
+  CHECK(fs::is_symlink(link));
+  CHECK(read_file(target) == "new");
+  CHECK(entries(folder) == 2);
+  // A pipe cannot be renamed over: the data goes into it.
+  const std::string pipe = folder.file("pipe");
+  REQUIRE(mkfifo(pipe.c_str(), 0600) == 0);
+  const int reader = open(pipe.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(reader >= 0);
+  save_text(pipe, "through", true);
+  char buffer[16] = {};
+  CHECK(read(reader, buffer, sizeof buffer) == 7);
+  close(reader);
+  CHECK(std::string(buffer) == "through");
+  CHECK(fs::is_fifo(pipe));
 }
