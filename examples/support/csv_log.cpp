@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -21,14 +23,36 @@ std::vector<std::string> split_commas(const std::string& line) {
   return out;
 }
 
+// The bytes of the log at `path` that come before its first row with a step after `step`.
+std::uintmax_t bytes_through_step(const std::string& path, int64_t step) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::getline(in, line);  // the header
+  std::uintmax_t kept = line.size() + 1;
+  while (std::getline(in, line)) {
+    const double row_step = std::strtod(line.c_str(), nullptr);
+    if (row_step > static_cast<double>(step)) break;
+    kept += line.size() + 1;
+  }
+  return kept;
+}
+
 }  // namespace
 
-CsvLog::CsvLog(const std::string& path, std::vector<std::string> columns)
+CsvLog::CsvLog(const std::string& path, std::vector<std::string> columns, int64_t from_step)
     : path_(path), columns_(std::move(columns)) {
   const std::string header = fmt::format("{}", fmt::join(columns_, ","));
   std::string existing;
   if (std::ifstream in(path); in) std::getline(in, existing);
   const bool append = existing == header;
+  if (append) {
+    std::error_code error;
+    const std::uintmax_t kept = bytes_through_step(path, from_step);
+    if (kept < std::filesystem::file_size(path, error))
+      std::filesystem::resize_file(path, kept, error);
+    SG_CHECK(!error, "CsvLog: cannot drop the rows after step {} of '{}': {}", from_step, path,
+             error.message());
+  }
   file_ = std::fopen(path.c_str(), append ? "a" : "w");
   SG_CHECK(file_ != nullptr, "CsvLog: cannot open '{}' for writing", path);
   if (!append) fmt::print(file_, "{}\n", header);

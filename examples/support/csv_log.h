@@ -1,5 +1,6 @@
 #pragma once
 // A metrics log as CSV: a header, then one flushed row per record, so a crash loses nothing.
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -8,8 +9,10 @@ namespace sg::examples {
 
 class CsvLog {
  public:
-  // Appends to an existing log with the same header (a resumed run), else starts a new file.
-  CsvLog(const std::string& path, std::vector<std::string> columns);
+  // Appends to an existing log with the same header (a resumed run), else starts a new file. The
+  // first column is the step: rows after `from_step` go (the steps a resumed run does again, after
+  // a run went on past its last checkpoint and failed).
+  CsvLog(const std::string& path, std::vector<std::string> columns, int64_t from_step = INT64_MAX);
   ~CsvLog();
   CsvLog(const CsvLog&) = delete;
   CsvLog& operator=(const CsvLog&) = delete;

@@ -26,8 +26,12 @@ extern "C" void on_stop_signal(int signal) {
 
 }  // namespace
 
-void install_interrupt_handler() {
+InterruptHandlers::InterruptHandlers() {
   for (const int signal : kStopSignals) std::signal(signal, on_stop_signal);
+}
+
+InterruptHandlers::~InterruptHandlers() {
+  for (const int signal : kStopSignals) std::signal(signal, SIG_DFL);
 }
 
 int agreed_interrupt_status(distributed::Communicator& world) {

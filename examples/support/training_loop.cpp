@@ -198,8 +198,8 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
     averager.emplace(world, model.parameters(),
                      distributed::AveragerOptions{.bucket_bytes = settings.bucket_bytes});
   std::optional<CsvLog> log;
-  if (world.is_root()) log.emplace(run.log(), log_columns(settings));
-  install_interrupt_handler();
+  if (world.is_root()) log.emplace(run.log(), log_columns(settings), state.step);
+  const InterruptHandlers interrupt_handlers;
   Progress progress(settings.total_steps, world.is_root());
   const auto started = std::chrono::steady_clock::now();
   const auto result = [&](int status) {

@@ -139,6 +139,10 @@ TEST_CASE(
   const auto resumed = again.run({.total_steps = 12, .resume = true});
   CHECK(resumed.finished);
   for (float w : again.weights()) CHECK(std::isfinite(w));
+  // Steps 5-7 ran twice; the log keeps the resumed run's: one row per step, in order.
+  const auto log = examples::read_csv(run.folder.log());
+  REQUIRE(log.rows.size() == 12);
+  for (size_t i = 0; i < log.rows.size(); ++i) CHECK(log.rows[i][0] == static_cast<double>(i + 1));
 }
 
 TEST_CASE("the first evaluation always saves the best model and a NaN never beats a number") {
@@ -170,6 +174,16 @@ int terminated_run(const std::vector<std::string>& args) {
 }
 SG_CHILD_ROUTINE("terminated_run", terminated_run);
 
+// A run that finishes, then gets SIGTERM while the program goes on (scoring the test split):
+// returns 0 only if the signal did not end the process.
+int signal_after_the_loop(const std::vector<std::string>& args) {
+  ToyRun run(args.at(0), true);
+  if (!run.run({.total_steps = 4}).finished) return 2;
+  std::raise(SIGTERM);
+  return 0;
+}
+SG_CHILD_ROUTINE("signal_after_the_loop", signal_after_the_loop);
+
 }  // namespace
 
 TEST_CASE("SIGTERM saves a checkpoint and exits like Ctrl-C, and the run resumes from it") {
@@ -183,6 +197,10 @@ TEST_CASE("SIGTERM saves a checkpoint and exits like Ctrl-C, and the run resumes
 }
 
 // mpirun passes SIGUSR1 on to every rank at once (its SIGINT reaches them a second late).
+TEST_CASE("a signal after the loop ends the program, as no loop is there to read it") {
+  CHECK(sg::testing::run_child("signal_after_the_loop", {"signal_after"}) == 128 + SIGTERM);
+}
+
 TEST_CASE("SIGUSR1 stops the run as SIGTERM does, after saving a checkpoint") {
   CHECK(sg::testing::run_child("terminated_run", {"1", "sigusr1_once", std::to_string(SIGUSR1)}) ==
         128 + SIGUSR1);
