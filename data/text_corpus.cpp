@@ -99,16 +99,26 @@ CorpusSpan whole_file(const std::string& path) {
 
 CorpusSplit find_corpus(const std::vector<std::string>& paths, double validation_fraction) {
   const std::vector<std::string> files = corpus_files(paths);
-  std::vector<std::string> train_files;
+  std::vector<std::string> train_files, unnamed_files;
   CorpusSplit split;
   for (const std::string& file : files) {
-    if (name_has_part(file, "train")) train_files.push_back(file);
-    if (name_has_part(file, "valid")) split.validation.push_back(whole_file(file));
-    if (name_has_part(file, "test")) split.test.push_back(whole_file(file));
+    const bool train = name_has_part(file, "train"), valid = name_has_part(file, "valid"),
+               test = name_has_part(file, "test");
+    if (train) train_files.push_back(file);
+    if (valid) split.validation.push_back(whole_file(file));
+    if (test) split.test.push_back(whole_file(file));
+    if (!train && !valid && !test) unnamed_files.push_back(file);
   }
-  if (train_files.empty()) return hold_back(files, validation_fraction);
-  // Named parts: test files never train, whether or not a valid file is there.
-  if (split.validation.empty()) return hold_back(train_files, validation_fraction);
+  // Test files never train, and a valid file validates: without train files, the files named
+  // neither train the model.
+  if (train_files.empty()) train_files = unnamed_files;
+  SG_CHECK(!train_files.empty(),
+           "corpus: '{}' holds only valid and test files, no text to train on", paths.front());
+  if (split.validation.empty()) {
+    CorpusSplit held = hold_back(train_files, validation_fraction);
+    held.test = std::move(split.test);
+    return held;
+  }
   for (const std::string& file : train_files) split.train.push_back(whole_file(file));
   return split;
 }

@@ -26,14 +26,14 @@ struct CorpusSplit {
 };
 
 // The training and validation text of `paths` (files or folders; folders are searched recursively
-// for *.txt and *.tokens, in name order). When the files include one whose dot-separated name has
-// a part "train" and one with a part "valid" (WikiText's wiki.{train,valid,test}.tokens, PTB's
-// ptb.{train,valid,test}.txt or train.txt / valid.txt), those are the two parts and the rest are
-// left out (the files with a part "test" are `test`); with train files but no valid file, the train
-// files alone are the corpus. Otherwise the last `validation_fraction` of every file's bytes, from
-// the next line start on, is held back for validation: deterministic, and without reading the
-// files. Throws an sg::Error naming the path for a missing, empty or unreadable file, or a folder
-// without text files.
+// for *.txt and *.tokens, in name order). Files are told apart by the parts of their dot-separated
+// names (WikiText's wiki.{train,valid,test}.tokens, PTB's ptb.{train,valid,test}.txt, train.txt):
+// those with a part "train" train, or, when there are none, the files named neither train, valid
+// nor test; "valid" files validate; "test" files never train (they are `test`). Without a valid
+// file, the last `validation_fraction` of every training file's bytes, from the next line start
+// on, is held back for validation: deterministic, and without reading the files. Throws an
+// sg::Error naming the path for a missing, empty or unreadable file, a folder without text files,
+// or only valid and test files.
 CorpusSplit find_corpus(const std::vector<std::string>& paths, double validation_fraction = 0.1);
 
 }  // namespace sg::data

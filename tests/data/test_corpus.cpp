@@ -89,14 +89,33 @@ TEST_CASE("WikiText and PTB folders validate on their valid file and name their 
   // Train files without a valid file have their tails held back; the test file and the others
   // are left out ("training" and "valid-notes" are not the parts "train" and "valid").
   const std::string train = dir.write("wiki.train.tokens", "one\ntwo\n");
-  dir.write("wiki.test.tokens", "test\n");
+  const std::string test = dir.write("wiki.test.tokens", "test\n");
   dir.write("training.valid-notes.txt", "n\n");
   const CorpusSplit split = find_corpus({dir.path.string()}, 0.5);
   CHECK(split.held_back);
   CHECK(paths_of(split.train) == std::vector<std::string>{train});
   CHECK(paths_of(split.validation) == std::vector<std::string>{train});
   CHECK(split.train[0].end == 4);
-  CHECK(split.test.empty());
+  CHECK(paths_of(split.test) == std::vector<std::string>{test});
+}
+
+TEST_CASE("without train files, test files never train and a valid file validates") {
+  TempFolder dir;
+  const std::string books = dir.write("books.txt", "one\ntwo\n");
+  const std::string test = dir.write("ptb.test.txt", "secret test words\n");
+  const CorpusSplit held = find_corpus({dir.path.string()}, 0.5);
+  CHECK(held.held_back);
+  CHECK(paths_of(held.train) == std::vector<std::string>{books});
+  CHECK(paths_of(held.test) == std::vector<std::string>{test});
+  const std::string valid = dir.write("valid.txt", "v\n");
+  const CorpusSplit named = find_corpus({dir.path.string()}, 0.5);
+  CHECK_FALSE(named.held_back);
+  CHECK(paths_of(named.train) == std::vector<std::string>{books});
+  CHECK(paths_of(named.validation) == std::vector<std::string>{valid});
+  std::filesystem::remove(books);
+  CHECK(error_message([&] { find_corpus({dir.path.string()}); }) ==
+        fmt::format("corpus: '{}' holds only valid and test files, no text to train on",
+                    dir.path.string()));
 }
 
 TEST_CASE("missing, empty and text-less corpus paths are errors naming the path") {
