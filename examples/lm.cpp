@@ -397,7 +397,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(examples::non_negative());
   sample_cmd->add_option("--seed", sample_options.generation.seed, "sampling seed")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(examples::seed_check());
   return examples::run_cli(app, argc, argv, [&] {
     return train_cmd->parsed() ? train(train_options) : sample(sample_options);
   });

@@ -6,7 +6,9 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <map>
@@ -54,6 +56,19 @@ inline CLI::Validator within(double low, double high) {
   return number_check(fmt::format("in [{}, {}]", low, high), [=](double x) {
     return x >= low && x <= high ? std::string() : fmt::format(" is outside [{}, {}]", low, high);
   });
+}
+
+// A seed: digits only, at most 2^64 - 1 (CLI11 read "-1" and 10^23 as 2^64 - 1).
+inline CLI::Validator seed_check() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const bool digits = !value.empty() && value.find_first_not_of("0123456789") == value.npos;
+        errno = 0;
+        if (digits) std::strtoull(value.c_str(), nullptr, 10);
+        if (digits && errno != ERANGE) return "";
+        return value + " is not a whole number in [0, 2^64 - 1]";
+      },
+      "in [0, 2^64 - 1]");
 }
 
 // A check of several flags together, run once the command line is parsed; it throws

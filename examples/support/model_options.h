@@ -92,7 +92,8 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
       ->capture_default_str()
       ->check(within(0.0, 0.95));
   cmd.add_option("--seed", config.seed, "initialisation, dropout and data order")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(seed_check());
   // The attention's own rules (a known variant, --dim a multiple of --heads) as a flag error.
   add_parsed_check(cmd, [&config] {
     try {

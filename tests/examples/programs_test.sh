@@ -27,6 +27,10 @@ check "glue with an infinite rate" 2 "$glue" train "${tiny[@]}" --out "$work/a" 
 grep -q -- "--lr: inf is not a finite number" "$work/err" || fail "the infinite rate's error: $(cat "$work/err")"
 check "glue with a NaN fraction" 2 "$glue" train "${tiny[@]}" --out "$work/a" --embedding-lr-scale nan
 check "glue with a NaN dropout" 2 "$glue" train "${tiny[@]}" --out "$work/a" --dropout nan
+# An unsigned seed took -1 and 10^23 as 2^64 - 1.
+check "glue with a negative seed" 2 "$glue" train "${tiny[@]}" --out "$work/a" --seed=-1
+check "glue with a seed past 2^64" 2 "$glue" train "${tiny[@]}" --out "$work/a" --seed 99999999999999999999999
+grep -q -- "--seed: 99999999999999999999999 is not a whole number" "$work/err" || fail "the seed's error: $(cat "$work/err")"
 check "glue with --dim not a multiple of --heads" 2 "$glue" train --task toy --data "$work/task" --dim 16 --heads 3 \
   --out "$work/a"
 grep -q -- "--dim 16 --heads 3: attention: dim 16 must be a positive multiple of heads 3" "$work/err" ||
