@@ -154,9 +154,11 @@ void write_tables(const std::string& out, const std::vector<examples::RunScore>&
 int benchmark(const BenchmarkOptions& b) {
   distributed::Communicator& world = distributed::Communicator::world();
   // Every input is checked before the first run, so that no run is wasted on a later typo.
-  for (const std::string& task : b.tasks)
+  for (const std::string& task : b.tasks) {
     SG_CHECK(std::filesystem::is_directory(b.data_root + "/" + task),
              "glue benchmark: no folder '{}/{}' for task {}", b.data_root, task, task);
+    check_task_files(task, b.data_root + "/" + task);
+  }
   check_listed_once(b.tasks, "--tasks");
   check_listed_once(b.variants, "--attention");
   for (const std::string& variant : b.variants) {

@@ -307,6 +307,15 @@ data::MetricValues best_dev_metrics(const Trainer& t) {
 
 }  // namespace
 
+void check_task_files(const std::string& name, const std::string& folder) {
+  const data::TaskSpec task =
+      glue_task_named(name).value_or(data::tsv_task(name, std::vector<std::string>{}));
+  for (const std::string& split : {std::string("train"), dev_split(task)}) {
+    const std::string path = (std::filesystem::path(folder) / task.split_file(split).file).string();
+    SG_CHECK(std::filesystem::is_regular_file(path), "{}: missing {} file '{}'", name, split, path);
+  }
+}
+
 std::optional<data::TaskSpec> glue_task_named(const std::string& name) {
   for (const auto& task : data::glue_tasks())
     if (task.name == name) return task;

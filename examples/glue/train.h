@@ -48,6 +48,9 @@ TrainResult train(const TrainOptions& options);
 
 // The GLUE task of that name, if there is one: any other name is a task in the SST-2 TSV format.
 std::optional<data::TaskSpec> glue_task_named(const std::string& name);
+// Throws an sg::Error naming the file when the task's folder lacks its train or dev file, which
+// a run would find missing only after the runs before it.
+void check_task_files(const std::string& name, const std::string& folder);
 
 // The model's predictions for every example of `set`, in order: class ids or scores.
 std::vector<double> predict(models::EncoderClassifier& model, const data::EncodedDataset& set,

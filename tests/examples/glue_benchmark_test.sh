@@ -125,6 +125,12 @@ check "glue benchmark with an unknown variant" 2 "$glue" benchmark --tasks MRPC 
   --out "$work/bench-x"
 expect_in "$work/err" "--attention: attention variant 'X'" "the unknown variant is named"
 [ -e "$work/bench-x/MRPC" ] && fail "the benchmark with an unknown variant ran V" || echo "ok: nothing ran"
+# A task folder without its dev file was found only after the tasks before it had trained.
+mkdir -p "$work/nodev/SST-2" && cp -r "$data/MRPC" "$work/nodev/" && cp "$data/SST-2/train.tsv" "$work/nodev/SST-2/"
+check "glue benchmark with a task folder missing its dev file" 1 "$glue" benchmark --tasks MRPC,SST-2 --attention V \
+  --data-root "$work/nodev" --out "$work/bench-nodev"
+expect_in "$work/err" "SST-2: missing dev file '$work/nodev/SST-2/dev.tsv'" "the missing file is named"
+[ -e "$work/bench-nodev/MRPC" ] && fail "MRPC trained before the missing file was found" || echo "ok: nothing ran"
 
 # The CSV recomputed from the runs' result.tsv: medians and ranges over seeds in percent, a task's
 # score the mean of its metrics, the GLUE average the mean of the task scores.
