@@ -302,6 +302,11 @@ int train(const TrainOptions& flags) {
   if (o.resume) o.model = examples::resumed_model_config(o.out, o.given_flags, o.model);
   examples::set_threads(o.threads);
   examples::check_batch_fits_memory(o.model, o.batch_size, o.model.max_length);
+  examples::check_fits_memory(
+      8.0 * static_cast<double>(o.shuffle_block) * static_cast<double>(o.model.max_length),
+      fmt::format("--shuffle-block {}: a block of {} sequences of {} tokens", o.shuffle_block,
+                  o.shuffle_block, o.model.max_length),
+      "token ids");
   Run r(o);
   prepare(r);
   const bool root = distributed::Communicator::world().is_root();

@@ -37,6 +37,10 @@ check "pretrain with a batch too large for memory" 2 "$pretrain" train --corpus 
   --batch-size 100000000
 grep -q -- "--batch-size 100000000: a step of 100000000 sequences" "$work/err" && [ ! -e "$work/huge" ] &&
   echo "ok: the batch error names the flag, and no folder was made" || fail "huge batch: $(cat "$work/err")"
+check "pretrain with a shuffle block too large for memory" 2 "$pretrain" train --corpus "$work/corpus.txt" \
+  --out "$work/huge" --shuffle-block 100000000000
+grep -q -- "--shuffle-block 100000000000: a block of" "$work/err" && [ ! -e "$work/huge" ] &&
+  echo "ok: the block error names the flag" || fail "huge block: $(cat "$work/err")"
 check "pretrain with an unknown tokenizer" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/a" --tokenizer char
 check "pretrain without a corpus" 2 "$pretrain" train --out "$work/a"
 check "pretrain on a missing corpus" 2 "$pretrain" train --corpus "$work/none.txt" --out "$work/a"
