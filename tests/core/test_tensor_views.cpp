@@ -254,7 +254,7 @@ TEST_CASE("to converts dtypes in logical order") {
   CHECK(arange(3).to(DType::f32).to_vector<float>() == std::vector<float>{0, 1, 2});
 }
 
-TEST_CASE("to b8 is 'not zero'; a float that no integer type holds is an error") {
+TEST_CASE("to b8 is 'not zero', and a float that no integer type holds is an error") {
   const Tensor x = from_vector<float>({0.5f, 2, -1, 0, -0.0f});
   CHECK(x.to(DType::b8).to_vector<uint8_t>() == std::vector<uint8_t>{1, 1, 1, 0, 0});
   CHECK(from_vector<int64_t>({0, 256, -3}).to(DType::b8).to_vector<uint8_t>() ==
