@@ -16,7 +16,7 @@ CausalLM::CausalLM(const ModelConfig& config) : config_(config) {
   // Its forward passes no segment ids, which a trunk with segment embeddings requires.
   SG_CHECK(config.segments == 0, "CausalLM: a language model has no segments, got segments {}",
            config.segments);
-  trunk = register_module("trunk", std::make_shared<Trunk>(config));
+  trunk = register_module("trunk", std::make_shared<Trunk>(config, "CausalLM"));
   if (!config.tie_embeddings) {
     Generator init(config.seed + 2);
     output = register_module(
@@ -67,8 +67,8 @@ std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt,
                                         const GenerationOptions& options) {
   SG_CHECK(!prompt.empty(), "CausalLM::generate: the prompt needs at least one token");
   SG_CHECK(options.temperature >= 0.0f && options.top_k >= 0 && options.new_tokens >= 0,
-           "CausalLM::generate: temperature {} and top_k {} must not be negative",
-           options.temperature, options.top_k);
+           "CausalLM::generate: temperature {}, top_k {} and new_tokens {} must not be negative",
+           options.temperature, options.top_k, options.new_tokens);
   NoGradGuard no_grad;
   // Evaluation mode for the duration, restored even when an exception leaves early.
   struct ModeGuard {

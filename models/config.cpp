@@ -34,13 +34,18 @@ void check_range(const char* field, int64_t value, int64_t low, int64_t high) {
 }
 
 // An upper estimate of the weights (in double: it cannot overflow), from the layer formulas.
+// Buffers count too: Rfix's fixed matrices take as much memory as R's trainable ones.
 double parameter_estimate(const ModelConfig& c) {
   const double d = static_cast<double>(c.dim);
-  const double embeddings =
-      static_cast<double>(c.vocab_size + c.max_length + c.segments + c.num_classes) * d;
+  const double embeddings = static_cast<double>(c.vocab_size + c.max_length + c.segments) * d;
+  // The classifier reads pooled features: d for cls and mean, 4d for pair, 6d for align.
+  const double head_features = c.pooling == "align" ? 6.0 * d : c.pooling == "pair" ? 4.0 * d : d;
+  const double head = (head_features + 1.0) * static_cast<double>(c.num_classes);
   const double feed_forward = 2.0 * d * static_cast<double>(c.hidden() + 1) + 4.0 * d;
-  const double attention = static_cast<double>(nn::expected_parameter_count(c.attention_config()));
-  return embeddings + static_cast<double>(c.layers) * (attention + feed_forward);
+  const nn::AttentionConfig attention_config = c.attention_config();
+  const double attention = static_cast<double>(nn::expected_parameter_count(attention_config)) +
+                           static_cast<double>(nn::expected_buffer_count(attention_config));
+  return embeddings + head + static_cast<double>(c.layers) * (attention + feed_forward);
 }
 
 }  // namespace
@@ -70,8 +75,9 @@ void validate(const ModelConfig& c) {
   const double parameters = parameter_estimate(c);
   SG_CHECK(parameters <= kMaxParameters,
            "model config: about {:.3g} parameters, over the limit of {:.3g} (dim {}, layers {}, "
-           "vocab_size {}, max_length {})",
-           parameters, kMaxParameters, c.dim, c.layers, c.vocab_size, c.max_length);
+           "vocab_size {}, max_length {}, heads {}, attention '{}', num_classes {}, pooling '{}')",
+           parameters, kMaxParameters, c.dim, c.layers, c.vocab_size, c.max_length, c.heads,
+           c.attention, c.num_classes, c.pooling);
 }
 
 // The field list is written once and used in both directions.

@@ -13,7 +13,7 @@
 namespace sg::models {
 
 EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config) {
-  trunk = register_module("trunk", std::make_shared<Trunk>(config));
+  trunk = register_module("trunk", std::make_shared<Trunk>(config, "EncoderClassifier"));
   Generator head_init(config.seed + 2);
   const int64_t features = config.pooling == "pair"    ? 4 * config.dim
                            : config.pooling == "align" ? 6 * config.dim

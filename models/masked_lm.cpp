@@ -11,7 +11,7 @@
 namespace sg::models {
 
 MaskedLM::MaskedLM(const ModelConfig& config) : config_(config) {
-  trunk = register_module("trunk", std::make_shared<Trunk>(config));
+  trunk = register_module("trunk", std::make_shared<Trunk>(config, "MaskedLM"));
   Generator head_init(config.seed + 2);
   mlm_head = register_module("mlm_head",
                              std::make_shared<MlmHead>(config.dim, config.vocab_size, head_init));

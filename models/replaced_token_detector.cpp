@@ -10,7 +10,7 @@
 namespace sg::models {
 
 ReplacedTokenDetector::ReplacedTokenDetector(const ModelConfig& config) : config_(config) {
-  trunk = register_module("trunk", std::make_shared<Trunk>(config));
+  trunk = register_module("trunk", std::make_shared<Trunk>(config, "ReplacedTokenDetector"));
   Generator init(config.seed + 3);
   const auto mixer = std::make_shared<nn::Attention>(config.attention_config(), init,
                                                      trunk->shared_dropout_generator());

@@ -65,6 +65,12 @@ SkipGram::SkipGram(const std::vector<int64_t>& counts, const SkipGramOptions& op
            "SkipGram: dim {}, window {}, negatives {}, subsample {} and lr {} must be positive",
            options.dim, options.window, options.negatives, options.subsample, options.lr);
   const auto vocab = static_cast<int64_t>(counts.size());
+  // The loops below index counts and keep_ from first_word on, and a negative count gives a NaN
+  // noise mass, hence an empty noise table that draw_noise would read past.
+  SG_CHECK(options.first_word >= 0 && options.first_word < vocab,
+           "SkipGram: first_word {} is outside the vocabulary of {}", options.first_word, vocab);
+  for (int64_t id = 0; id < vocab; ++id)
+    SG_CHECK(counts[id] >= 0, "SkipGram: id {} has the negative count {}", id, counts[id]);
   int64_t total = 0;
   double noise_mass = 0.0;
   for (int64_t id = options.first_word; id < vocab; ++id) {

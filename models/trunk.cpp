@@ -1,12 +1,15 @@
 #include "synthgrad/models/trunk.h"
 
+#include <utility>
+
 #include "synthgrad/autograd/arithmetic.h"
 #include "synthgrad/core/creation.h"
 #include "synthgrad/nn/attention/attention.h"
 
 namespace sg::models {
 
-Trunk::Trunk(const ModelConfig& c) : dropout_gen_(std::make_shared<Generator>(c.seed + 1)) {
+Trunk::Trunk(const ModelConfig& c, std::string model)
+    : model_(std::move(model)), dropout_gen_(std::make_shared<Generator>(c.seed + 1)) {
   validate(c);
   Generator init(c.seed);
   tokens = register_module("tokens", std::make_shared<nn::Embedding>(c.vocab_size, c.dim, init));
@@ -35,21 +38,37 @@ Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::Att
 }
 
 Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
-  Variable x = tokens->forward(ids) + positions->forward(ids.size(1));
-  if (segment_embedding) {
-    SG_CHECK(segments.defined() && segments.shape() == ids.shape(),
-             "Trunk: segment ids of shape {} for token ids of shape {}",
-             segments.defined() ? shape_str(segments.shape()) : "undefined",
-             shape_str(ids.shape()));
-    x = x + segment_embedding->forward(segments);
-  } else if (segments.defined()) {
-    for (int64_t s : segments.to(DType::i64).to_vector<int64_t>())
-      SG_CHECK(s == 0, "Trunk: segment id {} given to a model without segment embeddings", s);
+  // Checked here for every model, with or without segment embeddings: left to the embedding, an
+  // id out of range gives a message that does not say it is a segment id.
+  if (segments.defined()) {
+    SG_CHECK((segments.dtype() == DType::i32 || segments.dtype() == DType::i64) &&
+                 segments.shape() == ids.shape(),
+             "{}: segment ids must be i32/i64 of the token ids' shape {}, got {} {}", model_,
+             shape_str(ids.shape()), dtype_name(segments.dtype()), shape_str(segments.shape()));
+    const int64_t count = segment_embedding ? segment_embedding->weight.size(0) : 0;
+    for (int64_t s : segments.to(DType::i64).to_vector<int64_t>()) {
+      SG_CHECK(segment_embedding || s == 0,
+               "{}: segment id {} given to a model without segment embeddings", model_, s);
+      SG_CHECK(!segment_embedding || (s >= 0 && s < count),
+               "{}: segment id {} is outside the {} segments", model_, s, count);
+    }
+  } else {
+    SG_CHECK(!segment_embedding,
+             "{}: no segment ids for token ids {}, but the model has {} segments", model_,
+             shape_str(ids.shape()), segment_embedding->weight.size(0));
   }
+  Variable x = tokens->forward(ids) + positions->forward(ids.size(1));
+  if (segment_embedding) x = x + segment_embedding->forward(segments);
   return dropout_->forward(x);
 }
 
 Variable Trunk::encode(Variable x, const nn::AttentionMask& mask) {
+  // The attention layers check the mask too, but with no layers nothing else would.
+  const Tensor& padding = mask.padding;
+  SG_CHECK(!padding.defined() ||
+               (padding.dtype() == DType::b8 && padding.shape() == Shape({x.size(0), x.size(1)})),
+           "{}: the padding mask must be b8 [{}, {}], got {} {}", model_, x.size(0), x.size(1),
+           dtype_name(padding.dtype()), shape_str(padding.shape()));
   if (blocks->size() == 0) return final_norm->forward(x);
   // Each block's last residual add runs in one pass with the norm that reads its output next.
   AddLayerNorm stream{x, (*blocks)[0].norm1->forward(x)};

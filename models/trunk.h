@@ -13,7 +13,8 @@ namespace sg::models {
 
 class Trunk : public nn::Module {
  public:
-  explicit Trunk(const ModelConfig& config);
+  // `model` names the owning model in the errors of bad segment ids or padding masks.
+  explicit Trunk(const ModelConfig& config, std::string model = "Trunk");
   // ids [B, L] (i32 or i64); segments [B, L] or undefined; returns hidden states [B, L, d]:
   // encode(embed(ids, segments), mask).
   Variable forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask);
@@ -36,6 +37,7 @@ class Trunk : public nn::Module {
   Tensor token_weights;  // f32 [vocab_size] with config.token_weights, else undefined
 
  private:
+  std::string model_;
   std::shared_ptr<Generator> dropout_gen_;
   std::shared_ptr<nn::Dropout> dropout_;
 };

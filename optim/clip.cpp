@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
-#include "synthgrad/core/lane_sum.h"
 #include "synthgrad/core/parallel.h"
 #include "synthgrad/optim/flat_pass.h"
 
@@ -43,6 +43,24 @@ FlatGradients flat_gradients(const std::vector<Variable>& params) {
   return flat;
 }
 
+// The sum of g[j]^2 for j in [0, n), each square in double: a float square overflows for |g| above
+// 1.8e19, and the norm came out infinite for finite gradients. Independent lanes, added in a fixed
+// order, vectorise as lane_sum does: the same inputs give the same bits.
+double squares_in_double(const float* g, int64_t n) {
+  constexpr int kLanes = 8;
+  double lanes[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const auto x = static_cast<double>(g[j + l]);
+      lanes[l] += x * x;
+    }
+  double total = 0.0;
+  for (; j < n; ++j) total += static_cast<double>(g[j]) * static_cast<double>(g[j]);
+  for (double lane : lanes) total += lane;
+  return total;
+}
+
 double sum_of_squares(const FlatGradients& flat) {
   const int64_t total = flat.starts.back();
   std::vector<double> partial((total + kChunk - 1) / kChunk);
@@ -53,8 +71,7 @@ double sum_of_squares(const FlatGradients& flat) {
                    detail::for_each_piece(
                        flat.starts, c * kChunk, std::min(total, (c + 1) * kChunk),
                        [&](size_t k, int64_t from, int64_t to) {
-                         const float* g = flat.data[k] + from;
-                         squares += lane_sum(to - from, [g](int64_t j) { return g[j] * g[j]; });
+                         squares += squares_in_double(flat.data[k] + from, to - from);
                        });
                    partial[c] = squares;
                  }
@@ -64,11 +81,12 @@ double sum_of_squares(const FlatGradients& flat) {
   return squares;
 }
 
-void scale(const FlatGradients& flat, float factor) {
+template <class Factor>
+void scale(const FlatGradients& flat, Factor factor) {
   parallel_for(0, flat.starts.back(), kParallelGrain, [&](int64_t begin, int64_t end) {
     detail::for_each_piece(flat.starts, begin, end, [&](size_t k, int64_t from, int64_t to) {
       float* g = flat.data[k];
-      for (int64_t i = from; i < to; ++i) g[i] *= factor;
+      for (int64_t i = from; i < to; ++i) g[i] = static_cast<float>(g[i] * factor);
     });
   });
 }
@@ -82,8 +100,15 @@ double clip_grad_norm(const std::vector<Variable>& params, double max_norm) {
   const FlatGradients flat = flat_gradients(params);
   const double norm = std::sqrt(sum_of_squares(flat));
   // A NaN or infinite norm is returned unclipped: scaling would only turn Inf into NaN.
-  if (std::isfinite(norm) && norm > max_norm)
-    scale(flat, static_cast<float>(max_norm / (norm + 1e-6)));
+  if (std::isfinite(norm) && norm > max_norm) {
+    const double factor = max_norm / (norm + 1e-6);
+    // A norm past float's range (gradients near 3.4e38) gives a factor below float's normal range,
+    // where a float factor would keep only a few digits.
+    if (factor >= static_cast<double>(std::numeric_limits<float>::min()))
+      scale(flat, static_cast<float>(factor));
+    else
+      scale(flat, factor);
+  }
   return norm;
 }
 

@@ -157,6 +157,8 @@ void Optimizer::load_state(const NamedTensorList& state, const std::string& pref
   const Tensor step = take(given, prefix + "step");
   SG_CHECK(step.defined() && step.dtype() == DType::i64 && step.numel() == 1,
            "Optimizer::load_state: no '{}step' count", prefix);
+  SG_CHECK(step.item<int64_t>() >= 0, "Optimizer::load_state: '{}step' {} is negative", prefix,
+           step.item<int64_t>());
   const auto names = slot_names();
   // Everything is checked before anything changes: [group][param] -> the loaded step count and
   // slots (none for a parameter without state).
@@ -173,7 +175,9 @@ void Optimizer::load_state(const NamedTensorList& state, const std::string& pref
       for (const std::string& slot : names) {
         const Tensor t = take(given, param + slot);
         SG_CHECK(t.defined(), "Optimizer::load_state: '{}{}' is missing", param, slot);
-        SG_CHECK(t.shape() == groups_[g].params[i].shape() && t.dtype() == DType::f32,
+        SG_CHECK(t.dtype() == DType::f32, "Optimizer::load_state: '{}{}' has dtype {}, not f32",
+                 param, slot, dtype_name(t.dtype()));
+        SG_CHECK(t.shape() == groups_[g].params[i].shape(),
                  "Optimizer::load_state: '{}{}' has shape {}, the parameter has {}", param, slot,
                  shape_str(t.shape()), shape_str(groups_[g].params[i].shape()));
         loaded[g][i].second.push_back(t);

@@ -52,7 +52,9 @@ std::vector<LogitKind> parse_variant(const std::string& variant) {
 
 std::pair<int64_t, int64_t> factorized_dense_factors(const AttentionConfig& c) {
   if (c.factor_a > 0 || c.factor_b > 0) {
-    SG_CHECK(c.factor_a > 0 && c.factor_b > 0 && c.factor_a * c.factor_b == c.max_length,
+    // Division, not a * b == max_length: that product overflows for huge factors.
+    SG_CHECK(c.factor_a > 0 && c.factor_b > 0 && c.max_length % c.factor_a == 0 &&
+                 c.max_length / c.factor_a == c.factor_b,
              "attention FD: factors a={} and b={} must multiply to the maximum length {}",
              c.factor_a, c.factor_b, c.max_length);
     return {c.factor_a, c.factor_b};
@@ -83,7 +85,7 @@ int64_t expected_parameter_count(const AttentionConfig& c) {
       case LogitKind::dot_product: total += 2 * d * d + 2 * d; break;
       case LogitKind::dense: total += d * d + d + d * l + h * l; break;
       case LogitKind::random: total += h * l * l; break;
-      case LogitKind::random_fixed: break;
+      case LogitKind::random_fixed: break;  // a buffer: see expected_buffer_count
       case LogitKind::factorized_random: total += 2 * h * l * c.random_rank; break;
       case LogitKind::factorized_dense: {
         auto [a, b] = factorized_dense_factors(c);
@@ -93,6 +95,13 @@ int64_t expected_parameter_count(const AttentionConfig& c) {
     }
   }
   if (kinds.size() > 1) total += static_cast<int64_t>(kinds.size());  // mixing weights
+  return total;
+}
+
+int64_t expected_buffer_count(const AttentionConfig& c) {
+  int64_t total = 0;
+  for (LogitKind kind : parse_variant(c.variant))
+    if (kind == LogitKind::random_fixed) total += c.heads * c.max_length * c.max_length;
   return total;
 }
 

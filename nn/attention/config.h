@@ -41,4 +41,8 @@ std::pair<int64_t, int64_t> factorized_dense_factors(const AttentionConfig& conf
 // Parameter count a layer must have, from the formulas of the design note.
 int64_t expected_parameter_count(const AttentionConfig& config);
 
+// Values a layer holds in buffers besides its parameters: Rfix's fixed H x l x l matrices, which
+// take as much memory as R's trainable ones though no parameter count shows them.
+int64_t expected_buffer_count(const AttentionConfig& config);
+
 }  // namespace sg::nn

@@ -1,6 +1,7 @@
 #include "synthgrad/nn/attention/heatmap.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "synthgrad/core/atomic_file.h"
@@ -20,6 +21,13 @@ void write_attention_heatmap(const Tensor& probs, const std::string& path, int64
   const int64_t width = heads * tile + (heads - 1) * gap, height = tile;
   std::vector<unsigned char> pixels(width * height, 64);  // grey gaps between tiles
   const std::vector<float> p = probs.to_vector<float>();
+  // A NaN peak would blacken the whole tile, and casting NaN to a pixel is undefined behaviour.
+  const auto bad = std::find_if(p.begin(), p.end(), [](float v) { return !std::isfinite(v); });
+  if (bad != p.end()) {
+    const int64_t at = bad - p.begin();
+    fail("write_attention_heatmap: probability {} at head {}, row {}, column {} is not finite",
+         *bad, at / (length * length), at / length % length, at % length);
+  }
   for (int64_t h = 0; h < heads; ++h) {
     const float* head = p.data() + h * length * length;
     const float peak = std::max(*std::max_element(head, head + length * length), 1e-12f);

@@ -372,6 +372,44 @@ TEST_CASE("generate leaves the model in training mode even when it fails") {
   CHECK(lm.is_training());
 }
 
+TEST_CASE("generate names new_tokens when it is negative") {
+  models::CausalLM lm(tiny("V"));
+  CHECK(sg::testing::error_message([&] { lm.generate({1}, {.new_tokens = -1}); }) ==
+        "CausalLM::generate: temperature 1, top_k 0 and new_tokens -1 must not be negative");
+}
+
+TEST_CASE("segment ids and the padding mask are checked by the trunk, naming the model") {
+  const Tensor ids = from_vector<int64_t>({1, 2, 3, 4}, {1, 4});
+  ModelConfig two_segments = tiny("V");
+  two_segments.segments = 2;
+  models::EncoderClassifier with_segments(two_segments);
+  // The embedding's own message did not say the id was a segment id.
+  CHECK(sg::testing::error_message([&] {
+          with_segments.forward(ids, {}, from_vector<int64_t>({0, 0, 2, 2}, {1, 4}));
+        }) == "EncoderClassifier: segment id 2 is outside the 2 segments");
+  CHECK(sg::testing::error_message([&] {
+          with_segments.forward(ids, {}, from_vector<int64_t>({0, -1, 1, 1}, {1, 4}));
+        }) == "EncoderClassifier: segment id -1 is outside the 2 segments");
+  // Without segment embeddings, segment ids of any shape were accepted.
+  models::EncoderClassifier without_segments(tiny("V"));
+  CHECK(sg::testing::error_message([&] {
+          without_segments.forward(ids, {}, zeros({7, 3}, DType::i64));
+        }) ==
+        "EncoderClassifier: segment ids must be i32/i64 of the token ids' shape [1, 4], got "
+        "i64 [7, 3]");
+  // With no layers no attention layer checked the mask.
+  ModelConfig no_layers = tiny("V");
+  no_layers.layers = 0;
+  models::EncoderClassifier shallow(no_layers);
+  CHECK(sg::testing::error_message([&] {
+          shallow.forward(ids, zeros({9, 9}, DType::f32));
+        }) == "EncoderClassifier: the padding mask must be b8 [1, 4], got f32 [9, 9]");
+  CHECK(sg::testing::error_message([&] {
+          shallow.forward(ids, zeros({1, 3}, DType::b8));
+        }) == "EncoderClassifier: the padding mask must be b8 [1, 4], got b8 [1, 3]");
+  CHECK_NOTHROW(shallow.forward(ids, zeros({1, 4}, DType::b8)));
+}
+
 TEST_CASE("segment ids given to a model without segment embeddings must be zero") {
   models::EncoderClassifier model(tiny("V"));
   const Tensor ids = from_vector<int64_t>({1, 2, 3}, {1, 3});
@@ -439,6 +477,28 @@ TEST_CASE("absurd config sizes are an error before any allocation") {
     CAPTURE(value_value);
     CHECK(config_error(field, value).find("model config: " + expected) == 0);
   }
+  // Rfix's fixed matrices are a buffer, no parameters, but take as much memory: 2 heads x 65536^2
+  // floats (34 GB) were allocated. Only validated here, so that without the check nothing is.
+  ModelConfig fixed = tiny("Rfix");
+  fixed.max_length = 65536;
+  CHECK(sg::testing::error_message([&] {
+          models::validate(fixed);
+        }).find("model config: about 8.59e+09 parameters, over the limit of 4e+09") == 0);
+  // The pair and align heads read 4d and 6d pooled features, not d.
+  ModelConfig wide = tiny("V");
+  wide.dim = 1024;
+  wide.segments = 2;
+  wide.num_classes = 1'000'000;
+  CHECK_NOTHROW(models::validate(wide));
+  wide.pooling = "pair";
+  CHECK(
+      sg::testing::error_message([&] { models::validate(wide); }) ==
+      "model config: about 4.11e+09 parameters, over the limit of 4e+09 (dim 1024, layers 1, "
+      "vocab_size 16, max_length 8, heads 2, attention 'V', num_classes 1000000, pooling 'pair')");
+  wide.pooling = "align";
+  CHECK(sg::testing::error_message([&] {
+          models::validate(wide);
+        }).find("model config: about 6.16e+09 parameters, over the limit of 4e+09") == 0);
   // A config built in code goes through the same checks.
   ModelConfig huge = tiny("V");
   huge.dim = 1'000'000'000'000;

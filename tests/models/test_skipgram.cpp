@@ -132,3 +132,16 @@ TEST_CASE("skip-gram refuses ids outside its vocabulary and counts without words
   CHECK(testing::error_message(only_special_tokens) ==
         "SkipGram: the counts hold no word at or above id 2");
 }
+
+TEST_CASE("skip-gram refuses a first_word outside the vocabulary and negative counts") {
+  // Both used to corrupt the heap: counts[-1] and keep_[-1], or an empty noise table read at 0.
+  const auto build = [](std::vector<int64_t> counts, int64_t first_word) {
+    return testing::error_message([&] {
+      const SkipGram model(counts, {.dim = 4, .subsample = 1.0, .first_word = first_word}, 1);
+    });
+  };
+  CHECK(build({5, 3, 2}, -1) == "SkipGram: first_word -1 is outside the vocabulary of 3");
+  CHECK(build({5, 3, 2}, 3) == "SkipGram: first_word 3 is outside the vocabulary of 3");
+  CHECK(build({5, -3, 2}, 0) == "SkipGram: id 1 has the negative count -3");
+  CHECK(build({-5, 3, 2}, 1) == "SkipGram: id 0 has the negative count -5");
+}

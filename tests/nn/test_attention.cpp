@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "nn/attention_reference.h"
+#include "support/error_message.h"
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/nn/nn.h"
@@ -425,6 +426,35 @@ TEST_CASE("clear errors for a long sequence, bad FD factors, unknown variants an
                        doctest::Contains("padding must be b8 of shape [2, 3]"), Error);
 }
 
+TEST_CASE("FD factors whose product overflows are refused, not wrapped round to max_length") {
+  AttentionConfig huge = small_config("FD");
+  huge.max_length = 8;
+  huge.factor_a = 3;
+  // 3 b is 2^64 + 8: wrapped to 64 bits, a * b equalled max_length.
+  huge.factor_b = 6148914691236517208;
+  CHECK_THROWS_WITH_AS(nn::validate(huge),
+                       "attention FD: factors a=3 and b=6148914691236517208 must multiply to the "
+                       "maximum length 8",
+                       Error);
+  huge.factor_a = 2;
+  huge.factor_b = 4;
+  CHECK(nn::factorized_dense_factors(huge) == std::pair<int64_t, int64_t>{2, 4});
+}
+
+TEST_CASE("Rfix's fixed matrices are counted as buffer values, which no parameter count shows") {
+  for (const auto& variant : kVariants) {
+    Generator gen(0);
+    Attention layer(small_config(variant), gen, nullptr);
+    INFO(variant);
+    int64_t values = 0;
+    for (const auto& [name, buffer] : layer.named_buffers()) values += buffer.numel();
+    CHECK(values == nn::expected_buffer_count(small_config(variant)));
+  }
+  CHECK(nn::expected_buffer_count(small_config("Rfix")) == 2 * 36);
+  CHECK(nn::expected_buffer_count(small_config("Rfix+V")) == 2 * 36);
+  CHECK(nn::expected_buffer_count(small_config("R")) == 0);
+}
+
 TEST_CASE("Rfix is a saved buffer, not a trained parameter") {
   Generator gen(15);
   Attention layer(small_config("Rfix"), gen, nullptr);
@@ -466,6 +496,21 @@ TEST_CASE("the heat map refuses no heads or no positions (it read a null pointer
                           shape_str(shape))
                              .c_str(),
                          Error);
+}
+
+TEST_CASE("the heat map refuses probabilities that are not finite") {
+  // A NaN peak made every pixel of the tile black, and casting NaN to a pixel is undefined.
+  const std::string path = "never_written.pgm";
+  std::vector<float> p(2 * 3 * 3, 0.25f);
+  p[9 + 3 + 2] = std::nanf("");
+  CHECK(testing::error_message([&] {
+          nn::write_attention_heatmap(from_vector(p, {2, 3, 3}), path, 1);
+        }) == "write_attention_heatmap: probability nan at head 1, row 1, column 2 is not finite");
+  p[9 + 3 + 2] = INFINITY;
+  CHECK(testing::error_message([&] {
+          nn::write_attention_heatmap(from_vector(p, {2, 3, 3}), path, 1);
+        }) == "write_attention_heatmap: probability inf at head 1, row 1, column 2 is not finite");
+  CHECK_FALSE(std::ifstream(path).good());
 }
 
 TEST_CASE("attention dropout draws a separate mask for every example, even for input-blind R") {

@@ -428,6 +428,33 @@ TEST_CASE("load_state rejects a slot of the wrong shape, naming the tensor") {
   CHECK(adam.step_count() == 0);  // a failed load changes nothing
 }
 
+TEST_CASE("load_state rejects a slot of the wrong dtype, naming the dtype") {
+  Variable w(tensor(kP0), true);
+  NamedTensorList state = adam_state_after_one_step(w);
+  REQUIRE(state[2].first == "optimizer.group0.param0.exp_avg");
+  state[2].second = zeros({3}, DType::i32);
+  optim::Adam adam({{{w}}}, kAdam);
+  // It said "has shape [3], the parameter has [3]".
+  CHECK_THROWS_WITH_AS(adam.load_state(state),
+                       "Optimizer::load_state: 'optimizer.group0.param0.exp_avg' has dtype i32, "
+                       "not f32",
+                       Error);
+  CHECK(adam.step_count() == 0);
+}
+
+TEST_CASE("load_state rejects a negative step count, as it does per parameter") {
+  Variable w(tensor(kP0), true);
+  NamedTensorList state = adam_state_after_one_step(w);
+  REQUIRE(state[0].first == "optimizer.step");
+  state[0].second = from_vector<int64_t>({-5});
+  optim::Adam adam({{{w}}}, kAdam);
+  CHECK_THROWS_WITH_AS(adam.load_state(state),
+                       "Optimizer::load_state: 'optimizer.step' -5 is negative", Error);
+  CHECK(adam.step_count() == 0);
+  state[0].second = from_vector<int64_t>({0});
+  CHECK_NOTHROW(adam.load_state(state));
+}
+
 TEST_CASE("load_state rejects a state without its step count, naming the tensor") {
   Variable w(tensor(kP0), true);
   NamedTensorList state = adam_state_after_one_step(w);

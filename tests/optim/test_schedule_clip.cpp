@@ -186,6 +186,24 @@ TEST_CASE("clip_grad_norm returns a non-finite norm without touching the gradien
   CHECK(a.grad().at<float>({1}) == 1.0f);
 }
 
+TEST_CASE("clip_grad_norm clips finite gradients whose squares overflow float") {
+  // Squared in float, anything above 1.8e19 gave an infinite norm, and the step was never clipped.
+  Variable a(zeros({2}), true), b(zeros({1}), true);
+  a.set_grad(from_vector<float>({3e19f, 4e19f}));
+  b.set_grad(from_vector<float>({12e19f}));
+  CHECK(optim::clip_grad_norm({a, b}, 1.0) == near(13e19));
+  CHECK(a.grad().at<float>({0}) == near(3.0 / 13.0, 1e-6));
+  CHECK(a.grad().at<float>({1}) == near(4.0 / 13.0, 1e-6));
+  CHECK(b.grad().item<float>() == near(12.0 / 13.0, 1e-6));
+  // A norm past float's range: its factor, below float's normal range, kept few digits as a float.
+  const float big = 3e38f;
+  Variable c(zeros({20000}), true);
+  c.set_grad(full({20000}, big));
+  const double norm = std::sqrt(20000.0) * static_cast<double>(big);
+  CHECK(optim::clip_grad_norm({c}, 1e-3) == near(norm));
+  for (float g : c.grad().to_vector<float>()) REQUIRE(g == near(1e-3 / std::sqrt(20000.0), 1e-6));
+}
+
 namespace {
 
 // Gradients of sizes on both sides of the clip's chunk of 8192 and the parallel grain, one of them
