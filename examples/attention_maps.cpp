@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "examples/support/cli.h"
+#include "examples/support/model_options.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/models/causal_lm.h"
 #include "synthgrad/nn/attention/attention.h"
@@ -41,12 +42,19 @@ int main(int argc, char** argv) {
                "attention_maps"};
   app.add_option("--attention", attention,
                  "attention variant: V, D, R, Rfix, FD, FR or a mix such as R+V")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(sg::examples::variant_check());
   app.add_option("--steps", steps, "training steps")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   app.add_option("--out", out, "folder for the .pgm files")->capture_default_str();
   return sg::examples::run_cli(app, argc, argv, [&] {
+    // Made before training, so that a bad --out is found at once.
+    std::error_code error;
+    std::filesystem::create_directories(out, error);
+    if (error)
+      throw sg::examples::UsageError(
+          fmt::format("--out {}: cannot make the folder: {}", out, error.message()));
     models::ModelConfig config{.vocab_size = 12,
                                .dim = 32,
                                .heads = 2,
@@ -66,7 +74,6 @@ int main(int argc, char** argv) {
       if (step == 0 || (step + 1) % 50 == 0)
         fmt::print("step {:5d}  loss {:.4f}\n", step + 1, loss.item<float>());
     }
-    std::filesystem::create_directories(out);
     auto& mixer = dynamic_cast<nn::Attention&>(*(*lm.trunk->blocks)[0].mixer);
     mixer.keep_attention_weights(true);
     lm.eval();

@@ -105,6 +105,20 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
   });
 }
 
+// An attention variant or mixture that nn::parse_variant knows (a flag error otherwise).
+inline CLI::Validator variant_check() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        try {
+          nn::parse_variant(value);
+          return "";
+        } catch (const Error& e) {
+          return e.what();
+        }
+      },
+      "V, D, R, Rfix, FD, FR or a mix");
+}
+
 inline void add_embedding_lr_scale_option(CLI::App& cmd, float& scale) {
   cmd.add_option("--embedding-lr-scale", scale,
                  "the token embedding's learning rate as a fraction of --lr (0: frozen, e.g. to "
