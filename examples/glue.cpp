@@ -50,6 +50,11 @@ int predict_test(const PredictOptions& o) {
   auto model = models::load_encoder_classifier(o.checkpoint);
   const data::TaskSpec task = checkpoint_task(o.checkpoint);
   const auto tokenizer = examples::load_tokenizer_beside(o.checkpoint, model->config().vocab_size);
+  try {
+    task.split_file(o.split);
+  } catch (const Error& e) {
+    throw examples::UsageError(fmt::format("--split: {}", e.what()));
+  }
   const auto examples = data::read_split(task, o.data, o.split);
   const auto encoded = data::encode_dataset(*tokenizer, task, examples, model->config().max_length);
   const std::vector<double> predicted = glue::predict(*model, encoded, o.batch_size);

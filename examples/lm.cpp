@@ -322,7 +322,8 @@ int sample(const SampleOptions& o) {
   auto lm = models::load_causal_lm(o.checkpoint);
   const auto tokenizer = examples::load_tokenizer_beside(o.checkpoint, lm->config().vocab_size);
   std::vector<int64_t> prompt = tokenizer->encode(o.prompt);
-  SG_CHECK(!prompt.empty(), "lm sample: the prompt '{}' has no tokens", o.prompt);
+  if (prompt.empty())
+    throw examples::UsageError(fmt::format("--prompt '{}' has no tokens to continue", o.prompt));
   const std::vector<int64_t> tokens = lm->generate(prompt, o.generation);
   fmt::print("{}\n", tokenizer->decode(tokens, true));
   return 0;

@@ -64,6 +64,9 @@ cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: 
 # Predictions use the label names saved in the checkpoint: the folder needs only test.tsv, and a
 # train.tsv there with other labels changes nothing.
 check "glue predicts" 0 "$glue" predict --checkpoint "$work/full/best.safetensors" --data "$work/task" --out "$work/pred.tsv"
+check "glue predict of an unknown split" 2 "$glue" predict --checkpoint "$work/full/best.safetensors" --data "$work/task" \
+  --out "$work/pred_x.tsv" --split foo
+grep -q -- "--split: toy: no split 'foo'" "$work/err" || fail "the split's error: $(cat "$work/err")"
 cmp -s "$work/pred.tsv" "$work/expected.tsv" && echo "ok: right test labels" || { fail "wrong test labels:"; cat "$work/pred.tsv"; }
 mkdir -p "$work/test_only" "$work/relabelled" && cp "$work/task/test.tsv" "$work/test_only/" && cp "$work/task/test.tsv" "$work/relabelled/"
 printf 'sentence\tlabel\na cat\tanimal\na red apple\tfruit\na fast car\tvehicle\n' >"$work/relabelled/train.tsv"
@@ -123,6 +126,7 @@ check "lm resumes" 0 "$lm" train --text "$work/text.txt" --batch-size 4 --eval-e
 if cmp -s "$work/lm_full/last.safetensors" "$work/lm_half/last.safetensors"; then echo "ok: resumed lm run is bit-identical"
 else echo "FAIL: the resumed lm run differs"; failures=$((failures + 1)); fi
 check "lm samples" 0 "$lm" sample --checkpoint "$work/lm_full/best.safetensors" --prompt "the " --tokens 20
+check "lm sample with an empty prompt" 2 "$lm" sample --checkpoint "$work/lm_full/best.safetensors" --prompt "" --tokens 5
 
 # SentencePiece subwords: the loss falls, and the model writes line breaks (a token of their own).
 check "lm trains on subwords" 0 "$lm" train --text "$work/text.txt" "${lm_model[@]}" --out "$work/lm_pieces" --steps 400 --lr 3e-3 \
