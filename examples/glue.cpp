@@ -12,6 +12,7 @@
 //     --out SST-2.tsv
 #include <fmt/core.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "examples/glue/benchmark.h"
@@ -35,15 +36,34 @@ struct PredictOptions {
 // changed.
 data::TaskSpec checkpoint_task(const std::string& checkpoint) {
   const Metadata metadata = load_safetensors(checkpoint).metadata;
-  SG_CHECK(metadata.count("task") && metadata.count("labels"),
+  const bool listed = metadata.count("label_names") > 0;
+  SG_CHECK(metadata.count("task") && (listed || metadata.count("labels")),
            "glue predict: '{}' has no task name or label names in its metadata", checkpoint);
   const std::string& name = metadata.at("task");
   if (auto task = glue::glue_task_named(name)) return *task;
   std::vector<std::string> labels;
-  std::istringstream joined(metadata.at("labels"));
-  for (std::string label; std::getline(joined, label, '\t');) labels.push_back(label);
+  if (listed) {
+    try {
+      labels = nlohmann::json::parse(metadata.at("label_names")).get<std::vector<std::string>>();
+    } catch (const nlohmann::json::exception& e) {
+      fail("glue predict: '{}' has label names that are not a JSON list of strings: {}", checkpoint,
+           e.what());
+    }
+  } else {  // a checkpoint of 0.2: the names joined by tabs
+    std::istringstream joined(metadata.at("labels"));
+    for (std::string label; std::getline(joined, label, '\t');) labels.push_back(label);
+  }
   SG_CHECK(!labels.empty(), "glue predict: '{}' has no label names for task {}", checkpoint, name);
   return data::tsv_task(name, std::move(labels));
+}
+
+// A label as one TSV field: quoted as the TSV tasks' own files quote (RFC 4180) when it holds a
+// tab, a line break or a quote.
+std::string tsv_field(const std::string& label) {
+  if (label.find_first_of("\t\r\n\"") == std::string::npos) return label;
+  std::string quoted = "\"";
+  for (char c : label) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
 }
 
 int predict_test(const PredictOptions& o) {
@@ -60,10 +80,10 @@ int predict_test(const PredictOptions& o) {
   const std::vector<double> predicted = glue::predict(*model, encoded, o.batch_size);
   std::string text = "index\tprediction\n";
   for (size_t i = 0; i < predicted.size(); ++i)
-    text +=
-        task.is_regression
-            ? fmt::format("{}\t{:.3f}\n", i, predicted[i])
-            : fmt::format("{}\t{}\n", i, task.label_names.at(static_cast<size_t>(predicted[i])));
+    text += task.is_regression
+                ? fmt::format("{}\t{:.3f}\n", i, predicted[i])
+                : fmt::format("{}\t{}\n", i,
+                              tsv_field(task.label_names.at(static_cast<size_t>(predicted[i]))));
   data::write_text_file(o.out, text);
   fmt::print("{} predictions for {} {} written to {}\n", predicted.size(), task.name, o.split,
              o.out);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "examples/support/cli.h"
 #include "examples/support/data_parallel.h"
@@ -121,7 +122,9 @@ struct Trainer {
 
   // What glue predict reads back: the task and the label names the model was trained with.
   Metadata task_metadata() const {
-    return {{"task", task.name}, {"labels", fmt::format("{}", fmt::join(task.label_names, "\t"))}};
+    // A JSON list: a quoted TSV label may hold a tab (checkpoints of 0.2 hold "labels", the
+    // names joined by tabs).
+    return {{"task", task.name}, {"label_names", nlohmann::json(task.label_names).dump()}};
   }
 
   // What the shared loop needs of a GLUE task: its batches (each rank its part of the global

@@ -68,6 +68,15 @@ check "glue predict of an unknown split" 2 "$glue" predict --checkpoint "$work/f
   --out "$work/pred_x.tsv" --split foo
 grep -q -- "--split: toy: no split 'foo'" "$work/err" || fail "the split's error: $(cat "$work/err")"
 cmp -s "$work/pred.tsv" "$work/expected.tsv" && echo "ok: right test labels" || { fail "wrong test labels:"; cat "$work/pred.tsv"; }
+# A quoted label that holds a tab is one label, trained and predicted as one (it came back from
+# the checkpoint as two), and written quoted.
+mkdir -p "$work/tabbed" && cp "$work/task/test.tsv" "$work/tabbed/"
+for split in train dev; do sed 's/\tfruit$/\t"fr\tuit"/' "$work/task/$split.tsv" >"$work/tabbed/$split.tsv"; done
+check "glue trains on a label with a tab" 0 "$glue" train "${tiny[@]/$work\/task/$work/tabbed}" --out "$work/tabbed_run"
+check "glue predicts a label with a tab" 0 "$glue" predict --checkpoint "$work/tabbed_run/best.safetensors" \
+  --data "$work/tabbed" --out "$work/pred_tabbed.tsv"
+sed 's/\tfruit$/\t"fr\tuit"/' "$work/expected.tsv" | cmp -s - "$work/pred_tabbed.tsv" && echo "ok: the label with a tab" ||
+  { fail "labels with a tab:"; cat "$work/pred_tabbed.tsv"; }
 mkdir -p "$work/test_only" "$work/relabelled" && cp "$work/task/test.tsv" "$work/test_only/" && cp "$work/task/test.tsv" "$work/relabelled/"
 printf 'sentence\tlabel\na cat\tanimal\na red apple\tfruit\na fast car\tvehicle\n' >"$work/relabelled/train.tsv"
 for folder in test_only relabelled; do
