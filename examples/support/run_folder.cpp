@@ -27,6 +27,13 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
   // divergence) leaves nothing to resume or keep: a fresh run takes its place.
   const bool started = std::filesystem::exists(folder.last_checkpoint()) ||
                        std::filesystem::exists(folder.best_model());
+  const bool keep = start == RunStart::overwrite && started;
+  if (keep) {
+    std::filesystem::remove_all(folder.earlier_run(), error);
+    std::filesystem::create_directory(folder.earlier_run(), error);
+    SG_CHECK(!error, "cannot make '{}' for the earlier run: {}", folder.earlier_run(),
+             error.message());
+  }
   for (const std::string& file : folder.files()) {
     if (!std::filesystem::exists(file)) continue;
     if (start == RunStart::fresh && started)
@@ -34,9 +41,18 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
           "'{}' already holds a run ({}): continue it with --resume, choose another --out, or "
           "pass --overwrite to delete that run first",
           path, std::filesystem::path(file).filename().string()));
-    std::filesystem::remove(file, error);
-    SG_CHECK(!error, "cannot delete '{}' of the earlier run: {}", file, error.message());
+    if (keep)
+      std::filesystem::rename(
+          file,
+          std::filesystem::path(folder.earlier_run()) / std::filesystem::path(file).filename(),
+          error);
+    else
+      std::filesystem::remove(file, error);
+    SG_CHECK(!error, "cannot move or delete '{}' of the earlier run: {}", file, error.message());
   }
+  if (keep)
+    fmt::print(stderr, "the earlier run's files wait in '{}' until this run saves a checkpoint\n",
+               folder.earlier_run());
   return folder;
 }
 

@@ -19,6 +19,8 @@ struct RunFolder {
   std::string log() const { return path + "/log.csv"; }
   std::string plot() const { return path + "/curves.svg"; }
   std::string results() const { return path + "/results.json"; }  // the final scores
+  // Where --overwrite keeps the earlier run until this one saves its first checkpoint.
+  std::string earlier_run() const { return path + "/.earlier-run"; }
   std::vector<std::string> files() const {
     return {best_model(), last_checkpoint(), tokenizer(), log(), plot(), results()};
   }
@@ -29,7 +31,8 @@ enum class RunStart {
   fresh,      // refuses a started run's folder (one with a checkpoint), so that no two runs mix;
               // a run that stopped before its first checkpoint left nothing to keep: deleted
   resume,     // continues from them
-  overwrite,  // deletes them first
+  overwrite,  // moves them to earlier_run(), which the first checkpoint of this run deletes:
+              // a run that fails on its input before that loses nothing
 };
 
 // Creates the folder and locks it for this process's run. Throws a UsageError naming the folder

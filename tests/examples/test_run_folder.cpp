@@ -93,3 +93,20 @@ TEST_CASE(
     fs::remove(checkpoint);
   }
 }
+
+TEST_CASE("--overwrite keeps the earlier run aside, so a new run that fails early loses nothing") {
+  const std::string path = fresh_folder("overwritten");
+  {
+    const auto first = examples::open_run_folder(path, RunStart::fresh);
+    std::ofstream(first.best_model()) << "the earlier model";
+    std::ofstream(first.log()) << "step\n1\n";
+  }
+  const auto second = examples::open_run_folder(path, RunStart::overwrite);
+  CHECK_FALSE(fs::exists(second.best_model()));
+  CHECK_FALSE(fs::exists(second.log()));
+  std::ifstream kept(second.earlier_run() + "/best.safetensors");
+  std::string content;
+  std::getline(kept, content);
+  CHECK(content == "the earlier model");
+  CHECK(fs::exists(second.earlier_run() + "/log.csv"));
+}

@@ -80,7 +80,10 @@ TEST_CASE("a run stopped half-way and resumed ends bit-identical to an uninterru
   ToyRun whole("whole", true);
   CHECK(whole.run({.total_steps = 12}).finished);
   ToyRun half("half", true);
+  // What --overwrite set aside goes once this run has saved a checkpoint.
+  std::filesystem::create_directories(half.folder.earlier_run());
   const auto stopped = half.run({.total_steps = 12, .stop_after = 5});
+  CHECK_FALSE(std::filesystem::exists(half.folder.earlier_run()));
   CHECK_FALSE(stopped.finished);
   CHECK(stopped.step == 5);
   ToyRun resumed("half", false);
