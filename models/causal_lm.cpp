@@ -36,8 +36,9 @@ Variable CausalLM::forward(const Tensor& ids) {
 }
 
 Variable CausalLM::loss(const Tensor& ids) {
-  SG_CHECK(ids.dim() == 2 && ids.size(1) >= 2,
-           "CausalLM::loss: need [batch, length >= 2] ids, got {}", shape_str(ids.shape()));
+  // A batch of no sequences has no mean loss (it came out as 0, a perfect score).
+  SG_CHECK(ids.dim() == 2 && ids.size(0) >= 1 && ids.size(1) >= 2,
+           "CausalLM::loss: need [batch >= 1, length >= 2] ids, got {}", shape_str(ids.shape()));
   const int64_t length = ids.size(1) - 1;
   const Variable logits = forward(ids.narrow(1, 0, length).contiguous());
   return cross_entropy(logits, ids.narrow(1, 1, length).contiguous());

@@ -2,6 +2,7 @@
 #include <memory>
 #include <vector>
 
+#include "synthgrad/core/error.h"
 #include "synthgrad/nn/module.h"
 
 namespace sg::nn {
@@ -27,7 +28,11 @@ class ModuleList : public Module {
   void push_back(std::shared_ptr<M> module) {
     modules_.push_back(register_module(std::to_string(modules_.size()), std::move(module)));
   }
-  M& operator[](size_t i) const { return *modules_.at(i); }
+  M& operator[](size_t i) const {
+    SG_CHECK(i < modules_.size(), "ModuleList: index {} is outside its {} modules", i,
+             modules_.size());
+    return *modules_[i];
+  }
   size_t size() const { return modules_.size(); }
   auto begin() const { return modules_.begin(); }
   auto end() const { return modules_.end(); }

@@ -376,6 +376,10 @@ TEST_CASE("generate names new_tokens when it is negative") {
   models::CausalLM lm(tiny("V"));
   CHECK(sg::testing::error_message([&] { lm.generate({1}, {.new_tokens = -1}); }) ==
         "CausalLM::generate: temperature 1, top_k 0 and new_tokens -1 must not be negative");
+  // A batch of no sequences scored a loss of 0.
+  CHECK(sg::testing::error_message([&] {
+          lm.loss(zeros({0, 4}, DType::i64));
+        }) == "CausalLM::loss: need [batch >= 1, length >= 2] ids, got [0, 4]");
 }
 
 TEST_CASE("segment ids and the padding mask are checked by the trunk, naming the model") {

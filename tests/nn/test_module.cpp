@@ -92,6 +92,7 @@ TEST_CASE("ModuleList prefixes each block's names with its index") {
   CHECK(names[9] == "0.ffn.down.bias");
   CHECK(names[10] == "1.norm1.weight");
   CHECK(names[19] == "1.ffn.down.bias");
+  CHECK_THROWS_WITH_AS(blocks[2], "ModuleList: index 2 is outside its 2 modules", Error);
 }
 
 TEST_CASE("train() and eval() reach every module of the tree") {
