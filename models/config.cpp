@@ -37,7 +37,11 @@ void check_range(const char* field, int64_t value, int64_t low, int64_t high) {
 // Buffers count too: Rfix's fixed matrices take as much memory as R's trainable ones.
 double parameter_estimate(const ModelConfig& c) {
   const double d = static_cast<double>(c.dim);
-  const double embeddings = static_cast<double>(c.vocab_size + c.max_length + c.segments) * d;
+  // An untied causal LM has an output layer as large as its token embedding.
+  const double vocabulary_tables = c.tie_embeddings ? 1.0 : 2.0;
+  const double embeddings = (vocabulary_tables * static_cast<double>(c.vocab_size) +
+                             static_cast<double>(c.max_length + c.segments)) *
+                            d;
   // The classifier reads pooled features: d for cls and mean, 4d for pair, 6d for align.
   const double head_features = c.pooling == "align" ? 6.0 * d : c.pooling == "pair" ? 4.0 * d : d;
   const double head = (head_features + 1.0) * static_cast<double>(c.num_classes);

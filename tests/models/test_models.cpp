@@ -503,6 +503,15 @@ TEST_CASE("absurd config sizes are an error before any allocation") {
   CHECK(sg::testing::error_message([&] {
           models::validate(wide);
         }).find("model config: about 6.16e+09 parameters, over the limit of 4e+09") == 0);
+  // An untied output layer doubles the vocabulary's weights: 10^7 x 256 twice is over the limit.
+  ModelConfig untied = tiny("V");
+  untied.vocab_size = 10'000'000;
+  untied.dim = 256;
+  CHECK_NOTHROW(models::validate(untied));
+  untied.tie_embeddings = false;
+  CHECK(sg::testing::error_message([&] {
+          models::validate(untied);
+        }).find("model config: about 5.12e+09 parameters, over the limit of 4e+09") == 0);
   // A config built in code goes through the same checks.
   ModelConfig huge = tiny("V");
   huge.dim = 1'000'000'000'000;
