@@ -313,6 +313,7 @@ int train(const TrainOptions& flags) {
   if (o.steps == 0) {  // the trunk as initialised (with --skipgram-epochs, its word vectors)
     if (!root) return 0;
     r.model->save(r.folder.best_model());
+    examples::discard_earlier_run(r.folder);
     fmt::print("no pre-training steps: model {}  tokenizer {}\n", r.folder.best_model(),
                r.folder.tokenizer());
     return 0;

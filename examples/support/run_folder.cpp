@@ -75,4 +75,9 @@ RunFolder open_run_folder(const std::string& path, RunStart start) {
   return folder;
 }
 
+void discard_earlier_run(const RunFolder& folder) {
+  std::error_code ignored;  // a leftover folder is harmless: the next --overwrite replaces it
+  std::filesystem::remove_all(folder.earlier_run(), ignored);
+}
+
 }  // namespace sg::examples

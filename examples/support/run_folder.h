@@ -42,4 +42,7 @@ enum class RunStart {
 // throw an sg::Error if they cannot see it.
 RunFolder open_run_folder(const std::string& path, RunStart start);
 
+// Deletes what --overwrite set aside, once this run has saved a model of its own.
+void discard_earlier_run(const RunFolder& folder);
+
 }  // namespace sg::examples

@@ -53,9 +53,7 @@ void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const
   extra.metadata[kSkippedKey] = std::to_string(state.skipped);
   extra.metadata[kBestKey] = state.best.to_string();
   nn::save_training_checkpoint(run.last_checkpoint(), model, extra);
-  // This run now stands on its own: the run it overwrote goes.
-  std::error_code ignored;
-  std::filesystem::remove_all(run.earlier_run(), ignored);
+  discard_earlier_run(run);
 }
 
 // A resumed run continues the same global batches only with the same number of processes, each

@@ -141,6 +141,11 @@ column validation_loss "$work/rare_run/log.csv" | grep -v nan |
 # start a run with --steps 0 saves; "full" above trained it at the full rate).
 check "pretrain saves its starting trunk" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/start" \
   "${model[@]}" "${words[@]}" --steps 0
+# --overwrite sets the earlier run aside until a model of the new one is saved: here at once.
+check "pretrain --steps 0 overwrites its starting trunk" 0 "$pretrain" train --corpus "$work/corpus.txt" \
+  --out "$work/start" "${model[@]}" "${words[@]}" --steps 0 --overwrite
+[ -s "$work/start/best.safetensors" ] && [ ! -e "$work/start/.earlier-run" ] &&
+  echo "ok: the overwritten run is gone once the new model is saved" || fail "left: $(ls -a "$work/start")"
 check "pretrain with the embedding frozen" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/frozen" \
   "${model[@]}" "${words[@]}" --steps 20 --embedding-lr-scale 0
 within 0 "$work/start/best.safetensors" "$work/frozen/best.safetensors" trunk.tokens.weight &&
