@@ -75,6 +75,20 @@ void check_pooling_inputs(const char* op, const Variable& hidden, const Tensor& 
   check(weights, DType::f32, "position weights");
 }
 
+// Weights [B, 1, L] that average, per example, the non-padding positions of segment `id` by
+// `weights` (as averaging_weights: an example without such a position gets zeros).
+Tensor segment_averaging(const Variable& hidden, const Tensor& padding, const Tensor& segments,
+                         const Tensor& weights, int64_t id) {
+  const int64_t length = hidden.shape()[1];
+  const auto pad = element_of<uint8_t>(padding, 0);
+  const auto segment = element_of<int64_t>(segments, 0);
+  const auto weight = element_of<float>(weights, 1.0f);
+  return averaging_weights(hidden.shape()[0], length, [&](int64_t b, int64_t t) {
+    const bool in = pad(b, t, length) == 0 && segment(b, t, length) == id;
+    return in ? weight(b, t, length) : 0.0f;
+  });
+}
+
 // The weight of every position of ids [B, L] by its token in `token_weights` [V]: [B, L].
 Tensor weights_of_tokens(const Tensor& token_weights, const Tensor& ids) {
   const Tensor table = token_weights.contiguous();
@@ -103,16 +117,9 @@ Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
   SG_CHECK(segments.defined(), "sentence_pair_features: no segment ids for hidden {}",
            shape_str(hidden.shape()));
   check_pooling_inputs("sentence_pair_features", hidden, padding, segments, weights);
-  const int64_t batch = hidden.shape()[0], length = hidden.shape()[1];
-  const auto pad = element_of<uint8_t>(padding, 0);
-  const auto segment = element_of<int64_t>(segments, 0);
-  const auto weight = element_of<float>(weights, 1.0f);
   const auto mean_of_segment = [&](int64_t id) {
-    return weighted_sum_over_tokens(
-        hidden, averaging_weights(batch, length, [&](int64_t b, int64_t t) {
-          const bool in = pad(b, t, length) == 0 && segment(b, t, length) == id;
-          return in ? weight(b, t, length) : 0.0f;
-        }));
+    return weighted_sum_over_tokens(hidden,
+                                    segment_averaging(hidden, padding, segments, weights, id));
   };
   const Variable u = mean_of_segment(0), v = mean_of_segment(1);
   const Variable difference = sub(u, v);
@@ -122,25 +129,17 @@ Variable sentence_pair_features(const Variable& hidden, const Tensor& padding,
 Variable aligned_pair_features(const Variable& hidden, const Tensor& padding,
                                const Tensor& segments, const Tensor& weights) {
   const Variable pair = sentence_pair_features(hidden, padding, segments, weights);
-  const int64_t batch = hidden.shape()[0], length = hidden.shape()[1], dim = hidden.shape()[2];
-  const auto pad = element_of<uint8_t>(padding, 0);
-  const auto segment = element_of<int64_t>(segments, 0);
-  const auto weight = element_of<float>(weights, 1.0f);
-  std::vector<uint8_t> not_premise(static_cast<size_t>(batch * length));
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < length; ++t)
-      not_premise[b * length + t] = pad(b, t, length) != 0 || segment(b, t, length) != 0;
-  const Variable scores =
-      matmul(hidden, transpose(hidden, 1, 2), 1.0f / std::sqrt(static_cast<float>(dim)));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hidden.shape()[2]));
+  // Every position attends to the premise's positions only: those its averaging leaves out are
+  // masked.
+  const Tensor not_premise = eq(segment_averaging(hidden, padding, segments, {}, 0), scalar(0.0f));
   const Variable premise_summary =
-      matmul(softmax(scores, 2, from_vector(not_premise, {batch, 1, length})), hidden);
+      matmul(softmax(matmul(hidden, transpose(hidden, 1, 2), scale), 2, not_premise), hidden);
   const Variable difference = sub(hidden, premise_summary);
   const Variable compared = concat({mul(difference, difference), mul(hidden, premise_summary)}, 2);
-  const Tensor over_hypothesis = averaging_weights(batch, length, [&](int64_t b, int64_t t) {
-    const bool in = pad(b, t, length) == 0 && segment(b, t, length) == 1;
-    return in ? weight(b, t, length) : 0.0f;
-  });
-  return concat({pair, weighted_sum_over_tokens(compared, over_hypothesis)}, 1);
+  return concat({pair, weighted_sum_over_tokens(
+                           compared, segment_averaging(hidden, padding, segments, weights, 1))},
+                1);
 }
 
 Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,

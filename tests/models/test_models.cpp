@@ -220,17 +220,7 @@ TEST_CASE("sentence-pair features' gradient matches finite differences") {
         std::vector<float>{2, 2, 2, 0, 0, 0, 4, 4, 4, 0, 0, 0});
 }
 
-TEST_CASE("aligned pair features: gradient, the premise summary, and padding left out") {
-  // Example 0: premise t = 0, 1, hypothesis t = 2, 3 (weighted); example 1: the hypothesis's last
-  // position is padding.
-  const Tensor padding = from_vector(std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0, 1}, {2, 4});
-  const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 1, 1, 0, 1, 1, 1}, {2, 4});
-  const Tensor weights = from_vector(std::vector<float>{1, 1, 2, 0.5f, 1, 1, 3, 1}, {2, 4});
-  check_pooling_gradient(
-      [&](const Variable& h) {
-        return models::aligned_pair_features(h, padding, segments, weights);
-      },
-      7);
+TEST_CASE("aligned pair features: the premise summary, and padding left out") {
   // One premise position: every hypothesis position's summary is that position's state.
   const Tensor hidden = from_vector(std::vector<float>{1, 2, 9, 9, 3, 4, 5, 6}, {1, 4, 2});
   const Tensor one_premise = from_vector(std::vector<int64_t>{0, 1, 1, 1}, {1, 4});
@@ -250,14 +240,16 @@ TEST_CASE("aligned pair features: gradient, the premise summary, and padding lef
                        doctest::Contains("no segment ids"), Error);
 }
 
-TEST_CASE("weighted means: positions count by their weight, and the gradient matches") {
+TEST_CASE(
+    "weighted means and the aligned features: positions count by their weight, and the gradient "
+    "matches") {
   const Tensor padding = from_vector(std::vector<uint8_t>{0, 0, 0, 1, 0, 0, 0, 0}, {2, 4});
   const Tensor segments = from_vector(std::vector<int64_t>{0, 0, 1, 1, 0, 1, 1, 1}, {2, 4});
   const Tensor weights = from_vector(std::vector<float>{1, 3, 2, 5, 0.5f, 1, 0, 2}, {2, 4});
   check_pooling_gradient(
       [&](const Variable& h) {
         return concat({models::mean_over_tokens(h, padding, weights),
-                       models::sentence_pair_features(h, padding, segments, weights)},
+                       models::aligned_pair_features(h, padding, segments, weights)},
                       1);
       },
       6);
