@@ -55,7 +55,7 @@ struct TrainOptions {
           threads = 0, stop_after = 0;
   float lr = 1e-3f, min_lr = 0.0f, weight_decay = 0.01f, clip = 1.0f;
   double bucket_mb = 25;
-  int64_t skipgram_epochs = 0;
+  int64_t skipgram_epochs = 0, skipgram_window = 5;
   float embedding_lr_scale = 1.0f;
   std::string objective = "mlm";
   float detection_weight = 50.0f;
@@ -214,7 +214,9 @@ std::vector<int64_t> count_tokens(const Run& r) {
 // start: each epoch streams the text once more.
 Tensor learn_word_vectors(const Run& r, const std::vector<int64_t>& counts) {
   models::SkipGram skipgram(counts,
-                            {.dim = r.options.model.dim, .first_word = data::kNumSpecialTokens},
+                            {.dim = r.options.model.dim,
+                             .window = r.options.skipgram_window,
+                             .first_word = data::kNumSpecialTokens},
                             r.options.model.seed + 11);
   const int64_t words = std::reduce(counts.begin(), counts.end(), int64_t{0});
   const double total = static_cast<double>(words * r.options.skipgram_epochs);
@@ -393,6 +395,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "token embedding from (0: none; --steps 0 then saves the trunk with just these)")
       ->capture_default_str()
       ->check(examples::non_negative());
+  // Narrow windows make vectors of words that fill the same slot (syntax), wide ones of words
+  // on the same subject (topic).
+  cmd.add_option("--skipgram-window", o.skipgram_window,
+                 "skip-gram: context words on each side at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   examples::add_embedding_lr_scale_option(cmd, o.embedding_lr_scale);
   cmd.add_option("--token-weights", o.token_weights,
                  "a > 0 saves with the trunk a weight a / (a + p(token)) per token, p from the "
@@ -410,10 +418,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "rtd: the detection loss's weight beside the generator's masked-LM loss")
       ->capture_default_str()
       ->check(examples::positive());
-  // A flag of rtd given with mlm would be silently ignored: refused instead.
+  // A flag that would be silently ignored is refused instead.
   cmd.callback([&cmd, &o] {
     if (o.objective != "rtd" && cmd.count("--detection-weight") > 0)
       throw CLI::ValidationError("--detection-weight applies to --objective rtd only");
+    if (o.skipgram_epochs == 0 && cmd.count("--skipgram-window") > 0)
+      throw CLI::ValidationError("--skipgram-window applies with --skipgram-epochs above 0 only");
   });
   cmd.add_option("--clip", o.clip, "gradient-norm limit")
       ->capture_default_str()

@@ -4,7 +4,7 @@
 # masked-token accuracy ends far above chance), figures reported for the best model rather than the
 # last, a run stopped half-way and resumed that ends bit-identical to an uninterrupted one, Ctrl-C,
 # a fresh run refused in a folder holding a run, both tokenizers, the train/valid corpus layout, a
-# frozen embedding, token weights and replaced-token detection.
+# frozen embedding, skip-gram vectors, token weights and replaced-token detection.
 # Usage: pretrain_test.sh PRETRAIN_BINARY CHECKPOINT_DIFFERENCE_BINARY
 set -u
 pretrain=$1 difference=$2
@@ -88,7 +88,7 @@ cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: 
 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/interrupted" "${model[@]}" "${words[@]}" --steps 1000000 \
   >"$work/out" 2>"$work/err" &
 trainer=$!
-for _ in $(seq 1 100); do [ "$(wc -l <"$work/interrupted/log.csv" 2>/dev/null || echo 0)" -gt 5 ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ "$( { wc -l <"$work/interrupted/log.csv"; } 2>/dev/null || echo 0)" -gt 5 ] && break; sleep 0.1; done
 kill -INT "$trainer"
 wait "$trainer"
 status=$?
@@ -156,6 +156,22 @@ within 0 "$work/start/best.safetensors" "$work/full/best.safetensors" trunk.toke
 ! within 0 "$work/start/best.safetensors" "$work/frozen/best.safetensors" trunk.blocks. &&
   awk -v d="$difference_found" 'BEGIN { exit !(d > 0) }' &&
   echo "ok: the blocks learn while the embedding is frozen" || fail "the blocks did not learn: $difference_found"
+
+# --skipgram-epochs starts the embedding from word vectors (their training: test_skipgram), the
+# same ones for the same seed; --skipgram-window reaches them.
+vectors=(--corpus "$work/corpus.txt" "${model[@]}" "${words[@]}" --steps 0 --skipgram-epochs 1)
+check "pretrain with skip-gram vectors" 0 "$pretrain" train "${vectors[@]}" --out "$work/vectors"
+check "pretrain with the same skip-gram vectors" 0 "$pretrain" train "${vectors[@]}" --out "$work/vectors_again"
+check "pretrain with skip-gram of window 1" 0 "$pretrain" train "${vectors[@]}" --out "$work/vectors_w1" --skipgram-window 1
+grep -q 'skip-gram epoch 1/1' "$work/err" && ! within 0 "$work/start/best.safetensors" "$work/vectors/best.safetensors" trunk.tokens.weight &&
+  within 0 "$work/vectors/best.safetensors" "$work/vectors_again/best.safetensors" &&
+  ! within 0 "$work/vectors/best.safetensors" "$work/vectors_w1/best.safetensors" trunk.tokens.weight &&
+  echo "ok: skip-gram sets the embedding, the same for the same seed, and its window counts" ||
+  fail "skip-gram vectors: $difference_found"
+check "pretrain with --skipgram-window but no skip-gram" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --skipgram-window 2
+grep -q -- "--skipgram-window applies with --skipgram-epochs above 0 only" "$work/err" && echo "ok: the refusal says why" ||
+  fail "no reason given: $(cat "$work/err")"
+check "pretrain with a skip-gram window of 0" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --skipgram-epochs 1 --skipgram-window 0
 
 # --token-weights saves a weight per token with the trunk (their values: test_token_weights); two
 # values of a give different weights; without the flag the trunk has none.
