@@ -117,15 +117,18 @@ std::optional<CorpusLine> CorpusReader::next() {
       open_span_ = -1;  // the rest of the line was read past; read it again from the cut
     }
     // After the cursor is set: the mark's bytes were read, they are just not text.
-    if (at.byte == 0 && line.starts_with(kByteOrderMark)) line.erase(0, kByteOrderMark.size());
+    const bool marked = at.byte == 0 && line.starts_with(kByteOrderMark);
+    if (marked) line.erase(0, kByteOrderMark.size());
     if (std::all_of(line.begin(), line.end(), is_blank)) {
-      // A blank line ends a document; blanks left at the end of a long line do not.
-      if (at.line_start) cursor_.document_start = true;
+      // A blank line ends a document; blanks left at the end of a long line do not. Blank first
+      // pieces (an indent) tell nothing yet: the line is blank only if its last piece is too.
+      if (at.line_start && whole_line) cursor_.document_start = true;
+      if (at.line_start && !whole_line) cursor_.line_start = true;
       continue;
     }
     const size_t bad = first_invalid_utf8(line);
     SG_CHECK(bad == std::string::npos, "corpus: '{}' is not UTF-8 text at byte {}", span.path,
-             at.byte + static_cast<int64_t>(bad));
+             at.byte + static_cast<int64_t>(bad + (marked ? kByteOrderMark.size() : 0)));
     cursor_.document_start = false;
     return CorpusLine{std::move(line), at.document_start, at};
   }

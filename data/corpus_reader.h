@@ -16,7 +16,7 @@ namespace sg::data {
 struct CorpusCursor {
   int64_t span = 0;
   int64_t byte = 0;            // absolute offset in the span's file
-  bool line_start = true;      // false inside a line that comes in pieces
+  bool line_start = true;      // false inside a line that comes in pieces, after text of it
   bool document_start = true;  // a document begins with the next non-blank line
 };
 

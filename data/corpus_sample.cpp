@@ -44,6 +44,7 @@ std::vector<std::string> sample_lines(const std::vector<CorpusSpan>& spans, int6
   SG_CHECK(budget_bytes > 0 && slices > 0, "sample_lines: budget {} and slices {} must be positive",
            budget_bytes, slices);
   const int64_t total = total_bytes(spans);
+  if (total == 0) return {};  // no line start to find: line_start_at would run past the spans
   // Every slice gets at least a byte of the budget (a budget under `slices` bytes took nothing).
   slices = total <= budget_bytes ? 1 : std::min(slices, budget_bytes);
   const int64_t slice_budget = total <= budget_bytes ? total : budget_bytes / slices;

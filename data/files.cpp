@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -13,6 +14,10 @@ namespace sg::data {
 std::string read_text_file(const std::string& path, std::string_view who) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail("{}: cannot read '{}': {}", who, path, std::strerror(errno));
+  // A folder opens and reads as no bytes, which would pass for an empty or damaged file.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    fail("{}: cannot read '{}': it is a folder", who, path);
   std::ostringstream content;
   content << in.rdbuf();
   if (in.bad()) fail("{}: cannot read '{}': read error", who, path);

@@ -88,17 +88,34 @@ double matthews_corrcoef(std::span<const int64_t> predicted, std::span<const int
 
 double pearson(std::span<const double> x, std::span<const double> y) {
   check_sizes(x, y, "pearson");
-  const double n = static_cast<double>(x.size());
-  const double mean_x = std::accumulate(x.begin(), x.end(), 0.0) / n;
-  const double mean_y = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  // Tested on the values, not the sums of squares: the rounded mean of constant values can differ
+  // from them, which leaves tiny deviations and a meaningless r near 0.
+  const auto constant = [](std::span<const double> v) {
+    return std::all_of(v.begin(), v.end(), [&](double e) { return e == v[0]; });
+  };
+  if (constant(x) || constant(y)) return std::numeric_limits<double>::quiet_NaN();
+  // Deviations from the mean over their largest magnitude, so that their squares neither overflow
+  // nor underflow (values near 1e100 or 1e-170 gave 0 or NaN); scaling x or y leaves r as it is.
+  const auto scaled_deviations = [](std::span<const double> v) {
+    const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    std::vector<double> deviations(v.size());
+    double largest = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      deviations[i] = v[i] - mean;
+      largest = std::max(largest, std::abs(deviations[i]));
+    }
+    for (double& d : deviations) d /= largest;
+    return deviations;
+  };
+  const std::vector<double> dx = scaled_deviations(x), dy = scaled_deviations(y);
   double xy = 0, xx = 0, yy = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    xy += (x[i] - mean_x) * (y[i] - mean_y);
-    xx += (x[i] - mean_x) * (x[i] - mean_x);
-    yy += (y[i] - mean_y) * (y[i] - mean_y);
+  for (size_t i = 0; i < dx.size(); ++i) {
+    xy += dx[i] * dy[i];
+    xx += dx[i] * dx[i];
+    yy += dy[i] * dy[i];
   }
-  if (xx == 0 || yy == 0) return std::numeric_limits<double>::quiet_NaN();
-  return xy / std::sqrt(xx * yy);
+  // Rounding can take r just past +-1, where SciPy clips it too.
+  return std::clamp(xy / std::sqrt(xx * yy), -1.0, 1.0);
 }
 
 double spearman(std::span<const double> x, std::span<const double> y) {

@@ -55,12 +55,14 @@ bool SequencePacker::load_line() {
     line = reader_.next();
     SG_CHECK(line.has_value(), "SequencePacker: the corpus changed while it was read");
   }
-  epoch_has_text_ = true;
   line_at_ = line->at;
   leads_with_separator_ = line->starts_document;
   line_ids_.clear();
   if (leads_with_separator_) line_ids_.push_back(special_id(Special::sep));
   const std::vector<int64_t> ids = tokenizer_.encode(line->text);
+  // Lines count as text by their ids: a line can encode to none (SentencePiece drops control
+  // characters), and a pass of only such lines would repeat forever.
+  epoch_has_text_ = epoch_has_text_ || !ids.empty();
   line_ids_.insert(line_ids_.end(), ids.begin(), ids.end());
   used_ = 0;
   return true;

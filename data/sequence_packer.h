@@ -53,7 +53,7 @@ class SequencePacker {
   int64_t max_length_;
   bool repeat_;
   int64_t epoch_ = 0;
-  bool epoch_has_text_ = false;  // a pass without any text would repeat forever
+  bool epoch_has_text_ = false;  // a pass without any ids would repeat forever
   std::vector<int64_t> line_ids_;
   CorpusCursor line_at_;
   size_t used_ = 0;  // line_ids_[0, used_) are in earlier sequences

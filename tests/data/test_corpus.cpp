@@ -173,6 +173,17 @@ TEST_CASE("an over-long line comes in pieces cut after a blank or between charac
                                               {accents.substr(7), false}});
 }
 
+TEST_CASE("an over-long indented line continues its document, an over-long blank line ends it") {
+  TempFolder dir;
+  // The first piece of the indented line is its two blanks alone: not a blank line.
+  const std::string a =
+      dir.write("a.txt", "one\n  abcdefghijk\ntwo\n" + std::string(20, ' ') + "\nthree\n");
+  CorpusReader reader({whole_file(a)}, 8);
+  CHECK(read_all(reader) ==
+        std::vector<Line>{
+            {"one", true}, {"abcdefgh", false}, {"ijk", false}, {"two", false}, {"three", true}});
+}
+
 TEST_CASE("a byte-order mark at the start of a file is not text, also on a line cut in pieces") {
   TempFolder dir;
   const std::string a = dir.write("a.txt", "\xef\xbb\xbfhello world\nhello\n");
@@ -243,6 +254,16 @@ TEST_CASE("text that is not UTF-8 is an error naming the file and byte") {
   CHECK(reader.next()->text == "fine");
   CHECK(error_message([&] { reader.next(); }) ==
         fmt::format("corpus: '{}' is not UTF-8 text at byte 9", a));
+}
+
+TEST_CASE("the byte offset of text that is not UTF-8 counts a byte-order mark") {
+  TempFolder dir;
+  const std::string a = dir.write("a.txt",
+                                  "\xef\xbb\xbf"
+                                  "ab\xff\n");
+  CorpusReader reader({whole_file(a)});
+  CHECK(error_message([&] { reader.next(); }) ==
+        fmt::format("corpus: '{}' is not UTF-8 text at byte 5", a));
 }
 
 TEST_CASE("UTF-8: only the shortest form of a code point up to U+10FFFF, no surrogates") {

@@ -74,3 +74,10 @@ TEST_CASE("slices never take a line twice, and a budget under the slice count st
   const std::string big = dir.write("e.txt", numbered_lines(100));
   CHECK_FALSE(sample_lines({whole_file(big)}, 63, 64).empty());
 }
+
+TEST_CASE("a corpus without bytes gives no lines") {
+  CHECK(sample_lines({}, 1000).empty());
+  TempFolder dir;
+  const std::string file = dir.write("a.txt", "one\n");
+  CHECK(sample_lines({CorpusSpan{file, 2, 2}}, 1000).empty());
+}

@@ -57,6 +57,32 @@ TEST_CASE("Pearson and Spearman with tied ranks") {
   CHECK(std::isnan(spearman(x, diverged)));
 }
 
+TEST_CASE("Pearson of constant values that do not average exactly is NaN") {
+  // The mean of seven 0.1s is not 0.1 in binary, so the deviations are tiny but not zero.
+  const std::vector<double> constant(7, 0.1), y = {1, 2, 3, 4, 5, 6, 8};
+  CHECK(std::isnan(pearson(constant, y)));
+  CHECK(std::isnan(pearson(y, constant)));
+}
+
+TEST_CASE("Pearson stays within -1 and 1 and survives large and small magnitudes") {
+  // Perfectly linear data: rounding alone took r above 1 (SciPy clips r to [-1, 1]).
+  const std::vector<double> x = {0.3, -1.7, 2.9, 0.05, 1.1, -0.6, 4.2};
+  std::vector<double> y, negated;
+  for (double v : x) {
+    y.push_back(3 * v + 1.3);
+    negated.push_back(-3 * v + 1.3);
+  }
+  CHECK(pearson(x, y) <= 1.0);
+  CHECK(pearson(x, y) == doctest::Approx(1.0));
+  CHECK(pearson(x, negated) >= -1.0);
+  CHECK(pearson(x, negated) == doctest::Approx(-1.0));
+  // The product of the two sums of squares overflowed (r = 0) or underflowed (r = NaN).
+  const std::vector<double> big = {1e100, 2e100, 3e100}, big2 = {1e100, 3e100, 2e100};
+  CHECK(pearson(big, big2) == doctest::Approx(0.5));
+  const std::vector<double> small = {1e-170, 2e-170, 3e-170};
+  CHECK(pearson(small, small) == doctest::Approx(1.0));
+}
+
 TEST_CASE("metric errors and task metrics") {
   const std::vector<int64_t> three = {1, 0, 1};
   CHECK(error_message([&] { accuracy(three, kGold); }) ==

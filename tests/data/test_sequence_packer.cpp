@@ -28,6 +28,20 @@ Words words_of(const std::string& text) {
   return {WordTokenizer::build(std::vector<std::string>{text})};
 }
 
+// Encodes every text to no id, as SentencePiece does text of control or zero-width characters.
+class SilentTokenizer : public Tokenizer {
+ public:
+  std::string kind() const override { return "silent"; }
+  int64_t vocab_size() const override { return kNumSpecialTokens + 1; }
+  std::vector<int64_t> encode(std::string_view) const override { return {}; }
+  std::string token(int64_t id) const override { return std::to_string(id); }
+  void save(const std::string&) const override {}
+
+ protected:
+  std::string decode_ordinary(std::span<const int64_t>) const override { return ""; }
+  std::string_view separator() const override { return ""; }
+};
+
 }  // namespace
 
 TEST_CASE("documents are packed with a separator between them into full sequences") {
@@ -105,4 +119,14 @@ TEST_CASE("packer errors") {
   CHECK(error_message([] {
           parse_packing_position("{\"epoch\": 1}");
         }).starts_with("parse_packing_position: expected"));
+}
+
+TEST_CASE("a corpus whose lines all encode to no id is an error, not an endless loop") {
+  TempFolder dir;
+  const std::string file = dir.write("invisible.txt", "\x01\n\x02\n");
+  const SilentTokenizer silent;
+  // One document: its [SEP] came right after [CLS] and was left out, pass after pass.
+  SequencePacker packer({whole_file(file)}, silent, 4, /*repeat=*/true);
+  CHECK(error_message([&] { packer.next(); }) ==
+        fmt::format("SequencePacker: the corpus starting with '{}' holds no text", file));
 }

@@ -131,6 +131,13 @@ TEST_CASE("character and word tokenizers save and load their vocabulary") {
         load_tokenizer(tokenizer_path_beside(checkpoint))->encode("the"));
 }
 
+TEST_CASE("loading a tokenizer from a folder says it is a folder") {
+  TempFolder folder;
+  // A folder opens and reads as no bytes, which read as a damaged SentencePiece model.
+  CHECK(error_message([&] { load_tokenizer(folder.path.string()); }) ==
+        "load_tokenizer: cannot read '" + folder.path.string() + "': it is a folder");
+}
+
 TEST_CASE("loading a bad vocabulary file names the file and the problem") {
   TempFolder folder;
   const std::string path = folder.file("vocab.json");
