@@ -157,7 +157,11 @@ bool Request::test() {
 }
 
 void Communicator::broadcast(Tensor& tensor, int root) {
-  SG_CHECK(tensor.is_contiguous(), "broadcast: the tensor must be contiguous");
+  // Checked with one rank too, so that a program fails alike however many ranks run it.
+  SG_CHECK(tensor.is_contiguous(), "broadcast: the tensor ({}) must be contiguous",
+           describe(tensor));
+  SG_CHECK(tensor.dtype() == DType::f32 || tensor.dtype() == DType::i64,
+           "broadcast: the tensor ({}) must be f32 or i64", describe(tensor));
   SG_CHECK(root >= 0 && root < size_, "broadcast: root {} for {} ranks", root, size_);
   if (size_ == 1) return;
 #ifdef SG_HAS_MPI

@@ -97,6 +97,17 @@ void GradientAverager::start(Bucket& bucket) {
 }
 
 void GradientAverager::finish() {
+  // A parameter frozen when the buckets were laid out and unfrozen since would keep each rank's own
+  // gradient, and the ranks' models would drift apart. Checked with one rank too, so that the
+  // mistake shows before the program runs on several.
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const Variable& p = parameters_[i];
+    SG_CHECK(!p.grad().defined() || bucket_of_.contains(p.impl()),
+             "GradientAverager: parameter {} ({}) has a gradient, but it did not require one when "
+             "the averager was built, so no bucket averages it; build the averager after "
+             "unfreezing",
+             i, describe(p.data()));
+  }
   if (communicator_.size() == 1) return;
   while (next_to_start_ < buckets_.size()) start(buckets_[next_to_start_++]);
   const float scale = 1.0f / static_cast<float>(communicator_.size());
@@ -113,7 +124,10 @@ void GradientAverager::finish() {
 
 void broadcast_parameters(Communicator& communicator, const std::vector<Variable>& parameters,
                           int root) {
-  for (const Variable& p : parameters) {
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const Variable& p = parameters[i];
+    SG_CHECK(p.data().is_contiguous(), "broadcast_parameters: parameter {} ({}) must be contiguous",
+             i, describe(p.data()));
     Tensor data = p.data();  // shares the parameter's storage: broadcast writes into it
     communicator.broadcast(data, root);
   }

@@ -59,7 +59,9 @@ void Optimizer::check_updatable(const Variable& p, size_t g, size_t i) {
 }
 
 void Optimizer::set_lr(float lr) {
-  SG_CHECK(lr >= 0.0f, "Optimizer: learning rate {} is negative", lr);
+  // An infinite rate would turn every parameter into inf or NaN at the next step.
+  SG_CHECK(std::isfinite(lr) && lr >= 0.0f, "Optimizer: learning rate {} must be finite and >= 0",
+           lr);
   lr_ = lr;
 }
 

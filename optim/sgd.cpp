@@ -1,10 +1,13 @@
 #include "synthgrad/optim/sgd.h"
 
+#include <cmath>
+
 namespace sg::optim {
 
 SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& options)
     : Optimizer(std::move(groups), options.lr), options_(options) {
-  SG_CHECK(options.momentum >= 0.0f, "SGD: momentum {} is negative", options.momentum);
+  SG_CHECK(std::isfinite(options.momentum) && options.momentum >= 0.0f,
+           "SGD: momentum {} must be finite and >= 0", options.momentum);
   SG_CHECK(!options.nesterov || options.momentum > 0.0f, "SGD: Nesterov needs a positive momentum");
 }
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <limits>
 
 #include "child_process.h"
 #include "support/error_message.h"
@@ -54,6 +55,22 @@ TEST_CASE("distributed: without a launcher the run is one rank and collectives c
         std::string::npos);
 }
 
+TEST_CASE("distributed: broadcast names the tensor it refuses, with one rank as with several") {
+  // It said only "the tensor must be contiguous", and took any dtype as long as there was one rank.
+  Communicator& world = Communicator::world();
+  Tensor transposed = zeros({2, 3}).transpose(0, 1);
+  CHECK(testing::error_message([&] { world.broadcast(transposed); }) ==
+        "broadcast: the tensor (f32 [3, 2]) must be contiguous");
+  Tensor ints = zeros({2}, DType::i32);
+  CHECK(testing::error_message([&] { world.broadcast(ints); }) ==
+        "broadcast: the tensor (i32 [2]) must be f32 or i64");
+  Variable p(zeros({2}), true), q(zeros({2, 3}), true);
+  q.set_data(zeros({3, 2}).transpose(0, 1));
+  CHECK(testing::error_message([&] {
+          broadcast_parameters(world, {p, q});
+        }) == "broadcast_parameters: parameter 1 (f32 [2, 3]) must be contiguous");
+}
+
 TEST_CASE("distributed: buckets hold about bucket_bytes, parameters in reverse order") {
   Communicator& world = Communicator::world();
   // 4-byte floats: 100 + 100 fit in 1000 bytes, the third does not; 300 alone is over budget.
@@ -75,6 +92,26 @@ TEST_CASE("distributed: frozen parameters are not averaged, so they never hold a
   const GradientAverager averager(world, params, {.bucket_bytes = 1000});
   CHECK(averager.bucket_count() == 1);
   CHECK(averager.bytes_per_step() == (200 + 2) * 4);
+}
+
+TEST_CASE(
+    "distributed: a parameter unfrozen after the averager was built is refused, not ignored") {
+  // Left out of every bucket, its gradient stayed each rank's own: the ranks' copies of the model
+  // drifted apart without a word. Refused with one rank too, where the program is tried first.
+  Communicator& world = Communicator::world();
+  auto params = parameters_of_sizes({3, 2});
+  params[0].set_requires_grad(false);
+  GradientAverager averager(world, params, {});
+  params[0].set_requires_grad(true);
+  {
+    const GradientReadyGuard watch = averager.watch_backward();
+    (sum(params[0]) + sum(params[1])).backward();
+  }
+  CHECK(testing::error_message([&] { averager.finish(); }) ==
+        "GradientAverager: parameter 0 (f32 [3]) has a gradient, but it did not require one when "
+        "the averager was built, so no bucket averages it; build the averager after unfreezing");
+  params[0].zero_grad();
+  CHECK_NOTHROW(averager.finish());
 }
 
 TEST_CASE("distributed: with one rank the averager leaves every gradient as it was") {
@@ -113,6 +150,22 @@ TEST_CASE("distributed: shard_rows deals a batch's rows out in rank order, sizes
         std::string::npos);
 }
 
+TEST_CASE("distributed: shard_rows does not overflow for row counts near int64's limit") {
+  // rows * rank overflowed int64 (undefined behaviour) once rows exceeded 2^63 / size.
+  const int64_t rows = std::numeric_limits<int64_t>::max() - 2;
+  int64_t next = 0;
+  for (int rank = 0; rank < 7; ++rank) {
+    CAPTURE(rank);
+    const RowRange part = shard_rows(rows, rank, 7);
+    CHECK(part.begin == next);
+    CHECK(part.size() >= rows / 7);
+    CHECK(part.size() <= rows / 7 + 1);
+    next = part.end;
+  }
+  CHECK(next == rows);
+  CHECK(shard_rows(rows, 3, 7).begin == 3 * (rows / 7) + 3 * (rows % 7) / 7);
+}
+
 TEST_CASE(
     "distributed: share_weight makes the mean of the ranks' weighted means the batch's mean") {
   CHECK(share_weight(8, 16, 2) == 1.0f);  // even shares are left exactly as they are
@@ -122,6 +175,9 @@ TEST_CASE(
   CHECK((1.0f * w0 + 4.0f * w1) / 2 == doctest::Approx(3.0f));
   CHECK(share_weight(0, 3, 2) == 0.0f);
   CHECK(testing::error_message([] { share_weight(4, 3, 2); }).find("4 of 3 items") !=
+        std::string::npos);
+  // A rank count of 0 or less gave a weight of 0 (or below), silently.
+  CHECK(testing::error_message([] { share_weight(1, 3, 0); }).find("1 of 3 items over 0 ranks") !=
         std::string::npos);
 }
 

@@ -318,6 +318,22 @@ TEST_CASE("set_lr changes the step size and rejects a negative rate") {
   CHECK_THROWS_AS(optim::SGD({{{w}}}, {.lr = -1.0f}), Error);
 }
 
+TEST_CASE("set_lr and SGD's momentum refuse values that are not finite, saying so") {
+  // An infinite rate was taken (every parameter became inf or NaN at the next step), and NaN was
+  // refused as "negative".
+  Variable w(from_vector<float>({1, 1}), true);
+  optim::SGD sgd({{{w}}}, {.lr = 0.1f});
+  CHECK_THROWS_WITH_AS(sgd.set_lr(INFINITY), "Optimizer: learning rate inf must be finite and >= 0",
+                       Error);
+  CHECK_THROWS_WITH_AS(sgd.set_lr(NAN), "Optimizer: learning rate nan must be finite and >= 0",
+                       Error);
+  CHECK(sgd.lr() == 0.1f);
+  CHECK_THROWS_WITH_AS(optim::SGD({{{w}}}, {.momentum = INFINITY}),
+                       "SGD: momentum inf must be finite and >= 0", Error);
+  CHECK_THROWS_WITH_AS(optim::SGD({{{w}}}, {.momentum = NAN}),
+                       "SGD: momentum nan must be finite and >= 0", Error);
+}
+
 // ---------------------------------------------------------------- state round trip
 
 namespace {

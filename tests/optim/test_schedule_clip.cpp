@@ -105,6 +105,30 @@ TEST_CASE("a negative step or negative warm-up throws") {
   CHECK_THROWS_AS(s.lr_at(0), Error);
 }
 
+TEST_CASE("a schedule refuses rates that are negative or not finite, and min_lr above base_lr") {
+  // Accepted, a min_lr above base_lr made the decay raise the rate, and a negative rate surfaced
+  // only as the optimizer's refusal, far from its cause.
+  const optim::Schedule rising{
+      .base_lr = 1e-4f, .total_steps = 10, .decay = optim::Decay::linear, .min_lr = 1e-3f};
+  CHECK_THROWS_WITH_AS(rising.lr_at(0), "Schedule: min_lr 0.001 must lie in [0, base_lr 0.0001]",
+                       Error);
+  const optim::Schedule negative_min{
+      .base_lr = 1e-3f, .total_steps = 10, .decay = optim::Decay::cosine, .min_lr = -1e-4f};
+  CHECK_THROWS_WITH_AS(negative_min.lr_at(5), doctest::Contains("min_lr -0.0001"), Error);
+  const optim::Schedule nan_min{
+      .base_lr = 1e-3f, .total_steps = 10, .decay = optim::Decay::cosine, .min_lr = NAN};
+  CHECK_THROWS_WITH_AS(nan_min.lr_at(5), doctest::Contains("min_lr nan"), Error);
+  CHECK_THROWS_WITH_AS((optim::Schedule{.base_lr = -1e-3f}.lr_at(0)),
+                       "Schedule: base_lr -0.001 must be finite and >= 0", Error);
+  CHECK_THROWS_WITH_AS((optim::Schedule{.base_lr = INFINITY}.lr_at(0)),
+                       doctest::Contains("base_lr inf"), Error);
+  // min_lr is not used without a decay, and may equal base_lr with one.
+  CHECK((optim::Schedule{.base_lr = 1e-4f, .min_lr = 1e-3f}.lr_at(3)) == 1e-4f);
+  const optim::Schedule flat{
+      .base_lr = 1e-3f, .total_steps = 10, .decay = optim::Decay::linear, .min_lr = 1e-3f};
+  CHECK(flat.lr_at(5) == 1e-3f);
+}
+
 // ---------------------------------------------------------------- clip_grad_norm
 
 namespace {
