@@ -115,16 +115,20 @@ Request::Request() = default;
 Request::Request(Request&&) noexcept = default;
 Request& Request::operator=(Request&& other) noexcept {
   if (this != &other) {
-    if (impl_) wait();
+    wait_discarding_errors();
     impl_ = std::move(other.impl_);
   }
   return *this;
 }
 Request::~Request() {
+  wait_discarding_errors();
+}
+
+void Request::wait_discarding_errors() noexcept {
   if (!impl_) return;
   try {
     wait();
-  } catch (const Error&) {
+  } catch (const std::exception&) {
     // A failed collective has already ended the run's communication; nothing to report here.
   }
 }

@@ -24,6 +24,8 @@ class Request {
 
  private:
   friend class Communicator;
+  // For the destructor and move-assignment, which must not throw.
+  void wait_discarding_errors() noexcept;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

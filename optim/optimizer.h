@@ -26,6 +26,11 @@ class Optimizer {
  public:
   Optimizer(std::vector<ParamGroup> groups, float lr);
   virtual ~Optimizer() = default;
+  // A copy would share the moment tensors with the original, and stepping both would corrupt both.
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+  Optimizer(Optimizer&&) = default;
+  Optimizer& operator=(Optimizer&&) = default;
 
   void step();  // applies one update and counts it
   void zero_grad();

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -231,6 +232,10 @@ TEST_CASE("Adam rejects betas outside 0..1 and a non-positive eps") {
 }
 
 // ---------------------------------------------------------------- groups, lr, missing gradients
+
+// A copied optimizer shared its moment tensors with the original: stepping both corrupted both.
+static_assert(!std::is_copy_constructible_v<optim::Adam> && !std::is_copy_assignable_v<optim::SGD>,
+              "optimizers are not copyable");
 
 TEST_CASE("step() leaves parameters without a gradient untouched") {
   Variable a(tensor(kP0), true), b(from_vector<float>({3, 4}), true);
