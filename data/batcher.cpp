@@ -30,7 +30,10 @@ std::vector<int64_t> epoch_order(std::span<const int64_t> lengths, const BatchOp
   if (options.shuffle) shuffle(order, gen);
   if (options.bucket_batches == 0) return order;
 
-  const int64_t chunk = options.bucket_batches * options.batch_size;
+  // A bucket of more batches than the data holds is the whole data (the product could overflow).
+  const int64_t chunk = options.bucket_batches > n / options.batch_size
+                            ? n
+                            : options.bucket_batches * options.batch_size;
   for (int64_t start = 0; start < n; start += chunk)
     std::stable_sort(order.begin() + start, order.begin() + std::min(n, start + chunk),
                      [&](int64_t a, int64_t b) { return lengths[a] < lengths[b]; });

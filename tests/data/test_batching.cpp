@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "fixtures.h"
@@ -125,6 +126,15 @@ TEST_CASE("length bucketing sorts within chunks and keeps batches random") {
   Batcher plain(dataset(lengths), {.batch_size = 8, .seed = 5});
   Batcher bucketed(dataset(lengths), options);
   CHECK(padding_cells(bucketed) < padding_cells(plain) / 2);
+}
+
+TEST_CASE("a bucket larger than the data set sorts the whole data set, however large") {
+  const std::vector<int64_t> lengths = varied_lengths(30);
+  const Ids whole = epoch_order(lengths, {.batch_size = 4, .seed = 2, .bucket_batches = 8}, 1);
+  // bucket_batches * batch_size overflowed int64.
+  const int64_t huge = std::numeric_limits<int64_t>::max() / 2;
+  CHECK(epoch_order(lengths, {.batch_size = 4, .seed = 2, .bucket_batches = huge}, 1) == whole);
+  CHECK(epoch_order(lengths, {.batch_size = huge, .seed = 2, .bucket_batches = 3}, 1).size() == 30);
 }
 
 TEST_CASE("a Batcher covers every example once per epoch") {
