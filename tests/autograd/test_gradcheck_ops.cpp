@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
@@ -428,4 +429,271 @@ TEST_CASE("fused_attention refuses bad inputs before drawing its dropout mask") 
   CHECK(gen.state().counter == 0);
   fused_attention(q, q, v, Variable(), options(0.5f, 2));
   CHECK(gen.state().counter == (2 * 2 * 5 * 5 + 1) / 2);
+}
+
+TEST_CASE("gradcheck: add, sub, mul, div with both operands broadcast, transposed or constant") {
+  // [3, 1] against [2, 1, 4]: each operand is expanded along an axis the other has.
+  const std::vector<Tensor> in{random({3, 1}, 60), positive({2, 1, 4}, 61)};
+  check([](const Vars& v) { return v[0] + v[1]; }, in);
+  check([](const Vars& v) { return v[0] - v[1]; }, in);
+  check([](const Vars& v) { return v[0] * v[1]; }, in);
+  check([](const Vars& v) { return v[0] / v[1]; }, in);
+  check([](const Vars& v) { return v[1] / (v[0] * v[0] + 1.0f); }, in);
+  // Both operands strided views.
+  const std::vector<Tensor> t{random({4, 3}, 62).transpose(0, 1),
+                              positive({4, 3}, 63).transpose(0, 1)};
+  check([](const Vars& v) { return v[0] * v[1] - v[0] / v[1]; }, t);
+  // One operand a constant: the rules skip the gradient nobody needs.
+  const Tensor c = positive({3, 4}, 64);
+  check([&](const Vars& v) { return v[0] * Variable(c) + Variable(c) / v[0]; },
+        {positive({4}, 65)});
+  check([&](const Vars& v) { return Variable(c) - v[0] + v[0] / Variable(c); },
+        {random({3, 1}, 66)});
+}
+
+TEST_CASE("gradcheck: pow with integer exponents on inputs of both signs, and fractional ones") {
+  // Magnitudes in [0.5, 2] with random signs: away from the pole of x^-1 at 0.
+  const Tensor x = from_vector<float>(
+      {-1.5f, 0.7f, -0.6f, 1.2f, 1.8f, -1.1f, 0.9f, -2.0f, -0.8f, 1.4f, 0.5f, -1.3f}, {3, 4});
+  for (float e : {1.0f, 2.0f, 3.0f, -1.0f, -2.0f}) {
+    INFO("exponent " << e);
+    check([e](const Vars& v) { return pow(v[0], e); }, {x});
+  }
+  check([](const Vars& v) { return pow(v[0], 0.5f); }, {positive({3, 4}, 69)});
+  check([](const Vars& v) { return pow(v[0], 2.5f); }, {positive({4, 3}, 70).transpose(0, 1)});
+}
+
+TEST_CASE("gradcheck: mean and max over all axes, negative axes, ties and a transposed input") {
+  const Tensor x = random({2, 3, 4}, 71);
+  check([](const Vars& v) { return mean(v[0]); }, {x});
+  check([](const Vars& v) { return max(v[0]); }, {x});
+  check([](const Vars& v) { return sum(v[0], {-1, 0}, true); }, {x});
+  check([](const Vars& v) { return mean(v[0], {0, 2}, true); }, {x});
+  check([](const Vars& v) { return max(v[0], {-2}); }, {x});
+  const Tensor t = random({4, 3}, 72).transpose(0, 1);
+  check([](const Vars& v) { return sum(v[0], {1}); }, {t});
+  check([](const Vars& v) { return mean(v[0], {0}, true); }, {t});
+  check([](const Vars& v) { return max(v[0], {1}, true); }, {t});
+  // Two tied maxima per row share the gradient: 1/2 each, which is also the central difference
+  // (raising either raises the max, lowering it leaves the other).
+  const Tensor ties = from_vector<float>({1, 3, 3, 0, -2, 0.5f, -1, 0.5f, 2, 2, 1, -3}, {3, 4});
+  check([](const Vars& v) { return max(v[0], {1}); }, {ties});
+  check([](const Vars& v) { return max(v[0], {1}, true) * 2.0f; }, {ties});
+}
+
+TEST_CASE("gradcheck: matmul of one matrix against a batch, and a bias of the output's shape") {
+  check([](const Vars& v) { return matmul(v[0], v[1]); },
+        {random({3, 4}, 73), random({2, 4, 5}, 74)});
+  check([](const Vars& v) { return matmul(v[0], v[1], 0.5f, v[2]); },
+        {random({4, 3}, 75).transpose(0, 1), random({2, 4, 5}, 76), random({2, 3, 5}, 77)});
+  // A batched a stored transposed against a shared b stored transposed.
+  check([](const Vars& v) { return matmul(v[0], v[1], 1.5f, v[2]); },
+        {random({2, 4, 3}, 78).transpose(1, 2), random({5, 4}, 79).transpose(0, 1),
+         random({1, 5}, 80)});
+  // Only a (then only b) requires a gradient: the other is a constant.
+  const Tensor w = random({4, 5}, 81);
+  check([&](const Vars& v) { return matmul(v[0], Variable(w), 2.0f, v[1]); },
+        {random({2, 3, 4}, 82), random({5}, 83)});
+  const Tensor a = random({2, 3, 4}, 84);
+  check([&](const Vars& v) { return matmul(Variable(a), v[0]); }, {random({4, 5}, 85)});
+}
+
+TEST_CASE("gradcheck: views with negative axes, of strided inputs, and middle-axis expand") {
+  const Tensor x = random({3, 2, 4}, 86).transpose(0, 1);  // [2, 3, 4], strided
+  check([](const Vars& v) { return transpose(v[0], -1, 0) * 2.0f; }, {x});
+  check([](const Vars& v) { return permute(v[0], {-1, 0, -2}) * 2.0f; }, {x});
+  check([](const Vars& v) { return reshape(v[0], {4, 6}) * 2.0f; }, {x});  // a copy, not a view
+  check([](const Vars& v) { return slice(v[0], 1, 0, 3, 2) * 2.0f; }, {x});
+  check([](const Vars& v) { return slice(v[0], -1, 1, 4, 3) * 2.0f; }, {x});
+  check([](const Vars& v) { return select(v[0], -1, -2) * 2.0f; }, {x});
+  check([](const Vars& v) { return squeeze(unsqueeze(v[0], -1), -1) * 2.0f; }, {x});
+  check(
+      [](const Vars& v) {
+        return expand(v[0], {2, 3, 5, 4}) * 2.0f;
+      },
+      {random({2, 3, 1, 4}, 87)});
+  check([](const Vars& v) { return expand(v[0], {2, 3, 4}) * 2.0f; }, {random({3, 1}, 88)});
+  // Three parts, one strided, along a negative axis; and split's parts used unequally.
+  check(
+      [](const Vars& v) {
+        return concat({v[0], v[1] * 2.0f, v[0] * v[0]}, -2);
+      },
+      {random({2, 3, 4}, 89), x});
+  check(
+      [](const Vars& v) {
+        auto parts = split(v[0], {1, 0, 2}, 1);
+        return concat({parts[2] * parts[2], parts[0] * 3.0f, parts[1]}, 1);
+      },
+      {x});
+}
+
+TEST_CASE("gradcheck: embedding with i32 ids and a scalar id, masked_fill of a strided input") {
+  const Tensor ids32 = from_vector<int32_t>({2, 2, 0, 2}, {4});
+  check([&](const Vars& v) { return embedding(v[0], ids32); }, {random({3, 5}, 90)});
+  const Tensor one = from_vector<int64_t>({1}, {1}).reshape({});
+  check([&](const Vars& v) { return embedding(v[0], one); }, {random({3, 5}, 91)});
+  const Tensor mask = from_vector<uint8_t>({1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0, 1}, {3, 4});
+  check([&](const Vars& v) { return masked_fill(v[0], mask, 2.0f); },
+        {random({4, 3}, 92).transpose(0, 1)});
+  const Tensor column = from_vector<uint8_t>({0, 1, 0}, {3, 1});
+  check([&](const Vars& v) { return masked_fill(v[0], column, 0.0f); }, {random({3, 4}, 93)});
+}
+
+TEST_CASE("gradcheck: log_softmax with an additive mask, -inf masks and a fully masked row") {
+  const Tensor x = random({2, 3, 5}, 94);
+  const Tensor add_mask = from_vector<float>({0, -1, 0.5f, 0, -2}, {5});
+  check([&](const Vars& v) { return log_softmax(v[0], -1, add_mask); }, {x});
+  // An additive -inf mask, as a causal mask is built: log_softmax gives -inf there.
+  const float inf = std::numeric_limits<float>::infinity();
+  const Tensor inf_mask = from_vector<float>({0, -inf, 0, 0, -inf}, {5});
+  check([&](const Vars& v) { return softmax(v[0], -1, inf_mask); }, {x});
+  const Tensor inf_b8 = from_vector<uint8_t>({0, 1, 0, 0, 1}, {5});
+  check([&](const Vars& v) { return masked_fill(log_softmax(v[0], -1, inf_mask), inf_b8, 0.0f); },
+        {x});
+  // A mask along a middle axis, broadcast over the other two; row 1 of each batch fully masked
+  // gives zeros (softmax) or -inf (log_softmax), and no gradient.
+  const Tensor mid = from_vector<uint8_t>({0, 1, 1}, {3, 1});
+  check([&](const Vars& v) { return softmax(v[0], 1, mid); }, {x});
+  const Tensor full_rows =
+      from_vector<uint8_t>({0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0}, {3, 5});
+  check([&](const Vars& v) { return softmax(v[0], -1, full_rows); }, {x});
+  check(
+      [&](const Vars& v) { return masked_fill(log_softmax(v[0], -1, full_rows), full_rows, 0.0f); },
+      {x});
+  const Tensor t = random({5, 3}, 95).transpose(0, 1);
+  check([&](const Vars& v) { return log_softmax(v[0], 1, add_mask); }, {t});
+}
+
+TEST_CASE("gradcheck: layer_norm with beta only, a large eps, a strided input and D = 1") {
+  const Tensor x = random({2, 3, 6}, 96);
+  check([](const Vars& v) { return layer_norm(v[0], Variable(), v[1]); }, {x, random({6}, 97)});
+  check([](const Vars& v) { return layer_norm(v[0], v[1], v[2], 0.5f); },
+        {x, random({6}, 98), random({6}, 99)});
+  check([](const Vars& v) { return layer_norm(v[0], v[1], v[2]); },
+        {random({6, 3}, 100).transpose(0, 1), random({6}, 101), random({6}, 102)});
+  check([](const Vars& v) { return layer_norm(v[0], v[1], v[2]); },
+        {random({4, 1}, 103), random({1}, 104), random({1}, 105)});
+}
+
+TEST_CASE("gradcheck: add_dropout_layer_norm using one output, without gamma or beta, in eval") {
+  const Tensor r = random({5, 7}, 106), b = random({7, 5}, 107).transpose(0, 1);
+  const Tensor gamma = random({7}, 108), beta = random({7}, 109);
+  for (const auto& [training, p] :
+       std::vector<std::pair<bool, float>>{{true, 0.3f}, {false, 0.3f}, {true, 0.0f}})
+    for (int use : {1, 2}) {
+      INFO("training " << training << ", p " << p << ", output " << use);
+      check(
+          [&](const Vars& v) {
+            Generator gen(97);
+            const AddLayerNorm out =
+                add_dropout_layer_norm(v[0], v[1], v[2], v[3], p, training, &gen);
+            return use == 1 ? out.sum : out.norm;
+          },
+          {r, b, gamma, beta});
+    }
+  check(
+      [&](const Vars& v) {
+        Generator gen(96);
+        const AddLayerNorm out =
+            add_dropout_layer_norm(v[0], v[1], Variable(), Variable(), 0.3f, true, &gen, 0.25f);
+        return out.sum * 0.5f + out.norm;
+      },
+      {r, b});
+  check(
+      [&](const Vars& v) {
+        Generator gen(95);
+        const AddLayerNorm out =
+            add_dropout_layer_norm(v[0], v[1], Variable(), v[2], 0.3f, true, &gen);
+        return out.norm;
+      },
+      {r, b, beta});
+}
+
+TEST_CASE("gradcheck: dropout, gelu_dropout, add_dropout on strided inputs, and switched off") {
+  const Tensor x = random({7, 5}, 110).transpose(0, 1);
+  const Tensor y = random({5, 7}, 111);
+  for (const auto& [training, p] :
+       std::vector<std::pair<bool, float>>{{true, 0.3f}, {false, 0.3f}, {true, 0.0f}}) {
+    INFO("training " << training << ", p " << p);
+    check(
+        [&](const Vars& v) {
+          Generator gen(94);
+          return dropout(v[0], p, training, gen);
+        },
+        {x});
+    check(
+        [&](const Vars& v) {
+          Generator gen(93);
+          return gelu_dropout(v[0], p, training, &gen);
+        },
+        {x});
+    check(
+        [&](const Vars& v) {
+          Generator gen(92);
+          return add_dropout(v[0], v[1], p, training, &gen);
+        },
+        {x, y});
+    check(
+        [&](const Vars& v) {
+          Generator gen(91);
+          return add_dropout(v[1], v[0], p, training, &gen);
+        },
+        {x, y});
+  }
+}
+
+TEST_CASE("gradcheck: cross_entropy with another ignore_index, i32 targets, all rows ignored") {
+  const Tensor logits = random({3, 2, 4}, 112).transpose(0, 1);  // [2, 3, 4], strided
+  CrossEntropyOptions options;
+  options.ignore_index = 1;
+  options.label_smoothing = 0.2f;
+  const Tensor targets = from_vector<int32_t>({0, 1, 3, 1, 2, 2}, {2, 3});
+  check([&](const Vars& v) { return cross_entropy(v[0], targets, options); }, {logits});
+  options.label_smoothing = 0.0f;
+  check([&](const Vars& v) { return cross_entropy(v[0], targets, options); }, {logits});
+  const Tensor ignored = from_vector<int64_t>({1, 1, 1, 1, 1, 1}, {2, 3});
+  check([&](const Vars& v) { return cross_entropy(v[0], ignored, options); }, {logits});
+  // One row of logits, a scalar target; and the loss scaled, so its own gradient is not 1.
+  const Tensor one = from_vector<int64_t>({2}, {1}).reshape({});
+  check([&](const Vars& v) { return cross_entropy(v[0], one) * 3.0f; }, {random({5}, 113)});
+}
+
+TEST_CASE("gradcheck: fused_attention with Q K^T only, logits only, and [1, H, L, L] logits") {
+  const int64_t length = 5;
+  const Tensor padding = from_vector<uint8_t>({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {2, length});
+  const Tensor q = random({2, length, 6}, 114), k = random({2, length, 6}, 115);
+  const Tensor v = random({2, length, 4}, 116);
+  for (int form = 0; form < 4; ++form) {
+    INFO("form " << form);
+    // Without causal masking: padding alone, dropout alone, both; one head and two.
+    FusedAttentionOptions base{.heads = form % 2 == 0 ? 1 : 2,
+                               .scale = 0.6f,
+                               .padding = form != 1 ? padding : Tensor(),
+                               .causal = false,
+                               .dropout = form >= 1 ? 0.25f : 0.0f,
+                               .generator = nullptr};
+    const auto options = [base](Generator& gen) {
+      FusedAttentionOptions o = base;
+      o.generator = &gen;
+      return o;
+    };
+    check(
+        [&](const Vars& x) {
+          Generator gen(8);
+          return fused_attention(x[0], x[1], x[2], Variable(), options(gen));
+        },
+        {q, k, v});
+    check(
+        [&](const Vars& x) {
+          Generator gen(7);
+          return fused_attention(Variable(), Variable(), x[0], x[1], options(gen));
+        },
+        {v, random({1, base.heads, length, length}, 117)});
+    check(
+        [&](const Vars& x) {
+          Generator gen(6);
+          return fused_attention(x[0], x[1], x[2], x[3], options(gen));
+        },
+        {q, k, v, random({1, base.heads, length, length}, 118)});
+  }
 }

@@ -170,3 +170,98 @@ TEST_CASE("gradcheck: Dropout in training mode, replaying one mask") {
       },
       {random({3, 5}, 26)});
 }
+
+TEST_CASE("gradcheck: Dropout in evaluation mode and at p = 0 passes the gradient through") {
+  auto dropout_gen = std::make_shared<Generator>(27);
+  nn::Dropout off(0.0f, nullptr);
+  nn::Dropout dropout(0.4f, dropout_gen);
+  dropout.eval();
+  const std::vector<Tensor> in{random({3, 5}, 28), random({5, 3}, 29).transpose(0, 1)};
+  check([&](const Vars& v) { return off.forward(v[0]) * v[1]; }, in);
+  check([&](const Vars& v) { return dropout.forward(v[0]) * v[1]; }, in);
+  check([&](const Vars& v) { return dropout.forward_residual(v[0], v[1] * v[1]); }, in);
+  CHECK(dropout_gen->state().counter == 0);
+}
+
+TEST_CASE("gradcheck: LayerNorm::forward_residual, both outputs, with dropout replaying a mask") {
+  auto dropout_gen = std::make_shared<Generator>(30);
+  nn::Dropout dropout(0.3f, dropout_gen);
+  nn::LayerNorm norm(5, 0.1f);
+  const GeneratorState start = dropout_gen->state();
+  const Tensor c = random({2, 3, 5}, 31);
+  for (bool training : {true, false}) {
+    INFO("training " << training);
+    dropout.train(training);
+    check(
+        [&](const Vars& v) {
+          dropout_gen->set_state(start);
+          norm.weight = v[2];
+          norm.bias = v[3];
+          const AddLayerNorm out = norm.forward_residual(v[0], v[1], dropout);
+          return out.sum * Variable(c) + out.norm;
+        },
+        {random({2, 3, 5}, 32), random({2, 3, 5}, 33), random({5}, 34), random({5}, 35)});
+  }
+}
+
+TEST_CASE("gradcheck: FeedForward in training with dropout, replaying one mask") {
+  Generator gen(36);
+  auto dropout_gen = std::make_shared<Generator>(37);
+  nn::FeedForward ffn(4, 6, 0.3f, gen, dropout_gen);
+  ffn.up->weight.set_data(random({6, 4}, 38, 0.5f));
+  ffn.down->weight.set_data(random({4, 6}, 39, 0.5f));
+  const GeneratorState start = dropout_gen->state();
+  check(
+      [&](const Vars& v) {
+        dropout_gen->set_state(start);
+        ffn.up->weight = v[1];
+        ffn.up->bias = v[2];
+        ffn.down->weight = v[3];
+        return ffn.forward(v[0]);
+      },
+      {random({2, 3, 4}, 40), copy(ffn.up->weight), random({6}, 41), copy(ffn.down->weight)});
+  CHECK(dropout_gen->state().counter > start.counter);  // the mask was drawn: dropout was on
+}
+
+TEST_CASE("gradcheck: TransformerBlocks with dropout, alone and chained through the next norm") {
+  Generator gen(42);
+  auto dropout_gen = std::make_shared<Generator>(43);
+  auto mixer1 = std::make_shared<TokenLinear>(4, gen);
+  auto mixer2 = std::make_shared<TokenLinear>(4, gen);
+  nn::TransformerBlock block1(mixer1, 4, 8, 0.25f, gen, dropout_gen);
+  nn::TransformerBlock block2(mixer2, 4, 8, 0.25f, gen, dropout_gen);
+  nn::LayerNorm final_norm(4);
+  mixer1->proj->weight.set_data(random({4, 4}, 44, 0.5f));
+  mixer2->proj->weight.set_data(random({4, 4}, 45, 0.5f));
+  block1.ffn->down->weight.set_data(random({4, 8}, 46, 0.5f));
+  block2.ffn->down->weight.set_data(random({4, 8}, 47, 0.5f));
+  const GeneratorState start = dropout_gen->state();
+  const std::vector<Tensor> in{random({2, 3, 4}, 48), random({4}, 49), copy(mixer1->proj->weight),
+                               random({4}, 50), copy(block2.ffn->down->weight)};
+  const auto set = [&](const Vars& v) {
+    dropout_gen->set_state(start);
+    block1.norm1->weight = v[1];
+    mixer1->proj->weight = v[2];
+    block2.norm2->bias = v[3];
+    block2.ffn->down->weight = v[4];
+  };
+  // The per-block form: each block adds its residuals with add_dropout_layer_norm and add_dropout.
+  check(
+      [&](const Vars& v) {
+        set(v);
+        return block2.forward(block1.forward(v[0], {}), {});
+      },
+      in);
+  // The chained form: each block's last residual add is fused with the next block's first norm,
+  // and the last with the final norm; both outputs of the last one are used.
+  check(
+      [&](const Vars& v) {
+        set(v);
+        const AddLayerNorm h0{v[0], block1.norm1->forward(v[0])};
+        const AddLayerNorm h1 = block1.forward(h0, {}, *block2.norm1);
+        const AddLayerNorm h2 = block2.forward(h1, {}, final_norm);
+        return h2.norm + h2.sum * 0.5f;
+      },
+      in);
+  CHECK(dropout_gen->state().counter > start.counter);
+}
