@@ -658,7 +658,8 @@ TEST_CASE("gradcheck: cross_entropy with another ignore_index, i32 targets, all 
   check([&](const Vars& v) { return cross_entropy(v[0], one) * 3.0f; }, {random({5}, 113)});
 }
 
-TEST_CASE("gradcheck: fused_attention with Q K^T only, logits only, and [1, H, L, L] logits") {
+TEST_CASE(
+    "gradcheck: fused_attention with Q K^T only, logits only, and logits shared over the batch") {
   const int64_t length = 5;
   const Tensor padding = from_vector<uint8_t>({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {2, length});
   const Tensor q = random({2, length, 6}, 114), k = random({2, length, 6}, 115);
