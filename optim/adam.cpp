@@ -27,9 +27,9 @@ void adam_update_range(AdamStep s, float* __restrict p, const float* __restrict 
 Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
     : Optimizer(std::move(groups), options.lr), options_(options) {
   SG_CHECK(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f &&
-               options.beta2 < 1.0f && options.eps > 0.0f,
-           "Adam: betas ({}, {}) must lie in [0, 1) and eps {} be positive", options.beta1,
-           options.beta2, options.eps);
+               options.beta2 < 1.0f && options.eps > 0.0f && std::isfinite(options.eps),
+           "Adam: betas ({}, {}) must lie in [0, 1) and eps {} be positive and finite",
+           options.beta1, options.beta2, options.eps);
 }
 
 Optimizer::RangeUpdate Adam::update(const ParamGroup& group, const Variable& param,

@@ -224,11 +224,13 @@ TEST_CASE("AdamW shrinks the weights by 1 - lr wd before the Adam step") {
   check_close(w, p);
 }
 
-TEST_CASE("Adam rejects betas outside 0..1 and a non-positive eps") {
+TEST_CASE("Adam rejects betas outside 0..1 and an eps that is not positive and finite") {
   Variable w(tensor(kP0), true);
   CHECK_THROWS_AS(optim::Adam({{{w}}}, {.beta1 = 1.0f}), Error);
   CHECK_THROWS_AS(optim::Adam({{{w}}}, {.beta2 = -0.1f}), Error);
   CHECK_THROWS_AS(optim::Adam({{{w}}}, {.eps = 0.0f}), Error);
+  // An infinite eps would silently stop every update.
+  CHECK_THROWS_AS(optim::Adam({{{w}}}, {.eps = INFINITY}), Error);
 }
 
 // ---------------------------------------------------------------- groups, lr, missing gradients
