@@ -89,7 +89,12 @@ def corrupt(tokens, random_word, rng):
 def main():
     if len(sys.argv) < 5:
         sys.exit(__doc__)
-    out_dir, examples, seed = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    try:
+        out_dir, examples, seed = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    except ValueError:
+        sys.exit(f"acceptability_corpus: EXAMPLES and SEED must be integers\n{__doc__}")
+    if examples < 20:
+        sys.exit(f"acceptability_corpus: EXAMPLES {examples}: at least 20 (a tenth is the dev split)")
     rng = random.Random(seed)
     pool = [s for f in text_files(sys.argv[4:]) for s in sentences(f)]
     if len(pool) < examples:
