@@ -202,7 +202,8 @@ int benchmark(const BenchmarkOptions& b) {
 void add_benchmark_options(CLI::App& cmd, BenchmarkOptions& o) {
   cmd.add_option("--tasks", o.tasks, "comma-separated tasks, e.g. CoLA,SST-2,MRPC,STS-B,RTE")
       ->required()
-      ->delimiter(',');
+      ->delimiter(',')
+      ->transform(canonical_task_name);
   cmd.add_option("--data-root", o.data_root, "the folder holding <TASK>/train.tsv and dev.tsv")
       ->required()
       ->check(CLI::ExistingDirectory);

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -319,6 +320,18 @@ void check_task_files(const std::string& name, const std::string& folder) {
   }
 }
 
+std::string canonical_task_name(const std::string& name) {
+  const auto key = [](std::string_view s) {
+    std::string k;
+    for (const char c : s)
+      if (c != '-') k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return k;
+  };
+  for (const auto& task : data::glue_tasks())
+    if (key(task.name) == key(name)) return task.name;
+  return name;
+}
+
 std::optional<data::TaskSpec> glue_task_named(const std::string& name) {
   for (const auto& task : data::glue_tasks())
     if (task.name == name) return task;
@@ -422,7 +435,8 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--task", o.task,
                  "GLUE task (CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI) or a name for a "
                  "TSV task")
-      ->required();
+      ->required()
+      ->transform(canonical_task_name);
   cmd.add_option("--data", o.data, "the task's folder (train.tsv, dev.tsv, test.tsv)")
       ->required()
       ->check(CLI::ExistingDirectory);

@@ -48,6 +48,9 @@ TrainResult train(const TrainOptions& options);
 
 // The GLUE task of that name, if there is one: any other name is a task in the SST-2 TSV format.
 std::optional<data::TaskSpec> glue_task_named(const std::string& name);
+// GLUE's spelling of a task named in another case or without its hyphen ("rte", "sst2"); any other
+// name as given. A near miss would otherwise be read as a TSV task and fail on GLUE's file format.
+std::string canonical_task_name(const std::string& name);
 // Throws an sg::Error naming the file when the task's folder lacks its train or dev file, which
 // a run would find missing only after the runs before it.
 void check_task_files(const std::string& name, const std::string& folder);

@@ -106,6 +106,13 @@ check "glue trains on a NaN dev metric" 0 "$glue" train --task STS-B --data "$wo
 grep -q "not a number, but the first evaluation: best, saved" "$work/err" && grep -q "not a number: best model kept" "$work/err" &&
   echo "ok: the log lines say the metric is not a number" || fail "the log lines do not say the metric is not a number: $(grep -a "dev pearson" "$work/err")"
 
+# GLUE's task names in another case or without the hyphen are GLUE's tasks, not TSV tasks (which
+# failed on STS-B's header): "sts-b" and "STSB" train as STS-B.
+check "glue takes sts-b for STS-B" 0 "$glue" train --task stsb --data "$work/flat" --out "$work/flat_lower" \
+  --dim 16 --heads 2 --layers 1 --max-length 16 --batch-size 4 --max-steps 1
+grep -q "STS-B: " "$work/err" && grep -q "dev pearson" "$work/err" && echo "ok: the task is STS-B" ||
+  fail "stsb was not taken for STS-B: $(head -3 "$work/err")"
+
 # A regression head starts at the mean training score (4.5 here): after one step at a tiny rate
 # every prediction is near it, not near 0.
 mkdir -p "$work/high"
