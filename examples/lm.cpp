@@ -96,6 +96,18 @@ SplitText read_files(const std::vector<data::CorpusSpan>& files) {
 
 // --text: the first 90% of the file's bytes and the rest (nanoGPT's split of tiny-shakespeare);
 // --train and --valid: the files; --data: the folder's named train / valid / test files.
+// The data flags as a run's inputs (examples::LoopSettings::inputs).
+std::string data_inputs(const TrainOptions& o) {
+  std::string inputs;
+  for (const auto& [flag, path] :
+       {std::pair{"--text", o.text}, std::pair{"--train", o.train}, std::pair{"--valid", o.valid},
+        std::pair{"--test", o.test}, std::pair{"--data", o.data_dir}})
+    if (!path.empty())
+      inputs +=
+          fmt::format("{}{} {}", inputs.empty() ? "" : " ", flag, examples::absolute_path(path));
+  return inputs;
+}
+
 SplitTexts read_splits(const TrainOptions& o) {
   const auto read_file = [](const std::string& path) { return SplitText{path, read_text(path)}; };
   if (!o.text.empty()) {
@@ -303,6 +315,7 @@ int train(const TrainOptions& flags) {
                               .metrics = {"loss"},
                               .higher_is_better = false,
                               .batch_size = o.batch_size,
+                              .inputs = data_inputs(o),
                               .bucket_bytes = examples::bucket_bytes(o)});
   if (!result.finished) return result.exit_status;
   // The model the run leaves as best, which need not be the last one.

@@ -202,6 +202,13 @@ void for_each_run_of_ids(const Run& r, const Use& use) {
 
 // How often each token occurs in the training text, line by line: all of it (packed runs leave
 // out a last stretch that fills no sequence, which on a small corpus was every token).
+// The objective and the corpus as a run's inputs (examples::LoopSettings::inputs).
+std::string run_inputs(const TrainOptions& o) {
+  std::string inputs = "--objective " + o.objective + " --corpus";
+  for (const std::string& path : o.corpus) inputs += " " + examples::absolute_path(path);
+  return inputs;
+}
+
 std::vector<int64_t> count_tokens(const Run& r) {
   std::vector<int64_t> counts(static_cast<size_t>(r.tokenizer->vocab_size()), 0);
   data::CorpusReader reader(r.corpus.train);
@@ -334,6 +341,7 @@ int train(const TrainOptions& flags) {
                       : std::vector<std::string>{"loss", "accuracy"},
        .higher_is_better = false,
        .batch_size = o.batch_size,
+       .inputs = run_inputs(o),
        .bucket_bytes = examples::bucket_bytes(o)});
   if (!result.finished) return result.exit_status;
   r.model = std::make_unique<examples::PretrainingModel>(

@@ -373,6 +373,8 @@ TrainResult train(const TrainOptions& options) {
                               .evaluation_name = "dev",
                               .metrics = t.task.metrics,
                               .batch_size = options.batch_size,
+                              .inputs = fmt::format("--task {} --data {}", t.task.name,
+                                                    examples::absolute_path(options.data)),
                               .bucket_bytes = examples::bucket_bytes(options)});
   if (!result.finished) return {.exit_status = result.exit_status};
   if (!distributed::Communicator::world().is_root())

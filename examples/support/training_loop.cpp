@@ -31,6 +31,7 @@ constexpr const char* kSkippedKey = "skipped_steps";
 constexpr const char* kRanksKey = "ranks";          // the processes of the run that wrote it
 constexpr const char* kBatchKey = "batch_size";     // each process's, when the program says it
 constexpr const char* kDropoutKey = "dropout_rng";  // TrainingTask::dropout's state
+constexpr const char* kInputsKey = "inputs";        // LoopSettings::inputs
 // step, epoch, loss, lr, tokens_per_s, skipped_steps; then one column per metric.
 constexpr size_t kFixedColumns = 6;
 
@@ -48,6 +49,7 @@ void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const
   nn::TrainingCheckpoint extra{optimizer.state(), task.state()};
   extra.metadata[kRanksKey] = std::to_string(world.size());
   if (settings.batch_size > 0) extra.metadata[kBatchKey] = std::to_string(settings.batch_size);
+  if (!settings.inputs.empty()) extra.metadata[kInputsKey] = settings.inputs;
   if (task.dropout) extra.metadata[kDropoutKey] = to_string(task.dropout->state());
   extra.metadata[kStepKey] = std::to_string(state.step);
   extra.metadata[kSkippedKey] = std::to_string(state.skipped);
@@ -78,8 +80,23 @@ void check_same_batches(const RunFolder& run, const Metadata& metadata, int64_t 
         run.last_checkpoint(), batch->second, batch_size, batch->second));
 }
 
+// Checked before the checkpoint is loaded: other inputs can mean another model, whose tensors
+// would not match, or data the saved position does not fit.
+void check_same_inputs(const RunFolder& run, const std::string& inputs) {
+  if (inputs.empty()) return;
+  const Metadata saved = load_safetensors(run.last_checkpoint()).metadata;
+  const auto it = saved.find(kInputsKey);
+  if (it == saved.end() || it->second == inputs) return;
+  throw UsageError(fmt::format(
+      "resuming '{}': it was started with {} and this run is given {}: its data position, "
+      "tokenizer and model belong to what it started with, so resume it with the same flags (or "
+      "start afresh with --overwrite)",
+      run.last_checkpoint(), it->second, inputs));
+}
+
 LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFolder& run,
                     TrainingTask& task, const LoopSettings& settings, BestScore::Goal goal) {
+  check_same_inputs(run, settings.inputs);
   const nn::TrainingCheckpoint extra = nn::load_training_checkpoint(run.last_checkpoint(), model);
   check_same_batches(run, extra.metadata, settings.batch_size);
   optimizer.load_state(extra.extra_tensors);
@@ -183,6 +200,10 @@ Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder
 }
 
 }  // namespace
+
+std::string absolute_path(const std::string& path) {
+  return std::filesystem::weakly_canonical(std::filesystem::absolute(path)).string();
+}
 
 LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                         const optim::Schedule& schedule, const RunFolder& run, TrainingTask& task,

@@ -67,6 +67,10 @@ struct LoopSettings {
   // Each process's examples (or windows, sequences) a step: saved with the last checkpoint, and a
   // resume with another refused (0: not checked).
   int64_t batch_size = 0;
+  // What the run trains on, as flags ("--task RTE --data /abs/RTE"): saved with the last
+  // checkpoint, and a resume given other inputs refused, since the data position, the tokenizer and
+  // the model belong to the run's own ("": not checked).
+  std::string inputs{};
   // Data-parallel runs: gradients are sent in buckets of about this many bytes.
   int64_t bucket_bytes = int64_t{25} << 20;
 };
@@ -80,6 +84,9 @@ struct LoopResult {
   double best = NAN;          // the first metric of the best model (NaN before any evaluation)
   double seconds = 0.0;       // wall time of this call (this process's part of a resumed run)
 };
+
+// A path as a run's inputs record it: absolute, so that a resume from another directory matches.
+std::string absolute_path(const std::string& path);
 
 LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                         const optim::Schedule& schedule, const RunFolder& run, TrainingTask& task,

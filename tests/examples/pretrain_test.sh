@@ -79,6 +79,11 @@ grep -a -q '\\"segments\\":2' "$work/full/best.safetensors" && echo "ok: the con
 # Stopped in the middle of a shuffle block and resumed, the run ends where an uninterrupted one does.
 check "pretrain stops half-way" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/half" "${model[@]}" "${words[@]}" \
   --steps 300 --eval-every 100 --shuffle-block 64 --stop-after 150
+# Another objective (another model) or corpus is refused by name, before the checkpoint loads.
+check "pretrain refuses to resume with another objective" 2 "$pretrain" train --corpus "$work/corpus.txt" \
+  --out "$work/half" "${model[@]}" "${words[@]}" --steps 300 --eval-every 100 --shuffle-block 64 --resume --objective rtd
+grep -q -- "it was started with --objective mlm --corpus $(cd "$work" && pwd -P)/corpus.txt and this run is given --objective rtd" \
+  "$work/err" && echo "ok: the refusal names the objective and corpus" || fail "resume with rtd: $(cat "$work/err")"
 check "pretrain resumes" 0 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/half" "${model[@]}" "${words[@]}" \
   --steps 300 --eval-every 100 --shuffle-block 64 --resume
 cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||

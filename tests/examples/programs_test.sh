@@ -57,6 +57,15 @@ check "glue refuses to resume with another --dim" 2 "$glue" train --task toy --d
   --heads 2 --out "$work/half" --resume
 grep -q -- "--dim 32 contradicts the run being resumed of '$work/half/last.safetensors', whose dim is 16" "$work/err" &&
   echo "ok: the refusal names the flag and the run's value" || fail "resume with another --dim: $(cat "$work/err")"
+# Another task folder (a copy, with other labels) or task name is refused before anything loads:
+# the saved data position and head belong to the run's own data.
+mkdir -p "$work/other_task" && for split in train dev; do
+  sed 's/fruit/food/' "$work/task/$split.tsv" >"$work/other_task/$split.tsv"
+done
+check "glue refuses to resume on another task folder" 2 "$glue" train "${tiny[@]/$work\/task/$work/other_task}" \
+  --out "$work/half" --resume
+grep -q -- "it was started with --task toy --data $(cd "$work/task" && pwd -P) and this run is given --task toy --data $(cd "$work/other_task" && pwd -P)" \
+  "$work/err" && echo "ok: the refusal names both inputs" || fail "resume on another task folder: $(cat "$work/err")"
 check "glue resumes" 0 "$glue" train "${tiny[@]}" --out "$work/half" --resume
 cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: resumed run is bit-identical" ||
   fail "the resumed run differs from the uninterrupted one"
@@ -136,6 +145,11 @@ check "lm refuses to resume with another --context" 2 "$lm" train --text "$work/
   --context 16 --out "$work/lm_half" --steps 10 --resume
 grep -q -- "--context 16 contradicts the run being resumed of '$work/lm_half/last.safetensors', whose max_length is 8" \
   "$work/err" || fail "resume with another --context: $(cat "$work/err")"
+printf 'other text, other letters: %s\n' $(seq 1 30) >"$work/other_text.txt"
+check "lm refuses to resume on another text" 2 "$lm" train --text "$work/other_text.txt" --out "$work/lm_half" \
+  --steps 10 --resume
+grep -q -- "it was started with --text $(cd "$work" && pwd -P)/text.txt and this run is given --text" "$work/err" &&
+  echo "ok: the refusal names the text it started with" || fail "lm resume on another text: $(cat "$work/err")"
 # Without the model flags the run's own model is resumed (it was built from the defaults before).
 check "lm resumes" 0 "$lm" train --text "$work/text.txt" --batch-size 4 --eval-every 5 --eval-batches 2 \
   --out "$work/lm_half" --steps 10 --resume
