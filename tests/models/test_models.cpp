@@ -515,9 +515,36 @@ TEST_CASE("a checkpoint whose stored config is absurd names the file") {
   std::string folder = (std::filesystem::temp_directory_path() / "sg_models_XXXXXX").string();
   REQUIRE(mkdtemp(folder.data()) != nullptr);
   const std::string path = folder + "/absurd.safetensors";
-  save_safetensors(path, {}, {{"config", config_with("dim", "1000000000000")}});
+  save_safetensors(path, {{"trunk.tokens.weight", zeros({1})}, {"head.weight", zeros({1})}},
+                   {{"config", config_with("dim", "1000000000000")}});
   CHECK(sg::testing::error_message([&] { models::load_encoder_classifier(path); }) ==
         "load model '" + path + "': model config: dim 1000000000000 is outside [0, 1048576]");
+  std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("a checkpoint loaded as another kind of model says what it is") {
+  std::string folder = (std::filesystem::temp_directory_path() / "sg_models_XXXXXX").string();
+  REQUIRE(mkdtemp(folder.data()) != nullptr);
+  const std::string path = folder + "/model.safetensors";
+  models::save_model(models::CausalLM(tiny("V")), path);
+  // It used to end in a list of missing and unexpected tensors.
+  CHECK(sg::testing::error_message([&] { models::load_encoder_classifier(path); }) ==
+        "load model '" + path +
+            "': expected an EncoderClassifier, but the file is a CausalLM (lm train)");
+  models::save_model(models::EncoderClassifier(tiny("V")), path);
+  CHECK(sg::testing::error_message([&] { models::load_causal_lm(path); }) ==
+        "load model '" + path +
+            "': expected a CausalLM, but the file is an EncoderClassifier (glue train)");
+  CHECK(sg::testing::error_message([&] {
+          models::load_masked_lm(path);
+        }).find("expected a MaskedLM, but the file is an EncoderClassifier") != std::string::npos);
+  // A run's last.safetensors holds the model under model.* beside the optimizer's state.
+  save_safetensors(path,
+                   {{"model.trunk.tokens.weight", zeros({1})}, {"optimizer.step", zeros({1})}});
+  CHECK(sg::testing::error_message([&] {
+          models::load_causal_lm(path);
+        }).find("but the file is a training checkpoint (a run's last.safetensors") !=
+        std::string::npos);
   std::filesystem::remove_all(folder);
 }
 
