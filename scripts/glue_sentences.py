@@ -40,10 +40,15 @@ def main():
         sys.exit(__doc__)
     root, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
     tasks = sys.argv[3:] or [t for t in TEXT_COLUMNS if (root / t / "train.tsv").exists()]
+    if not tasks:  # an empty corpus would fail only later, in pretrain
+        sys.exit(f"glue_sentences: no <TASK>/train.tsv under {root} (is it the GLUE folder?)")
+    for task in tasks:
+        if task not in TEXT_COLUMNS:
+            sys.exit(f"glue_sentences: unknown task {task!r} (known: {', '.join(TEXT_COLUMNS)})")
+        if not (root / task / "train.tsv").is_file():
+            sys.exit(f"glue_sentences: no {root / task / 'train.tsv'}")
     with open(out, "w", encoding="utf-8") as f:
         for task in tasks:
-            if task not in TEXT_COLUMNS:
-                sys.exit(f"unknown task {task!r} (known: {', '.join(TEXT_COLUMNS)})")
             count = 0
             for sentence in sentences(root / task / "train.tsv", TEXT_COLUMNS[task]):
                 f.write(sentence + "\n")

@@ -32,7 +32,10 @@ def tensors(path):
 def pairs(tsv):
     with open(tsv, encoding="utf-8-sig", newline="") as f:
         rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        head = next(rows)
+        head = next(rows, [])
+        missing = [c for c in ("sentence1", "sentence2", "score") if c not in head]
+        if missing:
+            sys.exit(f"sts_probe: {tsv}: no column {missing[0]!r} in the header (an STS-B file?)")
         a, b, score = head.index("sentence1"), head.index("sentence2"), head.index("score")
         return [(row[a], row[b], float(row[score])) for row in rows]
 
@@ -51,10 +54,21 @@ def correlations(x, y):
 
 
 def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
     checkpoint, tsv = sys.argv[1:3]
+    for path in (checkpoint, tsv):
+        if not pathlib.Path(path).is_file():
+            sys.exit(f"sts_probe: no file {path}")
     found = tensors(checkpoint)
+    if "trunk.tokens.weight" not in found:
+        sys.exit(f"sts_probe: {checkpoint} has no trunk.tokens.weight (a synthgrad model file?)")
     vectors = found["trunk.tokens.weight"]
-    tokens = json.loads(pathlib.Path(checkpoint).with_suffix(".tokenizer").read_text())["tokens"]
+    vocabulary = json.loads(pathlib.Path(checkpoint).with_suffix(".tokenizer").read_text(
+        encoding="utf-8", errors="replace"))
+    if vocabulary.get("kind") != "word":
+        sys.exit(f"sts_probe: {checkpoint}'s tokenizer is not a word tokenizer (pretrain --tokenizer word)")
+    tokens = vocabulary["tokens"]
     index = {token: i for i, token in enumerate(tokens)}
     data = pairs(tsv)
     gold = np.array([score for _, _, score in data])
