@@ -16,17 +16,29 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
   std::filesystem::create_directories(path, error);
   SG_CHECK(!error, "cannot create the run folder '{}': {}", path, error.message());
   const RunFolder folder{path, std::make_shared<const RunLock>(path)};
+  // An --overwrite that stopped before its first checkpoint leaves the run it replaced set aside,
+  // and that run is still the folder's: a fresh run would delete it at its first checkpoint.
+  const bool set_aside = std::filesystem::exists(folder.earlier_run());
+  const std::string restore = fmt::format(
+      "the run an --overwrite set aside waits in '{}': move its files back to "
+      "continue it",
+      folder.earlier_run());
   if (start == RunStart::resume) {
     if (!std::filesystem::exists(folder.last_checkpoint()))
       throw UsageError(
-          fmt::format("--resume: '{}' holds no run to resume (no {})", path,
-                      std::filesystem::path(folder.last_checkpoint()).filename().string()));
+          fmt::format("--resume: '{}' holds no run to resume (no {}){}", path,
+                      std::filesystem::path(folder.last_checkpoint()).filename().string(),
+                      set_aside ? "; " + restore : std::string()));
     return folder;
   }
   // A run that stopped before its first checkpoint (bad input, Ctrl-C during set-up, early
   // divergence) leaves nothing to resume or keep: a fresh run takes its place.
   const bool started = std::filesystem::exists(folder.last_checkpoint()) ||
                        std::filesystem::exists(folder.best_model());
+  if (start == RunStart::fresh && set_aside && !started)
+    throw UsageError(fmt::format(
+        "'{}' holds no run but {}, pass --overwrite to replace it, or choose another --out", path,
+        restore));
   const bool keep = start == RunStart::overwrite && started;
   if (keep) {
     std::filesystem::remove_all(folder.earlier_run(), error);

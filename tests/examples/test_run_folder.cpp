@@ -110,3 +110,23 @@ TEST_CASE("--overwrite keeps the earlier run aside, so a new run that fails earl
   CHECK(content == "the earlier model");
   CHECK(fs::exists(second.earlier_run() + "/log.csv"));
 }
+
+TEST_CASE("a run an --overwrite set aside is not lost to a fresh run when that overwrite stopped") {
+  const std::string path = fresh_folder("set_aside");
+  {
+    const auto first = examples::open_run_folder(path, RunStart::fresh);
+    std::ofstream(first.best_model()) << "the earlier model";
+  }
+  // The overwriting run stops before its first checkpoint: the earlier run waits aside.
+  const std::string aside = examples::open_run_folder(path, RunStart::overwrite).earlier_run();
+  // A fresh run would have deleted it at its first checkpoint, silently.
+  const std::string message = refusal(path, RunStart::fresh);
+  CHECK(message.find("holds no run but the run an --overwrite set aside") != std::string::npos);
+  CHECK(message.find("waits in '" + aside + "': move its files back") != std::string::npos);
+  CHECK(refusal(path, RunStart::resume).find("move its files back to continue it") !=
+        std::string::npos);
+  CHECK(fs::exists(aside + "/best.safetensors"));
+  // --overwrite may still replace it (it waits until the new run's first checkpoint).
+  examples::open_run_folder(path, RunStart::overwrite);
+  CHECK(fs::exists(aside + "/best.safetensors"));
+}
