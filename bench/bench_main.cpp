@@ -51,7 +51,9 @@ void print_usage(std::FILE* out) {
       "                   --configs long-2k --lengths 256,512,1024,2048\n"
       "  --steps N        timed steps per measurement (default 8)\n"
       "  --rounds N       alternating synthgrad / PyTorch rounds (default 3)\n"
-      "  --python PATH    a python3 with torch (default /usr/bin/python3); 'none' skips PyTorch\n");
+      "  --python PATH    a python3 with torch (default /usr/bin/python3); 'none' skips PyTorch\n"
+      "  --one C:V        one synthgrad measurement (configuration C, variant V) in this\n"
+      "                   process, printed as a JSON line; data-parallel under mpirun\n");
 }
 
 const Subcommand* find_subcommand(std::string_view name) {

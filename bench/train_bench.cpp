@@ -3,13 +3,18 @@
 // see the same machine load. Prints step times, tokens/s, the ratio, achieved GFLOP/s against the
 // sgemm rate of this run, peak memory, thread scaling and batch-1 inference latency.
 #include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "bench/environment.h"
 #include "bench/subcommands.h"
@@ -19,17 +24,32 @@
 #include "bench/train_measure.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/distributed/communicator.h"
+#include "synthgrad/nn/attention/config.h"
 
 namespace sg::bench {
 
 namespace {
 
-std::vector<std::string> split_list(const std::string& text) {
+std::vector<std::string> split_list(const std::string& text, char separator = ',') {
   std::vector<std::string> out;
   std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
+  for (std::string item; std::getline(in, item, separator);)
     if (!item.empty()) out.push_back(item);
   return out;
+}
+
+// A wait status from pclose in words. The shell that popen starts exits 127 when it cannot run
+// the command, and 128 + S when the command was killed by signal S.
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status))
+    return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  if (!WIFEXITED(status)) return fmt::format("wait status {}", status);
+  const int code = WEXITSTATUS(status);
+  if (code == 127) return "could not be run (exit code 127: no such program)";
+  if (code > 128)
+    return fmt::format("exit code {}: killed by signal {} ({})", code, code - 128,
+                       strsignal(code - 128));
+  return fmt::format("exit code {}", code);
 }
 
 // Runs a shell command and parses the last line of its output that is a JSON object.
@@ -40,11 +60,38 @@ nlohmann::json run_json(const std::string& command) {
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
   const int status = pclose(pipe);
+  if (status == -1) throw std::runtime_error(fmt::format("'{}': no exit status", command));
+  if (status != 0)
+    throw std::runtime_error(
+        fmt::format("'{}' failed, {}: {}", command, describe_status(status), output));
   const auto start = output.rfind("\n{", output.size() - 2);
   const std::string line = output.substr(start == std::string::npos ? 0 : start + 1);
-  if (status != 0 || line.empty() || line[0] != '{')
-    throw std::runtime_error(fmt::format("'{}' failed (status {}): {}", command, status, output));
+  if (line.empty() || line[0] != '{')
+    throw std::runtime_error(fmt::format("'{}' printed no JSON line, only: {}", command, output));
   return nlohmann::json::parse(line);
+}
+
+// Whether the shell can run `program`: an executable file at that path or, without a '/', in a
+// folder of PATH.
+bool runnable(const std::string& program) {
+  const auto executable = [](const std::filesystem::path& file) {
+    std::error_code error;
+    return std::filesystem::is_regular_file(file, error) && access(file.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) return executable(program);
+  const char* path = std::getenv("PATH");
+  for (const std::string& folder : split_list(path == nullptr ? "" : path, ':'))
+    if (executable(std::filesystem::path(folder) / program)) return true;
+  return false;
+}
+
+// An attention variant that the models know, else a UsageError naming `flag` and the choices.
+void check_variant(std::string_view flag, const std::string& variant) {
+  try {
+    nn::parse_variant(variant);
+  } catch (const Error& e) {
+    throw UsageError(fmt::format("{}: {}", flag, e.what()));
+  }
 }
 
 struct Settings {
@@ -198,35 +245,75 @@ void print_latency_table(const std::vector<Measured>& results) {
   table.print();
 }
 
+// A configuration that the benchmark knows, else a UsageError naming `flag` and the choices.
+TrainConfig checked_config(std::string_view flag, const std::string& name) {
+  try {
+    return train_config(name);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", flag, e.what()));
+  }
+}
+
+// `--one CONFIG:VARIANT`: one measurement in this process, printed as a JSON line.
+int run_one(const std::string& one, int steps) {
+  const auto colon = one.find(':');
+  if (colon == std::string::npos)
+    throw UsageError(fmt::format("--one expects CONFIG:VARIANT, got '{}'", one));
+  const TrainConfig config = checked_config("--one", one.substr(0, colon));
+  const std::string variant = one.substr(colon + 1);
+  check_variant("--one", variant);
+  const std::string line = measure_synthgrad(config, variant, steps);
+  if (distributed::Communicator::world().is_root()) fmt::print("{}\n", line);
+  return 0;
+}
+
+// The flags of a table run, all checked before any measuring: a typo in one of them must not
+// surface minutes later as the failure of a child process.
+struct TrainPlan {
+  std::vector<std::string> configs, variants;
+  int rounds;
+  std::string python;
+};
+
+// --configs, each at every length of --lengths when that is given.
+std::vector<std::string> configs_at_lengths(const Options& options) {
+  const auto configs = split_list(options.value("--configs", "cls-small,lm-char,long"));
+  const auto lengths = split_list(options.value("--lengths", ""));
+  for (const auto& length : lengths) parse_positive("--lengths", length);
+  if (lengths.empty()) return configs;
+  std::vector<std::string> at_lengths;
+  for (const auto& c : configs)
+    for (const auto& length : lengths) at_lengths.push_back(c + "@" + length);
+  return at_lengths;
+}
+
+TrainPlan checked_plan(const Options& options) {
+  TrainPlan plan{configs_at_lengths(options),
+                 split_list(options.value("--variants", "V,R,Rfix,FR,D,FD,R+V,D+V")),
+                 options.positive("--rounds", options.quick ? 1 : 3),
+                 options.value("--python", "/usr/bin/python3")};
+  if (plan.configs.empty()) throw UsageError("--configs lists no configuration");
+  if (plan.variants.empty()) throw UsageError("--variants lists no variant");
+  for (const auto& c : plan.configs) checked_config("--configs", c);
+  for (const auto& v : plan.variants) check_variant("--variants", v);
+  if (plan.python != "none" && !runnable(plan.python))
+    throw UsageError(fmt::format(
+        "--python '{}': no program by that name can be run (give a python3 with torch, or 'none')",
+        plan.python));
+  return plan;
+}
+
 }  // namespace
 
 int run_train(const Options& options) {
-  const std::string one = options.value("--one", "");
-  const int steps = std::stoi(options.value("--steps", options.quick ? "2" : "8"));
-  if (!one.empty()) {
-    const auto colon = one.find(':');
-    if (colon == std::string::npos) throw UsageError("--one expects CONFIG:VARIANT");
-    const std::string line =
-        measure_synthgrad(train_config(one.substr(0, colon)), one.substr(colon + 1), steps);
-    if (distributed::Communicator::world().is_root()) fmt::print("{}\n", line);
-    return 0;
-  }
+  const int steps = options.positive("--steps", options.quick ? 2 : 8);
+  if (const std::string one = options.value("--one", ""); !one.empty()) return run_one(one, steps);
+  const auto [configs, variants, rounds, python] = checked_plan(options);
   // The path of this program: "/proc/self/exe" would name the shell that popen starts.
-  const Settings s{std::filesystem::read_symlink("/proc/self/exe").string(),
-                   options.value("--python", "/usr/bin/python3"),
+  const Settings s{std::filesystem::read_symlink("/proc/self/exe").string(), python,
                    SG_BENCH_DIR "/torch_reference.py", steps};
   const bool with_torch = s.python != "none";
-  auto configs = split_list(options.value("--configs", "cls-small,lm-char,long"));
-  if (const auto lengths = split_list(options.value("--lengths", "")); !lengths.empty()) {
-    std::vector<std::string> at_lengths;
-    for (const auto& c : configs)
-      for (const auto& length : lengths) at_lengths.push_back(c + "@" + length);
-    configs = at_lengths;
-  }
-  const auto variants = split_list(options.value("--variants", "V,R,Rfix,FR,D,FD,R+V,D+V"));
-  const int rounds = std::stoi(options.value("--rounds", options.quick ? "1" : "3"));
   const int threads = num_threads();
-  for (const auto& c : configs) train_config(c);  // reject unknown names before any work
   print_environment();
 
   const double sgemm_start = sgemm_gflops(gemm_backend());
