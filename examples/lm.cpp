@@ -27,6 +27,7 @@
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/data/data.h"
+#include "synthgrad/data/utf8.h"
 #include "synthgrad/distributed/distributed.h"
 #include "synthgrad/models/checkpoint.h"
 #include "synthgrad/optim/optim.h"
@@ -79,8 +80,15 @@ size_t character_start_from(const std::string& text, size_t target) {
 }
 
 // A file's text without its byte-order mark, one per file (the char tokenizer would learn it).
+// Checked here as pretrain's corpus reader checks its files: bytes that are not UTF-8 would turn
+// into characters or words nobody wrote.
 std::string read_text(const std::string& path) {
-  return std::string(data::without_byte_order_mark(data::read_text_file(path, "lm train")));
+  const std::string text = data::read_text_file(path, "lm train");
+  const size_t bad = data::first_invalid_utf8(text);
+  SG_CHECK(bad == std::string::npos, "lm train: '{}' is not UTF-8 text at byte {} (line {})", path,
+           bad,
+           1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+  return std::string(data::without_byte_order_mark(text));
 }
 
 SplitText read_files(const std::vector<data::CorpusSpan>& files) {
@@ -94,8 +102,6 @@ SplitText read_files(const std::vector<data::CorpusSpan>& files) {
   return split;
 }
 
-// --text: the first 90% of the file's bytes and the rest (nanoGPT's split of tiny-shakespeare);
-// --train and --valid: the files; --data: the folder's named train / valid / test files.
 // The data flags as a run's inputs (examples::LoopSettings::inputs).
 std::string data_inputs(const TrainOptions& o) {
   std::string inputs;
@@ -108,6 +114,8 @@ std::string data_inputs(const TrainOptions& o) {
   return inputs;
 }
 
+// --text: the first 90% of the file's bytes and the rest (nanoGPT's split of tiny-shakespeare);
+// --train and --valid: the files; --data: the folder's named train / valid / test files.
 SplitTexts read_splits(const TrainOptions& o) {
   const auto read_file = [](const std::string& path) { return SplitText{path, read_text(path)}; };
   if (!o.text.empty()) {

@@ -66,6 +66,13 @@ check "lm with a validation file in another script" 0 "$lm" train --train "$work
 grep -q "warning: 7[0-9.]*% of the tokens of .*greek.txt are \[UNK\]" "$work/err" &&
   echo "ok: the mostly unknown split is named with its share" || fail "no warning: $(cat "$work/err")"
 
+# Bytes that are not UTF-8 are refused as pretrain refuses them (they were read as characters).
+{ echo "the cat sat"; printf 'on the \xff mat\n'; } >"$work/latin1.txt"
+check "lm on a file that is not UTF-8" 1 "$lm" train --train "$work/train.txt" --valid "$work/latin1.txt" "${model[@]}" \
+  --out "$work/latin1_run"
+grep -q "latin1.txt' is not UTF-8 text at byte 19 (line 2)" "$work/err" && echo "ok: the error names the byte and line" ||
+  fail "not UTF-8: $(cat "$work/err")"
+
 check "lm with --text and --train" 2 "$lm" train --text "$work/train.txt" "${splits[@]}" "${model[@]}" --out "$work/e1"
 check "lm with a missing valid file" 2 "$lm" train --train "$work/train.txt" --valid "$work/none.txt" "${model[@]}" --out "$work/e2"
 grep -q "none.txt" "$work/err" || fail "the error does not name the missing file: $(cat "$work/err")"
