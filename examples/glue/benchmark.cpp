@@ -155,8 +155,11 @@ int benchmark(const BenchmarkOptions& b) {
   distributed::Communicator& world = distributed::Communicator::world();
   // Every input is checked before the first run, so that no run is wasted on a later typo.
   for (const std::string& task : b.tasks) {
-    SG_CHECK(std::filesystem::is_directory(b.data_root + "/" + task),
-             "glue benchmark: no folder '{}/{}' for task {}", b.data_root, task, task);
+    if (!std::filesystem::is_directory(b.data_root + "/" + task))
+      throw examples::UsageError(fmt::format(
+          "--data-root {}: no folder '{}' for task {} (--data-root is the folder that holds one "
+          "folder per task)",
+          b.data_root, task, task));
     check_task_files(task, b.data_root + "/" + task);
   }
   check_listed_once(b.tasks, "--tasks");

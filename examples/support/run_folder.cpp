@@ -14,7 +14,7 @@ namespace {
 RunFolder open_for_this_process(const std::string& path, RunStart start) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
-  SG_CHECK(!error, "cannot create the run folder '{}': {}", path, error.message());
+  SG_CHECK(!error, "--out: cannot create the run folder '{}': {}", path, error.message());
   const RunFolder folder{path, std::make_shared<const RunLock>(path)};
   // An --overwrite that stopped before its first checkpoint leaves the run it replaced set aside,
   // and that run is still the folder's: a fresh run would delete it at its first checkpoint.

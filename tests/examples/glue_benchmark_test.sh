@@ -125,6 +125,10 @@ check "glue benchmark with an unknown variant" 2 "$glue" benchmark --tasks MRPC 
   --out "$work/bench-x"
 expect_in "$work/err" "--attention: attention variant 'X'" "the unknown variant is named"
 [ -e "$work/bench-x/MRPC" ] && fail "the benchmark with an unknown variant ran V" || echo "ok: nothing ran"
+# A --data-root that is one task's folder, not their parent: a usage error naming the flag.
+check "glue benchmark with a task folder as --data-root" 2 "$glue" benchmark --tasks MRPC --attention V \
+  --data-root "$data/MRPC" --out "$work/bench-root"
+expect_in "$work/err" "--data-root $data/MRPC: no folder 'MRPC' for task MRPC" "the flag and the task are named"
 # A task folder without its dev file was found only after the tasks before it had trained.
 mkdir -p "$work/nodev/SST-2" && cp -r "$data/MRPC" "$work/nodev/" && cp "$data/SST-2/train.tsv" "$work/nodev/SST-2/"
 check "glue benchmark with a task folder missing its dev file" 1 "$glue" benchmark --tasks MRPC,SST-2 --attention V \
