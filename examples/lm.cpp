@@ -381,6 +381,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
       ->capture_default_str()
       ->check(CLI::Range(16, 1000000));
+  examples::refuse_unread_tokenizer_flags(cmd, o.tokenizer);
   cmd.add_option("--batch-size", o.batch_size, "windows per step (per process under mpirun)")
       ->capture_default_str()
       ->check(examples::positive());

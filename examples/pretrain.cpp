@@ -382,6 +382,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--min-count", o.tokenizer.min_count, "word: least occurrences of a word")
       ->capture_default_str()
       ->check(examples::positive());
+  examples::refuse_unread_tokenizer_flags(cmd, o.tokenizer);
   cmd.add_option("--tokenizer-sample", o.tokenizer_sample_bytes,
                  "bytes of training text (from all over it) the tokenizer is learnt from")
       ->capture_default_str()

@@ -408,6 +408,7 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
       ->capture_default_str()
       ->check(CLI::Range(16, 1000000));
+  examples::refuse_unread_tokenizer_flags(cmd, o.tokenizer);
   cmd.add_option("--epochs", o.epochs, "passes over the train split")
       ->capture_default_str()
       ->check(examples::positive());

@@ -9,6 +9,7 @@
 
 #include "examples/support/cli.h"
 #include "examples/support/run_folder.h"
+#include "examples/support/tokenizers.h"
 #include "synthgrad/data/tokenizer.h"
 #include "synthgrad/models/checkpoint.h"
 #include "synthgrad/models/config.h"
@@ -147,6 +148,19 @@ inline std::vector<optim::ParamGroup> trunk_optimizer_groups(nn::Module& model, 
   embedding->second.set_requires_grad(false);
   named.erase(embedding);
   return optim::decay_groups(named, weight_decay);
+}
+
+// A tokenizer flag the chosen --tokenizer does not read is refused rather than silently ignored.
+inline void refuse_unread_tokenizer_flags(CLI::App& cmd, const TokenizerChoice& tokenizer) {
+  add_parsed_check(cmd, [&cmd, &tokenizer] {
+    for (const auto& [flag, kind] :
+         {std::pair{"--vocab-size", "sentencepiece"}, std::pair{"--min-count", "word"}}) {
+      const CLI::Option* option = cmd.get_option_no_throw(flag);
+      if (option != nullptr && option->count() > 0 && tokenizer.kind != kind)
+        throw CLI::ValidationError(fmt::format(
+            "{} applies to --tokenizer {} only (this run's is {})", flag, kind, tokenizer.kind));
+    }
+  });
 }
 
 // The optimisation options of the step-counted programs (lm, pretrain): the steps, the warm-up and
