@@ -45,7 +45,7 @@ std::string describe_status(int status) {
     return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   if (!WIFEXITED(status)) return fmt::format("wait status {}", status);
   const int code = WEXITSTATUS(status);
-  if (code == 127) return "could not be run (exit code 127: no such program)";
+  if (code == 127) return "exit code 127: the shell could not run the program";
   if (code > 128)
     return fmt::format("exit code {}: killed by signal {} ({})", code, code - 128,
                        strsignal(code - 128));
@@ -61,9 +61,10 @@ nlohmann::json run_json(const std::string& command) {
   while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
   const int status = pclose(pipe);
   if (status == -1) throw std::runtime_error(fmt::format("'{}': no exit status", command));
+  // Its stderr went to /dev/null (progress and warnings), so its stdout is all there is to show.
   if (status != 0)
-    throw std::runtime_error(
-        fmt::format("'{}' failed, {}: {}", command, describe_status(status), output));
+    throw std::runtime_error(fmt::format("'{}' failed, {}{}{}", command, describe_status(status),
+                                         output.empty() ? "" : ": ", output));
   const auto start = output.rfind("\n{", output.size() - 2);
   const std::string line = output.substr(start == std::string::npos ? 0 : start + 1);
   if (line.empty() || line[0] != '{')
