@@ -294,6 +294,10 @@ void report_best_model(const Run& r, int64_t steps, double seconds) {
                             {"model", r.folder.best_model()}};
   std::vector<std::string> scores;
   for (const auto& [name, tokens] : splits) {
+    // A large split takes a while to score, and nothing else would be printed meanwhile.
+    if (distributed::Communicator::world().is_root())
+      fmt::print(stderr, "scoring the best model on the whole {} split ({} tokens)\n", name,
+                 tokens->size());
     const double loss = split_loss(*best, *tokens, r.options.batch_size, 0);
     results[name] = {{"loss", loss}, {"perplexity", std::exp(loss)}, {"tokens", tokens->size()}};
     scores.push_back(fmt::format("{} loss {:.4f} (perplexity {:.2f})", name, loss, std::exp(loss)));

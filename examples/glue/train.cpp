@@ -412,7 +412,9 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--epochs", o.epochs, "passes over the train split")
       ->capture_default_str()
       ->check(examples::positive());
-  cmd.add_option("--max-steps", o.max_steps, "stop after this many steps (0: epochs decide)")
+  cmd.add_option("--max-steps", o.max_steps,
+                 "train this many steps instead of --epochs' (more steps than the epochs hold run "
+                 "further epochs; 0: --epochs decide)")
       ->capture_default_str()
       ->check(examples::non_negative());
   cmd.add_option("--batch-size", o.batch_size, "examples per step (per process under mpirun)")
