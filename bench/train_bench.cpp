@@ -3,6 +3,7 @@
 // see the same machine load. Prints step times, tokens/s, the ratio, achieved GFLOP/s against the
 // sgemm rate of this run, peak memory, thread scaling and batch-1 inference latency.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
@@ -52,19 +54,35 @@ std::string describe_status(int status) {
   return fmt::format("exit code {}", code);
 }
 
+// The last lines of a file: what a failed child said last on stderr (its reason, usually).
+std::string last_lines(const std::string& path, size_t count) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  const auto first = lines.end() - static_cast<std::ptrdiff_t>(std::min(count, lines.size()));
+  return fmt::format("{}", fmt::join(first, lines.end(), "\n"));
+}
+
 // Runs a shell command and parses the last line of its output that is a JSON object.
 nlohmann::json run_json(const std::string& command) {
-  std::FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  // Its stderr (progress, warnings) is kept aside and shown only when it fails.
+  std::string stderr_path = (std::filesystem::temp_directory_path() / "sg_bench_XXXXXX").string();
+  const int stderr_file = mkstemp(stderr_path.data());
+  if (stderr_file == -1) throw std::runtime_error("cannot make a file for a child's stderr");
+  close(stderr_file);
+  std::FILE* pipe = popen((command + " 2>'" + stderr_path + "'").c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
   std::string output;
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
   const int status = pclose(pipe);
+  const std::string said = last_lines(stderr_path, 5);
+  std::filesystem::remove(stderr_path);
   if (status == -1) throw std::runtime_error(fmt::format("'{}': no exit status", command));
-  // Its stderr went to /dev/null (progress and warnings), so its stdout is all there is to show.
   if (status != 0)
-    throw std::runtime_error(fmt::format("'{}' failed, {}{}{}", command, describe_status(status),
-                                         output.empty() ? "" : ": ", output));
+    throw std::runtime_error(fmt::format("'{}' failed, {}{}{}{}", command, describe_status(status),
+                                         output.empty() ? "" : ": ", output,
+                                         said.empty() ? "" : "\n" + said));
   const auto start = output.rfind("\n{", output.size() - 2);
   const std::string line = output.substr(start == std::string::npos ? 0 : start + 1);
   if (line.empty() || line[0] != '{')

@@ -54,6 +54,11 @@ grep -q "failed, exit code 1" "$work/err" || fail "the failed child's exit code 
 printf '#!/bin/sh\nkill -9 $$\n' >"$work/killed-python" && chmod +x "$work/killed-python"
 check "a --python that is killed" 1 "$bench" train --quick --python "$work/killed-python" --configs long-2k@8 --variants V
 grep -q "killed by signal 9" "$work/err" || fail "the killed child's signal is not given"
+# What the child said on stderr is shown with its failure (a python without torch says so there).
+printf '#!/bin/sh\necho "no module named torch" >&2\nexit 3\n' >"$work/torchless-python" && chmod +x "$work/torchless-python"
+check "a --python that fails saying why" 1 "$bench" train --quick --python "$work/torchless-python" --configs long-2k@8 --variants V
+grep -q "failed, exit code 3" "$work/err" && grep -q "no module named torch" "$work/err" ||
+  fail "the failed child's stderr is not shown: $(cat "$work/err")"
 check "--help" 0 "$bench" --help
 grep -q -- "--one C:V" "$work/out" || fail "--help does not document --one"
 finish
