@@ -17,7 +17,9 @@ struct MaskedLMLoss {
   Variable logits;                 // [selected, V], in the order of `positions`
   std::vector<int64_t> positions;  // the selected positions' flat indices into [B, L]
   std::vector<int64_t> targets;    // their labels, in the same order
-  double accuracy() const { return selected > 0 ? static_cast<double>(correct) / selected : 0.0; }
+  double accuracy() const {
+    return selected > 0 ? static_cast<double>(correct) / static_cast<double>(selected) : 0.0;
+  }
 };
 
 // The masked-LM loss of hidden states [B, L, d] against labels i64 [B, L] (the id to predict, or

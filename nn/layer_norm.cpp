@@ -12,6 +12,10 @@ LayerNorm::LayerNorm(int64_t dim, float eps) : eps_(eps) {
 }
 
 Variable LayerNorm::forward(const Variable& x) {
+  // Named here: the op's own message would blame its gamma for the input's width.
+  SG_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(0),
+           "LayerNorm: input of shape {} does not end in dim={}", shape_str(x.shape()),
+           weight.size(0));
   return layer_norm(x, weight, bias, eps_);
 }
 

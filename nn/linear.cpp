@@ -13,6 +13,8 @@ Linear::Linear(int64_t in, int64_t out, Generator& gen, bool has_bias, Init init
 }
 
 Variable Linear::forward(const Variable& x) {
+  SG_CHECK(x.data().dtype() == DType::f32, "Linear: input of dtype {} (shape {}), expected f32",
+           dtype_name(x.data().dtype()), shape_str(x.shape()));
   SG_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1),
            "Linear: input of shape {} does not end in in_features={}", shape_str(x.shape()),
            weight.size(1));

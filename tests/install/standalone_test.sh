@@ -39,6 +39,13 @@ LD_LIBRARY_PATH="$prefix/$libdir" "$work/spirals-pc" "$work/pc.safetensors" ||
   fail "the pkg-config build did not train"
 cmp -s "$work/cmake.safetensors" "$work/pc.safetensors" || fail "the two builds wrote different checkpoints"
 
+# The installed headers compile without a warning under a strict user's flags (models/masked_lm.h
+# had an int64-to-double conversion that broke -Werror -Wconversion builds).
+printf '#include <synthgrad/synthgrad.h>\nint main() { return 0; }\n' >"$work/strict.cpp"
+"$cxx" -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror \
+  $(PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig" pkg-config --cflags synthgrad) "$work/strict.cpp" ||
+  fail "the installed headers warn under -Wall -Wextra -Wpedantic -Wconversion -Wshadow"
+
 # Both programs carry the load-time CPU check (core/cpu_check.h), which nothing calls by name
 # (with shared libraries it is in libsynthgrad_core.so, which both load).
 for program in "$work/cmake-build/spirals" "$work/spirals-pc"; do

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nn/token_linear.h"
+#include "support/error_message.h"
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
 #include "synthgrad/nn/nn.h"
@@ -287,4 +288,21 @@ TEST_CASE("positional embeddings reject lengths beyond their maximum") {
   CHECK(fixed.forward(5).shape() == Shape{5, 4});
   CHECK_THROWS_WITH_AS(learned.forward(6), doctest::Contains("exceeds the maximum 5"), Error);
   CHECK_THROWS_WITH_AS(fixed.forward(6), doctest::Contains("exceeds the maximum 5"), Error);
+}
+
+TEST_CASE("Linear and LayerNorm name themselves for an input of the wrong width or dtype") {
+  Generator gen(3);
+  nn::Linear linear(3, 4, gen);
+  CHECK(sg::testing::error_message([&] {
+          linear.forward(Variable(zeros({2, 5})));
+        }) == "Linear: input of shape [2, 5] does not end in in_features=3");
+  // An integer input reached matmul, whose message did not say which layer.
+  CHECK(sg::testing::error_message([&] {
+          linear.forward(Variable(zeros({2, 3}, DType::i64)));
+        }) == "Linear: input of dtype i64 (shape [2, 3]), expected f32");
+  nn::LayerNorm norm(5);
+  // layer_norm's own message blamed its gamma for the input's width.
+  CHECK(sg::testing::error_message([&] {
+          norm.forward(Variable(zeros({2, 4})));
+        }) == "LayerNorm: input of shape [2, 4] does not end in dim=5");
 }
