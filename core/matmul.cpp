@@ -96,10 +96,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, float alpha, const Tensor& bias)
   const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
   const Shape batch_b(b.shape().begin(), b.shape().end() - 2);
   // Checked here so that the message shows the whole shapes, not only their batch parts.
-  const bool broadcastable =
-      std::equal(batch_a.rbegin(), batch_a.rbegin() + std::min(batch_a.size(), batch_b.size()),
-                 batch_b.rbegin(), [](int64_t x, int64_t y) { return x == y || x == 1 || y == 1; });
-  SG_CHECK(broadcastable, "matmul: the batch dimensions of shapes {} and {} cannot be broadcast",
+  SG_CHECK(broadcastable(batch_a, batch_b),
+           "matmul: the batch dimensions of shapes {} and {} cannot be broadcast",
            shape_str(a.shape()), shape_str(b.shape()));
   Shape batch = broadcast_shapes(batch_a, batch_b, "matmul");
   Shape a_shape = batch, b_shape = batch, out_shape = batch;

@@ -41,14 +41,19 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const char* op) {
   return axis < 0 ? axis + rank : axis;
 }
 
+bool broadcastable(const Shape& a, const Shape& b) {
+  return std::equal(a.rbegin(), a.rbegin() + static_cast<int64_t>(std::min(a.size(), b.size())),
+                    b.rbegin(), [](int64_t x, int64_t y) { return x == y || x == 1 || y == 1; });
+}
+
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  SG_CHECK(broadcastable(a, b), "{}: shapes {} and {} cannot be broadcast together", op,
+           shape_str(a), shape_str(b));
   size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
   for (size_t i = 0; i < rank; ++i) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    SG_CHECK(da == db || da == 1 || db == 1, "{}: shapes {} and {} cannot be broadcast together",
-             op, shape_str(a), shape_str(b));
     out[i] = da == 1 ? db : da;
   }
   return out;

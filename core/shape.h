@@ -18,6 +18,9 @@ std::string shape_str(const Shape& shape);
 // Maps a possibly negative axis into [0, rank); throws naming `op` when out of range.
 int64_t normalize_axis(int64_t axis, int64_t rank, const char* op);
 
+// Whether NumPy broadcasting joins the two shapes: aligned from the right, each pair of sizes
+// equal or one of them 1.
+bool broadcastable(const Shape& a, const Shape& b);
 // NumPy broadcasting of two shapes; throws naming `op` and both shapes when incompatible.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 
