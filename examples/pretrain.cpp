@@ -200,8 +200,6 @@ void for_each_run_of_ids(const Run& r, const Use& use) {
   while (const auto ids = packer.next()) use(*ids);
 }
 
-// How often each token occurs in the training text, line by line: all of it (packed runs leave
-// out a last stretch that fills no sequence, which on a small corpus was every token).
 // The objective and the corpus as a run's inputs (examples::LoopSettings::inputs).
 std::string run_inputs(const TrainOptions& o) {
   std::string inputs = "--objective " + o.objective + " --corpus";
@@ -209,6 +207,8 @@ std::string run_inputs(const TrainOptions& o) {
   return inputs;
 }
 
+// How often each token occurs in the training text, line by line: all of it (packed runs leave
+// out a last stretch that fills no sequence, which on a small corpus was every token).
 std::vector<int64_t> count_tokens(const Run& r) {
   std::vector<int64_t> counts(static_cast<size_t>(r.tokenizer->vocab_size()), 0);
   data::CorpusReader reader(r.corpus.train);

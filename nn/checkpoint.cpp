@@ -83,11 +83,15 @@ void save_training_checkpoint(const std::string& path, const Module& model,
 }
 
 TrainingCheckpoint load_training_checkpoint(const std::string& path, Module& model) {
-  SafetensorsContent content = load_safetensors(path);
+  return load_training_checkpoint(load_safetensors(path), path, model);
+}
+
+TrainingCheckpoint load_training_checkpoint(const SafetensorsContent& content,
+                                            const std::string& path, Module& model) {
   NamedTensorList model_state;
   TrainingCheckpoint rest{{}, content.metadata};
   const std::string prefix = kModelPrefix;
-  for (auto& [name, t] : content.tensors) {
+  for (const auto& [name, t] : content.tensors) {
     if (name.rfind(prefix, 0) == 0)
       model_state.emplace_back(name.substr(prefix.size()), t);
     else

@@ -30,5 +30,9 @@ struct TrainingCheckpoint {
 void save_training_checkpoint(const std::string& path, const Module& model,
                               const TrainingCheckpoint& extra);
 TrainingCheckpoint load_training_checkpoint(const std::string& path, Module& model);
+// The same from a file already read (`path` names it in errors), for a caller that looks at the
+// metadata before the model takes the tensors.
+TrainingCheckpoint load_training_checkpoint(const SafetensorsContent& content,
+                                            const std::string& path, Module& model);
 
 }  // namespace sg::nn

@@ -82,9 +82,8 @@ void check_same_batches(const RunFolder& run, const Metadata& metadata, int64_t 
 
 // Checked before the checkpoint is loaded: other inputs can mean another model, whose tensors
 // would not match, or data the saved position does not fit.
-void check_same_inputs(const RunFolder& run, const std::string& inputs) {
+void check_same_inputs(const RunFolder& run, const Metadata& saved, const std::string& inputs) {
   if (inputs.empty()) return;
-  const Metadata saved = load_safetensors(run.last_checkpoint()).metadata;
   const auto it = saved.find(kInputsKey);
   if (it == saved.end() || it->second == inputs) return;
   throw UsageError(fmt::format(
@@ -96,8 +95,10 @@ void check_same_inputs(const RunFolder& run, const std::string& inputs) {
 
 LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFolder& run,
                     TrainingTask& task, const LoopSettings& settings, BestScore::Goal goal) {
-  check_same_inputs(run, settings.inputs);
-  const nn::TrainingCheckpoint extra = nn::load_training_checkpoint(run.last_checkpoint(), model);
+  const SafetensorsContent content = load_safetensors(run.last_checkpoint());
+  check_same_inputs(run, content.metadata, settings.inputs);
+  const nn::TrainingCheckpoint extra =
+      nn::load_training_checkpoint(content, run.last_checkpoint(), model);
   check_same_batches(run, extra.metadata, settings.batch_size);
   optimizer.load_state(extra.extra_tensors);
   task.restore(extra.metadata);
