@@ -77,14 +77,21 @@ std::vector<TaskSpec> make_glue_tasks() {
   return tasks;
 }
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
+// A task name as people type it: lower-case, without GLUE's hyphen ("SST-2", "sst2", "Sst-2").
+std::string name_key(std::string_view name) {
+  std::string key;
+  for (const char c : name)
+    if (c != '-') key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
 }
 
 }  // namespace
+
+const TaskSpec* find_glue_task(std::string_view name) {
+  for (const TaskSpec& task : glue_tasks())
+    if (name_key(task.name) == name_key(name)) return &task;
+  return nullptr;
+}
 
 const SplitFile& TaskSpec::split_file(std::string_view split) const {
   for (const SplitFile& entry : splits)
@@ -106,11 +113,9 @@ const std::vector<TaskSpec>& glue_tasks() {
 }
 
 const TaskSpec& glue_task(std::string_view name) {
+  if (const TaskSpec* task = find_glue_task(name)) return *task;
   std::vector<std::string> known;
-  for (const TaskSpec& task : glue_tasks()) {
-    if (equal_ignoring_case(task.name, name)) return task;
-    known.push_back(task.name);
-  }
+  for (const TaskSpec& task : glue_tasks()) known.push_back(task.name);
   fail("glue_task: unknown task '{}' (GLUE tasks: {})", name, fmt::join(known, ", "));
 }
 

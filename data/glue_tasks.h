@@ -50,7 +50,9 @@ struct TaskSpec {
 
 // CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI.
 const std::vector<TaskSpec>& glue_tasks();
-// By name, ignoring case ("sst-2", "STS-B"); throws listing the known names.
+// By name, ignoring case and GLUE's hyphen ("sst-2", "sst2", "STS-B"), or null for another name.
+const TaskSpec* find_glue_task(std::string_view name);
+// The same, throwing a message that lists the known names.
 const TaskSpec& glue_task(std::string_view name);
 
 // Every non-empty text_a and text_b, in order: what a tokenizer's vocabulary is built from.

@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -321,21 +320,13 @@ void check_task_files(const std::string& name, const std::string& folder) {
 }
 
 std::string canonical_task_name(const std::string& name) {
-  const auto key = [](std::string_view s) {
-    std::string k;
-    for (const char c : s)
-      if (c != '-') k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return k;
-  };
-  for (const auto& task : data::glue_tasks())
-    if (key(task.name) == key(name)) return task.name;
-  return name;
+  const data::TaskSpec* task = data::find_glue_task(name);
+  return task != nullptr ? task->name : name;
 }
 
 std::optional<data::TaskSpec> glue_task_named(const std::string& name) {
-  for (const auto& task : data::glue_tasks())
-    if (task.name == name) return task;
-  return std::nullopt;
+  const data::TaskSpec* task = data::find_glue_task(name);
+  return task != nullptr ? std::optional(*task) : std::nullopt;
 }
 
 std::vector<double> predict(models::EncoderClassifier& model, const data::EncodedDataset& set,

@@ -209,6 +209,11 @@ TEST_CASE("task descriptions") {
   CHECK(glue_task("MNLI").num_labels() == 3);
   CHECK(glue_task("MNLI").split_file("test").file == "test_matched.tsv");
   CHECK(error_message([] { glue_task("SQuAD"); }).find("CoLA, SST-2") != std::string::npos);
+  // Names as people type them: any case, with or without GLUE's hyphen; others are no GLUE task.
+  CHECK(find_glue_task("sst2")->name == "SST-2");
+  CHECK(find_glue_task("STSB")->name == "STS-B");
+  CHECK(find_glue_task("rte")->name == "RTE");
+  CHECK(find_glue_task("toy") == nullptr);
   CHECK(error_message([] {
           glue_task("RTE").split_file("validation");
         }).find("splits: train, dev, test") != std::string::npos);
