@@ -20,7 +20,10 @@ GradientAverager::GradientAverager(Communicator& communicator, std::vector<Varia
     SG_CHECK(p.defined() && p.data().dtype() == DType::f32,
              "GradientAverager: parameter {} is not a defined f32 tensor", i);
     // A frozen parameter is never reported ready: in a bucket it would hold the bucket back.
-    if (!p.requires_grad()) continue;
+    if (!p.requires_grad()) {
+      unbucketed_.push_back(i);
+      continue;
+    }
     if (buckets_.empty() ||
         (floats.back() > 0 && (floats.back() + p.numel()) * 4 > options_.bucket_bytes)) {
       buckets_.emplace_back();
@@ -100,9 +103,9 @@ void GradientAverager::finish() {
   // A parameter frozen when the buckets were laid out and unfrozen since would keep each rank's own
   // gradient, and the ranks' models would drift apart. Checked with one rank too, so that the
   // mistake shows before the program runs on several.
-  for (size_t i = 0; i < parameters_.size(); ++i) {
+  for (const size_t i : unbucketed_) {
     const Variable& p = parameters_[i];
-    SG_CHECK(!p.grad().defined() || bucket_of_.contains(p.impl()),
+    SG_CHECK(!p.grad().defined(),
              "GradientAverager: parameter {} ({}) has a gradient, but it did not require one when "
              "the averager was built, so no bucket averages it; build the averager after "
              "unfreezing",

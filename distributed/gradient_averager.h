@@ -68,6 +68,7 @@ class GradientAverager {
   AveragerOptions options_;
   std::vector<Bucket> buckets_;
   std::unordered_map<const VariableImpl*, size_t> bucket_of_;
+  std::vector<size_t> unbucketed_;  // parameters frozen when the buckets were laid out
   size_t next_to_start_ = 0;
 };
 
