@@ -248,6 +248,11 @@ void save_safetensors(const std::string& path, const NamedTensorList& tensors,
   file.commit();
 }
 
+bool has_tensor_prefix(const NamedTensorList& tensors, std::string_view prefix) {
+  return std::any_of(tensors.begin(), tensors.end(),
+                     [&](const auto& named) { return named.first.starts_with(prefix); });
+}
+
 SafetensorsContent load_safetensors(const std::string& path) {
   const std::vector<char> bytes = read_all(path);
   return parse_safetensors({bytes.data(), bytes.size()}, path);

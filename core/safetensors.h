@@ -14,6 +14,8 @@
 namespace sg {
 
 using NamedTensorList = std::vector<std::pair<std::string, Tensor>>;
+// Whether any tensor's name begins with `prefix` ("trunk."): what kind of model a file holds.
+bool has_tensor_prefix(const NamedTensorList& tensors, std::string_view prefix);
 using Metadata = std::map<std::string, std::string>;
 
 struct SafetensorsContent {

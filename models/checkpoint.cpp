@@ -1,6 +1,5 @@
 #include "synthgrad/models/checkpoint.h"
 
-#include <algorithm>
 #include <string_view>
 
 #include "synthgrad/nn/checkpoint.h"
@@ -20,31 +19,33 @@ ModelConfig config_of(const SafetensorsContent& content, const std::string& path
   }
 }
 
-bool has_prefix(const NamedTensorList& tensors, std::string_view prefix) {
-  return std::any_of(tensors.begin(), tensors.end(),
-                     [&](const auto& named) { return named.first.starts_with(prefix); });
-}
-
 // The kind of model file, by its tensors' names: loading one kind as another would otherwise end
 // in a list of missing and unexpected tensors that does not say what the file is.
-std::string_view kind_of(const NamedTensorList& tensors) {
-  if (has_prefix(tensors, "model.") && has_prefix(tensors, "optimizer."))
-    return "a training checkpoint (a run's last.safetensors: the model with its optimizer state; "
-           "load the run's best.safetensors)";
-  if (!has_prefix(tensors, "trunk.")) return "not a synthgrad model (no trunk.* tensors)";
-  if (has_prefix(tensors, "generator."))
-    return "a ReplacedTokenDetector (pretrain --objective rtd)";
-  if (has_prefix(tensors, "mlm_head.")) return "a MaskedLM (pretrain)";
-  if (has_prefix(tensors, "head.")) return "an EncoderClassifier (glue train)";
-  return "a CausalLM (lm train)";
+struct ModelKind {
+  std::string_view model;        // the class, empty for a file that is not one
+  std::string_view description;  // for the message
+};
+
+ModelKind kind_of(const NamedTensorList& tensors) {
+  const auto has = [&](std::string_view prefix) { return has_tensor_prefix(tensors, prefix); };
+  if (has("model.") && has("optimizer."))
+    return {"",
+            "a training checkpoint (a run's last.safetensors: the model with its optimizer "
+            "state; load the run's best.safetensors)"};
+  if (!has("trunk.")) return {"", "not a synthgrad model (no trunk.* tensors)"};
+  if (has("generator."))
+    return {"ReplacedTokenDetector", "a ReplacedTokenDetector (pretrain --objective rtd)"};
+  if (has("mlm_head.")) return {"MaskedLM", "a MaskedLM (pretrain)"};
+  if (has("head.")) return {"EncoderClassifier", "an EncoderClassifier (glue train)"};
+  return {"CausalLM", "a CausalLM (lm train)"};
 }
 
 template <class Model>
 std::shared_ptr<Model> load(const std::string& path, std::string_view expected) {
   const SafetensorsContent content = load_safetensors(path);
-  const std::string_view kind = kind_of(content.tensors);
-  SG_CHECK(kind.starts_with(expected), "load model '{}': expected {}, but the file is {}", path,
-           expected, kind);
+  const ModelKind kind = kind_of(content.tensors);
+  SG_CHECK(kind.model == expected, "load model '{}': expected model class {}, but the file is {}",
+           path, expected, kind.description);
   auto model = std::make_shared<Model>(config_of(content, path));
   nn::load_state(*model, content.tensors, path);
   return model;
@@ -75,19 +76,19 @@ void save_model(const ReplacedTokenDetector& model, const std::string& path,
 }
 
 std::shared_ptr<EncoderClassifier> load_encoder_classifier(const std::string& path) {
-  return load<EncoderClassifier>(path, "an EncoderClassifier");
+  return load<EncoderClassifier>(path, "EncoderClassifier");
 }
 
 std::shared_ptr<CausalLM> load_causal_lm(const std::string& path) {
-  return load<CausalLM>(path, "a CausalLM");
+  return load<CausalLM>(path, "CausalLM");
 }
 
 std::shared_ptr<MaskedLM> load_masked_lm(const std::string& path) {
-  return load<MaskedLM>(path, "a MaskedLM");
+  return load<MaskedLM>(path, "MaskedLM");
 }
 
 std::shared_ptr<ReplacedTokenDetector> load_replaced_token_detector(const std::string& path) {
-  return load<ReplacedTokenDetector>(path, "a ReplacedTokenDetector");
+  return load<ReplacedTokenDetector>(path, "ReplacedTokenDetector");
 }
 
 ModelConfig read_config(const std::string& path) {

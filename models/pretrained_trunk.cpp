@@ -31,17 +31,12 @@ void visit_trunk_fields(A& a, B& b, const Visit& visit) {
   visit("token_weights", a.token_weights, b.token_weights);
 }
 
-bool has_prefix(const NamedTensorList& tensors, std::string_view prefix) {
-  return std::any_of(tensors.begin(), tensors.end(),
-                     [&](const auto& named) { return named.first.starts_with(prefix); });
-}
-
 // A MaskedLM and a ReplacedTokenDetector have an "mlm_head", an EncoderClassifier a "head"; a
 // CausalLM has neither.
 ModelConfig checked_config(const SafetensorsContent& content, const std::string& path) {
-  const bool pretrained_kind =
-      has_prefix(content.tensors, kTrunkPrefix) &&
-      (has_prefix(content.tensors, "mlm_head.") || has_prefix(content.tensors, "head."));
+  const bool pretrained_kind = has_tensor_prefix(content.tensors, kTrunkPrefix) &&
+                               (has_tensor_prefix(content.tensors, "mlm_head.") ||
+                                has_tensor_prefix(content.tensors, "head."));
   SG_CHECK(pretrained_kind && content.metadata.contains("config"),
            "pre-trained trunk '{}': not a MaskedLM, ReplacedTokenDetector or EncoderClassifier "
            "checkpoint (a model file "

@@ -530,14 +530,15 @@ TEST_CASE("a checkpoint loaded as another kind of model says what it is") {
   // It used to end in a list of missing and unexpected tensors.
   CHECK(sg::testing::error_message([&] { models::load_encoder_classifier(path); }) ==
         "load model '" + path +
-            "': expected an EncoderClassifier, but the file is a CausalLM (lm train)");
+            "': expected model class EncoderClassifier, but the file is a CausalLM (lm train)");
   models::save_model(models::EncoderClassifier(tiny("V")), path);
   CHECK(sg::testing::error_message([&] { models::load_causal_lm(path); }) ==
         "load model '" + path +
-            "': expected a CausalLM, but the file is an EncoderClassifier (glue train)");
+            "': expected model class CausalLM, but the file is an EncoderClassifier (glue train)");
   CHECK(sg::testing::error_message([&] {
           models::load_masked_lm(path);
-        }).find("expected a MaskedLM, but the file is an EncoderClassifier") != std::string::npos);
+        }).find("expected model class MaskedLM, but the file is an EncoderClassifier") !=
+        std::string::npos);
   // A run's last.safetensors holds the model under model.* beside the optimizer's state.
   save_safetensors(path,
                    {{"model.trunk.tokens.weight", zeros({1})}, {"optimizer.step", zeros({1})}});
