@@ -76,6 +76,15 @@ TEST_CASE("Pearson stays within -1 and 1 and survives large and small magnitudes
   CHECK(pearson(x, y) == doctest::Approx(1.0));
   CHECK(pearson(x, negated) >= -1.0);
   CHECK(pearson(x, negated) == doctest::Approx(-1.0));
+  // Data whose rounding gives r = 1.0000000000000002 and -1.0000000000000002 before the clip.
+  const std::vector<double> x2 = {-1.12, 1.7, 4.36, 3.46, -1.87};
+  std::vector<double> y2, negated2;
+  for (double v : x2) {
+    y2.push_back(3 * v + 1.3);
+    negated2.push_back(-3 * v + 1.3);
+  }
+  CHECK(pearson(x2, y2) <= 1.0);
+  CHECK(pearson(x2, negated2) >= -1.0);
   // The product of the two sums of squares overflowed (r = 0) or underflowed (r = NaN).
   const std::vector<double> big = {1e100, 2e100, 3e100}, big2 = {1e100, 3e100, 2e100};
   CHECK(pearson(big, big2) == doctest::Approx(0.5));
