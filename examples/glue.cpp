@@ -62,7 +62,10 @@ data::TaskSpec checkpoint_task(const std::string& checkpoint) {
 std::string tsv_field(const std::string& label) {
   if (label.find_first_of("\t\r\n\"") == std::string::npos) return label;
   std::string quoted = "\"";
-  for (char c : label) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (const char c : label) {
+    if (c == '"') quoted += '"';  // doubled inside quotes
+    quoted += c;
+  }
   return quoted + "\"";
 }
 

@@ -1,4 +1,5 @@
 #include "examples/glue/benchmark.h"
+#include "examples/support/model_options.h"
 
 #include <fmt/core.h>
 
@@ -164,14 +165,7 @@ int benchmark(const BenchmarkOptions& b) {
   }
   check_listed_once(b.tasks, "--tasks");
   check_listed_once(b.variants, "--attention");
-  for (const std::string& variant : b.variants) {
-    try {
-      nn::parse_variant(variant);
-    } catch (const Error& e) {
-      throw examples::UsageError(fmt::format("--attention: {}", e.what()));
-    }
-    check_trunk_variant(b.init_from, variant);
-  }
+  for (const std::string& variant : b.variants) check_trunk_variant(b.init_from, variant);
   if (world.is_root()) check_settings(b);
   world.barrier();
   std::vector<examples::RunScore> scores;
@@ -217,7 +211,8 @@ void add_benchmark_options(CLI::App& cmd, BenchmarkOptions& o) {
   cmd.remove_option(cmd.get_option("--attention"));
   cmd.add_option("--attention", o.variants, "comma-separated attention variants, e.g. V,R+V")
       ->required()
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(examples::variant_check());
   cmd.remove_option(cmd.get_option("--resume"));
   cmd.remove_option(cmd.get_option("--overwrite"));
   cmd.add_option("--init-from", o.init_from,
