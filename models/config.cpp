@@ -42,9 +42,8 @@ double parameter_estimate(const ModelConfig& c) {
   const double embeddings = (vocabulary_tables * static_cast<double>(c.vocab_size) +
                              static_cast<double>(c.max_length + c.segments)) *
                             d;
-  // The classifier reads pooled features: d for cls and mean, 4d for pair, 6d for align.
-  const double head_features = c.pooling == "align" ? 6.0 * d : c.pooling == "pair" ? 4.0 * d : d;
-  const double head = (head_features + 1.0) * static_cast<double>(c.num_classes);
+  const double head =
+      static_cast<double>(c.pooled_features() + 1) * static_cast<double>(c.num_classes);
   const double feed_forward = 2.0 * d * static_cast<double>(c.hidden() + 1) + 4.0 * d;
   const nn::AttentionConfig attention_config = c.attention_config();
   const double attention = static_cast<double>(nn::expected_parameter_count(attention_config)) +

@@ -38,6 +38,10 @@ struct ModelConfig {
   bool verbose = true;         // print the parameter count at construction
 
   int64_t hidden() const { return ffn_hidden > 0 ? ffn_hidden : 4 * dim; }
+  // What an EncoderClassifier's head reads: d for cls and mean, 4d for pair, 6d for align.
+  int64_t pooled_features() const {
+    return pooling == "align" ? 6 * dim : pooling == "pair" ? 4 * dim : dim;
+  }
   nn::AttentionConfig attention_config() const;
 };
 

@@ -15,11 +15,8 @@ namespace sg::models {
 EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config) {
   trunk = register_module("trunk", std::make_shared<Trunk>(config, "EncoderClassifier"));
   Generator head_init(config.seed + 2);
-  const int64_t features = config.pooling == "pair"    ? 4 * config.dim
-                           : config.pooling == "align" ? 6 * config.dim
-                                                       : config.dim;
-  head = register_module("head",
-                         std::make_shared<nn::Linear>(features, config.num_classes, head_init));
+  head = register_module("head", std::make_shared<nn::Linear>(config.pooled_features(),
+                                                              config.num_classes, head_init));
   if (config.verbose)
     std::fprintf(stderr, "EncoderClassifier: %lld layers of %s attention, %lld parameters\n",
                  static_cast<long long>(config.layers), config.attention.c_str(),
