@@ -2,6 +2,7 @@
 // The fused softmax cross-entropy kernels: log-softmax and the negative log-likelihood in one pass
 // over each row, so the [N, C] probabilities never exist twice.
 #include <cstdint>
+#include <vector>
 
 #include "synthgrad/core/tensor.h"
 
@@ -10,11 +11,15 @@ namespace sg {
 struct CrossEntropyOptions {
   int64_t ignore_index = -100;   // rows with this target add nothing and are not counted
   float label_smoothing = 0.0f;  // target mass spread evenly over all C classes
+  // Empty, or one weight per class: a row counts as much as its target's weight, and the mean is
+  // over the counted rows' weights (PyTorch's `weight`). Imbalanced tasks scored by MCC or F1
+  // weigh the rare class up, or the model learns to answer the common one.
+  std::vector<float> class_weights;
 };
 
 struct CrossEntropyForward {
-  float loss;        // mean over counted rows; 0 when every row is ignored
-  int64_t count;     // rows counted
+  float loss;        // weighted mean over counted rows; 0 when they weigh nothing
+  double weight;     // the counted rows' weights (their number, without class weights)
   Tensor log_probs;  // [N, C], kept for the backward pass
 };
 
@@ -22,7 +27,8 @@ struct CrossEntropyForward {
 CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& targets,
                                           const CrossEntropyOptions& options);
 
-// d loss / d logits scaled by `grad` (the loss's own gradient): (softmax - target) * grad / count.
+// d loss / d logits scaled by `grad` (the loss's own gradient): (softmax - target) * grad * row
+// weight / weight.
 Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& targets,
                               const CrossEntropyOptions& options, float grad);
 

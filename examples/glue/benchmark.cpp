@@ -108,10 +108,14 @@ std::string result_settings(const BenchmarkOptions& b) {
   const TrainOptions& t = b.train;
   return fmt::format(
       "model {}\ntokenizer {} min-count {} vocab-size {}\nepochs {} batch-size {} max-steps {}\n"
-      "lr {} weight-decay {} warmup {} clip {} embedding-lr-scale {}\ninit-from {}\ndata-root {}\n",
+      "lr {} weight-decay {} warmup {} clip {} embedding-lr-scale {}{}\ninit-from {}\ndata-root "
+      "{}\n",
       models::to_json(model), t.tokenizer.kind, t.tokenizer.min_count, t.tokenizer.vocab_size,
       t.epochs, t.batch_size, t.max_steps, t.lr, t.weight_decay, t.warmup_fraction, t.clip,
-      t.embedding_lr_scale, b.init_from, std::filesystem::weakly_canonical(b.data_root).string());
+      t.embedding_lr_scale,
+      // Written only when given, so that folders of earlier runs continue.
+      t.class_weights == "none" ? "" : " class-weights " + t.class_weights, b.init_from,
+      std::filesystem::weakly_canonical(b.data_root).string());
 }
 
 // The first run of a benchmark folder records its settings; a later one must have the same.

@@ -25,7 +25,8 @@ struct TrainOptions {
   examples::TokenizerChoice tokenizer;
   int64_t epochs = 3, batch_size = 32, max_steps = 0, threads = 0, stop_after = 0;
   float lr = 1e-3f, weight_decay = 0.01f, warmup_fraction = 0.1f, clip = 1.0f;
-  float embedding_lr_scale = 1.0f;  // of --lr, for the trunk's token embedding
+  float embedding_lr_scale = 1.0f;     // of --lr, for the trunk's token embedding
+  std::string class_weights = "none";  // or "balanced": each class weighs N / (classes * its count)
   double bucket_mb = 25;
   bool resume = false, overwrite = false;
   // The flags given on the command line ("--dim"): those a pre-trained trunk must agree with.

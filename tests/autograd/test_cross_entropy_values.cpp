@@ -52,3 +52,51 @@ TEST_CASE("cross_entropy and mse refuse targets of the wrong layout") {
   CHECK_THROWS_WITH_AS(mse(Variable(zeros({4, 1})), Variable(zeros({4}))),
                        doctest::Contains("[4, 1] and target [4]"), Error);
 }
+
+TEST_CASE("class weights count each row by its target's weight, in the loss and its gradient") {
+  // The rows of the first test, weighted 3 (class 1) and 0.5 (class 0): the mean is over the
+  // weights, 3 + 0.5, not over the rows.
+  const Tensor logits = from_vector<float>({0, std::log(3.0f), 5, -5, 2, 2}, {3, 2});
+  const Tensor targets = from_vector<int32_t>({1, -100, 0});
+  CrossEntropyOptions options;
+  options.class_weights = {0.5f, 3.0f};
+  Variable x(logits, true);
+  Variable loss = cross_entropy(x, targets, options);
+  const double expected = (3 * -std::log(0.75) + 0.5 * std::log(2.0)) / 3.5;
+  CHECK(loss.item<float>() == doctest::Approx(expected).epsilon(1e-6).scale(0));
+  loss.backward();
+  CHECK(x.grad().at<float>({1, 0}) == 0.0f);
+  CHECK(x.grad().at<float>({0, 1}) == doctest::Approx(3 * (0.75 - 1) / 3.5).epsilon(1e-6).scale(0));
+  CHECK(x.grad().at<float>({2, 0}) ==
+        doctest::Approx(0.5 * (0.5 - 1) / 3.5).epsilon(1e-6).scale(0));
+}
+
+TEST_CASE("class weights of weight 0 drop their rows; equal weights change nothing") {
+  const Tensor logits =
+      from_vector<float>({0.3f, -1, 2, 1.5f, 0, -0.5f, 4, 1, 0.2f, -2, 3, 1}, {4, 3});
+  const Tensor targets = from_vector<int64_t>({0, 2, 1, 2});
+  CrossEntropyOptions equal;
+  equal.class_weights = {2.0f, 2.0f, 2.0f};
+  CHECK(cross_entropy(Variable(logits), targets, equal).item<float>() ==
+        doctest::Approx(cross_entropy(Variable(logits), targets).item<float>()).epsilon(1e-6));
+  CrossEntropyOptions no_class_2;
+  no_class_2.class_weights = {1.0f, 1.0f, 0.0f};
+  const Tensor ignored = from_vector<int64_t>({0, -100, 1, -100});
+  CHECK(cross_entropy(Variable(logits), targets, no_class_2).item<float>() ==
+        doctest::Approx(cross_entropy(Variable(logits), ignored).item<float>()).epsilon(1e-6));
+}
+
+TEST_CASE("cross_entropy refuses class weights of the wrong count or value") {
+  Variable x(zeros({2, 3}), true);
+  const Tensor targets = from_vector<int64_t>({0, 2});
+  CrossEntropyOptions options;
+  options.class_weights = {1.0f, 2.0f};
+  CHECK_THROWS_WITH_AS(cross_entropy(x, targets, options),
+                       doctest::Contains("2 class weights for 3 classes"), Error);
+  options.class_weights = {1.0f, -1.0f, 1.0f};
+  CHECK_THROWS_WITH_AS(cross_entropy(x, targets, options),
+                       doctest::Contains("class weight -1 of class 1"), Error);
+  options.class_weights = {1.0f, 1.0f, std::nanf("")};
+  CHECK_THROWS_WITH_AS(cross_entropy(x, targets, options),
+                       doctest::Contains("of class 2 is not a finite value"), Error);
+}

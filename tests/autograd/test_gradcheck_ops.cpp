@@ -205,6 +205,9 @@ TEST_CASE("gradcheck: cross_entropy with ignore index and label smoothing, mse")
   CrossEntropyOptions smooth;
   smooth.label_smoothing = 0.1f;
   check([&](const Vars& v) { return cross_entropy(v[0], targets, smooth); }, {logits});
+  CrossEntropyOptions weighted = smooth;
+  weighted.class_weights = {0.5f, 2.0f, 0.0f, 1.5f};
+  check([&](const Vars& v) { return cross_entropy(v[0], targets, weighted) * 2.0f; }, {logits});
   check([](const Vars& v) { return mse(v[0], v[1]); }, {random({3, 4}, 30), random({3, 4}, 31)});
 }
 

@@ -115,6 +115,8 @@ cmp -s "$work/first.csv" "$work/bench/results.csv" && echo "ok: the same table" 
 # Other settings into the same folder would republish the old runs' results: refused.
 check "glue benchmark again with another rate" 2 "$glue" "${bench[@]}" --lr 0.01
 expect_in "$work/err" "holds runs made with other settings" "the settings' change is named"
+check "glue benchmark again with class weights" 2 "$glue" "${bench[@]}" --class-weights balanced
+expect_in "$work/err" "class-weights balanced" "the class weights are a setting"
 cmp -s "$work/first.csv" "$work/bench/results.csv" && echo "ok: the refused rerun left the table" || fail "the table changed"
 # A variant or task listed twice would be counted as two seeds of one run; an unknown variant
 # would be found after the others had trained.

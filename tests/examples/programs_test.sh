@@ -122,6 +122,28 @@ check "glue takes sts-b for STS-B" 0 "$glue" train --task stsb --data "$work/fla
 grep -q "STS-B: " "$work/err" && grep -q "dev pearson" "$work/err" && echo "ok: the task is STS-B" ||
   fail "stsb was not taken for STS-B: $(head -3 "$work/err")"
 
+# --class-weights balanced: on 30 fruit against 10 vehicles, a vehicle weighs 40 / (2 * 10) = 2 and
+# a fruit 40 / (2 * 30) = 0.667, and the weights reach the loss (the same seed's losses differ).
+mkdir -p "$work/imbalanced"
+{
+  echo -e "sentence\tlabel"
+  for i in $(seq 1 30); do echo -e "a red apple number $i\tfruit"; done
+  for i in $(seq 1 10); do echo -e "a fast car number $i\tvehicle"; done
+} >"$work/imbalanced/train.tsv"
+cp "$work/task/dev.tsv" "$work/imbalanced/dev.tsv"
+imbalanced=(--task toy --data "$work/imbalanced" --dim 16 --heads 2 --layers 1 --max-length 8 --batch-size 8 --max-steps 4)
+check "glue with unknown class weights" 2 "$glue" train "${imbalanced[@]}" --out "$work/cw" --class-weights equal
+check "glue with balanced class weights" 0 "$glue" train "${imbalanced[@]}" --out "$work/cw" --class-weights balanced
+grep -q "class weights fruit 0.667, vehicle 2.000" "$work/err" && echo "ok: balanced class weights" ||
+  fail "balanced class weights: $(grep -a "class weights" "$work/err")"
+check "glue without class weights" 0 "$glue" train "${imbalanced[@]}" --out "$work/no_cw"
+[ "$(cut -d, -f3 "$work/cw/log.csv")" != "$(cut -d, -f3 "$work/no_cw/log.csv")" ] &&
+  echo "ok: class weights change the loss" || fail "the weighted run's losses are the unweighted run's"
+check "glue with class weights on a regression task" 0 "$glue" train --task STS-B --data "$work/flat" \
+  --out "$work/flat_cw" --dim 16 --heads 2 --layers 1 --max-length 16 --batch-size 4 --max-steps 1 --class-weights balanced
+grep -q "STS-B: a regression task: --class-weights balanced does not apply" "$work/err" &&
+  echo "ok: a regression task says class weights do not apply" || fail "no note on class weights for regression: $(head -5 "$work/err")"
+
 # A regression head starts at the mean training score (4.5 here): after one step at a tiny rate
 # every prediction is near it, not near 0.
 mkdir -p "$work/high"
