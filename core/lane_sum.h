@@ -10,16 +10,17 @@ namespace sg {
 
 inline constexpr int kSumLanes = 16;
 
-// The sum of term(j) for j in [0, n): partial sums in float lanes, finished in double.
-template <class Term>
+// The sum of term(j) for j in [0, n): partial sums in lanes of Accumulator (float, or double where
+// a term could overflow float), finished in double.
+template <class Accumulator = float, class Term>
 [[gnu::always_inline]] inline double lane_sum(int64_t n, const Term& term) {
-  float lanes[kSumLanes] = {};
+  Accumulator lanes[kSumLanes] = {};
   int64_t j = 0;
   for (; j + kSumLanes <= n; j += kSumLanes)
     for (int l = 0; l < kSumLanes; ++l) lanes[l] += term(j + l);
   double total = 0.0;
   for (; j < n; ++j) total += term(j);
-  for (float lane : lanes) total += lane;
+  for (Accumulator lane : lanes) total += lane;
   return total;
 }
 

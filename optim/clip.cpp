@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 
+#include "synthgrad/core/lane_sum.h"
 #include "synthgrad/core/parallel.h"
 #include "synthgrad/optim/flat_pass.h"
 
@@ -44,21 +45,12 @@ FlatGradients flat_gradients(const std::vector<Variable>& params) {
 }
 
 // The sum of g[j]^2 for j in [0, n), each square in double: a float square overflows for |g| above
-// 1.8e19, and the norm came out infinite for finite gradients. Independent lanes, added in a fixed
-// order, vectorise as lane_sum does: the same inputs give the same bits.
+// 1.8e19, and the norm came out infinite for finite gradients.
 double squares_in_double(const float* g, int64_t n) {
-  constexpr int kLanes = 8;
-  double lanes[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const auto x = static_cast<double>(g[j + l]);
-      lanes[l] += x * x;
-    }
-  double total = 0.0;
-  for (; j < n; ++j) total += static_cast<double>(g[j]) * static_cast<double>(g[j]);
-  for (double lane : lanes) total += lane;
-  return total;
+  return lane_sum<double>(n, [g](int64_t j) {
+    const auto x = static_cast<double>(g[j]);
+    return x * x;
+  });
 }
 
 double sum_of_squares(const FlatGradients& flat) {
