@@ -71,7 +71,7 @@ TEST_CASE("class weights count each row by its target's weight, in the loss and 
         doctest::Approx(0.5 * (0.5 - 1) / 3.5).epsilon(1e-6).scale(0));
 }
 
-TEST_CASE("class weights of weight 0 drop their rows; equal weights change nothing") {
+TEST_CASE("class weights of weight 0 drop their rows, and equal weights change nothing") {
   const Tensor logits =
       from_vector<float>({0.3f, -1, 2, 1.5f, 0, -0.5f, 4, 1, 0.2f, -2, 3, 1}, {4, 3});
   const Tensor targets = from_vector<int64_t>({0, 2, 1, 2});
