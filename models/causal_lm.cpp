@@ -37,7 +37,10 @@ Variable CausalLM::forward(const Tensor& ids) {
 
 Variable CausalLM::loss(const Tensor& ids) {
   // A batch of no sequences has no mean loss (it came out as 0, a perfect score).
-  SG_CHECK(ids.dim() == 2 && ids.size(0) >= 1 && ids.size(1) >= 2,
+  // All of them, the last column included: forward sees only the inputs, and a target that the
+  // loss alone reads would meet cross_entropy's ignore index (-100 skipped without a word).
+  check_token_ids(ids, config_.vocab_size, "CausalLM::loss");
+  SG_CHECK(ids.size(0) >= 1 && ids.size(1) >= 2,
            "CausalLM::loss: need [batch >= 1, length >= 2] ids, got {}", shape_str(ids.shape()));
   const int64_t length = ids.size(1) - 1;
   const Variable logits = forward(ids.narrow(1, 0, length).contiguous());
@@ -78,6 +81,9 @@ std::vector<int64_t> CausalLM::generate(const std::vector<int64_t>& prompt,
     ~ModeGuard() { module.train(was_training); }
   } mode{*this, is_training()};
   eval();
+  // Every token: those before the context window are never given to forward.
+  check_token_ids(from_vector(prompt, {1, static_cast<int64_t>(prompt.size())}), config_.vocab_size,
+                  "CausalLM::generate");
   Generator gen(options.seed);
   std::vector<int64_t> tokens = prompt;
   for (int64_t step = 0; step < options.new_tokens; ++step) {

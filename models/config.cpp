@@ -61,9 +61,10 @@ void validate(const ModelConfig& c) {
   const bool compares_segments = c.pooling == "pair" || c.pooling == "align";
   SG_CHECK(compares_segments || c.pooling == "cls" || c.pooling == "mean",
            "model config: pooling '{}' is none of cls, mean, pair and align", c.pooling);
-  SG_CHECK(!compares_segments || c.segments >= 2,
-           "model config: pooling '{}' needs segment embeddings (segments {})", c.pooling,
-           c.segments);
+  // Two: the features compare sentence A with sentence B, and a third segment would be left out.
+  SG_CHECK(!compares_segments || c.segments == 2,
+           "model config: pooling '{}' needs the two segments of a sentence pair (segments {})",
+           c.pooling, c.segments);
   check_range("ffn_hidden", c.ffn_hidden, 0, kMaxSize);
   for (const auto& [field, value] : {std::pair{"dim", c.dim},
                                      {"heads", c.heads},

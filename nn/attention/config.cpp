@@ -64,13 +64,23 @@ std::pair<int64_t, int64_t> factorized_dense_factors(const AttentionConfig& c) {
   return {1, c.max_length};
 }
 
-void validate(const AttentionConfig& c) {
+const AttentionConfig& checked_sizes(const AttentionConfig& c, const char* op) {
   SG_CHECK(c.dim > 0 && c.heads > 0 && c.dim % c.heads == 0,
-           "attention: dim {} must be a positive multiple of heads {}", c.dim, c.heads);
-  SG_CHECK(c.max_length > 0, "attention: max_length {} must be positive", c.max_length);
+           "{}: dim {} must be a positive multiple of heads {}", op, c.dim, c.heads);
+  SG_CHECK(c.max_length > 0, "{}: max_length {} must be positive", op, c.max_length);
+  SG_CHECK(c.random_rank > 0, "{}: FR's rank {} must be positive", op, c.random_rank);
+  return c;
+}
+
+void check_sequence_length(const char* op, int64_t length, int64_t max_length) {
+  SG_CHECK(length <= max_length, "{}: sequence length {} exceeds the maximum length {}", op, length,
+           max_length);
+}
+
+void validate(const AttentionConfig& c) {
+  checked_sizes(c, "attention");
   SG_CHECK(c.dropout >= 0.0f && c.dropout < 1.0f, "attention: dropout {} is outside [0, 1)",
            c.dropout);
-  SG_CHECK(c.random_rank > 0, "attention FR: rank {} must be positive", c.random_rank);
   const auto kinds = parse_variant(c.variant);
   if (std::find(kinds.begin(), kinds.end(), LogitKind::factorized_dense) != kinds.end())
     factorized_dense_factors(c);

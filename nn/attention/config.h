@@ -34,6 +34,11 @@ const char* logit_kind_name(LogitKind kind);
 
 // Checks every field; throws sg::Error naming the bad one.
 void validate(const AttentionConfig& config);
+// Checks the sizes a logit source is built from (dim, heads, max_length, random_rank), naming `op`:
+// a source built on its own, outside an Attention, would divide by zero heads. Returns config.
+const AttentionConfig& checked_sizes(const AttentionConfig& config, const char* op);
+// Throws unless a sequence of `length` fits a source built for `max_length` positions.
+void check_sequence_length(const char* op, int64_t length, int64_t max_length);
 
 // FD's (a, b) with a * b = max_length: the configured ones, or the most square pair.
 std::pair<int64_t, int64_t> factorized_dense_factors(const AttentionConfig& config);

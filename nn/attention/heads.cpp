@@ -5,7 +5,7 @@
 namespace sg::nn {
 
 Variable split_heads(const Variable& x, int64_t heads) {
-  SG_CHECK(x.dim() == 3 && x.size(2) % heads == 0,
+  SG_CHECK(x.dim() == 3 && heads > 0 && x.size(2) % heads == 0,
            "split_heads: shape {} does not split into {} heads", shape_str(x.shape()), heads);
   return transpose(reshape(x, {x.size(0), x.size(1), heads, x.size(2) / heads}), 1, 2);
 }

@@ -22,7 +22,8 @@ Variable per_head_affine(const Variable& a, const Variable& weight, const Variab
 
 }  // namespace
 
-DenseLogits::DenseLogits(const AttentionConfig& c, Generator& gen) : heads_(c.heads) {
+DenseLogits::DenseLogits(const AttentionConfig& c, Generator& gen)
+    : heads_(checked_sizes(c, "DenseLogits").heads) {
   hidden = register_module("hidden", std::make_shared<Linear>(c.dim, c.dim, gen));
   weight =
       register_parameter("weight", normal({c.heads, c.dim / c.heads, c.max_length}, 0.02f, gen));
@@ -31,6 +32,7 @@ DenseLogits::DenseLogits(const AttentionConfig& c, Generator& gen) : heads_(c.he
 
 Variable DenseLogits::forward(const Variable& x) {
   const int64_t length = x.size(1);
+  check_sequence_length("DenseLogits", length, weight.size(2));
   const Variable a = split_heads(relu(hidden->forward(x)), heads_);
   // Only the first L columns of W2 are used: slicing before the product skips the rest.
   return per_head_affine(a, narrow(weight, 2, 0, length), narrow(bias, 1, 0, length));
@@ -41,7 +43,7 @@ std::string DenseLogits::settings() const {
 }
 
 FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& c, Generator& gen)
-    : heads_(c.heads) {
+    : heads_(checked_sizes(c, "FactorizedDenseLogits").heads) {
   auto [a, b] = factorized_dense_factors(c);
   const int64_t head_dim = c.dim / c.heads;
   hidden = register_module("hidden", std::make_shared<Linear>(c.dim, c.dim, gen));
@@ -52,6 +54,7 @@ FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& c, Generator
 }
 
 Variable FactorizedDenseLogits::forward(const Variable& x) {
+  check_sequence_length("FactorizedDenseLogits", x.size(1), weight_a.size(2) * weight_b.size(2));
   const Variable hid = split_heads(relu(hidden->forward(x)), heads_);
   const Variable b1 = per_head_affine(hid, weight_a, bias_a);  // [B, H, L, a]
   const Variable b2 = per_head_affine(hid, weight_b, bias_b);  // [B, H, L, b]

@@ -8,7 +8,8 @@
 namespace sg::nn {
 
 DotProductLogits::DotProductLogits(const AttentionConfig& c, Generator& gen)
-    : heads_(c.heads), scale_(1.0f / std::sqrt(static_cast<float>(c.dim / c.heads))) {
+    : heads_(checked_sizes(c, "DotProductLogits").heads),
+      scale_(1.0f / std::sqrt(static_cast<float>(c.dim / c.heads))) {
   query = register_module("query", std::make_shared<Linear>(c.dim, c.dim, gen));
   key = register_module("key", std::make_shared<Linear>(c.dim, c.dim, gen));
 }

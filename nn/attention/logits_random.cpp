@@ -8,6 +8,7 @@ namespace sg::nn {
 
 RandomLogits::RandomLogits(const AttentionConfig& c, Generator& gen, bool trainable)
     : trainable_(trainable) {
+  checked_sizes(c, "RandomLogits");
   const Shape shape{c.heads, c.max_length, c.max_length};
   if (trainable)
     matrix = register_parameter("matrix", normal(shape, 0.02f, gen));
@@ -17,6 +18,7 @@ RandomLogits::RandomLogits(const AttentionConfig& c, Generator& gen, bool traina
 
 Variable RandomLogits::forward(const Variable& x) {
   const int64_t length = x.size(1);
+  check_sequence_length("RandomLogits", length, matrix.size(1));
   return narrow(narrow(matrix, 1, 0, length), 2, 0, length);
 }
 
@@ -25,12 +27,14 @@ std::string RandomLogits::settings() const {
 }
 
 FactorizedRandomLogits::FactorizedRandomLogits(const AttentionConfig& c, Generator& gen) {
+  checked_sizes(c, "FactorizedRandomLogits");
   left = register_parameter("left", normal({c.heads, c.max_length, c.random_rank}, 0.02f, gen));
   right = register_parameter("right", normal({c.heads, c.max_length, c.random_rank}, 0.02f, gen));
 }
 
 Variable FactorizedRandomLogits::forward(const Variable& x) {
   const int64_t length = x.size(1);
+  check_sequence_length("FactorizedRandomLogits", length, left.size(1));
   return matmul(narrow(left, 1, 0, length), transpose(narrow(right, 1, 0, length), 1, 2));
 }
 

@@ -337,8 +337,11 @@ TEST_CASE("configs round-trip through JSON and bad ones are rejected by name") {
   CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("pooling 'max'"), Error);
   c.pooling = "pair";
   c.segments = 0;
-  CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("'pair' needs segment embeddings"),
+  CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("'pair' needs the two segments"),
                        Error);
+  // A third segment's tokens would be left out of the pair's features.
+  c.segments = 3;
+  CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("(segments 3)"), Error);
   ModelConfig bad = tiny("V");
   bad.heads = 3;
   CHECK_THROWS_WITH_AS(models::EncoderClassifier{bad}, doctest::Contains("multiple of heads 3"),
@@ -354,6 +357,23 @@ TEST_CASE("tied output embeddings save a vocab x dim matrix, and bad ids are rej
   CHECK_THROWS_WITH_AS(tied.forward(from_vector<int64_t>({1, 99}, {1, 2})),
                        doctest::Contains("token id 99 is outside the vocabulary of 16"), Error);
   CHECK_THROWS_WITH_AS(tied.forward(zeros({1, 9}, DType::i64)), doctest::Contains("exceeds"),
+                       Error);
+}
+
+TEST_CASE("loss and generate check every id, those forward never sees included") {
+  models::CausalLM lm(tiny("V"));  // vocabulary 16, max_length 8
+  // The last column is only a target: -100 there was cross_entropy's ignore index, skipped.
+  CHECK(sg::testing::error_message([&] {
+          lm.loss(from_vector<int64_t>({1, 2, 3, -100}, {1, 4}));
+        }) == "CausalLM::loss: token id -100 is outside the vocabulary of 16");
+  CHECK_THROWS_WITH_AS(lm.loss(from_vector<int64_t>({1, 2, 3, 16}, {1, 4})),
+                       doctest::Contains("token id 16 is outside"), Error);
+  // A prompt longer than the context window: its first token never reaches forward.
+  std::vector<int64_t> prompt(10, 1);
+  prompt.front() = 99;
+  CHECK_THROWS_WITH_AS(lm.generate(prompt, {.new_tokens = 1}),
+                       doctest::Contains("CausalLM::generate: token id 99"), Error);
+  CHECK_THROWS_WITH_AS(lm.generate({-5}, {.new_tokens = 0}), doctest::Contains("token id -5"),
                        Error);
 }
 

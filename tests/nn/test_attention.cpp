@@ -10,6 +10,7 @@
 #include "support/error_message.h"
 #include "synthgrad/autograd/autograd.h"
 #include "synthgrad/core/core.h"
+#include "synthgrad/nn/attention/heads.h"
 #include "synthgrad/nn/nn.h"
 
 using namespace sg;
@@ -424,6 +425,30 @@ TEST_CASE("clear errors for a long sequence, bad FD factors, unknown variants an
   AttentionMask wrong{.padding = zeros({1, 3}, DType::b8), .causal = false};
   CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({2, 3, 8})), wrong),
                        doctest::Contains("padding must be b8 of shape [2, 3]"), Error);
+}
+
+TEST_CASE("a logit source built on its own checks its sizes and the sequence length") {
+  // Outside an Attention, nothing else validates the config: 0 heads was a division by zero.
+  Generator gen(15);
+  AttentionConfig no_heads = small_config("V");
+  no_heads.heads = 0;
+  for (nn::LogitKind kind : {nn::LogitKind::dot_product, nn::LogitKind::dense,
+                             nn::LogitKind::random, nn::LogitKind::random_fixed,
+                             nn::LogitKind::factorized_dense, nn::LogitKind::factorized_random})
+    CHECK_THROWS_WITH_AS(nn::make_logits(kind, no_heads, gen),
+                         doctest::Contains("dim 8 must be a positive multiple of heads 0"), Error);
+  AttentionConfig three_heads = small_config("D");
+  three_heads.heads = 3;
+  CHECK_THROWS_WITH_AS(nn::DenseLogits(three_heads, gen),
+                       doctest::Contains("DenseLogits: dim 8 must be a positive multiple"), Error);
+  CHECK_THROWS_WITH_AS(nn::split_heads(Variable(zeros({1, 3, 8})), 0),
+                       doctest::Contains("does not split into 0 heads"), Error);
+  const Variable seven(zeros({1, 7, 8}));
+  for (nn::LogitKind kind : {nn::LogitKind::dense, nn::LogitKind::random,
+                             nn::LogitKind::factorized_dense, nn::LogitKind::factorized_random})
+    CHECK_THROWS_WITH_AS(nn::make_logits(kind, small_config("V"), gen)->forward(seven),
+                         doctest::Contains("sequence length 7 exceeds the maximum length 6"),
+                         Error);
 }
 
 TEST_CASE("FD factors whose product overflows are refused, not wrapped round to max_length") {
