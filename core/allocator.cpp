@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -32,6 +33,7 @@ size_t round_up(size_t n, size_t step) {
 // Large sizes are rounded up to four classes per power of two (at most 25% waste), so that shapes
 // which differ a little (the last batch of an epoch, another sequence length) still share blocks.
 size_t size_class(size_t nbytes) {
+  if (nbytes > static_cast<size_t>(PTRDIFF_MAX)) throw std::bad_alloc();  // rounding would wrap
   nbytes = round_up(std::max<size_t>(nbytes, 1), kStorageAlignment);
   if (nbytes <= kSmallLimit) return nbytes;
   return round_up(nbytes, std::bit_floor(nbytes - 1) / 4);

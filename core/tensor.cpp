@@ -1,5 +1,6 @@
 #include "synthgrad/core/tensor.h"
 
+#include <cstdint>
 #include <new>
 
 #include <algorithm>
@@ -70,8 +71,10 @@ Shape infer_shape(Shape shape, int64_t numel, const Shape& from, const char* op)
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (int64_t s : shape) SG_CHECK(s >= 0, "empty: negative dimension in {}", shape_str(shape));
   size_t bytes = 0;
+  // Past PTRDIFF_MAX the allocator's rounding up to a size class wraps to a tiny block.
   SG_CHECK(!__builtin_mul_overflow(static_cast<size_t>(checked_numel(shape, "empty")),
-                                   dtype_size(dtype), &bytes),
+                                   dtype_size(dtype), &bytes) &&
+               bytes <= static_cast<size_t>(PTRDIFF_MAX),
            "empty: {} {} has more bytes than memory addresses", dtype_name(dtype),
            shape_str(shape));
   Tensor t;

@@ -64,3 +64,8 @@ TEST_CASE("release_cached_memory empties the cache and the statistics follow") {
   release_cached_memory();
   CHECK(allocator_stats().bytes_cached == 0);
 }
+
+TEST_CASE("a size whose size class would wrap past 2^64 is refused, not given a tiny block") {
+  CHECK_THROWS_AS(allocate_storage(size_t{0xE000000000000040}), std::bad_alloc);
+  CHECK_THROWS_AS(allocate_storage(SIZE_MAX), std::bad_alloc);
+}

@@ -160,6 +160,10 @@ TEST_CASE("a shape with more elements than int64 counts is refused, not given a 
   CHECK_THROWS_WITH_AS(Tensor::empty({int64_t{1} << 61}, DType::i64),
                        "empty: i64 [2305843009213693952] has more bytes than memory addresses",
                        Error);
+  // Bytes that size_t counts but rounding to the allocator's size class wrapped to 0: a 1-byte
+  // block was written past.
+  CHECK_THROWS_WITH_AS(zeros({int64_t{0x3800000000000010}}),
+                       doctest::Contains("has more bytes than memory addresses"), Error);
   CHECK_THROWS_WITH_AS(zeros({1}).expand({int64_t{1} << 62}).contiguous(),
                        doctest::Contains("has more bytes than memory addresses"), Error);
   CHECK_THROWS_WITH_AS(Tensor::empty({int64_t{1} << 50}),
