@@ -39,13 +39,16 @@ std::vector<int64_t> checked_targets(const Tensor& logits, const Tensor& targets
   return t;
 }
 
-float row_weight(const CrossEntropyOptions& options, int64_t target) {
-  if (target == options.ignore_index) return 0.0f;
-  return options.class_weights.empty() ? 1.0f : options.class_weights[target];
+// Class c's weight: 1 without class weights.
+float class_weight(const CrossEntropyOptions& options, int64_t c) {
+  return options.class_weights.empty() ? 1.0f : options.class_weights[static_cast<size_t>(c)];
 }
 
 }  // namespace
 
+// With class weights and label smoothing, PyTorch's rule: row i adds
+// (1 - e) w[t_i] (-log p[t_i]) + (e / C) sum_c w[c] (-log p[c]), and the sum is divided by the
+// sum of w[t_i] over the rows counted; without weights every w is 1.
 CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& targets,
                                           const CrossEntropyOptions& options) {
   const std::vector<int64_t> t = checked_targets(logits, targets, options);
@@ -55,47 +58,58 @@ CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& ta
   const float smooth = options.label_smoothing;
   double total = 0.0;  // rows in order: the loss does not depend on the thread count
   for (size_t i = 0; i < t.size(); ++i) {
-    const float weight = row_weight(options, t[i]);
-    if (weight == 0.0f) continue;
+    if (t[i] == options.ignore_index) continue;
+    const float weight = class_weight(options, t[i]);
     const float* row = lp + static_cast<int64_t>(i) * classes;
-    double row_loss = -(1.0 - smooth) * row[t[i]];
+    double row_loss = -(1.0 - smooth) * weight * row[t[i]];
     if (smooth > 0.0f) {
       double all = 0.0;
-      for (int64_t c = 0; c < classes; ++c) all += row[c];
+      for (int64_t c = 0; c < classes; ++c) all += class_weight(options, c) * row[c];
       row_loss -= smooth * all / static_cast<double>(classes);
     }
-    total += weight * row_loss;
+    total += row_loss;
     out.weight += weight;
   }
   out.loss = out.weight > 0.0 ? static_cast<float>(total / out.weight) : 0.0f;
   return out;
 }
 
+// d row_i / d logit c = p[c] ((1 - e) w[t_i] + e W / C) - (e / C) w[c] - [c = t_i] (1 - e) w[t_i],
+// W the sum of the class weights: (p[c] - e / C) - [c = t_i] (1 - e) without weights.
 Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& targets,
                               const CrossEntropyOptions& options, float grad) {
   const Tensor& lp = forward.log_probs;
   const std::vector<int64_t> t = checked_targets(lp, targets, options);
   const int64_t classes = lp.size(1);
   Tensor dlogits = Tensor::empty(lp.shape());
-  const double scale = forward.weight > 0.0 ? grad / forward.weight : 0.0;
-  const float smooth_each = options.label_smoothing / static_cast<float>(classes);
+  const auto scale = static_cast<float>(forward.weight > 0.0 ? grad / forward.weight : 0.0);
+  const float smooth = options.label_smoothing;
+  const float smooth_each = smooth / static_cast<float>(classes);
+  double all_weights = 0.0;
+  for (int64_t c = 0; c < classes; ++c) all_weights += class_weight(options, c);
   const float* plp = lp.data<float>();
   float* pd = dlogits.data<float>();
-  parallel_for(0, static_cast<int64_t>(t.size()), std::max<int64_t>(1, kParallelGrain / classes),
-               [&](int64_t begin, int64_t end) {
-                 for (int64_t i = begin; i < end; ++i) {
-                   float* d = pd + i * classes;
-                   const float row_scale = static_cast<float>(scale * row_weight(options, t[i]));
-                   if (row_scale == 0.0f) {
-                     std::fill_n(d, classes, 0.0f);
-                     continue;
-                   }
-                   const float* row = plp + i * classes;
-                   for (int64_t c = 0; c < classes; ++c)
-                     d[c] = (fast_exp(row[c]) - smooth_each) * row_scale;
-                   d[t[i]] -= (1.0f - options.label_smoothing) * row_scale;
-                 }
-               });
+  parallel_for(
+      0, static_cast<int64_t>(t.size()), std::max<int64_t>(1, kParallelGrain / classes),
+      [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          float* d = pd + i * classes;
+          if (t[i] == options.ignore_index || scale == 0.0f) {
+            std::fill_n(d, classes, 0.0f);
+            continue;
+          }
+          const float target_weight = class_weight(options, t[i]);
+          // 1 exactly without weights, so that the unweighted gradient keeps its bits.
+          const auto probability_factor = static_cast<float>(
+              (1.0 - smooth) * target_weight + smooth * all_weights / static_cast<double>(classes));
+          const float* row = plp + i * classes;
+          for (int64_t c = 0; c < classes; ++c)
+            d[c] =
+                (fast_exp(row[c]) * probability_factor - smooth_each * class_weight(options, c)) *
+                scale;
+          d[t[i]] -= (1.0f - smooth) * target_weight * scale;
+        }
+      });
   return dlogits;
 }
 

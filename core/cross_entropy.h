@@ -12,8 +12,9 @@ struct CrossEntropyOptions {
   int64_t ignore_index = -100;   // rows with this target add nothing and are not counted
   float label_smoothing = 0.0f;  // target mass spread evenly over all C classes
   // Empty, or one weight per class: a row counts as much as its target's weight, and the mean is
-  // over the counted rows' weights (PyTorch's `weight`). Imbalanced tasks scored by MCC or F1
-  // weigh the rare class up, or the model learns to answer the common one.
+  // over the counted rows' weights; label smoothing weighs each class's share by that class's
+  // weight (PyTorch's `weight`, exactly). Imbalanced tasks scored by MCC or F1 weigh the rare
+  // class up, or the model learns to answer the common one.
   std::vector<float> class_weights;
 };
 

@@ -100,3 +100,36 @@ TEST_CASE("cross_entropy refuses class weights of the wrong count or value") {
   CHECK_THROWS_WITH_AS(cross_entropy(x, targets, options),
                        doctest::Contains("of class 2 is not a finite value"), Error);
 }
+
+TEST_CASE(
+    "class weights with label smoothing follow PyTorch's rule, a target of weight 0 included") {
+  // torch.nn.functional.cross_entropy(x, [0, 2], weight=w, label_smoothing=0.3) in float64,
+  // PyTorch 1.13: the smoothing term weighs each class by its own weight, and a row whose target
+  // weighs 0 still adds it.
+  struct Case {
+    std::vector<float> weights;
+    double loss;
+    std::vector<double> gradient;
+  };
+  const std::vector<Case> cases{
+      {{1, 2, 3},
+       0.9328570636880047,
+       {-0.17074006371962636, 0.029536753092809228, 0.14120331062681704, 0.09332101469452474,
+        -0.023599013042285975, -0.06972200165223878}},
+      {{0, 2, 3},
+       0.5437374511769328,
+       {0.01500509552839674, -0.02587858815753372, 0.01087349262913697, 0.15191833985469846,
+        -0.03276910316540421, -0.11914923668929424}}};
+  for (const Case& expected : cases) {
+    CrossEntropyOptions options;
+    options.label_smoothing = 0.3f;
+    options.class_weights = expected.weights;
+    Variable x(from_vector<float>({1, 2, 3, 0.5f, -1, 2}, {2, 3}), true);
+    Variable loss = cross_entropy(x, from_vector<int64_t>({0, 2}), options);
+    CHECK(loss.item<float>() == doctest::Approx(expected.loss).epsilon(1e-6).scale(0));
+    loss.backward();
+    const std::vector<float> gradient = x.grad().to_vector<float>();
+    for (size_t j = 0; j < gradient.size(); ++j)
+      CHECK(gradient[j] == doctest::Approx(expected.gradient[j]).epsilon(1e-5).scale(1e-7));
+  }
+}
