@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 namespace sg {
 
@@ -68,8 +69,9 @@ decltype(auto) visit_dtype(DType dtype, F&& f) {
 }
 
 // One element as type Dst, or false where it cannot be one: to b8 any nonzero value is 1 (a plain
-// cast made 0.5 false and 2 a byte of 2), and a float goes to an integer type only when it is a
-// number in that type's range (casting NaN, inf or 1e30 is undefined behaviour).
+// cast made 0.5 false and 2 a byte of 2), and a float or an integer goes to an integer type only
+// when it is a number in that type's range (casting NaN, inf or 1e30 is undefined behaviour, and
+// an i64 id of 5e9 wrapped to another id as i32).
 template <class Dst, class Src>
 constexpr bool convert_element(Src value, Dst& out) {
   if constexpr (std::is_same_v<Dst, uint8_t>) {
@@ -79,6 +81,9 @@ constexpr bool convert_element(Src value, Dst& out) {
     if (!(value >= static_cast<Src>(std::numeric_limits<Dst>::min()) &&
           value < static_cast<Src>(std::numeric_limits<Dst>::max())))
       return false;
+    out = static_cast<Dst>(value);
+  } else if constexpr (std::is_integral_v<Src> && std::is_integral_v<Dst>) {
+    if (!std::in_range<Dst>(value)) return false;
     out = static_cast<Dst>(value);
   } else {
     out = static_cast<Dst>(value);

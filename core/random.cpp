@@ -1,8 +1,11 @@
 #include "synthgrad/core/random.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numbers>
+#include <string_view>
+#include <system_error>
 
 #include "synthgrad/core/error.h"
 #include "synthgrad/core/parallel.h"
@@ -96,17 +99,17 @@ std::string to_string(const GeneratorState& state) {
 }
 
 GeneratorState parse_generator_state(const std::string& text) {
+  // from_chars takes digits alone: stoull read "-1" as 2^64 - 1 and skipped leading spaces.
+  const auto whole_number = [](std::string_view digits, uint64_t& out) {
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return !digits.empty() && error == std::errc{} && end == digits.data() + digits.size();
+  };
   GeneratorState state;
-  const auto colon = text.find(':');
-  try {
-    size_t used_seed = 0, used_counter = 0;
-    SG_CHECK(colon != std::string::npos, "");
-    state.seed = std::stoull(text.substr(0, colon), &used_seed);
-    state.counter = std::stoull(text.substr(colon + 1), &used_counter);
-    SG_CHECK(used_seed == colon && used_counter == text.size() - colon - 1, "");
-  } catch (const std::exception&) {
-    fail("parse_generator_state: expected 'seed:counter', got '{}'", text);
-  }
+  const std::string_view view = text;
+  const auto colon = view.find(':');
+  SG_CHECK(colon != std::string_view::npos && whole_number(view.substr(0, colon), state.seed) &&
+               whole_number(view.substr(colon + 1), state.counter),
+           "parse_generator_state: expected 'seed:counter', got '{}'", text);
   return state;
 }
 

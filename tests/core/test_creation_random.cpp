@@ -96,6 +96,19 @@ TEST_CASE("a saved generator state replays the same draws") {
   CHECK(same_bits(first, randn({64}, gen).to_vector<float>()));
 }
 
+TEST_CASE("a generator state is read back from digits alone") {
+  const GeneratorState state =
+      parse_generator_state(to_string(GeneratorState{7, 18446744073709551615u}));
+  CHECK(state.seed == 7);
+  CHECK(state.counter == 18446744073709551615u);
+  // stoull read "-1" as 2^64 - 1 and skipped spaces: a damaged checkpoint resumed another stream.
+  for (const char* bad : {"-1:0", "5:-2", " 5:2", "5: 2", "5:2 ", "5:", ":2", "52", "5:2:3",
+                          "18446744073709551616:0", "+5:2"})
+    CHECK_THROWS_WITH_AS(parse_generator_state(bad),
+                         doctest::Contains("parse_generator_state: expected 'seed:counter'"),
+                         Error);
+}
+
 TEST_CASE("randn draws the same numbers as repeated Generator::normal") {
   Generator a(99), b(99);
   const std::vector<float> tensor = randn({257}, a).to_vector<float>();

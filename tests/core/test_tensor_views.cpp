@@ -265,6 +265,12 @@ TEST_CASE("to b8 is 'not zero', and a float that no integer type holds is an err
   CHECK_THROWS_AS(from_vector<float>({INFINITY}).to(DType::i32), Error);
   CHECK_THROWS_AS(from_vector<float>({3e9f}).to(DType::i32), Error);
   CHECK_THROWS_AS(from_vector<float>({-1e19f}).to(DType::i64), Error);
+  // i64 to i32 wrapped: token id 5000000000 became 705032704.
+  CHECK_THROWS_WITH_AS(from_vector<int64_t>({-1, 5000000000}).to(DType::i32),
+                       "to: i64 [2] holds 5000000000, which is not a i32 value", Error);
+  CHECK_THROWS_AS(from_vector<int64_t>({-2147483649}).to(DType::i32), Error);
+  CHECK(from_vector<int64_t>({-2147483648, 2147483647}).to(DType::i32).to_vector<int32_t>() ==
+        std::vector<int32_t>{-2147483647 - 1, 2147483647});
   CHECK_THROWS_WITH_AS(full({1}, NAN, DType::i64), "full: nan is not a i64 value", Error);
   // The ends of each range convert.
   CHECK(from_vector<float>({-2147483648.0f, 2147483520.0f}).to(DType::i32).to_vector<int32_t>() ==
