@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace sg {
 
@@ -29,7 +30,18 @@ Tensor scalar(float value) {
 
 Tensor arange(int64_t start, int64_t end, int64_t step, DType dtype) {
   SG_CHECK(step != 0, "arange: step must not be zero");
-  const int64_t n = std::max<int64_t>(0, (end - start + step - (step > 0 ? 1 : -1)) / step);
+  // Unsigned: end - start overflows int64 for ranges such as [INT64_MIN, INT64_MAX).
+  const bool up = step > 0;
+  uint64_t count = 0;
+  if (up ? end > start : end < start) {
+    const uint64_t span = up ? static_cast<uint64_t>(end) - static_cast<uint64_t>(start)
+                             : static_cast<uint64_t>(start) - static_cast<uint64_t>(end);
+    const uint64_t stride = up ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+    count = span / stride + (span % stride != 0);
+  }
+  SG_CHECK(count <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
+           "arange: [{}, {}) by {} has more elements than int64 counts", start, end, step);
+  const auto n = static_cast<int64_t>(count);
   Tensor out = Tensor::empty({n}, dtype);
   visit_dtype(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;

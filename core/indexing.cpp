@@ -131,7 +131,8 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
   int64_t total = 0;
   for (int64_t s : sizes) {
     SG_CHECK(s >= 0, "split: negative size {}", s);
-    total += s;
+    SG_CHECK(!__builtin_add_overflow(total, s, &total), "split: sizes [{}] add up past int64",
+             fmt::join(sizes, ", "));
   }
   SG_CHECK(total == x.size(axis), "split: sizes [{}] add up to {}, axis {} of shape {} has {}",
            fmt::join(sizes, ", "), total, axis, shape_str(x.shape()), x.size(axis));

@@ -221,7 +221,8 @@ Tensor Tensor::slice(int64_t axis, int64_t start, int64_t end, int64_t step) con
            shape_str(shape_));
   Shape shape = shape_, strides = strides_;
   shape[axis] = (end - start) / step + ((end - start) % step != 0);  // no overflow at large steps
-  strides[axis] *= step;
+  // With one element or none the stride is never used, and a huge step would overflow it.
+  if (shape[axis] > 1) strides[axis] *= step;
   return with_layout("slice", std::move(shape), std::move(strides),
                      offset_ + start * strides_[axis]);
 }

@@ -61,6 +61,18 @@ TEST_CASE("arange counts up or down by step and may be empty") {
   CHECK_THROWS_AS(arange(0, 5, 0), Error);
 }
 
+TEST_CASE("arange over a range wider than int64 is an error, not an overflow") {
+  CHECK_THROWS_WITH_AS(arange(0, std::numeric_limits<int64_t>::max()),
+                       doctest::Contains("has more bytes than memory addresses"), Error);
+  CHECK_THROWS_WITH_AS(
+      arange(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()),
+      doctest::Contains("more elements than int64 counts"), Error);
+  CHECK(arange(std::numeric_limits<int64_t>::max() - 2, std::numeric_limits<int64_t>::max(), 1,
+               DType::i64)
+            .to_vector<int64_t>() == std::vector<int64_t>{std::numeric_limits<int64_t>::max() - 2,
+                                                          std::numeric_limits<int64_t>::max() - 1});
+}
+
 TEST_CASE("from_vector copies values into the requested shape") {
   std::vector<float> values{1, 2, 3, 4, 5, 6};
   Tensor t = from_vector(values, {2, 3});

@@ -192,4 +192,6 @@ TEST_CASE("split rejects sizes that do not cover the axis") {
   CHECK_THROWS_AS(split(x, {2, 4}, 1), Error);
   CHECK_THROWS_AS(split(x, {8, -1}, 1), Error);
   CHECK_THROWS_AS(split(x, {3}, 2), Error);
+  const int64_t huge = std::numeric_limits<int64_t>::max();
+  CHECK_THROWS_WITH_AS(split(x, {huge, huge, 6}, 1), doctest::Contains("add up past int64"), Error);
 }

@@ -131,6 +131,10 @@ TEST_CASE("slice with a step takes every step-th element") {
   CHECK(x.slice(0, 1, 10, 3).to_vector<float>() == std::vector<float>{1, 4, 7});
   CHECK(x.slice(0, 0, 10, 4).to_vector<float>() == std::vector<float>{0, 4, 8});
   CHECK(x.slice(0, 0, 10, 20).to_vector<float>() == std::vector<float>{0});
+  // One element left: a step of INT64_MAX times a stride of 3 overflowed the new stride.
+  const Tensor rows = ref::iota({2, 3}).slice(0, 0, 2, std::numeric_limits<int64_t>::max());
+  CHECK(rows.shape() == Shape{1, 3});
+  CHECK(rows.to_vector<float>() == std::vector<float>{0, 1, 2});
   CHECK(x.slice(0, 2, 2).numel() == 0);
   CHECK(x.slice(0, 1, 10, 3).strides() == Shape{3});
   CHECK_THROWS_AS(x.slice(0, 0, 10, 0), Error);
