@@ -284,6 +284,12 @@ SafetensorsContent parse_safetensors(std::string_view bytes, const std::string& 
     Tensor t = Tensor::empty(entry.shape, entry.dtype);
     if (entry.end > entry.begin)
       std::memcpy(t.raw_data(), data + entry.begin, entry.end - entry.begin);
+    // A b8 tensor holds 0 or 1 (Tensor::to makes any other byte 1); a byte of 2 would be true to
+    // some kernels and false to others.
+    if (entry.dtype == DType::b8)
+      for (int64_t i = 0; i < t.numel(); ++i)
+        SG_CHECK(t.data<uint8_t>()[i] <= 1, "load_safetensors '{}': BOOL tensor '{}' holds byte {}",
+                 path, entry.name, t.data<uint8_t>()[i]);
     content.tensors.emplace_back(entry.name, std::move(t));
   }
   return content;

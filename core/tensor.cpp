@@ -131,6 +131,7 @@ int64_t Tensor::element_offset(const std::vector<int64_t>& index) const {
 
 template <class T>
 T Tensor::item() const {
+  SG_CHECK(defined(), "item: the tensor is undefined");
   SG_CHECK(numel() == 1, "item: expected one element, the shape is {}", shape_str(shape_));
   check_dtype(dtype_of<T>(), "item");
   return at<T>(std::vector<int64_t>(shape_.size(), 0));

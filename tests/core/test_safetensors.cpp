@@ -67,6 +67,16 @@ TEST_CASE("safetensors: a hand-built file with tensors out of offset order and a
   CHECK(content.metadata == Metadata{{"k", "v"}});
 }
 
+TEST_CASE("safetensors: a BOOL tensor of bytes 0 and 1 loads, a byte of 2 is refused") {
+  HandBuiltFile file;
+  const std::string header = R"({"m":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}})";
+  file.write(header, std::string("\x01\x00\x01", 3));
+  CHECK(load_safetensors(file.path).tensors.at(0).second.to_vector<uint8_t>() ==
+        std::vector<uint8_t>{1, 0, 1});
+  CHECK(contains(file.load_error(header, std::string("\x01\x02\x00", 3)),
+                 "BOOL tensor 'm' holds byte 2"));
+}
+
 TEST_CASE("safetensors: sizes that overflow 64 bits or disagree with the offsets are refused") {
   HandBuiltFile file;
   // The issue's file: 2^31 x 2^31 floats are 2^64 bytes, which wraps to 0 unchecked.

@@ -285,4 +285,6 @@ TEST_CASE("item needs exactly one element") {
   CHECK(ref::iota({1, 1, 1}).item<float>() == 0.0f);
   CHECK(arange(5, 6).item<int64_t>() == 5);
   CHECK_THROWS_AS(ref::iota({2}).item<float>(), Error);
+  // Not "the shape is []", which is a scalar's, one element.
+  CHECK_THROWS_WITH_AS(Tensor().item<float>(), "item: the tensor is undefined", Error);
 }
