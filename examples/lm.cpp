@@ -378,14 +378,9 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--context", o.model.max_length, "tokens of context")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));
-  cmd.add_option("--tokenizer", o.tokenizer.kind,
-                 "char, sentencepiece, or word (every training word as it is, <eos> per line)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"char", "sentencepiece", "word"}));
-  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
-      ->capture_default_str()
-      ->check(CLI::Range(16, 1000000));
-  examples::refuse_unread_tokenizer_flags(cmd, o.tokenizer);
+  examples::add_tokenizer_options(
+      cmd, o.tokenizer, {"char", "sentencepiece", "word"},
+      "char, sentencepiece, or word (every training word as it is, <eos> per line)");
   cmd.add_option("--batch-size", o.batch_size, "windows per step (per process under mpirun)")
       ->capture_default_str()
       ->check(examples::positive());

@@ -373,16 +373,8 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--max-length", o.model.max_length, "tokens per packed sequence")
       ->capture_default_str()
       ->check(CLI::Range(3, 4096));
-  cmd.add_option("--tokenizer", o.tokenizer.kind, "sentencepiece or word, learnt from the corpus")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"sentencepiece", "word"}));
-  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
-      ->capture_default_str()
-      ->check(CLI::Range(16, 1000000));
-  cmd.add_option("--min-count", o.tokenizer.min_count, "word: least occurrences of a word")
-      ->capture_default_str()
-      ->check(examples::positive());
-  examples::refuse_unread_tokenizer_flags(cmd, o.tokenizer);
+  examples::add_tokenizer_options(cmd, o.tokenizer, {"sentencepiece", "word"},
+                                  "sentencepiece or word, learnt from the corpus");
   cmd.add_option("--tokenizer-sample", o.tokenizer_sample_bytes,
                  "bytes of training text (from all over it) the tokenizer is learnt from")
       ->capture_default_str()
@@ -428,7 +420,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
       ->capture_default_str()
       ->check(examples::positive());
   // A flag that would be silently ignored is refused instead.
-  cmd.callback([&cmd, &o] {
+  examples::add_parsed_check(cmd, [&cmd, &o] {
     if (o.objective != "rtd" && cmd.count("--detection-weight") > 0)
       throw CLI::ValidationError("--detection-weight applies to --objective rtd only");
     if (o.skipgram_epochs == 0 && cmd.count("--skipgram-window") > 0)

@@ -423,16 +423,8 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
                  "single-sentence tasks")
       ->capture_default_str()
       ->check(CLI::IsMember({"cls", "mean", "pair", "align"}));
-  cmd.add_option("--tokenizer", o.tokenizer.kind, "char, word or sentencepiece")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"char", "word", "sentencepiece"}));
-  cmd.add_option("--min-count", o.tokenizer.min_count, "word tokenizer: minimum count of a word")
-      ->capture_default_str()
-      ->check(examples::positive());
-  cmd.add_option("--vocab-size", o.tokenizer.vocab_size, "sentencepiece: vocabulary size")
-      ->capture_default_str()
-      ->check(CLI::Range(16, 1000000));
-  examples::refuse_unread_tokenizer_flags(cmd, o.tokenizer);
+  examples::add_tokenizer_options(cmd, o.tokenizer, {"char", "word", "sentencepiece"},
+                                  "char, word or sentencepiece");
   cmd.add_option("--epochs", o.epochs, "passes over the train split")
       ->capture_default_str()
       ->check(examples::positive());

@@ -163,6 +163,24 @@ inline void refuse_unread_tokenizer_flags(CLI::App& cmd, const TokenizerChoice& 
   });
 }
 
+// The tokenizer flags of a program that learns one of `kinds` from its training text; each
+// defaults to `tokenizer`'s value, which differs between the programs. --min-count is left out in
+// the language-modelling convention, whose word tokenizer keeps every training word.
+inline void add_tokenizer_options(CLI::App& cmd, TokenizerChoice& tokenizer,
+                                  const std::vector<std::string>& kinds, const std::string& help) {
+  cmd.add_option("--tokenizer", tokenizer.kind, help)
+      ->capture_default_str()
+      ->check(CLI::IsMember(kinds));
+  cmd.add_option("--vocab-size", tokenizer.vocab_size, "sentencepiece: vocabulary size")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1000000));
+  if (!tokenizer.language_model)
+    cmd.add_option("--min-count", tokenizer.min_count, "word: least occurrences of a word")
+        ->capture_default_str()
+        ->check(positive());
+  refuse_unread_tokenizer_flags(cmd, tokenizer);
+}
+
 // The optimisation options of the step-counted programs (lm, pretrain): the steps, the warm-up and
 // decay of the learning rate (`decay` names the decay's shape in the help), and AdamW's decay.
 template <class Options>
