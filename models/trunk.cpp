@@ -38,6 +38,8 @@ Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::Att
 }
 
 Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
+  SG_CHECK(ids.defined() && ids.dim() == 2, "{}: token ids must be [batch, length], got {}", model_,
+           describe(ids));
   // Checked here for every model, with or without segment embeddings: left to the embedding, an
   // id out of range gives a message that does not say it is a segment id.
   if (segments.defined()) {

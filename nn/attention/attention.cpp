@@ -44,6 +44,9 @@ Attention::Attention(const AttentionConfig& config, Generator& init_gen,
                      std::shared_ptr<Generator> dropout_gen)
     : config_(config) {
   validate(config);
+  SG_CHECK(config.dropout == 0.0f || dropout_gen != nullptr,
+           "Attention ({}): attention dropout {} needs a dropout generator (the third argument)",
+           config.variant, config.dropout);
   const auto kinds = parse_variant(config.variant);
   for (LogitKind kind : kinds)
     sources.push_back(register_module(logit_kind_name(kind), make_logits(kind, config, init_gen)));

@@ -406,6 +406,10 @@ TEST_CASE("segment ids and the padding mask are checked by the trunk, naming the
   CHECK(sg::testing::error_message([&] {
           with_segments.forward(ids, {}, from_vector<int64_t>({0, -1, 1, 1}, {1, 4}));
         }) == "EncoderClassifier: segment id -1 is outside the 2 segments");
+  // The trunk is public: 1-D ids gave "size: axis 1 is out of range".
+  CHECK(sg::testing::error_message([&] {
+          with_segments.trunk->forward(from_vector<int64_t>({1, 2}), {}, {});
+        }) == "EncoderClassifier: token ids must be [batch, length], got i64 [2]");
   // Without segment embeddings, segment ids of any shape were accepted.
   models::EncoderClassifier without_segments(tiny("V"));
   CHECK(sg::testing::error_message([&] {

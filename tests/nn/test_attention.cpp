@@ -422,6 +422,10 @@ TEST_CASE("clear errors for a long sequence, bad FD factors, unknown variants an
                        doctest::Contains("unknown part 'X'"), Error);
   CHECK_THROWS_WITH_AS(Attention(small_config("V+V"), gen, nullptr),
                        doctest::Contains("appears twice"), Error);
+  AttentionConfig with_dropout = small_config("V");
+  with_dropout.dropout = 0.1f;
+  CHECK_THROWS_WITH_AS(Attention(with_dropout, gen, nullptr),
+                       doctest::Contains("attention dropout 0.1 needs a dropout generator"), Error);
   AttentionMask wrong{.padding = zeros({1, 3}, DType::b8), .causal = false};
   CHECK_THROWS_WITH_AS(layer.forward(Variable(zeros({2, 3, 8})), wrong),
                        doctest::Contains("padding must be b8 of shape [2, 3]"), Error);
