@@ -136,6 +136,23 @@ struct Trainer {
   data::MetricValues last_evaluation;
   CrossEntropyOptions loss_options;
 
+  // This rank's factor for its mean loss, so that the mean over the ranks is the global batch's:
+  // an epoch's last batch may not divide evenly, and with class weights each rank's cross-entropy
+  // divides by its own rows' weights, not by their number.
+  float loss_share(const data::Batch& global, distributed::RowRange range, int ranks) const {
+    const int64_t rows = global.ids.size(0);
+    if (loss_options.class_weights.empty())
+      return distributed::share_weight(range.size(), rows, ranks);
+    const std::vector<int64_t> labels = global.labels.to(DType::i64).to_vector<int64_t>();
+    double mine = 0.0, all = 0.0;
+    for (int64_t i = 0; i < rows; ++i) {
+      const double w = loss_options.class_weights[static_cast<size_t>(labels[i])];
+      all += w;
+      if (i >= range.begin && i < range.end) mine += w;
+    }
+    return all > 0.0 ? static_cast<float>(mine * ranks / all) : 0.0f;
+  }
+
   // What glue predict reads back: the task and the label names the model was trained with.
   Metadata task_metadata() const {
     // A JSON list: a quoted TSV label may hold a tab (checkpoints of 0.2 hold "labels", the
@@ -160,8 +177,7 @@ struct Trainer {
       const Variable loss =
           batch_loss(model->forward(batch.ids, batch.padding_mask, segments_for(*model, batch)),
                      batch, task.is_regression, loss_options);
-      // An epoch's last batch may not divide evenly among the ranks.
-      const float weight = distributed::share_weight(range.size(), global_rows, world.size());
+      const float weight = loss_share(global, range, world.size());
       return weight == 1.0f ? loss : loss * weight;
     };
     t.evaluate_after = [this](int64_t) {

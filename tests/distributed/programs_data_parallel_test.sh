@@ -77,6 +77,22 @@ check "glue: 3 ranks, batch 5 each" 0 ranks 3 "$glue" train "${toy[@]}" "${exact
 close "glue: 3 ranks x 5 end where 1 process x 15 does, uneven last batches included" \
   "$work/g3/last.safetensors" "$work/g4/last.safetensors" 1e-4
 
+# --class-weights balanced: each rank's cross-entropy divides by its own rows' class weights, so a
+# rank's loss is weighted by its share of the batch's weight (60 fruit against 20 vehicles).
+mkdir -p "$work/imbalanced"
+{
+  echo -e "sentence\tlabel"
+  for i in $(seq 1 60); do echo -e "a red apple number $i\tfruit"; done
+  for i in $(seq 1 20); do echo -e "a fast car number $i\tvehicle"; done
+} >"$work/imbalanced/train.tsv"
+cp "$work/task/dev.tsv" "$work/imbalanced/"
+weighted=(--task toy --data "$work/imbalanced" --heads 2 --max-length 8 --attention R+V --lr 3e-3 --dim 16
+          --layers 1 --epochs 3 --class-weights balanced "${exact[@]}")
+check "glue: 1 process, batch 14, class weights" 0 "$glue" train "${weighted[@]}" --batch-size 14 --out "$work/w1"
+check "glue: 2 ranks, batch 7 each, class weights" 0 ranks 2 "$glue" train "${weighted[@]}" --batch-size 7 --out "$work/w2"
+close "glue: with class weights 2 ranks x 7 end where 1 process x 14 does" "$work/w1/last.safetensors" \
+  "$work/w2/last.safetensors" 1e-4
+
 # Batches of 39 leave 2 examples: rank 0 gets none of them, ranks 1 and 2 one each.
 check "glue: 1 process, batch 39" 0 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 39 --out "$work/g5"
 check "glue: 3 ranks, batch 13 each" 0 ranks 3 "$glue" train "${toy[@]}" "${exact[@]}" --batch-size 13 --out "$work/g6"
