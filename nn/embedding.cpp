@@ -9,8 +9,9 @@ namespace sg::nn {
 
 namespace {
 void check_length(int64_t length, int64_t max_length, const char* type) {
-  SG_CHECK(length >= 0 && length <= max_length, "{}: sequence length {} exceeds the maximum {}",
-           type, length, max_length);
+  SG_CHECK(length >= 0, "{}: sequence length {} is negative", type, length);
+  SG_CHECK(length <= max_length, "{}: sequence length {} exceeds the maximum {}", type, length,
+           max_length);
 }
 }  // namespace
 

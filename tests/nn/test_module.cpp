@@ -288,6 +288,8 @@ TEST_CASE("positional embeddings reject lengths beyond their maximum") {
   CHECK(fixed.forward(5).shape() == Shape{5, 4});
   CHECK_THROWS_WITH_AS(learned.forward(6), doctest::Contains("exceeds the maximum 5"), Error);
   CHECK_THROWS_WITH_AS(fixed.forward(6), doctest::Contains("exceeds the maximum 5"), Error);
+  CHECK_THROWS_WITH_AS(learned.forward(-1), doctest::Contains("sequence length -1 is negative"),
+                       Error);
 }
 
 TEST_CASE("Linear and LayerNorm name themselves for an input of the wrong width or dtype") {
