@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -66,8 +67,17 @@ CsvLog::~CsvLog() {
 void CsvLog::write(const std::vector<double>& values) {
   SG_CHECK(values.size() == columns_.size(), "CsvLog '{}': {} values for {} columns", path_,
            values.size(), columns_.size());
+  // Whole numbers (steps, epochs, counts) in full: at 6 digits, step 1234561 read back as 1234560
+  // and a resume kept the wrong rows.
+  std::string row;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    const bool whole = std::abs(v) < 1e15 && v == std::floor(v);
+    if (i > 0) row += ',';
+    row += whole ? fmt::format("{:.0f}", v) : fmt::format("{:.6g}", v);
+  }
+  row += '\n';
   // A full disk shows only at the flush; a log that silently stops growing would hide it.
-  const std::string row = fmt::format("{:.6g}\n", fmt::join(values, ","));
   const bool written = std::fwrite(row.data(), 1, row.size(), file_) == row.size();
   SG_CHECK(std::fflush(file_) == 0 && written, "CsvLog: cannot write to '{}': {}", path_,
            std::strerror(errno));

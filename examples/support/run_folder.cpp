@@ -11,11 +11,58 @@ namespace sg::examples {
 
 namespace {
 
+// A set-aside is built in a folder of its own and then renamed into place in one step; a process
+// killed while moving the files leaves them split between the two, and they go back together.
+std::string partial_set_aside(const RunFolder& folder) {
+  return folder.earlier_run() + ".partial";
+}
+
+void move_file(const std::string& from, const std::string& to_folder) {
+  std::error_code error;
+  std::filesystem::rename(
+      from, std::filesystem::path(to_folder) / std::filesystem::path(from).filename(), error);
+  SG_CHECK(!error, "cannot move '{}' to '{}': {}", from, to_folder, error.message());
+}
+
+void undo_interrupted_set_aside(const RunFolder& folder) {
+  const std::string partial = partial_set_aside(folder);
+  if (!std::filesystem::exists(partial)) return;
+  for (const auto& entry : std::filesystem::directory_iterator(partial))
+    move_file(entry.path().string(), folder.path);
+  std::filesystem::remove(partial);
+}
+
+// What a killed write of one of the run's files left behind (core/atomic_file writes
+// "<name>.tmp.XXXXXX" and renames it): only those names, as --out may be a folder of other files.
+void remove_temporary_files(const RunFolder& folder) {
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(folder.path, ignored))
+    for (const std::string& file : folder.files())
+      if (entry.path().filename().string().starts_with(
+              std::filesystem::path(file).filename().string() + ".tmp."))
+        std::filesystem::remove(entry.path(), ignored);
+}
+
+// Moves the run's files into earlier_run(), replacing what was there.
+void move_run_aside(const RunFolder& folder) {
+  const std::string partial = partial_set_aside(folder);
+  std::error_code error;
+  std::filesystem::create_directory(partial, error);
+  SG_CHECK(!error, "cannot make '{}' for the earlier run: {}", partial, error.message());
+  for (const std::string& file : folder.files())
+    if (std::filesystem::exists(file)) move_file(file, partial);
+  std::filesystem::remove_all(folder.earlier_run(), error);
+  if (!error) std::filesystem::rename(partial, folder.earlier_run(), error);
+  SG_CHECK(!error, "cannot move '{}' to '{}': {}", partial, folder.earlier_run(), error.message());
+}
+
 RunFolder open_for_this_process(const std::string& path, RunStart start) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   SG_CHECK(!error, "--out: cannot create the run folder '{}': {}", path, error.message());
   const RunFolder folder{path, std::make_shared<const RunLock>(path)};
+  undo_interrupted_set_aside(folder);
+  remove_temporary_files(folder);
   // An --overwrite that stopped before its first checkpoint leaves the run it replaced set aside,
   // and that run is still the folder's: a fresh run would delete it at its first checkpoint.
   const bool set_aside = std::filesystem::exists(folder.earlier_run());
@@ -32,39 +79,28 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
     return folder;
   }
   // A run that stopped before its first checkpoint (bad input, Ctrl-C during set-up, early
-  // divergence) leaves nothing to resume or keep: a fresh run takes its place.
-  const bool started = std::filesystem::exists(folder.last_checkpoint()) ||
-                       std::filesystem::exists(folder.best_model());
+  // divergence, a kill between its first best model and checkpoint) leaves nothing to resume or
+  // keep: a fresh run takes its place, and an --overwrite keeps the run set aside before it.
+  const bool started = std::filesystem::exists(folder.last_checkpoint());
   if (start == RunStart::fresh && set_aside && !started)
     throw UsageError(fmt::format(
         "'{}' holds no run but {}, pass --overwrite to replace it, or choose another --out", path,
         restore));
-  const bool keep = start == RunStart::overwrite && started;
-  if (keep) {
-    std::filesystem::remove_all(folder.earlier_run(), error);
-    std::filesystem::create_directory(folder.earlier_run(), error);
-    SG_CHECK(!error, "cannot make '{}' for the earlier run: {}", folder.earlier_run(),
-             error.message());
-  }
-  for (const std::string& file : folder.files()) {
-    if (!std::filesystem::exists(file)) continue;
-    if (start == RunStart::fresh && started)
-      throw UsageError(fmt::format(
-          "'{}' already holds a run ({}): continue it with --resume, choose another --out, or "
-          "pass --overwrite to delete that run first",
-          path, std::filesystem::path(file).filename().string()));
-    if (keep)
-      std::filesystem::rename(
-          file,
-          std::filesystem::path(folder.earlier_run()) / std::filesystem::path(file).filename(),
-          error);
-    else
-      std::filesystem::remove(file, error);
-    SG_CHECK(!error, "cannot move or delete '{}' of the earlier run: {}", file, error.message());
-  }
-  if (keep)
+  if (start == RunStart::fresh && started)
+    throw UsageError(fmt::format(
+        "'{}' already holds a run ({}): continue it with --resume, choose another --out, or "
+        "pass --overwrite to delete that run first",
+        path, std::filesystem::path(folder.last_checkpoint()).filename().string()));
+  if (start == RunStart::overwrite && started) {
+    move_run_aside(folder);
     fmt::print(stderr, "the earlier run's files wait in '{}' until this run saves a checkpoint\n",
                folder.earlier_run());
+    return folder;
+  }
+  for (const std::string& file : folder.files()) {
+    std::filesystem::remove(file, error);
+    SG_CHECK(!error, "cannot delete '{}' of the earlier run: {}", file, error.message());
+  }
   return folder;
 }
 

@@ -176,9 +176,8 @@ void write_curves(const RunFolder& run, const LoopSettings& settings) {
   write_svg_plot(run.plot(), {{"training loss", "step", {loss}}, {metric, "step", {evaluation}}});
 }
 
-// Evaluates, saves the best model and the last checkpoint.
-Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder& run,
-                 TrainingTask& task, const LoopSettings& settings, LoopState& state,
+// Evaluates and saves the best model.
+Metrics evaluate(TrainingTask& task, const LoopSettings& settings, LoopState& state,
                  Progress& progress) {
   const Metrics metrics = task.evaluate();
   // The log's columns are named up front; a task returning other names or another order would
@@ -196,7 +195,6 @@ Metrics evaluate(nn::Module& model, optim::Optimizer& optimizer, const RunFolder
     if (distributed::Communicator::world().is_root()) task.save_best_model(state.best.value());
   });
   progress.message(line);
-  save_last(model, optimizer, run, task, settings, state);
   return metrics;
 }
 
@@ -297,10 +295,13 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
     const bool evaluate_now = (task.evaluate_after(state.step) && skipped_in_a_row == 0) ||
                               state.step == settings.total_steps;
     if (evaluate_now) {
-      const Metrics metrics = evaluate(model, optimizer, run, task, settings, state, progress);
+      const Metrics metrics = evaluate(task, settings, state, progress);
       for (size_t i = 0; i < metrics.size(); ++i) row[kFixedColumns + i] = metrics[i].second;
     }
+    // The row before the checkpoint: a resume drops rows past its step, but could not bring back
+    // a row a kill kept from being written after it.
     if (log) log->write(row);
+    if (evaluate_now) save_last(model, optimizer, run, task, settings, state);
   }
   progress.finish();
   if (log) write_curves(run, settings);

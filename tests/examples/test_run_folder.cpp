@@ -87,24 +87,25 @@ TEST_CASE(
     best = again.best_model();
     last = again.last_checkpoint();
   }
-  for (const std::string& checkpoint : {best, last}) {
-    std::ofstream(checkpoint) << "a model";
-    CHECK(refusal(path, RunStart::fresh).find("already holds a run") != std::string::npos);
-    fs::remove(checkpoint);
-  }
+  // A best model without a checkpoint (a kill between the two writes) is no run to keep.
+  std::ofstream(best) << "a model";
+  CHECK(refusal(path, RunStart::fresh).empty());
+  CHECK_FALSE(fs::exists(best));
+  std::ofstream(last) << "a model";
+  CHECK(refusal(path, RunStart::fresh).find("already holds a run") != std::string::npos);
 }
 
 TEST_CASE("--overwrite keeps the earlier run aside, so a new run that fails early loses nothing") {
   const std::string path = fresh_folder("overwritten");
   {
     const auto first = examples::open_run_folder(path, RunStart::fresh);
-    std::ofstream(first.best_model()) << "the earlier model";
+    std::ofstream(first.last_checkpoint()) << "the earlier model";
     std::ofstream(first.log()) << "step\n1\n";
   }
   const auto second = examples::open_run_folder(path, RunStart::overwrite);
-  CHECK_FALSE(fs::exists(second.best_model()));
+  CHECK_FALSE(fs::exists(second.last_checkpoint()));
   CHECK_FALSE(fs::exists(second.log()));
-  std::ifstream kept(second.earlier_run() + "/best.safetensors");
+  std::ifstream kept(second.earlier_run() + "/last.safetensors");
   std::string content;
   std::getline(kept, content);
   CHECK(content == "the earlier model");
@@ -115,7 +116,7 @@ TEST_CASE("a run an --overwrite set aside is not lost to a fresh run when that o
   const std::string path = fresh_folder("set_aside");
   {
     const auto first = examples::open_run_folder(path, RunStart::fresh);
-    std::ofstream(first.best_model()) << "the earlier model";
+    std::ofstream(first.last_checkpoint()) << "the earlier model";
   }
   // The overwriting run stops before its first checkpoint: the earlier run waits aside.
   const std::string aside = examples::open_run_folder(path, RunStart::overwrite).earlier_run();
@@ -125,8 +126,35 @@ TEST_CASE("a run an --overwrite set aside is not lost to a fresh run when that o
   CHECK(message.find("waits in '" + aside + "': move its files back") != std::string::npos);
   CHECK(refusal(path, RunStart::resume).find("move its files back to continue it") !=
         std::string::npos);
-  CHECK(fs::exists(aside + "/best.safetensors"));
+  CHECK(fs::exists(aside + "/last.safetensors"));
   // --overwrite may still replace it (it waits until the new run's first checkpoint).
   examples::open_run_folder(path, RunStart::overwrite);
-  CHECK(fs::exists(aside + "/best.safetensors"));
+  CHECK(fs::exists(aside + "/last.safetensors"));
+  // Also when the overwriting run was killed between its first best model and checkpoint: the
+  // next --overwrite deleted the earlier run, keeping the dead run's best model instead.
+  std::ofstream(path + "/best.safetensors") << "a dead run's model";
+  examples::open_run_folder(path, RunStart::overwrite);
+  std::ifstream kept(aside + "/last.safetensors");
+  std::string content;
+  std::getline(kept, content);
+  CHECK(content == "the earlier model");
+  CHECK_FALSE(fs::exists(path + "/best.safetensors"));
+}
+
+TEST_CASE("a set-aside killed half-way is put back together, and killed writes' files removed") {
+  const std::string path = fresh_folder("half_aside");
+  {
+    const auto first = examples::open_run_folder(path, RunStart::fresh);
+    std::ofstream(first.last_checkpoint()) << "the checkpoint";
+    std::ofstream(first.log()) << "step\n1\n";
+    // A kill after the log had moved into the set-aside's folder, before the checkpoint did.
+    fs::create_directory(first.earlier_run() + ".partial");
+    fs::rename(first.log(), first.earlier_run() + ".partial/log.csv");
+    std::ofstream(path + "/last.safetensors.tmp.Ab12Cd") << "half a checkpoint";
+  }
+  const auto second = examples::open_run_folder(path, RunStart::overwrite);
+  CHECK(fs::exists(second.earlier_run() + "/last.safetensors"));
+  CHECK(fs::exists(second.earlier_run() + "/log.csv"));
+  CHECK_FALSE(fs::exists(second.earlier_run() + ".partial"));
+  CHECK_FALSE(fs::exists(path + "/last.safetensors.tmp.Ab12Cd"));
 }

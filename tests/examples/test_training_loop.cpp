@@ -94,6 +94,24 @@ TEST_CASE("a run stopped half-way and resumed ends bit-identical to an uninterru
   CHECK(examples::read_csv(half.folder.log()).rows.size() == 12);
 }
 
+TEST_CASE("an evaluation's log row is written before its checkpoint, which a resume keeps") {
+  // The checkpoint of step 4 fails as a kill during its write would: the row of step 4 was lost
+  // when it came after the checkpoint, and a resume from step 2 never wrote it again.
+  ToyRun killed("row_before_checkpoint", true);
+  const auto state = killed.task.state;
+  killed.task.state = [&] {
+    if (killed.calls == 4) throw std::runtime_error("killed while saving");
+    return state();
+  };
+  CHECK_THROWS(killed.run({.total_steps = 6}));
+  CHECK(examples::read_csv(killed.folder.log()).rows.size() == 4);
+  ToyRun resumed("row_before_checkpoint", false);
+  CHECK(resumed.run({.total_steps = 6, .resume = true}).finished);
+  std::vector<double> steps;
+  for (const auto& row : examples::read_csv(resumed.folder.log()).rows) steps.push_back(row[0]);
+  CHECK(steps == std::vector<double>{1, 2, 3, 4, 5, 6});
+}
+
 TEST_CASE("--stop-after counts the steps of each sitting, so a resumed run goes on and stops") {
   ToyRun whole("sittings_whole", true);
   whole.run({.total_steps = 12});
@@ -284,6 +302,25 @@ TEST_CASE("a log row that cannot be written is an error naming the file, not a s
   const auto path = std::filesystem::temp_directory_path() / "sg_loop_full_log.csv";
   std::filesystem::remove(path);
   CHECK(sg::testing::run_child("log_on_full_disk", {path.string()}) == 10);
+}
+
+TEST_CASE("a log keeps steps past a million whole, and a resume keeps the rows up to its step") {
+  const auto path = std::filesystem::temp_directory_path() / "sg_loop_big_steps.csv";
+  std::filesystem::remove(path);
+  {
+    examples::CsvLog log(path.string(), {"step", "loss"});
+    for (int64_t step = 1234561; step <= 1234569; ++step)
+      log.write({static_cast<double>(step), 0.123456789});
+  }
+  // At 6 significant digits every row read 1.23456e+06: the resume kept 5 rows, not 4.
+  examples::CsvLog resumed(path.string(), {"step", "loss"}, 1234564);
+  resumed.write({1234565.0, 0.5});
+  const examples::CsvTable table = examples::read_csv(path.string());
+  REQUIRE(table.rows.size() == 5);
+  CHECK(table.rows[3][0] == 1234564.0);
+  CHECK(table.rows[4][0] == 1234565.0);
+  CHECK(table.rows[0][1] == doctest::Approx(0.123457));
+  std::filesystem::remove(path);
 }
 
 TEST_CASE("metrics named otherwise than the log's columns are an error, not a mislabelled log") {
