@@ -28,6 +28,7 @@ namespace {
 constexpr const char* kStepKey = "step";
 constexpr const char* kBestKey = "best_metric";
 constexpr const char* kSkippedKey = "skipped_steps";
+constexpr const char* kSkippedInARowKey = "skipped_in_a_row";
 constexpr const char* kRanksKey = "ranks";          // the processes of the run that wrote it
 constexpr const char* kBatchKey = "batch_size";     // each process's, when the program says it
 constexpr const char* kDropoutKey = "dropout_rng";  // TrainingTask::dropout's state
@@ -38,6 +39,9 @@ constexpr size_t kFixedColumns = 6;
 struct LoopState {
   int64_t step = 0;
   int64_t skipped = 0;
+  // The current streak of skipped updates: a stop in the middle of one saves it, or every sitting
+  // of a diverged run would start a new streak and never end it.
+  int64_t skipped_in_a_row = 0;
   BestScore best;
 };
 
@@ -53,6 +57,7 @@ void save_last(const nn::Module& model, const optim::Optimizer& optimizer, const
   if (task.dropout) extra.metadata[kDropoutKey] = to_string(task.dropout->state());
   extra.metadata[kStepKey] = std::to_string(state.step);
   extra.metadata[kSkippedKey] = std::to_string(state.skipped);
+  extra.metadata[kSkippedInARowKey] = std::to_string(state.skipped_in_a_row);
   extra.metadata[kBestKey] = state.best.to_string();
   nn::save_training_checkpoint(run.last_checkpoint(), model, extra);
   discard_earlier_run(run);
@@ -112,6 +117,8 @@ LoopState load_last(nn::Module& model, optim::Optimizer& optimizer, const RunFol
   state.step = std::stoll(extra.metadata.at(kStepKey));
   if (auto it = extra.metadata.find(kSkippedKey); it != extra.metadata.end())
     state.skipped = std::stoll(it->second);
+  if (auto it = extra.metadata.find(kSkippedInARowKey); it != extra.metadata.end())
+    state.skipped_in_a_row = std::stoll(it->second);
   state.best.restore(extra.metadata.at(kBestKey));
   if (distributed::Communicator::world().is_root())
     fmt::print(stderr, "resumed from {} at step {}\n", run.last_checkpoint(), state.step);
@@ -232,7 +239,6 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
         state.best.empty() ? NAN : state.best.value(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
   };
-  int64_t skipped_in_a_row = 0;
   auto last = std::chrono::steady_clock::now();
   // --stop-after counts this sitting's steps: a resumed run stopped at the step it resumed at.
   const int64_t stop_at = settings.stop_after > 0 ? state.step + settings.stop_after : -1;
@@ -260,13 +266,13 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
     ++state.step;
     if (std::isfinite(loss_value) && std::isfinite(norm)) {
       optimizer.step();
-      skipped_in_a_row = 0;
+      state.skipped_in_a_row = 0;
     } else {
       ++state.skipped;
-      ++skipped_in_a_row;
+      ++state.skipped_in_a_row;
       progress.message(fmt::format("step {}: loss {} and gradient norm {}: update skipped",
                                    state.step, loss_value, norm));
-      if (skipped_in_a_row >= settings.max_skipped_in_a_row) {
+      if (state.skipped_in_a_row >= settings.max_skipped_in_a_row) {
         const std::string way_out =
             std::filesystem::exists(run.last_checkpoint())
                 ? fmt::format("{} is left as it was (try a lower --lr, then --resume)",
@@ -274,7 +280,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                 : "no checkpoint was saved yet (try a lower --lr; a fresh run may use the folder)";
         progress.message(fmt::format(
             "stopped at step {}: {} steps in a row had a non-finite loss or gradient; {}",
-            state.step, skipped_in_a_row, way_out));
+            state.step, state.skipped_in_a_row, way_out));
         return result(1);
       }
     }
@@ -292,7 +298,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
                             static_cast<double>(state.skipped)};
     row.resize(kFixedColumns + settings.metrics.size(), NAN);
     // No checkpoint while updates are being skipped: if the run diverges, the last one is good.
-    const bool evaluate_now = (task.evaluate_after(state.step) && skipped_in_a_row == 0) ||
+    const bool evaluate_now = (task.evaluate_after(state.step) && state.skipped_in_a_row == 0) ||
                               state.step == settings.total_steps;
     if (evaluate_now) {
       const Metrics metrics = evaluate(task, settings, state, progress);

@@ -112,6 +112,25 @@ TEST_CASE("an evaluation's log row is written before its checkpoint, which a res
   CHECK(steps == std::vector<double>{1, 2, 3, 4, 5, 6});
 }
 
+TEST_CASE("a streak of skipped updates goes on across a stop and a resume") {
+  // Steps 3 and 4 skipped, then a stop; the resumed sitting skips 2 more: 4 in a row, the limit.
+  // The streak restarted at 0 in every sitting, so a diverged run resumed again and again never
+  // ended.
+  ToyRun first("streak", true);
+  first.nan_calls = {3, 4};
+  const LoopSettings settings{.total_steps = 12, .max_skipped_in_a_row = 4};
+  LoopSettings stop_at_4 = settings;
+  stop_at_4.stop_after = 4;
+  CHECK(first.run(stop_at_4).exit_status == 0);
+  ToyRun resumed("streak", false);
+  resumed.nan_calls = {1, 2};
+  LoopSettings resume = settings;
+  resume.resume = true;
+  const auto result = resumed.run(resume);
+  CHECK(result.exit_status == 1);
+  CHECK(result.step == 6);
+}
+
 TEST_CASE("--stop-after counts the steps of each sitting, so a resumed run goes on and stops") {
   ToyRun whole("sittings_whole", true);
   whole.run({.total_steps = 12});
