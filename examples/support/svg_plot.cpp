@@ -300,8 +300,11 @@ Ticks nice_ticks(double lo, double hi, int target) {
       }
     }
   Ticks ticks{{}, decimal(best.m, best.k)};
-  for (double i = best.first; i <= best.last; ++i)
-    ticks.values.push_back(decimal(i * best.m, best.k));
+  // Counted in integers: past 2^53 (a span of one ulp, such as [1, 1 + 2^-52]) ++ on a double
+  // left it unchanged, and the loop filled memory.
+  const auto count = static_cast<int64_t>(best.last - best.first) + 1;
+  for (int64_t j = 0; j < count; ++j)
+    ticks.values.push_back(decimal((best.first + static_cast<double>(j)) * best.m, best.k));
   return ticks;
 }
 

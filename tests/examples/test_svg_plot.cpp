@@ -70,6 +70,10 @@ TEST_CASE("nice ticks are round steps of 1, 2, 2.5 or 5 x 10^k, about five of th
   // Steps 2000 and 2500 give 6 and 4 ticks, as far from 5: the larger step wins.
   CHECK(values(1, 12000) == std::vector<double>{2500, 5000, 7500, 10000});
   CHECK(nice_ticks(0, 10, 3).values == std::vector<double>{0, 5, 10});
+  // A span of one ulp: the tick loop's double counter stopped moving past 2^53 and never ended.
+  const Ticks tiny = nice_ticks(1.0, std::nextafter(1.0, 2.0));
+  CHECK(tiny.values.size() <= 100);
+  for (double v : tiny.values) CHECK(std::isfinite(v));
 }
 
 TEST_CASE("nice ticks of an empty or infinite range are an error naming the range") {
