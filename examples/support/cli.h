@@ -35,6 +35,11 @@ inline CLI::Validator number_check(const std::string& description,
         try {
           const double x = std::stod(value);
           if (!std::isfinite(x)) return value + " is not a finite number";
+          // CLI11 reads a whole number past int64 as 2^63 - 1: --steps 99999999999999999999 ran.
+          const bool whole = value.find_first_of(".eExX") == value.npos;
+          errno = 0;
+          if (whole) std::strtoll(value.c_str(), nullptr, 10);
+          if (whole && errno == ERANGE) return value + " is outside the 64-bit integers";
           const std::string problem = complaint(x);
           return problem.empty() ? problem : value + problem;
         } catch (const std::exception&) {

@@ -241,7 +241,10 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
   };
   auto last = std::chrono::steady_clock::now();
   // --stop-after counts this sitting's steps: a resumed run stopped at the step it resumed at.
-  const int64_t stop_at = settings.stop_after > 0 ? state.step + settings.stop_after : -1;
+  const int64_t stop_at =
+      settings.stop_after > 0 && settings.stop_after <= settings.total_steps - state.step
+          ? state.step + settings.stop_after
+          : -1;
   while (state.step < settings.total_steps) {
     const int interrupt_status = agreed_interrupt_status(world);
     if (interrupt_status != 0 || state.step == stop_at) {

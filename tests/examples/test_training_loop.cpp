@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <set>
 
 #include "child_process.h"
@@ -147,6 +148,16 @@ TEST_CASE("--stop-after counts the steps of each sitting, so a resumed run goes 
   ToyRun last("sittings", false);
   CHECK(last.run({.total_steps = 12, .stop_after = 3, .resume = true}).finished);
   CHECK(last.weights() == whole.weights());
+}
+
+TEST_CASE("a resumed sitting told to stop further than int64 counts runs to the end") {
+  ToyRun first("far_stop", true);
+  CHECK(first.run({.total_steps = 12, .stop_after = 5}).step == 5);
+  ToyRun far("far_stop", false);  // step 5 + 2^63 - 1 overflowed
+  CHECK(
+      far.run(
+             {.total_steps = 12, .stop_after = std::numeric_limits<int64_t>::max(), .resume = true})
+          .finished);
 }
 
 TEST_CASE("a step with a non-finite loss is skipped, counted and logged, and training goes on") {
