@@ -15,8 +15,15 @@ std::string duration(double seconds) {
 
 }  // namespace
 
-Progress::Progress(int64_t total_steps, bool shown)
+double remaining_seconds(double elapsed, int64_t first_step, int64_t step, int64_t total) {
+  return step > first_step
+             ? elapsed / static_cast<double>(step - first_step) * static_cast<double>(total - step)
+             : 0.0;
+}
+
+Progress::Progress(int64_t total_steps, bool shown, int64_t first_step)
     : total_(total_steps),
+      first_step_(first_step),
       shown_(shown),
       terminal_(isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()),
@@ -25,9 +32,7 @@ Progress::Progress(int64_t total_steps, bool shown)
 std::string Progress::line(const ProgressFields& f) const {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double eta =
-      f.step > 0 ? elapsed / static_cast<double>(f.step) * static_cast<double>(total_ - f.step)
-                 : 0.0;
+  const double eta = remaining_seconds(elapsed, first_step_, f.step, total_);
   return fmt::format("step {}/{} epoch {} loss {:.4f} lr {:.2e} {:.0f} tok/s elapsed {} eta {}",
                      f.step, total_, f.epoch, f.loss, f.lr, f.tokens_per_second, duration(elapsed),
                      duration(eta));

@@ -16,9 +16,14 @@ struct ProgressFields {
   double tokens_per_second = 0.0;
 };
 
+// Seconds left at `step` of `total`, from this sitting's pace: `elapsed` seconds since it started
+// at `first_step` (a resumed run's steps before it took no time of this sitting).
+double remaining_seconds(double elapsed, int64_t first_step, int64_t step, int64_t total);
+
 class Progress {
  public:
-  explicit Progress(int64_t total_steps, bool shown = true);
+  // A resumed run's progress starts at first_step.
+  explicit Progress(int64_t total_steps, bool shown = true, int64_t first_step = 0);
   void update(const ProgressFields& fields);
   void finish();                          // ends the bar's line
   void message(const std::string& text);  // a line that does not disturb the bar
@@ -26,7 +31,7 @@ class Progress {
  private:
   std::string line(const ProgressFields& f) const;
 
-  int64_t total_;
+  int64_t total_, first_step_;
   bool shown_;
   bool terminal_;
   std::chrono::steady_clock::time_point start_, last_print_;

@@ -228,7 +228,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
   std::optional<CsvLog> log;
   if (world.is_root()) log.emplace(run.log(), log_columns(settings), state.step);
   const InterruptHandlers interrupt_handlers;
-  Progress progress(settings.total_steps, world.is_root());
+  Progress progress(settings.total_steps, world.is_root(), state.step);
   const auto started = std::chrono::steady_clock::now();
   const auto result = [&](int status) {
     return LoopResult{

@@ -11,6 +11,7 @@
 
 #include "child_process.h"
 #include "examples/support/csv_log.h"
+#include "examples/support/progress.h"
 #include "examples/support/training_loop.h"
 #include "support/error_message.h"
 #include "synthgrad/autograd/autograd.h"
@@ -358,4 +359,11 @@ TEST_CASE("metrics named otherwise than the log's columns are an error, not a mi
   run.task.evaluate = []() -> Metrics { return {{"accuracy", 0.5}}; };
   CHECK(sg::testing::error_message([&] { run.run({.total_steps = 2}); }) ==
         "run_training: evaluate() returned metrics (accuracy) where the settings name (score)");
+}
+
+TEST_CASE("the time left is from this sitting's pace, not the steps a resumed run began with") {
+  // Resumed at step 900 of 1000, 10 steps in 5 s: 90 steps left take 45 s (not 0.5 s).
+  CHECK(examples::remaining_seconds(5.0, 900, 910, 1000) == 45.0);
+  CHECK(examples::remaining_seconds(5.0, 0, 10, 1000) == 495.0);
+  CHECK(examples::remaining_seconds(0.0, 900, 900, 1000) == 0.0);
 }
