@@ -251,6 +251,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
       save_last(model, optimizer, run, task, settings, state);
       progress.message(
           fmt::format("stopped: saved {}; continue with --resume", run.last_checkpoint()));
+      if (log) write_curves(run, settings);  // the curves so far, to judge whether to go on
       return result(interrupt_status);
     }
     int64_t tokens = 0;
@@ -284,6 +285,7 @@ LoopResult run_training(nn::Module& model, optim::Optimizer& optimizer,
         progress.message(fmt::format(
             "stopped at step {}: {} steps in a row had a non-finite loss or gradient; {}",
             state.step, state.skipped_in_a_row, way_out));
+        if (log) write_curves(run, settings);
         return result(1);
       }
     }

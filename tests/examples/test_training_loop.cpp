@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <set>
@@ -149,6 +150,17 @@ TEST_CASE("--stop-after counts the steps of each sitting, so a resumed run goes 
   ToyRun last("sittings", false);
   CHECK(last.run({.total_steps = 12, .stop_after = 3, .resume = true}).finished);
   CHECK(last.weights() == whole.weights());
+}
+
+TEST_CASE("a stopped run draws its curves so far, before any evaluation too") {
+  for (const int64_t stop : {1, 3}) {  // before the first evaluation (step 2), and after it
+    ToyRun stopped("curves_at_stop", true);
+    CHECK(stopped.run({.total_steps = 12, .stop_after = stop}).step == stop);
+    std::ifstream svg(stopped.folder.plot());
+    const std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+    CHECK(text.find("<svg") != std::string::npos);
+    CHECK(text.find("</svg>") != std::string::npos);
+  }
 }
 
 TEST_CASE("a resumed sitting told to stop further than int64 counts runs to the end") {
