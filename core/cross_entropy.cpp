@@ -94,7 +94,7 @@ Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& 
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
           float* d = pd + i * classes;
-          if (t[i] == options.ignore_index || scale == 0.0f) {
+          if (t[i] == options.ignore_index) {
             std::fill_n(d, classes, 0.0f);
             continue;
           }

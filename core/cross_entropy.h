@@ -19,7 +19,9 @@ struct CrossEntropyOptions {
 };
 
 struct CrossEntropyForward {
-  float loss;        // weighted mean over counted rows; 0 when they weigh nothing
+  // Weighted mean over counted rows; 0 when their targets weigh nothing, even where label
+  // smoothing adds to the sum (PyTorch divides by 0 and gives NaN).
+  float loss;
   double weight;     // the counted rows' weights (their number, without class weights)
   Tensor log_probs;  // [N, C], kept for the backward pass
 };
@@ -28,8 +30,8 @@ struct CrossEntropyForward {
 CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& targets,
                                           const CrossEntropyOptions& options);
 
-// d loss / d logits scaled by `grad` (the loss's own gradient): (softmax - target) * grad * row
-// weight / weight.
+// d loss / d logits scaled by `grad` (the loss's own gradient): without class weights
+// (softmax - smoothed target) * grad / count; with them, the formula beside the kernel.
 Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& targets,
                               const CrossEntropyOptions& options, float grad);
 

@@ -35,11 +35,13 @@ inline CLI::Validator number_check(const std::string& description,
         try {
           const double x = std::stod(value);
           if (!std::isfinite(x)) return value + " is not a finite number";
-          // CLI11 reads a whole number past int64 as 2^63 - 1: --steps 99999999999999999999 ran.
-          const bool whole = value.find_first_of(".eExX") == value.npos;
+          // CLI11 reads a whole number (in any base) past int64 as 2^63 - 1: --steps
+          // 99999999999999999999 ran. Whole numbers are what strtoll reads to the end.
+          char* end = nullptr;
           errno = 0;
-          if (whole) std::strtoll(value.c_str(), nullptr, 10);
-          if (whole && errno == ERANGE) return value + " is outside the 64-bit integers";
+          std::strtoll(value.c_str(), &end, 0);
+          if (*end == '\0' && errno == ERANGE)
+            return value + " is a whole number past 2^63 - 1 (write a larger float as 1e20)";
           const std::string problem = complaint(x);
           return problem.empty() ? problem : value + problem;
         } catch (const std::exception&) {

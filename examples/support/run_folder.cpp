@@ -79,9 +79,12 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
     return folder;
   }
   // A run that stopped before its first checkpoint (bad input, Ctrl-C during set-up, early
-  // divergence, a kill between its first best model and checkpoint) leaves nothing to resume or
-  // keep: a fresh run takes its place, and an --overwrite keeps the run set aside before it.
-  const bool started = std::filesystem::exists(folder.last_checkpoint());
+  // divergence) leaves nothing to resume or keep: a fresh run takes its place. A best model alone
+  // is a run (pretrain --steps 0 writes nothing else), unless an --overwrite's set-aside waits:
+  // then it is that overwrite's, killed between its first best model and checkpoint, and the run
+  // set aside stays the folder's.
+  const bool started = std::filesystem::exists(folder.last_checkpoint()) ||
+                       (std::filesystem::exists(folder.best_model()) && !set_aside);
   if (start == RunStart::fresh && set_aside && !started)
     throw UsageError(fmt::format(
         "'{}' holds no run but {}, pass --overwrite to replace it, or choose another --out", path,
@@ -90,7 +93,12 @@ RunFolder open_for_this_process(const std::string& path, RunStart start) {
     throw UsageError(fmt::format(
         "'{}' already holds a run ({}): continue it with --resume, choose another --out, or "
         "pass --overwrite to delete that run first",
-        path, std::filesystem::path(folder.last_checkpoint()).filename().string()));
+        path,
+        std::filesystem::path(std::filesystem::exists(folder.last_checkpoint())
+                                  ? folder.last_checkpoint()
+                                  : folder.best_model())
+            .filename()
+            .string()));
   if (start == RunStart::overwrite && started) {
     move_run_aside(folder);
     fmt::print(stderr, "the earlier run's files wait in '{}' until this run saves a checkpoint\n",

@@ -30,8 +30,11 @@ check "glue with a NaN dropout" 2 "$glue" train "${tiny[@]}" --out "$work/a" --d
 # An unsigned seed took -1 and 10^23 as 2^64 - 1.
 check "glue with a negative seed" 2 "$glue" train "${tiny[@]}" --out "$work/a" --seed=-1
 check "glue with a step count past int64" 2 "$glue" train "${tiny[@]}" --out "$work/a" --max-steps 99999999999999999999
-grep -q -- "--max-steps: 99999999999999999999 is outside the 64-bit integers" "$work/err" ||
+grep -q -- "--max-steps: 99999999999999999999 is a whole number past 2^63 - 1" "$work/err" ||
   fail "the step count's error: $(cat "$work/err")"
+check "glue with a hexadecimal step count past int64" 2 "$glue" train "${tiny[@]}" --out "$work/a" --max-steps 0x7FFFFFFFFFFFFFFFFFFF
+# A float flag may still be written in digits past 2^63 as 1e20.
+check "glue with a clip of 1e20" 0 "$glue" train "${tiny[@]}" --out "$work/clip_1e20" --max-steps 1 --clip 1e20
 check "glue with a seed past 2^64" 2 "$glue" train "${tiny[@]}" --out "$work/a" --seed 99999999999999999999999
 grep -q -- "--seed: 99999999999999999999999 is not a whole number" "$work/err" || fail "the seed's error: $(cat "$work/err")"
 check "glue with --dim not a multiple of --heads" 2 "$glue" train --task toy --data "$work/task" --dim 16 --heads 3 \
