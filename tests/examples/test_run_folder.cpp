@@ -158,3 +158,15 @@ TEST_CASE("a set-aside killed half-way is put back together, and killed writes' 
   CHECK_FALSE(fs::exists(second.earlier_run() + ".partial"));
   CHECK_FALSE(fs::exists(path + "/last.safetensors.tmp.Ab12Cd"));
 }
+
+TEST_CASE("a finished run with a best model alone (pretrain --steps 0) is set aside, not deleted") {
+  const std::string path = fresh_folder("best_alone");
+  {
+    const auto first = examples::open_run_folder(path, RunStart::fresh);
+    std::ofstream(first.best_model()) << "the trunk";
+  }
+  CHECK(refusal(path, RunStart::fresh).find("already holds a run (best.safetensors)") !=
+        std::string::npos);
+  const auto second = examples::open_run_folder(path, RunStart::overwrite);
+  CHECK(fs::exists(second.earlier_run() + "/best.safetensors"));
+}
