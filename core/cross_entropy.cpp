@@ -85,6 +85,7 @@ Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& 
   const auto scale = static_cast<float>(forward.weight > 0.0 ? grad / forward.weight : 0.0);
   const float smooth = options.label_smoothing;
   const float smooth_each = smooth / static_cast<float>(classes);
+  const float* weights = options.class_weights.empty() ? nullptr : options.class_weights.data();
   double all_weights = 0.0;
   for (int64_t c = 0; c < classes; ++c) all_weights += class_weight(options, c);
   const float* plp = lp.data<float>();
@@ -103,10 +104,14 @@ Tensor cross_entropy_backward(const CrossEntropyForward& forward, const Tensor& 
           const auto probability_factor = static_cast<float>(
               (1.0 - smooth) * target_weight + smooth * all_weights / static_cast<double>(classes));
           const float* row = plp + i * classes;
-          for (int64_t c = 0; c < classes; ++c)
-            d[c] =
-                (fast_exp(row[c]) * probability_factor - smooth_each * class_weight(options, c)) *
-                scale;
+          // Two loops, so that the unweighted one (a language model's 10^4-class rows) stays a
+          // plain vector loop with no per-class weight to fetch.
+          if (weights == nullptr)
+            for (int64_t c = 0; c < classes; ++c)
+              d[c] = (fast_exp(row[c]) * probability_factor - smooth_each) * scale;
+          else
+            for (int64_t c = 0; c < classes; ++c)
+              d[c] = (fast_exp(row[c]) * probability_factor - smooth_each * weights[c]) * scale;
           d[t[i]] -= (1.0f - smooth) * target_weight * scale;
         }
       });
