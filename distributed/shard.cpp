@@ -13,10 +13,10 @@ RowRange shard_rows(int64_t rows, int rank, int size) {
   return {boundary(rank), boundary(rank + 1)};
 }
 
-float share_weight(int64_t items, int64_t total, int size) {
+float share_weight(double items, double total, int size) {
   SG_CHECK(total > 0 && items >= 0 && items <= total && size > 0,
            "share_weight: {} of {} items over {} ranks", items, total, size);
-  return static_cast<float>(static_cast<double>(items) * size / static_cast<double>(total));
+  return static_cast<float>(items * size / total);
 }
 
 }  // namespace sg::distributed

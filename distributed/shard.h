@@ -17,6 +17,7 @@ RowRange shard_rows(int64_t rows, int rank, int size);
 // The factor that makes the mean over ranks of each rank's (weighted) mean loss the mean over the
 // whole batch: this rank's share of the `total` items the loss averages over, times the ranks.
 // 1 exactly when the items divide evenly.
-float share_weight(int64_t items, int64_t total, int size);
+// Items may be weighted (a loss averaged over class-weighted rows): then they are the weights.
+float share_weight(double items, double total, int size);
 
 }  // namespace sg::distributed

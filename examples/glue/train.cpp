@@ -150,7 +150,7 @@ struct Trainer {
       all += w;
       if (i >= range.begin && i < range.end) mine += w;
     }
-    return all > 0.0 ? static_cast<float>(mine * ranks / all) : 0.0f;
+    return distributed::share_weight(mine, all, ranks);
   }
 
   // What glue predict reads back: the task and the label names the model was trained with.
