@@ -79,12 +79,7 @@ close "glue: 3 ranks x 5 end where 1 process x 15 does, uneven last batches incl
 
 # --class-weights balanced: each rank's cross-entropy divides by its own rows' class weights, so a
 # rank's loss is weighted by its share of the batch's weight (60 fruit against 20 vehicles).
-mkdir -p "$work/imbalanced"
-{
-  echo -e "sentence\tlabel"
-  for i in $(seq 1 60); do echo -e "a red apple number $i\tfruit"; done
-  for i in $(seq 1 20); do echo -e "a fast car number $i\tvehicle"; done
-} >"$work/imbalanced/train.tsv"
+fruit_and_vehicles "$work/imbalanced" 60 20
 cp "$work/task/dev.tsv" "$work/imbalanced/"
 weighted=(--task toy --data "$work/imbalanced" --heads 2 --max-length 8 --attention R+V --lr 3e-3 --dim 16
           --layers 1 --epochs 3 --class-weights balanced "${exact[@]}")

@@ -30,3 +30,11 @@ finish() {  # the test's exit status
   echo "$failures failures"
   [ "$failures" -eq 0 ]
 }
+fruit_and_vehicles() {  # fruit_and_vehicles FOLDER FRUIT VEHICLES: a TSV task's train.tsv, imbalanced
+  mkdir -p "$1"
+  {
+    echo -e "sentence\tlabel"
+    for i in $(seq 1 "$2"); do echo -e "a red apple number $i\tfruit"; done
+    for i in $(seq 1 "$3"); do echo -e "a fast car number $i\tvehicle"; done
+  } >"$1/train.tsv"
+}

@@ -130,12 +130,7 @@ grep -q "STS-B: " "$work/err" && grep -q "dev pearson" "$work/err" && echo "ok: 
 
 # --class-weights balanced: on 30 fruit against 10 vehicles, a vehicle weighs 40 / (2 * 10) = 2 and
 # a fruit 40 / (2 * 30) = 0.667, and the weights reach the loss (the same seed's losses differ).
-mkdir -p "$work/imbalanced"
-{
-  echo -e "sentence\tlabel"
-  for i in $(seq 1 30); do echo -e "a red apple number $i\tfruit"; done
-  for i in $(seq 1 10); do echo -e "a fast car number $i\tvehicle"; done
-} >"$work/imbalanced/train.tsv"
+fruit_and_vehicles "$work/imbalanced" 30 10
 cp "$work/task/dev.tsv" "$work/imbalanced/dev.tsv"
 imbalanced=(--task toy --data "$work/imbalanced" --dim 16 --heads 2 --layers 1 --max-length 8 --batch-size 8 --max-steps 4)
 check "glue with unknown class weights" 2 "$glue" train "${imbalanced[@]}" --out "$work/cw" --class-weights equal
