@@ -1,6 +1,6 @@
-// Pre-trains the encoder trunk by masked-language modelling (BERT) or replaced-token detection
-// (ELECTRA, --objective rtd) on a plain-text corpus, with any attention variant, for
-// `glue train --init-from` to start from.
+// Pre-trains the encoder trunk by masked-language modelling (BERT), replaced-token detection
+// (ELECTRA, --objective rtd) or next-token prediction (GPT, --objective clm) on a plain-text
+// corpus, with any attention variant, for `glue train --init-from` to start from.
 //
 //   pretrain train --corpus ../shared/data/lm/wikitext-2 --out runs/mlm --attention R+V
 //
@@ -74,18 +74,19 @@ int64_t selected_positions(const data::MaskedTokens& batch) {
                        [](int64_t label) { return label != data::kIgnoreLabel; });
 }
 
-// The first `max_batches` packed validation batches, masked once.
+// The first `max_batches` packed validation batches, masked once (as the objective masks).
 std::vector<data::MaskedTokens> validation_batches(const std::vector<data::CorpusSpan>& spans,
                                                    const data::Tokenizer& tokenizer,
-                                                   int64_t max_length, int64_t batch_size,
-                                                   int64_t max_batches) {
+                                                   const examples::PretrainingModel& model,
+                                                   int64_t batch_size, int64_t max_batches) {
+  const int64_t max_length = model.config().max_length;
   data::SequencePacker packer(spans, tokenizer, max_length, /*repeat=*/false);
   Generator mask_gen(kValidationMaskSeed);
   std::vector<data::MaskedTokens> batches;
   while (static_cast<int64_t>(batches.size()) < max_batches) {
     std::optional<Tensor> ids = packer.next_batch(batch_size);
     if (!ids) break;
-    batches.push_back(data::mask_tokens(*ids, tokenizer.vocab_size(), mask_gen));
+    batches.push_back(model.batch(*ids, mask_gen));
   }
   SG_CHECK(!batches.empty(),
            "pretrain: the validation text does not fill one sequence of {} tokens; give a larger "
@@ -110,7 +111,8 @@ struct Run {
   Generator mask_gen{0};
   Generator sampling_gen{0};  // rtd: the generator's samples
 
-  // Validation MLM loss (mean over the masked positions) and masked-token accuracy, and for rtd
+  // Validation loss (mean over the predicted positions: masked ones, or every next token for clm)
+  // and the accuracy of those predictions, and for rtd
   // the detection loss and accuracy (its samples from a fixed seed), the batches dealt out to the
   // ranks in turn.
   examples::Metrics evaluate() {
@@ -125,7 +127,7 @@ struct Run {
       const Tensor& ids = validation[b].ids;
       const examples::PretrainingLoss out =
           model->loss(ids, validation[b].labels, sampling, b * static_cast<uint64_t>(ids.numel()));
-      sums[0] += out.masked_lm.item<float>() * static_cast<double>(out.selected);
+      sums[0] += out.prediction.item<float>() * static_cast<double>(out.selected);
       sums[1] += static_cast<double>(out.selected);
       sums[2] += static_cast<double>(out.correct);
       if (!out.detection.defined()) continue;
@@ -152,24 +154,25 @@ struct Run {
     t.next_loss = [this](int64_t& tokens_in_batch) {
       const distributed::Communicator& world = distributed::Communicator::world();
       const Tensor ids = *train_batches->next_batch(options.batch_size * world.size());
-      const data::MaskedTokens batch = data::mask_tokens(ids, tokenizer->vocab_size(), mask_gen);
+      const data::MaskedTokens batch = model->batch(ids, mask_gen);
       const uint64_t first_draw =
           model->detects() ? sampling_gen.reserve(static_cast<uint64_t>(ids.numel())) : 0;
       const int64_t first = options.batch_size * world.rank();
       const Tensor rows = batch.ids.narrow(0, first, options.batch_size);
       tokens_in_batch = rows.numel();
-      const examples::PretrainingLoss out =
-          model->loss(rows, batch.labels.narrow(0, first, options.batch_size), sampling_gen,
-                      first_draw + static_cast<uint64_t>(first * ids.size(1)));
+      const Tensor labels =
+          batch.labels.defined() ? batch.labels.narrow(0, first, options.batch_size) : Tensor{};
+      const examples::PretrainingLoss out = model->loss(
+          rows, labels, sampling_gen, first_draw + static_cast<uint64_t>(first * ids.size(1)));
       // The ranks' rows hold different numbers of masked positions, over which the masked-LM loss
-      // averages; every rank judges as many positions.
-      const Variable masked_lm =
-          world.size() == 1
-              ? out.masked_lm
-              : out.masked_lm * distributed::share_weight(out.selected, selected_positions(batch),
-                                                          world.size());
-      if (!out.detection.defined()) return masked_lm;
-      return masked_lm + out.detection * options.detection_weight;
+      // averages; every rank judges as many positions, and predicts as many next tokens.
+      const Variable prediction =
+          world.size() == 1 || !labels.defined()
+              ? out.prediction
+              : out.prediction * distributed::share_weight(out.selected, selected_positions(batch),
+                                                           world.size());
+      if (!out.detection.defined()) return prediction;
+      return prediction + out.detection * options.detection_weight;
     };
     t.evaluate_after = [this](int64_t step) { return step % options.eval_every == 0; };
     t.evaluate = [this] { return evaluate(); };
@@ -277,12 +280,12 @@ void prepare(Run& r) {
                                                           config.max_length, /*repeat=*/true);
   r.train_batches =
       std::make_unique<data::SequenceShuffler>(*r.train_packer, o.shuffle_block, config.seed + 7);
-  // The validation batches of one process with the global batch, dealt out to the ranks.
-  r.validation =
-      validation_batches(r.corpus.validation, *r.tokenizer, config.max_length,
-                         o.batch_size * distributed::Communicator::world().size(), o.eval_batches);
   config.token_weights = o.token_weights > 0.0;
   r.model = std::make_unique<examples::PretrainingModel>(o.objective, config);
+  // The validation batches of one process with the global batch, dealt out to the ranks.
+  r.validation =
+      validation_batches(r.corpus.validation, *r.tokenizer, *r.model,
+                         o.batch_size * distributed::Communicator::world().size(), o.eval_batches);
   // Rank 0's vectors reach the other ranks with its parameters when training starts; the token
   // weights, which only the saved model holds for fine-tuning, are rank 0's alone.
   if (!o.resume && root) learn_from_counts(r);
@@ -349,10 +352,11 @@ int train(const TrainOptions& flags) {
   const examples::Metrics best = r.evaluate();
   if (!root) return 0;
   fmt::print(
-      "best model: validation MLM loss {:.4f}, masked-token accuracy {:.4f} (chance {:.2g}); {} "
+      "best model: validation {} loss {:.4f}, {} accuracy {:.4f} (chance {:.2g}); {} "
       "steps in {:.0f} s\n",
-      best[0].second, best[1].second, 1.0 / static_cast<double>(r.tokenizer->vocab_size()),
-      result.step, result.seconds);
+      o.objective == "clm" ? "next-token" : "MLM", best[0].second,
+      o.objective == "clm" ? "next-token" : "masked-token", best[1].second,
+      1.0 / static_cast<double>(r.tokenizer->vocab_size()), result.step, result.seconds);
   if (r.model->detects())
     fmt::print("replaced-token detection: validation loss {:.4f}, accuracy {:.4f}\n",
                best[2].second, best[3].second);
@@ -412,9 +416,10 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   cmd.add_option("--objective", o.objective,
                  "mlm: masked-language modelling (BERT); rtd: replaced-token detection (ELECTRA), "
                  "the trunk judging every token of text whose masked tokens a one-block generator "
-                 "filled in")
+                 "filled in; clm: next-token prediction (GPT), a causal trunk for glue's "
+                 "--pooling surprisal")
       ->capture_default_str()
-      ->check(CLI::IsMember({"mlm", "rtd"}));
+      ->check(CLI::IsMember({"mlm", "rtd", "clm"}));
   cmd.add_option("--detection-weight", o.detection_weight,
                  "rtd: the detection loss's weight beside the generator's masked-LM loss")
       ->capture_default_str()
@@ -437,7 +442,8 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Pre-train the encoder trunk by masked-language modelling or replaced-token detection",
+      "Pre-train the encoder trunk by masked-language modelling, replaced-token detection or "
+      "next-token prediction",
       "pretrain"};
   app.require_subcommand(1);
   TrainOptions train_options;

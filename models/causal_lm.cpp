@@ -9,13 +9,11 @@
 #include "synthgrad/autograd/matmul.h"
 #include "synthgrad/autograd/shape_ops.h"
 #include "synthgrad/core/creation.h"
+#include "synthgrad/core/reduce.h"
 
 namespace sg::models {
 
 CausalLM::CausalLM(const ModelConfig& config) : config_(config) {
-  // Its forward passes no segment ids, which a trunk with segment embeddings requires.
-  SG_CHECK(config.segments == 0, "CausalLM: a language model has no segments, got segments {}",
-           config.segments);
   trunk = register_module("trunk", std::make_shared<Trunk>(config, "CausalLM"));
   if (!config.tie_embeddings) {
     Generator init(config.seed + 2);
@@ -30,12 +28,18 @@ CausalLM::CausalLM(const ModelConfig& config) : config_(config) {
 
 Variable CausalLM::forward(const Tensor& ids) {
   check_token_ids(ids, config_.vocab_size, "CausalLM");
-  const Variable hidden = trunk->forward(ids, {}, {.padding = {}, .causal = true});
+  // A trunk with segment embeddings (pre-trained for pair tasks to fine-tune) reads one segment.
+  const Variable hidden =
+      trunk->forward(ids, single_segment(config_, ids), {.padding = {}, .causal = true});
   if (output) return output->forward(hidden);
   return matmul(hidden, transpose(trunk->tokens->weight, 0, 1));
 }
 
 Variable CausalLM::loss(const Tensor& ids) {
+  return scored_loss(ids).loss;
+}
+
+CausalLMLoss CausalLM::scored_loss(const Tensor& ids) {
   // A batch of no sequences has no mean loss (it came out as 0, a perfect score).
   // All of them, the last column included: forward sees only the inputs, and a target that the
   // loss alone reads would meet cross_entropy's ignore index (-100 skipped without a word).
@@ -44,7 +48,12 @@ Variable CausalLM::loss(const Tensor& ids) {
            "CausalLM::loss: need [batch >= 1, length >= 2] ids, got {}", shape_str(ids.shape()));
   const int64_t length = ids.size(1) - 1;
   const Variable logits = forward(ids.narrow(1, 0, length).contiguous());
-  return cross_entropy(logits, ids.narrow(1, 1, length).contiguous());
+  const Tensor targets = ids.narrow(1, 1, length).contiguous();
+  CausalLMLoss result{.loss = cross_entropy(logits, targets), .predicted = targets.numel()};
+  const std::vector<int64_t> best = argmax(logits.data(), 2).to_vector<int64_t>();
+  const std::vector<int64_t> wanted = targets.to(DType::i64).to_vector<int64_t>();
+  for (size_t p = 0; p < best.size(); ++p) result.correct += best[p] == wanted[p];
+  return result;
 }
 
 namespace {

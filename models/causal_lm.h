@@ -14,6 +14,12 @@ struct GenerationOptions {
   uint64_t seed = 0;
 };
 
+struct CausalLMLoss {
+  Variable loss;          // mean next-token cross-entropy
+  int64_t predicted = 0;  // positions predicted: batch x (length - 1)
+  int64_t correct = 0;    // of those, the largest logit's token is the next one
+};
+
 // A decoder-only language model: every attention variant runs with a causal mask.
 class CausalLM : public nn::Module {
  public:
@@ -21,6 +27,8 @@ class CausalLM : public nn::Module {
   Variable forward(const Tensor& ids);  // [B, L] -> logits [B, L, V]
   // Mean next-token cross-entropy of ids[:, 1:] given ids[:, :-1].
   Variable loss(const Tensor& ids);
+  // The same loss with how many next tokens the largest logit predicts.
+  CausalLMLoss scored_loss(const Tensor& ids);
   // Continues `prompt` (at least one token) by sampling; returns prompt + new tokens.
   std::vector<int64_t> generate(const std::vector<int64_t>& prompt,
                                 const GenerationOptions& options);

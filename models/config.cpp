@@ -59,8 +59,13 @@ void validate(const ModelConfig& c) {
   check_range("layers", c.layers, 0, kMaxLayers);
   check_range("segments", c.segments, 0, kMaxSize);
   const bool compares_segments = c.pooling == "pair" || c.pooling == "align";
-  SG_CHECK(compares_segments || c.pooling == "cls" || c.pooling == "mean",
-           "model config: pooling '{}' is none of cls, mean, pair and align", c.pooling);
+  SG_CHECK(
+      compares_segments || c.pooling == "cls" || c.pooling == "mean" || c.pooling == "surprisal",
+      "model config: pooling '{}' is none of cls, mean, pair, align and surprisal", c.pooling);
+  SG_CHECK(c.pooling != "surprisal" || c.token_weights,
+           "model config: pooling 'surprisal' needs the trunk's token weights (pretrain "
+           "--token-weights), which tell words from special tokens and give their unigram "
+           "surprisal");
   // Two: the features compare sentence A with sentence B, and a third segment would be left out.
   SG_CHECK(!compares_segments || c.segments == 2,
            "model config: pooling '{}' needs the two segments of a sentence pair (segments {})",

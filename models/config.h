@@ -8,6 +8,9 @@
 
 namespace sg::models {
 
+// The numbers --pooling surprisal reads beside the mean (models/surprisal_features.h).
+inline constexpr int64_t kSurprisalFeatures = 5;
+
 struct ModelConfig {
   int64_t vocab_size = 0;
   int64_t dim = 256;
@@ -26,7 +29,10 @@ struct ModelConfig {
   int64_t num_classes = 2;  // 1 means regression (a single score)
   // What the head reads: "cls", the hidden state of position 0 (BERT); "mean", the mean of the
   // hidden states of every non-padding position (what masked-LM pre-training trains every one of);
-  // "pair", each segment's mean and their differences (sentence_pair_features; needs segments).
+  // "pair", each segment's mean and their differences (sentence_pair_features; needs segments);
+  // "align", pair with a word-by-word comparison (aligned_pair_features); "surprisal", the mean
+  // with the trunk's own next-token surprisals (surprisal_features: the trunk runs causally, as
+  // pretrain --objective clm trained it; needs token weights).
   std::string pooling = "cls";
   // The trunk holds a weight per token (a buffer [vocab_size], ones until set) by which "mean" and
   // "pair" weigh each position: pre-training sets smooth inverse frequencies a / (a + p(token))
@@ -40,6 +46,7 @@ struct ModelConfig {
   int64_t hidden() const { return ffn_hidden > 0 ? ffn_hidden : 4 * dim; }
   // What an EncoderClassifier's head reads: d for cls and mean, 4d for pair, 6d for align.
   int64_t pooled_features() const {
+    if (pooling == "surprisal") return dim + kSurprisalFeatures;
     return pooling == "align" ? 6 * dim : pooling == "pair" ? 4 * dim : dim;
   }
   nn::AttentionConfig attention_config() const;

@@ -9,6 +9,7 @@
 #include "synthgrad/autograd/shape_ops.h"
 #include "synthgrad/autograd/softmax.h"
 #include "synthgrad/core/core.h"
+#include "synthgrad/models/surprisal_features.h"
 
 namespace sg::models {
 
@@ -142,11 +143,18 @@ Variable aligned_pair_features(const Variable& hidden, const Tensor& padding,
 Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
                                     const Tensor& segments) {
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
-  const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = false});
+  // Surprisals are the trunk's own next-token predictions, which only a causal trunk makes.
+  const bool causal = config_.pooling == "surprisal";
+  const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = causal});
   if (config_.pooling == "cls") return head->forward(select(hidden, 1, 0));
   const Tensor weights =
       trunk->token_weights.defined() ? weights_of_tokens(trunk->token_weights, ids) : Tensor{};
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
+  if (causal)
+    return head->forward(concat(
+        {mean_over_tokens(hidden, padding, weights),
+         surprisal_features(hidden, trunk->tokens->weight, ids, padding, trunk->token_weights)},
+        1));
   // The trunk takes i32 or i64 segment ids; the pair features read them as i64.
   const Tensor segment_ids = segments.defined() ? segments.to(DType::i64) : segments;
   if (config_.pooling == "align")

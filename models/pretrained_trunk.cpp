@@ -31,16 +31,12 @@ void visit_trunk_fields(A& a, B& b, const Visit& visit) {
   visit("token_weights", a.token_weights, b.token_weights);
 }
 
-// A MaskedLM and a ReplacedTokenDetector have an "mlm_head", an EncoderClassifier a "head"; a
-// CausalLM has neither.
+// Every model kind keeps its trunk under "trunk."; a training checkpoint keeps it under "model.".
 ModelConfig checked_config(const SafetensorsContent& content, const std::string& path) {
-  const bool pretrained_kind = has_tensor_prefix(content.tensors, kTrunkPrefix) &&
-                               (has_tensor_prefix(content.tensors, "mlm_head.") ||
-                                has_tensor_prefix(content.tensors, "head."));
-  SG_CHECK(pretrained_kind && content.metadata.contains("config"),
-           "pre-trained trunk '{}': not a MaskedLM, ReplacedTokenDetector or EncoderClassifier "
-           "checkpoint (a model file "
-           "with trunk.* tensors, an mlm_head or head, and its config in the metadata)",
+  SG_CHECK(has_tensor_prefix(content.tensors, kTrunkPrefix) && content.metadata.contains("config"),
+           "pre-trained trunk '{}': not a MaskedLM, ReplacedTokenDetector, CausalLM or "
+           "EncoderClassifier checkpoint (a model file with trunk.* tensors and its config in the "
+           "metadata)",
            path);
   try {
     return config_from_json(content.metadata.at("config"));

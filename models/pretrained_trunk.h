@@ -1,7 +1,7 @@
 #pragma once
 // Fine-tuning from a pre-trained trunk: a classifier takes the trunk's config (sizes, attention,
-// positions, segments, vocabulary) and weights from a MaskedLM, ReplacedTokenDetector or
-// EncoderClassifier checkpoint and keeps only its head fresh. A mismatch is reported in a few
+// positions, segments, vocabulary) and weights from a MaskedLM, ReplacedTokenDetector, CausalLM
+// or EncoderClassifier checkpoint and keeps only its head fresh. A mismatch is reported in a few
 // lines: the differing config fields, then per kind of tensor mismatch a count and the first few
 // names.
 #include <string>
@@ -12,9 +12,8 @@
 
 namespace sg::models {
 
-// The config of a MaskedLM, ReplacedTokenDetector or EncoderClassifier checkpoint; throws an
-// sg::Error naming the file when it holds another kind of model (a CausalLM, a training
-// checkpoint...).
+// The config of a MaskedLM, ReplacedTokenDetector, CausalLM or EncoderClassifier checkpoint;
+// throws an sg::Error naming the file when it holds something else (a training checkpoint...).
 ModelConfig pretrained_config(const std::string& path);
 
 // `config` with the trunk fields of `pretrained`; the head (num_classes), dropout and seed stay.

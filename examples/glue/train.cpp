@@ -436,9 +436,10 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
                  "what the head reads: cls (position 0), mean (of the tokens), pair (the two "
                  "sentences' means compared) or align (pair, and each word of the second "
                  "sentence against its match in the first); pair and align read the mean on "
-                 "single-sentence tasks")
+                 "single-sentence tasks; surprisal (the mean and the trunk's own next-token "
+                 "surprisals, a causal trunk from pretrain --objective clm --token-weights)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"cls", "mean", "pair", "align"}));
+      ->check(CLI::IsMember({"cls", "mean", "pair", "align", "surprisal"}));
   examples::add_tokenizer_options(cmd, o.tokenizer, {"char", "word", "sentencepiece"},
                                   "char, word or sentencepiece");
   cmd.add_option("--epochs", o.epochs, "passes over the train split")

@@ -7,28 +7,41 @@ namespace sg::examples {
 
 PretrainingModel::PretrainingModel(const std::string& objective,
                                    const models::ModelConfig& config) {
-  SG_CHECK(objective == "mlm" || objective == "rtd",
-           "pretrain: objective '{}' is neither mlm nor rtd", objective);
+  SG_CHECK(objective == "mlm" || objective == "rtd" || objective == "clm",
+           "pretrain: objective '{}' is none of mlm, rtd and clm", objective);
   if (objective == "mlm")
     mlm_ = std::make_shared<models::MaskedLM>(config);
-  else
+  else if (objective == "rtd")
     rtd_ = std::make_shared<models::ReplacedTokenDetector>(config);
+  else
+    clm_ = std::make_shared<models::CausalLM>(config);
 }
 
 PretrainingModel PretrainingModel::load(const std::string& objective, const std::string& path) {
   PretrainingModel model;
   if (objective == "mlm")
     model.mlm_ = models::load_masked_lm(path);
-  else
+  else if (objective == "rtd")
     model.rtd_ = models::load_replaced_token_detector(path);
+  else
+    model.clm_ = models::load_causal_lm(path);
   return model;
 }
 
 PretrainingLoss PretrainingModel::loss(const Tensor& ids, const Tensor& labels,
                                        const Generator& sampling, uint64_t first_draw) {
+  if (clm_) {
+    const models::CausalLMLoss out = clm_->scored_loss(ids);
+    return {.prediction = out.loss,
+            .detection = {},
+            .selected = out.predicted,
+            .correct = out.correct,
+            .judged = 0,
+            .judged_correct = 0};
+  }
   if (mlm_) {
     const models::MaskedLMLoss out = mlm_->loss(ids, labels);
-    return {.masked_lm = out.loss,
+    return {.prediction = out.loss,
             .detection = {},
             .selected = out.selected,
             .correct = out.correct,
@@ -36,12 +49,17 @@ PretrainingLoss PretrainingModel::loss(const Tensor& ids, const Tensor& labels,
             .judged_correct = 0};
   }
   const models::ReplacedTokenLoss out = rtd_->loss(ids, labels, sampling, first_draw);
-  return {.masked_lm = out.generator.loss,
+  return {.prediction = out.generator.loss,
           .detection = out.detection,
           .selected = out.generator.selected,
           .correct = out.generator.correct,
           .judged = out.positions,
           .judged_correct = out.correct};
+}
+
+data::MaskedTokens PretrainingModel::batch(const Tensor& ids, Generator& mask_gen) const {
+  if (clm_) return {.ids = ids, .labels = {}};
+  return data::mask_tokens(ids, config().vocab_size, mask_gen);
 }
 
 void PretrainingModel::save(const std::string& path) const {

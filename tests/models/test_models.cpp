@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -573,9 +574,50 @@ TEST_CASE("a checkpoint loaded as another kind of model says what it is") {
   std::filesystem::remove_all(folder);
 }
 
-TEST_CASE("a causal LM with segment embeddings is refused when built (every forward threw)") {
+TEST_CASE("a causal LM with segment embeddings reads every token as segment 0") {
+  // pretrain builds its trunks with segments for the pair tasks that fine-tune them.
   ModelConfig config = tiny("V");
   config.segments = 2;
-  CHECK_THROWS_WITH_AS(models::CausalLM{config},
-                       "CausalLM: a language model has no segments, got segments 2", Error);
+  models::CausalLM lm(config);
+  Generator gen(4);
+  const Tensor ids = random_ids({2, 8}, 16, gen);
+  NoGradGuard no_grad;
+  const Variable hidden =
+      lm.trunk->forward(ids, zeros({2, 8}, DType::i64), {.padding = {}, .causal = true});
+  const Tensor expected = matmul(hidden, transpose(lm.trunk->tokens->weight, 0, 1)).data();
+  CHECK(lm.forward(ids).data().to_vector<float>() == expected.to_vector<float>());
+  // Segment 1's embedding differs, so reading it would change the logits.
+  const Variable other =
+      lm.trunk->forward(ids, ones({2, 8}, DType::i64), {.padding = {}, .causal = true});
+  CHECK(matmul(other, transpose(lm.trunk->tokens->weight, 0, 1)).data().to_vector<float>() !=
+        expected.to_vector<float>());
+}
+
+TEST_CASE("CausalLM::scored_loss counts the next tokens its largest logit predicts") {
+  models::CausalLM lm(tiny("R+V"));
+  Generator gen(5);
+  const Tensor ids = random_ids({3, 8}, 16, gen);
+  NoGradGuard no_grad;
+  const models::CausalLMLoss scored = lm.scored_loss(ids);
+  const Tensor logits = lm.forward(ids.narrow(1, 0, 7).contiguous()).data();
+  int64_t correct = 0;
+  for (int64_t b = 0; b < 3; ++b)
+    for (int64_t t = 0; t < 7; ++t) {
+      const auto row = logits.select(0, b).select(0, t).to_vector<float>();
+      correct +=
+          std::max_element(row.begin(), row.end()) - row.begin() == ids.at<int64_t>({b, t + 1});
+    }
+  CHECK(scored.predicted == 21);
+  CHECK(scored.correct == correct);
+  CHECK(scored.loss.item<float>() == lm.loss(ids).item<float>());
+  // Predicting every next token right: the targets set to the argmaxes themselves.
+  Tensor predictable = ids.clone();
+  for (int64_t t = 1; t < 8; ++t) {
+    const Tensor step = lm.forward(predictable.narrow(1, 0, t).contiguous()).data();
+    for (int64_t b = 0; b < 3; ++b) {
+      const auto row = step.select(0, b).select(0, t - 1).to_vector<float>();
+      predictable.at<int64_t>({b, t}) = std::max_element(row.begin(), row.end()) - row.begin();
+    }
+  }
+  CHECK(lm.scored_loss(predictable).correct == 21);
 }

@@ -66,6 +66,16 @@ std::shared_ptr<models::EncoderClassifier> fine_tuned_from(const std::string& pa
   return classifier;
 }
 
+// A classifier fine-tuned from `path` computes the hidden states of `pretrained`, the trunk saved
+// there.
+void check_trunk_carried_over(models::Trunk& pretrained, const std::string& path, uint64_t seed) {
+  const auto classifier = fine_tuned_from(path);
+  Generator gen(seed);
+  const Tensor ids = testing::random_ids({2, 6}, 11, gen), segments = zeros({2, 6}, DType::i64);
+  CHECK(hidden_states(*classifier->trunk, ids, segments) ==
+        hidden_states(pretrained, ids, segments));
+}
+
 size_t line_count(const std::string& text) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
 }
@@ -110,12 +120,8 @@ TEST_CASE("a classifier checkpoint is a pre-trained trunk too, with a fresh head
   models::EncoderClassifier pretrained(config);
   const std::string path = folder.file("classifier->safetensors");
   models::save_model(pretrained, path);
-  const auto classifier = fine_tuned_from(path);
-  CHECK(classifier->config().num_classes == 3);
-  Generator gen(4);
-  const Tensor ids = testing::random_ids({3, 5}, 11, gen), segments = zeros({3, 5}, DType::i64);
-  CHECK(hidden_states(*classifier->trunk, ids, segments) ==
-        hidden_states(*pretrained.trunk, ids, segments));
+  CHECK(fine_tuned_from(path)->config().num_classes == 3);
+  check_trunk_carried_over(*pretrained.trunk, path, 4);
 }
 
 TEST_CASE("a trunk's token weights come with it, and a trunk without them gives none") {
@@ -147,28 +153,26 @@ TEST_CASE("a replaced-token detector's trunk is a pre-trained trunk, its generat
     CHECK(loaded[i].first == saved[i].first);
     CHECK(loaded[i].second.to_vector<float>() == saved[i].second.to_vector<float>());
   }
-  const auto classifier = fine_tuned_from(path);
-  Generator gen(6);
-  const Tensor ids = testing::random_ids({2, 6}, 11, gen), segments = zeros({2, 6}, DType::i64);
-  CHECK(hidden_states(*classifier->trunk, ids, segments) ==
-        hidden_states(*pretrained.trunk, ids, segments));
+  check_trunk_carried_over(*pretrained.trunk, path, 6);
 }
 
-TEST_CASE("a causal LM or a training checkpoint is no pre-trained trunk") {
+TEST_CASE("a causal LM's trunk (pretrain --objective clm) starts a classifier") {
   TempFolder folder;
-  const std::string lm = folder.file("lm.safetensors");
-  models::save_model(models::CausalLM(tiny_trunk("V")), lm);
-  CHECK(error_message([&] { models::pretrained_config(lm); }) ==
-        "pre-trained trunk '" + lm +
-            "': not a MaskedLM, ReplacedTokenDetector or EncoderClassifier checkpoint (a model "
-            "file with trunk.* "
-            "tensors, an mlm_head or head, and its config in the metadata)");
+  models::CausalLM pretrained(tiny_trunk("D+V", 2));
+  const std::string path = folder.file("clm.safetensors");
+  models::save_model(pretrained, path);
+  check_trunk_carried_over(*pretrained.trunk, path, 8);
+}
+
+TEST_CASE("a training checkpoint is no pre-trained trunk") {
+  TempFolder folder;
   const std::string last = folder.file("last.safetensors");
   models::MaskedLM model(tiny_trunk("V"));
   nn::save_training_checkpoint(last, model, {{}, models::model_metadata(model.config(), {})});
-  CHECK(error_message([&] {
-          models::pretrained_config(last);
-        }).find("not a MaskedLM, ReplacedTokenDetector or") != std::string::npos);
+  CHECK(error_message([&] { models::pretrained_config(last); }) ==
+        "pre-trained trunk '" + last +
+            "': not a MaskedLM, ReplacedTokenDetector, CausalLM or EncoderClassifier checkpoint (a "
+            "model file with trunk.* tensors and its config in the metadata)");
 }
 
 TEST_CASE("a trunk of other sizes or another variant is refused in a few lines naming tensors") {

@@ -1,0 +1,25 @@
+#pragma once
+// What a causal language model's own predictions say of a sentence: how surprised it is by each
+// next word. Lau, Clark and Lappin (2017) score a sentence's acceptability so (mean
+// log-probability, SLOR: the log-probability above the word's unigram one); a classifier head that
+// reads these beside the hidden states gets, from a causally pre-trained trunk, what word order and
+// agreement the pre-training learnt, in the form it learnt it.
+#include "synthgrad/autograd/variable.h"
+#include "synthgrad/models/config.h"
+
+namespace sg::models {
+
+// Features per example, each times 0.1 (so they start at about the hidden states' scale):
+// the mean and the largest surprisal -log p(next token) over the counted positions, the mean
+// unigram surprisal of their tokens, the largest surprisal above the unigram one (the worst
+// transition by SLOR), and the log of the number of counted positions: kSurprisalFeatures.
+
+// hidden [B, L, d] from a causal trunk over ids [B, L]; output_embedding [V, d] (the tied token
+// embedding) turns position t's state into the logits of token t + 1. A token counts where it is
+// not padding (b8 [B, L], optional) and weighs above 0 in token_weights f32 [V] (a / (a + p), so
+// its unigram surprisal is -log p = log(w / (1 - w)) - log a; special tokens weigh 0). Returns
+// [B, kSurprisalFeatures]; an example with no counted token gets zeros.
+Variable surprisal_features(const Variable& hidden, const Variable& output_embedding,
+                            const Tensor& ids, const Tensor& padding, const Tensor& token_weights);
+
+}  // namespace sg::models
