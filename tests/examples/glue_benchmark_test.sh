@@ -95,6 +95,19 @@ cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: 
 check "--init-from a trunk with segments on a single-sentence task" 0 "$glue" train --task SST-2 \
   --data "$data/SST-2" --batch-size 8 --epochs 1 --init-from "$work/pt-V/best.safetensors" --out "$work/single"
 
+# A causal trunk (pretrain --objective clm) under --pooling surprisal: the head reads its own
+# next-token surprisals; they need the trunk's token weights.
+mkdir -p "$work/pt-causal"
+"$tool" make "$work/pt-causal/best.safetensors" V 2 "$work/text.txt" weighted causal || fail "masked_lm_tool make causal"
+check "--init-from a causal trunk, surprisal pooling" 0 "$glue" train --task SST-2 --data "$data/SST-2" \
+  --batch-size 8 --epochs 3 --lr 3e-3 --pooling surprisal --init-from "$work/pt-causal/best.safetensors" \
+  --out "$work/surprisal"
+grep -q 'best dev accuracy 1.0000' "$work/out" && echo "ok: the surprisal head learns the task" ||
+  fail "surprisal pooling: $(cat "$work/out")"
+check "surprisal pooling without token weights" 1 "$glue" train --task SST-2 --data "$data/SST-2" \
+  --pooling surprisal --init-from "$work/pt-V/best.safetensors" --out "$work/x"
+expect_in "$work/err" "pooling 'surprisal' needs the trunk's token weights" "the missing token weights are named"
+
 bench=(benchmark --tasks MRPC,SST-2 --attention V,R+V --init-from "$work/pt-{attention}/best.safetensors"
        --seeds 1 --seeds-small 2 --data-root "$data" --out "$work/bench" --epochs 2 --batch-size 8)
 check "glue benchmark with a missing pre-trained trunk" 2 "$glue" "${bench[@]/V,R+V/V,D}"

@@ -1,11 +1,13 @@
 // The test helper of glue --init-from and glue benchmark end to end:
-//   masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE [weighted]
+//   masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE [weighted] [causal]
 // writes an untrained tiny MaskedLM checkpoint with a word tokenizer beside it, as a pre-training
 // run leaves them (tests/checkpoint_difference compares checkpoints); `weighted` gives its trunk
-// token weights, 1 / (id + 1).
+// token weights, 1 / (id + 1); `causal` makes it a CausalLM (pretrain --objective clm).
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@
 
 namespace {
 
+template <class Model>
 int make(const std::string& out, const std::string& attention, int64_t segments,
          const std::string& text_file, bool weighted) {
   std::ifstream in(text_file);
@@ -26,16 +29,16 @@ int make(const std::string& out, const std::string& attention, int64_t segments,
     return 1;
   }
   const auto tokenizer = sg::data::WordTokenizer::build(lines, {.min_count = 1, .lowercase = true});
-  sg::models::MaskedLM model({.vocab_size = tokenizer.vocab_size(),
-                              .dim = 16,
-                              .heads = 2,
-                              .layers = 1,
-                              .max_length = 16,
-                              .attention = attention,
-                              .segments = segments,
-                              .token_weights = weighted,
-                              .seed = 9,
-                              .verbose = false});
+  Model model({.vocab_size = tokenizer.vocab_size(),
+               .dim = 16,
+               .heads = 2,
+               .layers = 1,
+               .max_length = 16,
+               .attention = attention,
+               .segments = segments,
+               .token_weights = weighted,
+               .seed = 9,
+               .verbose = false});
   if (weighted) {
     std::vector<float> weights;
     for (int64_t id = 0; id < tokenizer.vocab_size(); ++id)
@@ -51,10 +54,20 @@ int make(const std::string& out, const std::string& attention, int64_t segments,
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  if ((args.size() == 5 || (args.size() == 6 && args[5] == "weighted")) && args[0] == "make")
-    return make(args[1], args[2], std::stoll(args[3]), args[4], args.size() == 6);
-  fmt::print(
-      stderr,
-      "usage: masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE [weighted]\n");
+  const std::set<std::string> options(args.begin() + std::min<size_t>(args.size(), 5), args.end());
+  const bool known = std::all_of(options.begin(), options.end(), [](const std::string& o) {
+    return o == "weighted" || o == "causal";
+  });
+  if (args.size() >= 5 && args.size() == 5 + options.size() && known && args[0] == "make") {
+    const bool weighted = options.contains("weighted");
+    return options.contains("causal")
+               ? make<sg::models::CausalLM>(args[1], args[2], std::stoll(args[3]), args[4],
+                                            weighted)
+               : make<sg::models::MaskedLM>(args[1], args[2], std::stoll(args[3]), args[4],
+                                            weighted);
+  }
+  fmt::print(stderr,
+             "usage: masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE [weighted] "
+             "[causal]\n");
   return 2;
 }

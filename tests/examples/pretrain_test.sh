@@ -4,7 +4,8 @@
 # masked-token accuracy ends far above chance), figures reported for the best model rather than the
 # last, a run stopped half-way and resumed that ends bit-identical to an uninterrupted one, Ctrl-C,
 # a fresh run refused in a folder holding a run, both tokenizers, the train/valid corpus layout, a
-# frozen embedding, skip-gram vectors, token weights and replaced-token detection.
+# frozen embedding, skip-gram vectors, token weights, replaced-token detection and next-token
+# prediction.
 # Usage: pretrain_test.sh PRETRAIN_BINARY CHECKPOINT_DIFFERENCE_BINARY
 set -u
 pretrain=$1 difference=$2
@@ -223,6 +224,17 @@ cmp -s "$work/rtd/last.safetensors" "$work/rtd_half/last.safetensors" && echo "o
 check "pretrain with --detection-weight but mlm" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --detection-weight 5
 grep -q -- "--detection-weight applies to --objective rtd only" "$work/err" && echo "ok: the refusal says why" ||
   fail "no reason given: $(cat "$work/err")"
-check "pretrain with an unknown objective" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --objective clm
+# --objective clm (GPT): in this grammar 8 of the 10 next words follow from the one before; a
+# resumed run ends bit-identical (no masks are drawn).
+clm=(--corpus "$work/corpus.txt" "${model[@]}" "${words[@]}" --objective clm --steps 300 --eval-every 100)
+check "pretrain by next-token prediction" 0 "$pretrain" train "${clm[@]}" --out "$work/clm"
+grep -o 'next-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' |
+  awk '{ learnt = NF == 5 && $3 > 0.5 } END { exit !learnt }' && echo "ok: clm learns: $(head -1 "$work/out")" ||
+  fail "the next-token accuracy is not above 0.5: $(cat "$work/out")"
+check "pretrain by clm stops half-way" 0 "$pretrain" train "${clm[@]}" --out "$work/clm_half" --stop-after 150
+check "pretrain by clm resumes" 0 "$pretrain" train "${clm[@]}" --out "$work/clm_half" --resume
+cmp -s "$work/clm/last.safetensors" "$work/clm_half/last.safetensors" && echo "ok: resumed clm run is bit-identical" ||
+  fail "the resumed clm run differs from the uninterrupted one"
+check "pretrain with an unknown objective" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --objective gpt
 check "pretrain with a negative a" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --token-weights -1
 finish
