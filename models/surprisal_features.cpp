@@ -16,14 +16,17 @@ namespace sg::models {
 
 namespace {
 
-// Which next tokens count, read once from the ids: the predictions of positions 0 .. L-2.
+// The positions whose next token counts, read once from the ids: only their logits are computed
+// (a batch of short sentences padded to its longest has many that do not).
 struct CountedTargets {
-  Tensor mean_weights;  // f32 [B, L-1]: 1 / count at counted targets, else 0
-  Tensor uncounted;     // b8 [B, L-1]
-  Tensor unigram;       // f32 [B, L-1]: a counted target's unigram surprisal (plus log a)
-  Tensor flat_targets;  // i64 [B * (L-1)]: (b * (L-1) + t) * V + target, into the log-probs
-  Tensor log_count;     // f32 [B, 1]: log of the counted targets' number (0 with none)
-  Tensor any_counted;   // f32 [B, 1]: 1, or 0 for an example with no counted target
+  int64_t count = 0;    // N, over the batch
+  Tensor rows;          // i64 [N]: b * L + t, the position that predicts token t + 1 of example b
+  Tensor flat_targets;  // i64 [N]: n * V + that token, into the [N, V] log-probabilities
+  Tensor unigram;       // f32 [N, 1]: the token's unigram surprisal (plus log a)
+  Tensor mean_weights;  // f32 [B, N]: 1 / (example b's count) where row n is one of b's
+  Tensor grid;          // i64 [B * (L-1)]: the row of each position, N where none counts
+  Tensor log_count;     // f32 [B, 1]: log of the example's count (0 with none)
+  Tensor any_counted;   // f32 [B, 1]: 1, or 0 for an example with no counted token
 };
 
 CountedTargets counted_targets(const Tensor& ids, const Tensor& padding,
@@ -33,35 +36,45 @@ CountedTargets counted_targets(const Tensor& ids, const Tensor& padding,
   const Tensor id = ids.to(DType::i64).contiguous();
   const Tensor pad = padding.defined() ? padding.contiguous() : zeros(ids.shape(), DType::b8);
   const Tensor weight_of = token_weights.contiguous();
-  const auto n = static_cast<size_t>(batch * predicted);
-  std::vector<float> mean_weights(n, 0.0f), unigram(n, 0.0f), log_count(batch), any(batch);
-  std::vector<uint8_t> uncounted(n, 1);
-  std::vector<int64_t> flat(n);
+  std::vector<int64_t> rows, flat, owner, grid(static_cast<size_t>(batch * predicted));
+  std::vector<float> unigram, log_count(static_cast<size_t>(batch)), any(log_count.size());
+  std::vector<int64_t> per_example(static_cast<size_t>(batch), 0);
   for (int64_t b = 0; b < batch; ++b) {
-    int64_t count = 0;
     for (int64_t t = 0; t < predicted; ++t) {
-      const auto p = static_cast<size_t>(b * predicted + t);
       const int64_t target = id.data<int64_t>()[b * length + t + 1];
-      flat[p] = static_cast<int64_t>(p) * vocab + target;
       const float w = weight_of.data<float>()[target];
+      int64_t& cell = grid[static_cast<size_t>(b * predicted + t)];
+      cell = -1;
       if (pad.data<uint8_t>()[b * length + t + 1] != 0 || !(w > 0.0f)) continue;
-      uncounted[p] = 0;
+      cell = static_cast<int64_t>(rows.size());
+      rows.push_back(b * length + t);
+      flat.push_back(cell * vocab + target);
+      owner.push_back(b);
       // An unseen word weighs 1: the rarest there is, not an infinite surprisal.
       const double kept = std::min<double>(w, 1.0 - 1e-6);
-      unigram[p] = static_cast<float>(std::log(kept / (1.0 - kept)));
-      ++count;
+      unigram.push_back(static_cast<float>(std::log(kept / (1.0 - kept))));
+      ++per_example[static_cast<size_t>(b)];
     }
-    for (int64_t t = 0; t < predicted && count > 0; ++t)
-      if (uncounted[static_cast<size_t>(b * predicted + t)] == 0)
-        mean_weights[static_cast<size_t>(b * predicted + t)] = 1.0f / static_cast<float>(count);
-    log_count[static_cast<size_t>(b)] = count > 0 ? std::log(static_cast<float>(count)) : 0.0f;
-    any[static_cast<size_t>(b)] = count > 0 ? 1.0f : 0.0f;
+    const auto n = static_cast<float>(per_example[static_cast<size_t>(b)]);
+    log_count[static_cast<size_t>(b)] = n > 0 ? std::log(n) : 0.0f;
+    any[static_cast<size_t>(b)] = n > 0 ? 1.0f : 0.0f;
   }
-  const Shape grid{batch, predicted}, column{batch, 1};
-  return {.mean_weights = from_vector(mean_weights, grid),
-          .uncounted = from_vector(uncounted, grid),
-          .unigram = from_vector(unigram, grid),
+  const auto count = static_cast<int64_t>(rows.size());
+  for (int64_t& cell : grid)
+    if (cell < 0) cell = count;
+  std::vector<float> mean_weights(static_cast<size_t>(batch * count), 0.0f);
+  for (int64_t n = 0; n < count; ++n) {
+    const int64_t b = owner[static_cast<size_t>(n)];
+    mean_weights[static_cast<size_t>(b * count + n)] =
+        1.0f / static_cast<float>(per_example[static_cast<size_t>(b)]);
+  }
+  const Shape column{batch, 1};
+  return {.count = count,
+          .rows = from_vector(rows),
           .flat_targets = from_vector(flat),
+          .unigram = from_vector(unigram, {count, 1}),
+          .mean_weights = from_vector(mean_weights, {batch, count}),
+          .grid = from_vector(grid),
           .log_count = from_vector(log_count, column),
           .any_counted = from_vector(any, column)};
 }
@@ -89,22 +102,27 @@ void check_inputs(const Variable& hidden, const Variable& output_embedding, cons
 Variable surprisal_features(const Variable& hidden, const Variable& output_embedding,
                             const Tensor& ids, const Tensor& padding, const Tensor& token_weights) {
   check_inputs(hidden, output_embedding, ids, padding, token_weights);
-  const int64_t batch = ids.size(0), predicted = ids.size(1) - 1;
+  const int64_t batch = ids.size(0), length = ids.size(1), dim = hidden.shape()[2];
   const int64_t vocab = output_embedding.shape()[0];
   const CountedTargets c = counted_targets(ids, padding, token_weights);
-  const Variable log_probs =
-      log_softmax(matmul(narrow(hidden, 1, 0, predicted), transpose(output_embedding, 0, 1)), 2);
-  // Each position's log-probability of its next token, picked as an embedding picks rows.
-  const Variable picked =
-      embedding(reshape(log_probs, {batch * predicted * vocab, 1}), c.flat_targets);
-  const Variable surprisal = masked_fill(neg(reshape(picked, {batch, predicted})), c.uncounted, 0);
-  const Variable mean_surprisal = sum(mul(surprisal, Variable(c.mean_weights)), {1}, true);
-  // Surprisals are >= 0, so the zeros of uncounted positions never exceed a counted one.
-  const Variable largest_surprisal = max(surprisal, {1}, true);
-  const Variable above_unigram =
-      masked_fill(sub(surprisal, Variable(c.unigram)), c.uncounted, -1e9f);
+  if (c.count == 0) return Variable(zeros({batch, kSurprisalFeatures}));
+  // The counted positions' states, their next-token log-probabilities, and of those the one of
+  // the token that follows: rows and elements picked as an embedding picks rows.
+  const Variable states = embedding(reshape(hidden, {batch * length, dim}), c.rows);
+  const Variable log_probs = log_softmax(matmul(states, transpose(output_embedding, 0, 1)), 1);
+  const Variable surprisal =
+      neg(embedding(reshape(log_probs, {c.count * vocab, 1}), c.flat_targets));
+  // Per-row values laid out [B, L-1] for a maximum over each example, `absent` where none counts.
+  const auto on_grid = [&](const Variable& per_row, float absent) {
+    const Variable with_absent = concat({per_row, Variable(full({1, 1}, absent))}, 0);
+    return reshape(embedding(with_absent, c.grid), {batch, length - 1});
+  };
+  const Variable mean_surprisal = matmul(Variable(c.mean_weights), surprisal);
+  // Surprisals are >= 0, so the zeros of positions that do not count never exceed one that does.
+  const Variable largest_surprisal = max(on_grid(surprisal, 0.0f), {1}, true);
+  const Variable above_unigram = on_grid(sub(surprisal, Variable(c.unigram)), -1e9f);
   const Variable worst_transition = mul(max(above_unigram, {1}, true), Variable(c.any_counted));
-  const Variable mean_unigram(sum(mul(c.unigram, c.mean_weights), {1}, true));
+  const Variable mean_unigram(matmul(c.mean_weights, c.unigram));
   return mul(concat({mean_surprisal, largest_surprisal, mean_unigram, worst_transition,
                      Variable(c.log_count)},
                     1),

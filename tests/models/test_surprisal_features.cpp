@@ -85,6 +85,15 @@ TEST_CASE("surprisal_features: mean and largest surprisal, unigram, worst transi
   CHECK(got.select(0, 2).to_vector<float>() == std::vector<float>(5, 0.0f));
 }
 
+TEST_CASE("surprisal_features: a batch without a counted token gives zeros") {
+  const Inputs in = inputs(7);
+  const Tensor specials = from_vector(std::vector<int64_t>{1, 2, 0, 0, 0, 1, 3, 2, 0, 0}, {2, 5});
+  const Tensor got =
+      models::surprisal_features(in.hidden.narrow(0, 0, 2), in.embedding, specials, {}, in.weights)
+          .data();
+  CHECK(got.to_vector<float>() == std::vector<float>(10, 0.0f));
+}
+
 TEST_CASE("surprisal_features: only the states before a counted token matter") {
   const Inputs in = inputs(4);
   const Tensor before =
