@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/grad_mode.h"
 #include "synthgrad/autograd/matmul.h"
 #include "synthgrad/autograd/shape_ops.h"
 #include "synthgrad/autograd/softmax.h"
@@ -18,6 +19,10 @@ EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config
   Generator head_init(config.seed + 2);
   head = register_module("head", std::make_shared<nn::Linear>(config.pooled_features(),
                                                               config.num_classes, head_init));
+  if (config.pooling == "surprisal") {
+    surprisal_shift = register_buffer("surprisal_shift", zeros({kSurprisalFeatures}));
+    surprisal_scale = register_buffer("surprisal_scale", ones({kSurprisalFeatures}));
+  }
   if (config.verbose)
     std::fprintf(stderr, "EncoderClassifier: %lld layers of %s attention, %lld parameters\n",
                  static_cast<long long>(config.layers), config.attention.c_str(),
@@ -150,16 +155,30 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
   const Tensor weights =
       trunk->token_weights.defined() ? weights_of_tokens(trunk->token_weights, ids) : Tensor{};
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
-  if (causal)
-    return head->forward(concat(
-        {mean_over_tokens(hidden, padding, weights),
-         surprisal_features(hidden, trunk->tokens->weight, ids, padding, trunk->token_weights)},
-        1));
+  if (causal) {
+    const Variable features =
+        surprisal_features(hidden, trunk->tokens->weight, ids, padding, trunk->token_weights);
+    const Variable standardized =
+        mul(sub(features, Variable(surprisal_shift)), Variable(surprisal_scale));
+    return head->forward(concat({mean_over_tokens(hidden, padding, weights), standardized}, 1));
+  }
   // The trunk takes i32 or i64 segment ids; the pair features read them as i64.
   const Tensor segment_ids = segments.defined() ? segments.to(DType::i64) : segments;
   if (config_.pooling == "align")
     return head->forward(aligned_pair_features(hidden, padding, segment_ids, weights));
   return head->forward(sentence_pair_features(hidden, padding, segment_ids, weights));
+}
+
+Tensor EncoderClassifier::raw_surprisal_features(const Tensor& ids, const Tensor& padding,
+                                                 const Tensor& segments) {
+  SG_CHECK(config_.pooling == "surprisal",
+           "EncoderClassifier::raw_surprisal_features: the model pools by '{}', not surprisal",
+           config_.pooling);
+  check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
+  NoGradGuard no_grad;
+  const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = true});
+  return surprisal_features(hidden, trunk->tokens->weight, ids, padding, trunk->token_weights)
+      .data();
 }
 
 std::string EncoderClassifier::settings() const {

@@ -38,8 +38,19 @@ class EncoderClassifier : public nn::Module {
   std::string settings() const override;
   const ModelConfig& config() const { return config_; }
 
+  // --pooling surprisal: the features of surprisal_features for a batch, before the
+  // standardization below (no gradient; the trunk in its current mode).
+  Tensor raw_surprisal_features(const Tensor& ids, const Tensor& padding = {},
+                                const Tensor& segments = {});
+
   std::shared_ptr<Trunk> trunk;
   std::shared_ptr<nn::Linear> head;
+  // --pooling surprisal: buffers [kSurprisalFeatures] (0 and 1 until set); the head reads
+  // (features - shift) * scale. glue train sets them from the training set before fine-tuning,
+  // to each feature's mean and 1 / standard deviation, as a logistic regression standardizes its
+  // inputs: sentences differ by a tenth of a feature's mean, and unscaled such a feature needs a
+  // weight that Adam's steps of about the learning rate take thousands of steps to grow.
+  Tensor surprisal_shift, surprisal_scale;
 
  private:
   ModelConfig config_;

@@ -123,10 +123,9 @@ Variable surprisal_features(const Variable& hidden, const Variable& output_embed
   const Variable above_unigram = on_grid(sub(surprisal, Variable(c.unigram)), -1e9f);
   const Variable worst_transition = mul(max(above_unigram, {1}, true), Variable(c.any_counted));
   const Variable mean_unigram(matmul(c.mean_weights, c.unigram));
-  return mul(concat({mean_surprisal, largest_surprisal, mean_unigram, worst_transition,
-                     Variable(c.log_count)},
-                    1),
-             0.1f);
+  return concat(
+      {mean_surprisal, largest_surprisal, mean_unigram, worst_transition, Variable(c.log_count)},
+      1);
 }
 
 }  // namespace sg::models

@@ -9,10 +9,10 @@
 
 namespace sg::models {
 
-// Features per example, each times 0.1 (so they start at about the hidden states' scale):
-// the mean and the largest surprisal -log p(next token) over the counted positions, the mean
-// unigram surprisal of their tokens, the largest surprisal above the unigram one (the worst
-// transition by SLOR), and the log of the number of counted positions: kSurprisalFeatures.
+// Features per example (in nats): the mean and the largest surprisal -log p(next token) over the
+// counted positions, the mean unigram surprisal of their tokens, the largest surprisal above the
+// unigram one (the worst transition by SLOR), and the log of the number of counted positions:
+// kSurprisalFeatures.
 
 // hidden [B, L, d] from a causal trunk over ids [B, L]; output_embedding [V, d] (the tied token
 // embedding) turns position t's state into the logits of token t + 1. A token counts where it is

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -287,6 +288,39 @@ void start_at_mean_score(models::EncoderClassifier& model, const data::EncodedDa
   fill_inplace(model.head->bias.data(), static_cast<float>(mean));
 }
 
+// --pooling surprisal: the head reads each feature standardized by its mean and spread over the
+// training set under the starting trunk (models::EncoderClassifier::surprisal_scale says why).
+// Returns the means and standard deviations, for the log.
+std::pair<std::vector<double>, std::vector<double>> standardize_surprisal_features(
+    models::EncoderClassifier& model, const data::EncodedDataset& train) {
+  model.eval();
+  data::Batcher batches(train, {.batch_size = 64, .shuffle = false});
+  std::vector<double> mean(models::kSurprisalFeatures, 0.0), spread = mean;
+  for (int64_t b = 0; b < batches.batches_per_epoch(); ++b) {
+    const data::Batch batch = batches.next();
+    const Tensor features =
+        model.raw_surprisal_features(batch.ids, batch.padding_mask, segments_for(model, batch));
+    const std::vector<float> values = features.to_vector<float>();
+    for (size_t i = 0; i < values.size(); ++i) {
+      mean[i % mean.size()] += values[i];
+      spread[i % mean.size()] += static_cast<double>(values[i]) * values[i];
+    }
+  }
+  model.train();
+  const auto n = static_cast<double>(std::max<int64_t>(1, train.size()));
+  std::vector<float> shift, scale;
+  for (size_t f = 0; f < mean.size(); ++f) {
+    mean[f] /= n;
+    spread[f] = std::sqrt(std::max(0.0, spread[f] / n - mean[f] * mean[f]));
+    shift.push_back(static_cast<float>(mean[f]));
+    // A feature that never varies (one-word sentences only) is left at its scale.
+    scale.push_back(spread[f] > 1e-6 ? static_cast<float>(1.0 / spread[f]) : 1.0f);
+  }
+  copy_into(model.surprisal_shift, from_vector(shift));
+  copy_into(model.surprisal_scale, from_vector(scale));
+  return {mean, spread};
+}
+
 void print_class_weights(const Trainer& t) {
   if (t.options.class_weights == "none") return;
   if (t.task.is_regression) {
@@ -323,6 +357,14 @@ void prepare(Trainer& t) {
                  config.layers, config.dim, o.init_from);
   }
   if (t.task.is_regression && !o.resume) start_at_mean_score(*t.model, t.train_set);
+  if (config.pooling == "surprisal" && !o.resume) {
+    const auto [mean, spread] = standardize_surprisal_features(*t.model, t.train_set);
+    if (root)
+      fmt::print(stderr,
+                 "{}: surprisal features over the training set (mean, largest, unigram, worst "
+                 "transition, log length): means {:.3f}, standard deviations {:.3f}\n",
+                 t.task.name, fmt::join(mean, " "), fmt::join(spread, " "));
+  }
   if (o.class_weights == "balanced" && !t.task.is_regression)
     t.loss_options.class_weights = balanced_class_weights(t.train_set, t.task.num_labels());
   t.optimizer = std::make_unique<optim::Adam>(

@@ -104,6 +104,7 @@ check "--init-from a causal trunk, surprisal pooling" 0 "$glue" train --task SST
   --out "$work/surprisal"
 grep -q 'best dev accuracy 1.0000' "$work/out" && echo "ok: the surprisal head learns the task" ||
   fail "surprisal pooling: $(cat "$work/out")"
+expect_in "$work/err" "SST-2: surprisal features over the training set" "the features' standardization is logged"
 check "surprisal pooling without token weights" 1 "$glue" train --task SST-2 --data "$data/SST-2" \
   --pooling surprisal --init-from "$work/pt-V/best.safetensors" --out "$work/x"
 expect_in "$work/err" "pooling 'surprisal' needs the trunk's token weights" "the missing token weights are named"

@@ -63,7 +63,7 @@ std::vector<double> expected_features(const Inputs& in, int64_t b) {
   }
   if (count == 0) return {0, 0, 0, 0, 0};
   const auto n = static_cast<double>(count);
-  return {0.1 * total / n, 0.1 * largest, 0.1 * total_unigram / n, 0.1 * worst, 0.1 * std::log(n)};
+  return {total / n, largest, total_unigram / n, worst, std::log(n)};
 }
 
 }  // namespace
@@ -80,8 +80,8 @@ TEST_CASE("surprisal_features: mean and largest surprisal, unigram, worst transi
       CHECK(got.at<float>({b, f}) == doctest::Approx(want[static_cast<size_t>(f)]).epsilon(1e-5));
   }
   // Example 0 counts three words (not its [SEP]), example 1 two (not [UNK], not the padding).
-  CHECK(got.at<float>({0, 4}) == doctest::Approx(0.1 * std::log(3.0)));
-  CHECK(got.at<float>({1, 4}) == doctest::Approx(0.1 * std::log(2.0)));
+  CHECK(got.at<float>({0, 4}) == doctest::Approx(std::log(3.0)));
+  CHECK(got.at<float>({1, 4}) == doctest::Approx(std::log(2.0)));
   CHECK(got.select(0, 2).to_vector<float>() == std::vector<float>(5, 0.0f));
 }
 
@@ -154,20 +154,34 @@ TEST_CASE("a classifier with --pooling surprisal reads the causal trunk's mean a
                              .verbose = false};
   models::EncoderClassifier model(config);
   copy_into(model.trunk->token_weights, from_vector(kTokenWeights));
+  // Fresh, the features go to the head as they are; glue sets a shift and scale per feature.
+  CHECK(model.surprisal_shift.to_vector<float>() == std::vector<float>(5, 0.0f));
+  CHECK(model.surprisal_scale.to_vector<float>() == std::vector<float>(5, 1.0f));
+  const std::vector<float> shift{2, 3, -1, 4, 1}, scale{0.5f, 2, 1, 0.25f, 3};
+  copy_into(model.surprisal_shift, from_vector(shift));
+  copy_into(model.surprisal_scale, from_vector(scale));
   const Tensor ids = from_vector(kIds, {kBatch, kLength});
   const Tensor padding = from_vector(kPadding, {kBatch, kLength});
   NoGradGuard no_grad;
   const Variable hidden = model.trunk->forward(ids, {}, {.padding = padding, .causal = true});
   std::vector<float> weights(kIds.size());
   for (size_t p = 0; p < kIds.size(); ++p) weights[p] = kTokenWeights[static_cast<size_t>(kIds[p])];
+  const Tensor raw = models::surprisal_features(hidden, model.trunk->tokens->weight, ids, padding,
+                                                model.trunk->token_weights)
+                         .data();
+  CHECK(model.raw_surprisal_features(ids, padding).to_vector<float>() == raw.to_vector<float>());
+  std::vector<float> standardized = raw.to_vector<float>();
+  for (size_t i = 0; i < standardized.size(); ++i)
+    standardized[i] = (standardized[i] - shift[i % 5]) * scale[i % 5];
   const Variable pooled =
       concat({models::mean_over_tokens(hidden, padding, from_vector(weights, {kBatch, kLength})),
-              models::surprisal_features(hidden, model.trunk->tokens->weight, ids, padding,
-                                         model.trunk->token_weights)},
+              Variable(from_vector(standardized, {kBatch, 5}))},
              1);
   CHECK(pooled.shape() == Shape{kBatch, config.pooled_features()});
-  CHECK(model.forward(ids, padding).data().to_vector<float>() ==
-        model.head->forward(pooled).data().to_vector<float>());
+  const std::vector<float> got = model.forward(ids, padding).data().to_vector<float>(),
+                           want = model.head->forward(pooled).data().to_vector<float>();
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-6));
 
   config.token_weights = false;
   CHECK(error_message([&] {
