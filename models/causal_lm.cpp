@@ -35,11 +35,7 @@ Variable CausalLM::forward(const Tensor& ids) {
   return matmul(hidden, transpose(trunk->tokens->weight, 0, 1));
 }
 
-Variable CausalLM::loss(const Tensor& ids) {
-  return scored_loss(ids).loss;
-}
-
-CausalLMLoss CausalLM::scored_loss(const Tensor& ids) {
+CausalLM::NextTokens CausalLM::next_tokens(const Tensor& ids) {
   // A batch of no sequences has no mean loss (it came out as 0, a perfect score).
   // All of them, the last column included: forward sees only the inputs, and a target that the
   // loss alone reads would meet cross_entropy's ignore index (-100 skipped without a word).
@@ -47,11 +43,23 @@ CausalLMLoss CausalLM::scored_loss(const Tensor& ids) {
   SG_CHECK(ids.size(0) >= 1 && ids.size(1) >= 2,
            "CausalLM::loss: need [batch >= 1, length >= 2] ids, got {}", shape_str(ids.shape()));
   const int64_t length = ids.size(1) - 1;
-  const Variable logits = forward(ids.narrow(1, 0, length).contiguous());
-  const Tensor targets = ids.narrow(1, 1, length).contiguous();
-  CausalLMLoss result{.loss = cross_entropy(logits, targets), .predicted = targets.numel()};
-  const std::vector<int64_t> best = argmax(logits.data(), 2).to_vector<int64_t>();
-  const std::vector<int64_t> wanted = targets.to(DType::i64).to_vector<int64_t>();
+  return {.logits = forward(ids.narrow(1, 0, length).contiguous()),
+          .targets = ids.narrow(1, 1, length).contiguous()};
+}
+
+Variable CausalLM::loss(const Tensor& ids) {
+  const NextTokens next = next_tokens(ids);
+  return cross_entropy(next.logits, next.targets);
+}
+
+// Counting the right guesses is an argmax over every logit: lm's training steps, which call
+// loss(), do not pay for it.
+CausalLMLoss CausalLM::scored_loss(const Tensor& ids) {
+  const NextTokens next = next_tokens(ids);
+  CausalLMLoss result{.loss = cross_entropy(next.logits, next.targets),
+                      .predicted = next.targets.numel()};
+  const std::vector<int64_t> best = argmax(next.logits.data(), 2).to_vector<int64_t>();
+  const std::vector<int64_t> wanted = next.targets.to(DType::i64).to_vector<int64_t>();
   for (size_t p = 0; p < best.size(); ++p) result.correct += best[p] == wanted[p];
   return result;
 }

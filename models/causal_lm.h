@@ -40,6 +40,13 @@ class CausalLM : public nn::Module {
   std::shared_ptr<nn::Linear> output;  // null when tied to the token embedding
 
  private:
+  // The logits of ids[:, :-1] and the next tokens they predict, ids[:, 1:] (every id checked).
+  struct NextTokens {
+    Variable logits;
+    Tensor targets;
+  };
+  NextTokens next_tokens(const Tensor& ids);
+
   ModelConfig config_;
 };
 
