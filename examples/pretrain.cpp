@@ -420,6 +420,12 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "--pooling surprisal")
       ->capture_default_str()
       ->check(CLI::IsMember({"mlm", "rtd", "clm"}));
+  cmd.add_option("--softmax-cutoffs", o.model.softmax_cutoffs,
+                 "clm: the first id of each cluster of a clustered softmax (ids run from the "
+                 "most frequent word), e.g. 1000,4000: the next-token loss computes the head "
+                 "and only the clusters of the next tokens (empty: one softmax over the "
+                 "vocabulary)")
+      ->delimiter(',');
   cmd.add_option("--detection-weight", o.detection_weight,
                  "rtd: the detection loss's weight beside the generator's masked-LM loss")
       ->capture_default_str()
@@ -428,6 +434,8 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   examples::add_parsed_check(cmd, [&cmd, &o] {
     if (o.objective != "rtd" && cmd.count("--detection-weight") > 0)
       throw CLI::ValidationError("--detection-weight applies to --objective rtd only");
+    if (o.objective != "clm" && !o.model.softmax_cutoffs.empty())
+      throw CLI::ValidationError("--softmax-cutoffs applies to --objective clm only");
     if (o.skipgram_epochs == 0 && cmd.count("--skipgram-window") > 0)
       throw CLI::ValidationError("--skipgram-window applies with --skipgram-epochs above 0 only");
   });

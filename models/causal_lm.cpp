@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "synthgrad/autograd/arithmetic.h"
 #include "synthgrad/autograd/grad_mode.h"
 #include "synthgrad/autograd/losses.h"
 #include "synthgrad/autograd/matmul.h"
+#include "synthgrad/autograd/reductions.h"
 #include "synthgrad/autograd/shape_ops.h"
 #include "synthgrad/core/creation.h"
 #include "synthgrad/core/reduce.h"
@@ -26,13 +28,22 @@ CausalLM::CausalLM(const ModelConfig& config) : config_(config) {
                  static_cast<long long>(parameter_count()));
 }
 
-Variable CausalLM::forward(const Tensor& ids) {
+Variable CausalLM::hidden_states(const Tensor& ids) {
   check_token_ids(ids, config_.vocab_size, "CausalLM");
   // A trunk with segment embeddings (pre-trained for pair tasks to fine-tune) reads one segment.
-  const Variable hidden =
-      trunk->forward(ids, single_segment(config_, ids), {.padding = {}, .causal = true});
+  return trunk->forward(ids, single_segment(config_, ids), {.padding = {}, .causal = true});
+}
+
+Variable CausalLM::forward(const Tensor& ids) {
+  const Variable hidden = hidden_states(ids);
   if (output) return output->forward(hidden);
-  return matmul(hidden, transpose(trunk->tokens->weight, 0, 1));
+  if (config_.softmax_cutoffs.empty())
+    return matmul(hidden, transpose(trunk->tokens->weight, 0, 1));
+  // Log-probabilities are logits too: their softmax is the distribution itself.
+  const Shape& shape = hidden.shape();
+  const Variable log_probs = nn::token_log_probabilities(
+      trunk->tied_output(), reshape(hidden, {shape[0] * shape[1], shape[2]}));
+  return reshape(log_probs, {shape[0], shape[1], config_.vocab_size});
 }
 
 CausalLM::NextTokens CausalLM::next_tokens(const Tensor& ids) {
@@ -43,22 +54,29 @@ CausalLM::NextTokens CausalLM::next_tokens(const Tensor& ids) {
   SG_CHECK(ids.size(0) >= 1 && ids.size(1) >= 2,
            "CausalLM::loss: need [batch >= 1, length >= 2] ids, got {}", shape_str(ids.shape()));
   const int64_t length = ids.size(1) - 1;
-  return {.logits = forward(ids.narrow(1, 0, length).contiguous()),
+  return {.inputs = ids.narrow(1, 0, length).contiguous(),
           .targets = ids.narrow(1, 1, length).contiguous()};
 }
 
 Variable CausalLM::loss(const Tensor& ids) {
   const NextTokens next = next_tokens(ids);
-  return cross_entropy(next.logits, next.targets);
+  if (config_.softmax_cutoffs.empty()) return cross_entropy(forward(next.inputs), next.targets);
+  // Only the next tokens' clusters: the whole distribution is what a clustered softmax saves.
+  const Variable hidden = hidden_states(next.inputs);
+  const int64_t rows = next.targets.numel();
+  const Variable log_likelihood = nn::token_log_likelihood(
+      trunk->tied_output(), reshape(hidden, {rows, config_.dim}), next.targets.reshape({rows}));
+  return neg(mean(log_likelihood));
 }
 
 // Counting the right guesses is an argmax over every logit: lm's training steps, which call
 // loss(), do not pay for it.
 CausalLMLoss CausalLM::scored_loss(const Tensor& ids) {
   const NextTokens next = next_tokens(ids);
-  CausalLMLoss result{.loss = cross_entropy(next.logits, next.targets),
+  const Variable logits = forward(next.inputs);
+  CausalLMLoss result{.loss = cross_entropy(logits, next.targets),
                       .predicted = next.targets.numel()};
-  const std::vector<int64_t> best = argmax(next.logits.data(), 2).to_vector<int64_t>();
+  const std::vector<int64_t> best = argmax(logits.data(), 2).to_vector<int64_t>();
   const std::vector<int64_t> wanted = next.targets.to(DType::i64).to_vector<int64_t>();
   for (size_t p = 0; p < best.size(); ++p) result.correct += best[p] == wanted[p];
   return result;

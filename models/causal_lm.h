@@ -24,7 +24,9 @@ struct CausalLMLoss {
 class CausalLM : public nn::Module {
  public:
   explicit CausalLM(const ModelConfig& config);
-  Variable forward(const Tensor& ids);  // [B, L] -> logits [B, L, V]
+  // [B, L] -> logits [B, L, V] (log-probabilities with a clustered softmax, whose
+  // training loss never computes them all).
+  Variable forward(const Tensor& ids);
   // Mean next-token cross-entropy of ids[:, 1:] given ids[:, :-1].
   Variable loss(const Tensor& ids);
   // The same loss with how many next tokens the largest logit predicts.
@@ -40,12 +42,13 @@ class CausalLM : public nn::Module {
   std::shared_ptr<nn::Linear> output;  // null when tied to the token embedding
 
  private:
-  // The logits of ids[:, :-1] and the next tokens they predict, ids[:, 1:] (every id checked).
+  // ids[:, :-1] and the next tokens they predict, ids[:, 1:] (every id checked).
   struct NextTokens {
-    Variable logits;
+    Tensor inputs;
     Tensor targets;
   };
   NextTokens next_tokens(const Tensor& ids);
+  Variable hidden_states(const Tensor& ids);  // the causal trunk's [B, L, d]
 
   ModelConfig config_;
 };

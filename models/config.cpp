@@ -1,5 +1,8 @@
 #include "synthgrad/models/config.h"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
@@ -40,7 +43,8 @@ double parameter_estimate(const ModelConfig& c) {
   // An untied causal LM has an output layer as large as its token embedding.
   const double vocabulary_tables = c.tie_embeddings ? 1.0 : 2.0;
   const double embeddings = (vocabulary_tables * static_cast<double>(c.vocab_size) +
-                             static_cast<double>(c.max_length + c.segments)) *
+                             static_cast<double>(c.max_length + c.segments) +
+                             static_cast<double>(c.softmax_cutoffs.size())) *
                             d;
   const double head =
       static_cast<double>(c.pooled_features() + 1) * static_cast<double>(c.num_classes);
@@ -71,6 +75,16 @@ void validate(const ModelConfig& c) {
            "model config: pooling '{}' needs the two segments of a sentence pair (segments {})",
            c.pooling, c.segments);
   check_range("ffn_hidden", c.ffn_hidden, 0, kMaxSize);
+  SG_CHECK(c.softmax_cutoffs.empty() || c.tie_embeddings,
+           "model config: softmax cutoffs factor the tied output embedding's softmax; an untied "
+           "output layer has none");
+  int64_t previous_cutoff = 0;
+  for (int64_t cutoff : c.softmax_cutoffs) {
+    SG_CHECK(cutoff > previous_cutoff && cutoff < c.vocab_size,
+             "model config: softmax cutoffs {} must increase inside (0, {}) (vocab_size)",
+             fmt::join(c.softmax_cutoffs, ","), c.vocab_size);
+    previous_cutoff = cutoff;
+  }
   for (const auto& [field, value] : {std::pair{"dim", c.dim},
                                      {"heads", c.heads},
                                      {"max_length", c.max_length},
@@ -110,6 +124,7 @@ void visit_fields(Json& j, Config& c, const Visit& visit) {
   visit(j, "pooling", c.pooling);
   visit(j, "token_weights", c.token_weights);
   visit(j, "tie_embeddings", c.tie_embeddings);
+  visit(j, "softmax_cutoffs", c.softmax_cutoffs);
   visit(j, "seed", c.seed);
 }
 
@@ -128,6 +143,9 @@ template <class T>
 bool has_type(const nlohmann::json& value) {
   if constexpr (std::is_same_v<T, bool>)
     return value.is_boolean();
+  else if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+    return value.is_array() && std::all_of(value.begin(), value.end(),
+                                           [](const auto& v) { return v.is_number_integer(); });
   else if constexpr (std::is_same_v<T, std::string>)
     return value.is_string();
   else if constexpr (std::is_floating_point_v<T>)
@@ -151,9 +169,13 @@ ModelConfig config_from_json(const std::string& text) {
   ModelConfig config;
   config.verbose = false;
   visit_fields(j, config, [](const auto& json, const char* name, auto& value) {
-    // Checkpoints written before these fields existed get the defaults: position 0, no weights.
+    // Checkpoints written before these fields existed get the defaults: position 0, no weights,
+    // one softmax.
     const std::string_view field_name(name);
-    if ((field_name == "pooling" || field_name == "token_weights") && !json.contains(name)) return;
+    if ((field_name == "pooling" || field_name == "token_weights" ||
+         field_name == "softmax_cutoffs") &&
+        !json.contains(name))
+      return;
     SG_CHECK(json.contains(name), "model config: field '{}' is missing", name);
     const auto& field = json.at(name);
     SG_CHECK(has_type<std::decay_t<decltype(value)>>(field),

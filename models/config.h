@@ -3,6 +3,7 @@
 // model loads without the caller repeating it.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "synthgrad/nn/attention/config.h"
 
@@ -40,8 +41,12 @@ struct ModelConfig {
   bool token_weights = false;
   // Causal LM only.
   bool tie_embeddings = true;  // output projection = token embedding transposed
-  uint64_t seed = 0;           // initialisation and dropout
-  bool verbose = true;         // print the parameter count at construction
+  // Empty: one softmax over the vocabulary; else the first id of each frequency cluster of a
+  // clustered softmax over the tied embedding (nn/clustered_softmax.h; the trunk holds the
+  // clusters' vectors), which a causal LM trains on and --pooling surprisal reads.
+  std::vector<int64_t> softmax_cutoffs = {};
+  uint64_t seed = 0;    // initialisation and dropout
+  bool verbose = true;  // print the parameter count at construction
 
   int64_t hidden() const { return ffn_hidden > 0 ? ffn_hidden : 4 * dim; }
   // What an EncoderClassifier's head reads: d for cls and mean, 4d for pair, 6d for align.

@@ -157,7 +157,7 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
   if (causal) {
     const Variable features =
-        surprisal_features(hidden, trunk->tokens->weight, ids, padding, trunk->token_weights);
+        surprisal_features(hidden, trunk->tied_output(), ids, padding, trunk->token_weights);
     const Variable standardized =
         mul(sub(features, Variable(surprisal_shift)), Variable(surprisal_scale));
     return head->forward(concat({mean_over_tokens(hidden, padding, weights), standardized}, 1));
@@ -177,7 +177,7 @@ Tensor EncoderClassifier::raw_surprisal_features(const Tensor& ids, const Tensor
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
   NoGradGuard no_grad;
   const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = true});
-  return surprisal_features(hidden, trunk->tokens->weight, ids, padding, trunk->token_weights)
+  return surprisal_features(hidden, trunk->tied_output(), ids, padding, trunk->token_weights)
       .data();
 }
 

@@ -29,6 +29,7 @@ void visit_trunk_fields(A& a, B& b, const Visit& visit) {
   visit("learned_positions", a.learned_positions, b.learned_positions);
   visit("segments", a.segments, b.segments);
   visit("token_weights", a.token_weights, b.token_weights);
+  visit("softmax_cutoffs", a.softmax_cutoffs, b.softmax_cutoffs);
 }
 
 // Every model kind keeps its trunk under "trunk."; a training checkpoint keeps it under "model.".

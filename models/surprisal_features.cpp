@@ -21,7 +21,7 @@ namespace {
 struct CountedTargets {
   int64_t count = 0;    // N, over the batch
   Tensor rows;          // i64 [N]: b * L + t, the position that predicts token t + 1 of example b
-  Tensor flat_targets;  // i64 [N]: n * V + that token, into the [N, V] log-probabilities
+  Tensor targets;       // i64 [N]: that token
   Tensor unigram;       // f32 [N, 1]: the token's unigram surprisal (plus log a)
   Tensor mean_weights;  // f32 [B, N]: 1 / (example b's count) where row n is one of b's
   Tensor grid;          // i64 [B * (L-1)]: the row of each position, N where none counts
@@ -32,11 +32,10 @@ struct CountedTargets {
 CountedTargets counted_targets(const Tensor& ids, const Tensor& padding,
                                const Tensor& token_weights) {
   const int64_t batch = ids.size(0), length = ids.size(1), predicted = length - 1;
-  const int64_t vocab = token_weights.size(0);
   const Tensor id = ids.to(DType::i64).contiguous();
   const Tensor pad = padding.defined() ? padding.contiguous() : zeros(ids.shape(), DType::b8);
   const Tensor weight_of = token_weights.contiguous();
-  std::vector<int64_t> rows, flat, owner, grid(static_cast<size_t>(batch * predicted));
+  std::vector<int64_t> rows, targets, owner, grid(static_cast<size_t>(batch * predicted));
   std::vector<float> unigram, log_count(static_cast<size_t>(batch)), any(log_count.size());
   std::vector<int64_t> per_example(static_cast<size_t>(batch), 0);
   for (int64_t b = 0; b < batch; ++b) {
@@ -48,7 +47,7 @@ CountedTargets counted_targets(const Tensor& ids, const Tensor& padding,
       if (pad.data<uint8_t>()[b * length + t + 1] != 0 || !(w > 0.0f)) continue;
       cell = static_cast<int64_t>(rows.size());
       rows.push_back(b * length + t);
-      flat.push_back(cell * vocab + target);
+      targets.push_back(target);
       owner.push_back(b);
       // An unseen word weighs 1: the rarest there is, not an infinite surprisal.
       const double kept = std::min<double>(w, 1.0 - 1e-6);
@@ -71,7 +70,7 @@ CountedTargets counted_targets(const Tensor& ids, const Tensor& padding,
   const Shape column{batch, 1};
   return {.count = count,
           .rows = from_vector(rows),
-          .flat_targets = from_vector(flat),
+          .targets = from_vector(targets),
           .unigram = from_vector(unigram, {count, 1}),
           .mean_weights = from_vector(mean_weights, {batch, count}),
           .grid = from_vector(grid),
@@ -79,11 +78,13 @@ CountedTargets counted_targets(const Tensor& ids, const Tensor& padding,
           .any_counted = from_vector(any, column)};
 }
 
-void check_inputs(const Variable& hidden, const Variable& output_embedding, const Tensor& ids,
+void check_inputs(const Variable& hidden, const nn::ClusteredSoftmax& output, const Tensor& ids,
                   const Tensor& padding, const Tensor& token_weights) {
+  nn::check_clustered_softmax(output, "surprisal_features");
+  const Variable& output_embedding = output.embedding;
   const bool fits = hidden.dim() == 3 && ids.dim() == 2 && hidden.shape()[0] == ids.size(0) &&
                     hidden.shape()[1] == ids.size(1) && ids.size(1) >= 2 &&
-                    output_embedding.dim() == 2 && output_embedding.shape()[1] == hidden.shape()[2];
+                    output_embedding.shape()[1] == hidden.shape()[2];
   SG_CHECK(fits,
            "surprisal_features: need hidden [B, L >= 2, d], ids [B, L] and an output embedding "
            "[V, d], got hidden {}, ids {}, output embedding {}",
@@ -99,19 +100,16 @@ void check_inputs(const Variable& hidden, const Variable& output_embedding, cons
 
 }  // namespace
 
-Variable surprisal_features(const Variable& hidden, const Variable& output_embedding,
+Variable surprisal_features(const Variable& hidden, const nn::ClusteredSoftmax& output,
                             const Tensor& ids, const Tensor& padding, const Tensor& token_weights) {
-  check_inputs(hidden, output_embedding, ids, padding, token_weights);
+  check_inputs(hidden, output, ids, padding, token_weights);
   const int64_t batch = ids.size(0), length = ids.size(1), dim = hidden.shape()[2];
-  const int64_t vocab = output_embedding.shape()[0];
   const CountedTargets c = counted_targets(ids, padding, token_weights);
   if (c.count == 0) return Variable(zeros({batch, kSurprisalFeatures}));
-  // The counted positions' states, their next-token log-probabilities, and of those the one of
-  // the token that follows: rows and elements picked as an embedding picks rows.
+  // The counted positions' states (rows picked as an embedding picks them) and the
+  // log-probability of the token that follows each.
   const Variable states = embedding(reshape(hidden, {batch * length, dim}), c.rows);
-  const Variable log_probs = log_softmax(matmul(states, transpose(output_embedding, 0, 1)), 1);
-  const Variable surprisal =
-      neg(embedding(reshape(log_probs, {c.count * vocab, 1}), c.flat_targets));
+  const Variable surprisal = neg(nn::token_log_likelihood(output, states, c.targets));
   // Per-row values laid out [B, L-1] for a maximum over each example, `absent` where none counts.
   const auto on_grid = [&](const Variable& per_row, float absent) {
     const Variable with_absent = concat({per_row, Variable(full({1, 1}, absent))}, 0);

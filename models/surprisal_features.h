@@ -6,6 +6,7 @@
 // agreement the pre-training learnt, in the form it learnt it.
 #include "synthgrad/autograd/variable.h"
 #include "synthgrad/models/config.h"
+#include "synthgrad/nn/clustered_softmax.h"
 
 namespace sg::models {
 
@@ -14,12 +15,12 @@ namespace sg::models {
 // unigram one (the worst transition by SLOR), and the log of the number of counted positions:
 // kSurprisalFeatures.
 
-// hidden [B, L, d] from a causal trunk over ids [B, L]; output_embedding [V, d] (the tied token
-// embedding) turns position t's state into the logits of token t + 1. A token counts where it is
-// not padding (b8 [B, L], optional) and weighs above 0 in token_weights f32 [V] (a / (a + p), so
-// its unigram surprisal is -log p = log(w / (1 - w)) - log a; special tokens weigh 0). Returns
-// [B, kSurprisalFeatures]; an example with no counted token gets zeros.
-Variable surprisal_features(const Variable& hidden, const Variable& output_embedding,
+// hidden [B, L, d] from a causal trunk over ids [B, L]; `output` (the tied token embedding, its
+// softmax clustered or not) turns position t's state into the probabilities of token t + 1. A token
+// counts where it is not padding (b8 [B, L], optional) and weighs above 0 in token_weights f32 [V]
+// (a / (a + p), so its unigram surprisal is -log p = log(w / (1 - w)) - log a; special tokens weigh
+// 0). Returns [B, kSurprisalFeatures]; an example with no counted token gets zeros.
+Variable surprisal_features(const Variable& hidden, const nn::ClusteredSoftmax& output,
                             const Tensor& ids, const Tensor& padding, const Tensor& token_weights);
 
 }  // namespace sg::models

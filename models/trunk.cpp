@@ -9,7 +9,9 @@
 namespace sg::models {
 
 Trunk::Trunk(const ModelConfig& c, std::string model)
-    : model_(std::move(model)), dropout_gen_(std::make_shared<Generator>(c.seed + 1)) {
+    : model_(std::move(model)),
+      softmax_cutoffs_(c.softmax_cutoffs),
+      dropout_gen_(std::make_shared<Generator>(c.seed + 1)) {
   validate(c);
   Generator init(c.seed);
   tokens = register_module("tokens", std::make_shared<nn::Embedding>(c.vocab_size, c.dim, init));
@@ -31,6 +33,16 @@ Trunk::Trunk(const ModelConfig& c, std::string model)
   }
   final_norm = register_module("final_norm", std::make_shared<nn::LayerNorm>(c.dim));
   if (c.token_weights) token_weights = register_buffer("token_weights", ones({c.vocab_size}));
+  if (!c.softmax_cutoffs.empty())
+    softmax_clusters = register_parameter(
+        "softmax_clusters",
+        nn::normal({static_cast<int64_t>(c.softmax_cutoffs.size()), c.dim}, 0.02f, init));
+}
+
+nn::ClusteredSoftmax Trunk::tied_output() const {
+  return {.embedding = tokens->weight,
+          .cutoffs = softmax_cutoffs_,
+          .cluster_vectors = softmax_clusters};
 }
 
 Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask) {

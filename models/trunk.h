@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "synthgrad/models/config.h"
+#include "synthgrad/nn/clustered_softmax.h"
 #include "synthgrad/nn/containers.h"
 #include "synthgrad/nn/embedding.h"
 #include "synthgrad/nn/layer_norm.h"
@@ -35,9 +36,15 @@ class Trunk : public nn::Module {
   std::shared_ptr<nn::ModuleList<nn::TransformerBlock>> blocks;
   std::shared_ptr<nn::LayerNorm> final_norm;
   Tensor token_weights;  // f32 [vocab_size] with config.token_weights, else undefined
+  // [cutoffs, d] with config.softmax_cutoffs, else undefined: kept beside the token embedding
+  // that they extend into a clustered output softmax.
+  Variable softmax_clusters;
+  // The token embedding as the output softmax over the vocabulary (clustered when configured).
+  nn::ClusteredSoftmax tied_output() const;
 
  private:
   std::string model_;
+  std::vector<int64_t> softmax_cutoffs_;
   std::shared_ptr<Generator> dropout_gen_;
   std::shared_ptr<nn::Dropout> dropout_;
 };

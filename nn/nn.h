@@ -4,6 +4,7 @@
 #include "synthgrad/nn/attention/attention.h"
 #include "synthgrad/nn/attention/heatmap.h"
 #include "synthgrad/nn/checkpoint.h"
+#include "synthgrad/nn/clustered_softmax.h"
 #include "synthgrad/nn/containers.h"
 #include "synthgrad/nn/dropout.h"
 #include "synthgrad/nn/embedding.h"

@@ -1,5 +1,6 @@
 #include "examples/pretrain/objective.h"
 
+#include "synthgrad/autograd/grad_mode.h"
 #include "synthgrad/core/error.h"
 #include "synthgrad/models/checkpoint.h"
 
@@ -30,6 +31,15 @@ PretrainingModel PretrainingModel::load(const std::string& objective, const std:
 
 PretrainingLoss PretrainingModel::loss(const Tensor& ids, const Tensor& labels,
                                        const Generator& sampling, uint64_t first_draw) {
+  // Counting a causal LM's right guesses takes its whole distribution, which a clustered
+  // softmax's training steps never compute: they count none, validation (without gradients) all.
+  if (clm_ && grad_enabled())
+    return {.prediction = clm_->loss(ids),
+            .detection = {},
+            .selected = ids.size(0) * (ids.size(1) - 1),
+            .correct = 0,
+            .judged = 0,
+            .judged_correct = 0};
   if (clm_) {
     const models::CausalLMLoss out = clm_->scored_loss(ids);
     return {.prediction = out.loss,

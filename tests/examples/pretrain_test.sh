@@ -235,6 +235,17 @@ check "pretrain by clm stops half-way" 0 "$pretrain" train "${clm[@]}" --out "$w
 check "pretrain by clm resumes" 0 "$pretrain" train "${clm[@]}" --out "$work/clm_half" --resume
 cmp -s "$work/clm/last.safetensors" "$work/clm_half/last.safetensors" && echo "ok: resumed clm run is bit-identical" ||
   fail "the resumed clm run differs from the uninterrupted one"
+# A clustered softmax (the head: the specials and the five fixed words) learns the same grammar.
+check "pretrain by clm with a clustered softmax" 0 "$pretrain" train "${clm[@]}" --softmax-cutoffs 10,17 --out "$work/clm_clustered"
+grep -o 'next-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' |
+  awk '{ learnt = NF == 5 && $3 > 0.5 } END { exit !learnt }' && echo "ok: the clustered clm learns: $(head -1 "$work/out")" ||
+  fail "the clustered clm's next-token accuracy is not above 0.5: $(cat "$work/out")"
+check "pretrain with softmax cutoffs past the vocabulary" 1 "$pretrain" train "${clm[@]}" --softmax-cutoffs 10,500 --out "$work/clm_cut"
+grep -q "softmax cutoffs 10,500 must increase inside (0, " "$work/err" && echo "ok: the cutoffs error names them" ||
+  fail "cutoffs past the vocabulary: $(cat "$work/err")"
+check "pretrain with softmax cutoffs but mlm" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --softmax-cutoffs 10
+grep -q -- "--softmax-cutoffs applies to --objective clm only" "$work/err" && echo "ok: the refusal says why" ||
+  fail "no reason given: $(cat "$work/err")"
 check "pretrain with an unknown objective" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --objective gpt
 check "pretrain with a negative a" 2 "$pretrain" train --corpus "$work/corpus.txt" --out "$work/x" --token-weights -1
 finish

@@ -621,3 +621,52 @@ TEST_CASE("CausalLM::scored_loss counts the next tokens its largest logit predic
   }
   CHECK(lm.scored_loss(predictable).correct == 21);
 }
+
+TEST_CASE("a causal LM with a clustered softmax: its loss is the whole distribution's, reloaded") {
+  ModelConfig config = tiny("V");
+  config.softmax_cutoffs = {5, 11};
+  models::CausalLM lm(config);
+  REQUIRE(lm.trunk->softmax_clusters.shape() == Shape{2, 16});
+  Generator gen(6);
+  const Tensor ids = random_ids({3, 8}, 16, gen);
+  // forward gives log-probabilities: each row's probabilities sum to 1.
+  const Tensor log_probs = lm.forward(ids).data();
+  for (int64_t b = 0; b < 3; ++b) {
+    double total = 0;
+    for (float l : log_probs.select(0, b).select(0, 2).to_vector<float>()) total += std::exp(l);
+    CHECK(total == doctest::Approx(1.0).epsilon(1e-5));
+  }
+  // The training loss, which computes only the clusters of the next tokens, equals the
+  // cross-entropy of the whole distribution, which scored_loss reads.
+  const float loss = lm.loss(ids).item<float>();
+  CHECK(loss == doctest::Approx(lm.scored_loss(ids).loss.item<float>()).epsilon(1e-6));
+  const std::string path = "clustered_lm_test.safetensors";
+  models::save_model(lm, path);
+  const auto loaded = models::load_causal_lm(path);
+  std::remove(path.c_str());
+  CHECK(loaded->config().softmax_cutoffs == config.softmax_cutoffs);
+  CHECK(loaded->loss(ids).item<float>() == loss);
+}
+
+TEST_CASE("softmax cutoffs round-trip through JSON; bad ones are refused by name") {
+  ModelConfig c = tiny("V");
+  c.softmax_cutoffs = {4, 9};
+  CHECK(models::config_from_json(models::to_json(c)).softmax_cutoffs == c.softmax_cutoffs);
+  // Checkpoints from before the clustered softmax have one softmax.
+  auto old_json = nlohmann::json::parse(models::to_json(c));
+  old_json.erase("softmax_cutoffs");
+  CHECK(models::config_from_json(old_json.dump()).softmax_cutoffs.empty());
+  old_json["softmax_cutoffs"] = {4, 9.5};
+  CHECK_THROWS_WITH_AS(models::config_from_json(old_json.dump()),
+                       doctest::Contains("field 'softmax_cutoffs' has the wrong type"), Error);
+  c.softmax_cutoffs = {9, 4};
+  CHECK_THROWS_WITH_AS(
+      models::validate(c),
+      "model config: softmax cutoffs 9,4 must increase inside (0, 16) (vocab_size)", Error);
+  c.softmax_cutoffs = {4, 16};
+  CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("softmax cutoffs 4,16"), Error);
+  c.softmax_cutoffs = {4};
+  c.tie_embeddings = false;
+  CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("an untied output layer has none"),
+                       Error);
+}

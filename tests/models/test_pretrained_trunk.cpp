@@ -164,6 +164,19 @@ TEST_CASE("a causal LM's trunk (pretrain --objective clm) starts a classifier") 
   check_trunk_carried_over(*pretrained.trunk, path, 8);
 }
 
+TEST_CASE("a clustered softmax's cutoffs and cluster vectors come with a causal trunk") {
+  TempFolder folder;
+  ModelConfig config = tiny_trunk("V");
+  config.softmax_cutoffs = {4, 8};
+  models::CausalLM pretrained(config);
+  const std::string path = folder.file("clustered.safetensors");
+  models::save_model(pretrained, path);
+  const auto classifier = fine_tuned_from(path);
+  CHECK(classifier->config().softmax_cutoffs == config.softmax_cutoffs);
+  CHECK(classifier->trunk->softmax_clusters.data().to_vector<float>() ==
+        pretrained.trunk->softmax_clusters.data().to_vector<float>());
+}
+
 TEST_CASE("a training checkpoint is no pre-trained trunk") {
   TempFolder folder;
   const std::string last = folder.file("last.safetensors");

@@ -70,8 +70,9 @@ std::vector<double> expected_features(const Inputs& in, int64_t b) {
 
 TEST_CASE("surprisal_features: mean and largest surprisal, unigram, worst transition, length") {
   const Inputs in = inputs(3);
-  const Tensor got =
-      models::surprisal_features(in.hidden, in.embedding, in.ids, in.padding, in.weights).data();
+  const Tensor got = models::surprisal_features(in.hidden, nn::ClusteredSoftmax{in.embedding},
+                                                in.ids, in.padding, in.weights)
+                         .data();
   REQUIRE(got.shape() == Shape{kBatch, models::kSurprisalFeatures});
   for (int64_t b = 0; b < kBatch; ++b) {
     INFO("example " << b);
@@ -89,26 +90,30 @@ TEST_CASE("surprisal_features: a batch without a counted token gives zeros") {
   const Inputs in = inputs(7);
   const Tensor specials = from_vector(std::vector<int64_t>{1, 2, 0, 0, 0, 1, 3, 2, 0, 0}, {2, 5});
   const Tensor got =
-      models::surprisal_features(in.hidden.narrow(0, 0, 2), in.embedding, specials, {}, in.weights)
+      models::surprisal_features(in.hidden.narrow(0, 0, 2), nn::ClusteredSoftmax{in.embedding},
+                                 specials, {}, in.weights)
           .data();
   CHECK(got.to_vector<float>() == std::vector<float>(10, 0.0f));
 }
 
 TEST_CASE("surprisal_features: only the states before a counted token matter") {
   const Inputs in = inputs(4);
-  const Tensor before =
-      models::surprisal_features(in.hidden, in.embedding, in.ids, in.padding, in.weights).data();
+  const Tensor before = models::surprisal_features(in.hidden, nn::ClusteredSoftmax{in.embedding},
+                                                   in.ids, in.padding, in.weights)
+                            .data();
   // Position 3 of example 1 predicts padding, and its last position predicts nothing.
   Tensor hidden = in.hidden.clone();
   for (int64_t d = 0; d < kDim; ++d) {
     hidden.at<float>({1, 3, d}) += 5.0f;
     hidden.at<float>({1, 4, d}) -= 5.0f;
   }
-  const Tensor after =
-      models::surprisal_features(hidden, in.embedding, in.ids, in.padding, in.weights).data();
+  const Tensor after = models::surprisal_features(hidden, nn::ClusteredSoftmax{in.embedding},
+                                                  in.ids, in.padding, in.weights)
+                           .data();
   CHECK(after.to_vector<float>() == before.to_vector<float>());
   hidden.at<float>({1, 0, 0}) += 1.0f;  // predicts word 8
-  CHECK(models::surprisal_features(hidden, in.embedding, in.ids, in.padding, in.weights)
+  CHECK(models::surprisal_features(hidden, nn::ClusteredSoftmax{in.embedding}, in.ids, in.padding,
+                                   in.weights)
             .data()
             .select(0, 1)
             .to_vector<float>() != before.select(0, 1).to_vector<float>());
@@ -118,26 +123,60 @@ TEST_CASE("gradcheck: surprisal_features over hidden states and the output embed
   const Inputs in = inputs(5);
   const GradcheckResult r = gradcheck(
       [&](const std::vector<Variable>& v) {
-        return models::surprisal_features(v[0], v[1], in.ids, in.padding, in.weights);
+        return models::surprisal_features(v[0], nn::ClusteredSoftmax{v[1]}, in.ids, in.padding,
+                                          in.weights);
       },
       {in.hidden, in.embedding});
   INFO(r.message);
   CHECK(r.ok);
 }
 
+TEST_CASE("surprisal_features through a clustered softmax: its surprisals, its gradient") {
+  const Inputs in = inputs(7);
+  Generator gen(8);
+  const Tensor clusters = randn({2, kDim}, gen);
+  // Words 5-6 in the head, 7 and 8 each a cluster of its own.
+  const auto clustered = [](const Variable& embedding, const Variable& cluster_vectors) {
+    return nn::ClusteredSoftmax{
+        .embedding = embedding, .cutoffs = {7, 8}, .cluster_vectors = cluster_vectors};
+  };
+  // The mean surprisal of example 0 (words 5, 6 and 7 after [CLS]) from the whole distribution.
+  const Tensor got = models::surprisal_features(in.hidden, clustered(in.embedding, clusters),
+                                                in.ids, in.padding, in.weights)
+                         .data();
+  const Tensor log_probs =
+      nn::token_log_probabilities(clustered(in.embedding, clusters),
+                                  reshape(Variable(in.hidden), {kBatch * kLength, kDim}))
+          .data();
+  const double want =
+      -(log_probs.at<float>({0, 5}) + log_probs.at<float>({1, 6}) + log_probs.at<float>({2, 7})) /
+      3.0;
+  CHECK(got.at<float>({0, 0}) == doctest::Approx(want).epsilon(1e-5));
+  const GradcheckResult r = gradcheck(
+      [&](const std::vector<Variable>& v) {
+        return models::surprisal_features(v[0], clustered(v[1], v[2]), in.ids, in.padding,
+                                          in.weights);
+      },
+      {in.hidden, in.embedding, clusters});
+  INFO(r.message);
+  CHECK(r.ok);
+}
+
 TEST_CASE("surprisal_features: wrong shapes or no token weights are refused by name") {
   const Inputs in = inputs(6);
-  CHECK(error_message(
-            [&] { models::surprisal_features(in.hidden, in.embedding, in.ids, in.padding, {}); }) ==
+  CHECK(error_message([&] {
+          models::surprisal_features(in.hidden, nn::ClusteredSoftmax{in.embedding}, in.ids,
+                                     in.padding, {});
+        }) ==
         "surprisal_features: token weights must be f32 [9] (pretrain --token-weights), got "
         "undefined");
   CHECK(error_message([&] {
-          models::surprisal_features(in.hidden, in.embedding, in.ids.narrow(1, 0, 4), {},
-                                     in.weights);
+          models::surprisal_features(in.hidden, nn::ClusteredSoftmax{in.embedding},
+                                     in.ids.narrow(1, 0, 4), {}, in.weights);
         }).starts_with("surprisal_features: need hidden [B, L >= 2, d], ids [B, L]"));
   CHECK(error_message([&] {
-          models::surprisal_features(in.hidden, in.embedding, in.ids, in.padding.narrow(1, 0, 4),
-                                     in.weights);
+          models::surprisal_features(in.hidden, nn::ClusteredSoftmax{in.embedding}, in.ids,
+                                     in.padding.narrow(1, 0, 4), in.weights);
         }).starts_with("surprisal_features: the padding mask must be b8 [3, 5]"));
 }
 
@@ -166,7 +205,7 @@ TEST_CASE("a classifier with --pooling surprisal reads the causal trunk's mean a
   const Variable hidden = model.trunk->forward(ids, {}, {.padding = padding, .causal = true});
   std::vector<float> weights(kIds.size());
   for (size_t p = 0; p < kIds.size(); ++p) weights[p] = kTokenWeights[static_cast<size_t>(kIds[p])];
-  const Tensor raw = models::surprisal_features(hidden, model.trunk->tokens->weight, ids, padding,
+  const Tensor raw = models::surprisal_features(hidden, model.trunk->tied_output(), ids, padding,
                                                 model.trunk->token_weights)
                          .data();
   CHECK(model.raw_surprisal_features(ids, padding).to_vector<float>() == raw.to_vector<float>());
