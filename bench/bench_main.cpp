@@ -30,6 +30,10 @@ const Subcommand kSubcommands[] = {
      "gradient allreduce latency and bandwidth between MPI ranks (mpirun -np N)",
      sg::bench::run_allreduce,
      {}},
+    {"softmax",
+     "a word-level causal LM's training step with one softmax and with a clustered one",
+     sg::bench::run_softmax,
+     {}},
 };
 
 constexpr int kUsageStatus = 2;

@@ -11,6 +11,7 @@ namespace sg::bench {
 int run_core(const Options& options);       // core_bench.cpp
 int run_train(const Options& options);      // train_bench.cpp
 int run_allreduce(const Options& options);  // allreduce_bench.cpp (under mpirun)
+int run_softmax(const Options& options);    // softmax_bench.cpp
 
 inline constexpr std::string_view kTrainOptionNames[] = {
     "--configs", "--variants", "--lengths", "--steps", "--rounds", "--python", "--one"};

@@ -648,7 +648,7 @@ TEST_CASE("a causal LM with a clustered softmax: its loss is the whole distribut
   CHECK(loaded->loss(ids).item<float>() == loss);
 }
 
-TEST_CASE("softmax cutoffs round-trip through JSON; bad ones are refused by name") {
+TEST_CASE("softmax cutoffs round-trip through JSON, and bad ones are refused by name") {
   ModelConfig c = tiny("V");
   c.softmax_cutoffs = {4, 9};
   CHECK(models::config_from_json(models::to_json(c)).softmax_cutoffs == c.softmax_cutoffs);
