@@ -375,6 +375,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
   test->needs(train);
   cmd.add_option("--out", o.out, "run folder")->required();
   examples::add_model_options(cmd, o.model);
+  examples::add_softmax_cutoffs_option(cmd, o.model, "");
   cmd.add_option("--context", o.model.max_length, "tokens of context")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));

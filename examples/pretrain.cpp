@@ -420,12 +420,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& o) {
                  "--pooling surprisal")
       ->capture_default_str()
       ->check(CLI::IsMember({"mlm", "rtd", "clm"}));
-  cmd.add_option("--softmax-cutoffs", o.model.softmax_cutoffs,
-                 "clm: the first id of each cluster of a clustered softmax (ids run from the "
-                 "most frequent word), e.g. 1000,4000: the next-token loss computes the head "
-                 "and only the clusters of the next tokens (empty: one softmax over the "
-                 "vocabulary)")
-      ->delimiter(',');
+  examples::add_softmax_cutoffs_option(cmd, o.model, "clm: ");
   cmd.add_option("--detection-weight", o.detection_weight,
                  "rtd: the detection loss's weight beside the generator's masked-LM loss")
       ->capture_default_str()

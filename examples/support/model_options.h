@@ -49,7 +49,8 @@ inline void check_flags_against(const std::set<std::string>& given,
       {"dim", {"--dim"}},
       {"heads", {"--heads"}},
       {"layers", {"--layers"}},
-      {"max_length", {"--max-length", "--context"}}};
+      {"max_length", {"--max-length", "--context"}},
+      {"softmax_cutoffs", {"--softmax-cutoffs"}}};
   for (const auto& difference : models::trunk_differences(checkpoint, flags)) {
     const auto names = flags_of_field.find(difference.field);
     if (names == flags_of_field.end()) continue;
@@ -104,6 +105,20 @@ inline void add_model_options(CLI::App& cmd, models::ModelConfig& config) {
                                              config.attention, config.dim, config.heads, e.what()));
     }
   });
+}
+
+// A causal LM's clustered softmax (nn/clustered_softmax.h), for word vocabularies, whose ids run
+// from the most frequent word.
+inline CLI::Option* add_softmax_cutoffs_option(CLI::App& cmd, models::ModelConfig& config,
+                                               const std::string& applies) {
+  return cmd
+      .add_option("--softmax-cutoffs", config.softmax_cutoffs,
+                  applies +
+                      "the first id of each cluster of a clustered softmax, e.g. 1000,4000: the "
+                      "next-token loss computes a head softmax over the ids below the first and "
+                      "only the clusters of the next tokens (empty: one softmax over the "
+                      "vocabulary; ids run from the most frequent word with --tokenizer word)")
+      ->delimiter(',');
 }
 
 // An attention variant or mixture that nn::parse_variant knows (a flag error otherwise).

@@ -73,6 +73,17 @@ check "lm on a file that is not UTF-8" 1 "$lm" train --train "$work/train.txt" -
 grep -q "latin1.txt' is not UTF-8 text at byte 19 (line 2)" "$work/err" && echo "ok: the error names the byte and line" ||
   fail "not UTF-8: $(cat "$work/err")"
 
+# A clustered softmax: the head the five specials and three most frequent words, two clusters.
+check "lm trains with a clustered softmax" 0 "$lm" train "${splits[@]}" "${model[@]}" --softmax-cutoffs 8,12 --out "$work/clustered"
+grep '^best model:' "$work/out" | grep -o "test loss [0-9.]* (perplexity [0-9.]*)" | tr -d '()' |
+  awk -v vocab="$vocab" '{ ppl = $5 } END { exit !(NR == 1 && ppl > 1 && ppl < vocab / 2) }' &&
+  echo "ok: the clustered softmax's test perplexity is below a uniform guess" ||
+  fail "no sound clustered perplexity in: $(grep '^best model:' "$work/out")"
+grep -q 'softmax_cutoffs[^0-9]*\[8,12\]' "$work/clustered/best.safetensors" && echo "ok: the model keeps its cutoffs" ||
+  fail "best.safetensors does not hold the softmax cutoffs"
+check "lm with softmax cutoffs past the vocabulary" 1 "$lm" train "${splits[@]}" "${model[@]}" --softmax-cutoffs 8,16 --out "$work/e8"
+grep -q "softmax cutoffs 8,16 must increase inside (0, 16)" "$work/err" && echo "ok: the error names the cutoffs and the vocabulary" ||
+  fail "cutoffs past the vocabulary: $(cat "$work/err")"
 check "lm with --text and --train" 2 "$lm" train --text "$work/train.txt" "${splits[@]}" "${model[@]}" --out "$work/e1"
 check "lm with a missing valid file" 2 "$lm" train --train "$work/train.txt" --valid "$work/none.txt" "${model[@]}" --out "$work/e2"
 grep -q "none.txt" "$work/err" || fail "the error does not name the missing file: $(cat "$work/err")"
