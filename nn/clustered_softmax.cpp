@@ -47,6 +47,36 @@ Variable pick(const Variable& x, const std::vector<int64_t>& columns) {
   return embedding(reshape(x, {rows * width, 1}), from_vector(flat));
 }
 
+// Where each target is read: its head column (the word, or its cluster's entry), and per cluster
+// the rows whose target is in it with the target's column there.
+struct TargetPlaces {
+  std::vector<int64_t> head_columns;
+  std::vector<std::vector<int64_t>> rows, columns;
+};
+
+TargetPlaces place_targets(const ClusteredSoftmax& o, const std::vector<int64_t>& targets,
+                           const char* op) {
+  const int64_t head = head_words(o);
+  TargetPlaces p{.head_columns = std::vector<int64_t>(targets.size()),
+                 .rows = std::vector<std::vector<int64_t>>(o.cutoffs.size()),
+                 .columns = std::vector<std::vector<int64_t>>(o.cutoffs.size())};
+  for (size_t n = 0; n < targets.size(); ++n) {
+    const int64_t t = targets[n];
+    SG_CHECK(t >= 0 && t < vocabulary(o), "{}: target {} at row {} is outside [0, {})", op, t, n,
+             vocabulary(o));
+    if (t < head) {
+      p.head_columns[n] = t;
+      continue;
+    }
+    const auto c = static_cast<size_t>(std::upper_bound(o.cutoffs.begin(), o.cutoffs.end(), t) -
+                                       o.cutoffs.begin() - 1);
+    p.head_columns[n] = head + static_cast<int64_t>(c);
+    p.rows[c].push_back(static_cast<int64_t>(n));
+    p.columns[c].push_back(t - o.cutoffs[c]);
+  }
+  return p;
+}
+
 void check_states(const ClusteredSoftmax& o, const Variable& states, const char* op) {
   check_clustered_softmax(o, op);
   SG_CHECK(states.dim() == 2 && states.shape()[1] == o.embedding.shape()[1],
@@ -83,36 +113,17 @@ Variable token_log_likelihood(const ClusteredSoftmax& o, const Variable& states,
                targets.shape() == Shape{states.shape()[0]},
            "{}: targets must be i32/i64 [{}] for states {}, got {}", op, states.shape()[0],
            shape_str(states.shape()), describe(targets));
-  const std::vector<int64_t> wanted = targets.to(DType::i64).to_vector<int64_t>();
-  const int64_t head = head_words(o);
-  // Each target's head column (the word, or its cluster's entry), and per cluster the rows whose
-  // target is in it with the target's column there.
-  std::vector<int64_t> head_columns(wanted.size());
-  std::vector<std::vector<int64_t>> rows(o.cutoffs.size()), columns(o.cutoffs.size());
-  for (size_t n = 0; n < wanted.size(); ++n) {
-    const int64_t t = wanted[n];
-    SG_CHECK(t >= 0 && t < vocabulary(o), "{}: target {} at row {} is outside [0, {})", op, t, n,
-             vocabulary(o));
-    if (t < head) {
-      head_columns[n] = t;
-      continue;
-    }
-    const auto c = static_cast<size_t>(std::upper_bound(o.cutoffs.begin(), o.cutoffs.end(), t) -
-                                       o.cutoffs.begin() - 1);
-    head_columns[n] = head + static_cast<int64_t>(c);
-    rows[c].push_back(static_cast<int64_t>(n));
-    columns[c].push_back(t - o.cutoffs[c]);
-  }
-  const Variable in_head = pick(head_log_probabilities(o, states), head_columns);
+  const TargetPlaces places = place_targets(o, targets.to(DType::i64).to_vector<int64_t>(), op);
+  const Variable in_head = pick(head_log_probabilities(o, states), places.head_columns);
   // Each row's log p(word | cluster): a zero for head words, else its cluster's pick.
   std::vector<Variable> parts{Variable(zeros({1, 1}))};
-  std::vector<int64_t> part_of(wanted.size(), 0);
+  std::vector<int64_t> part_of(places.head_columns.size(), 0);
   int64_t filled = 1;  // rows of the parts so far
-  for (size_t c = 0; c < rows.size(); ++c) {
-    if (rows[c].empty()) continue;
-    for (int64_t row : rows[c]) part_of[static_cast<size_t>(row)] = filled++;
-    const Variable states_in = embedding(states, from_vector(rows[c]));
-    parts.push_back(pick(cluster_log_probabilities(o, states_in, c), columns[c]));
+  for (size_t c = 0; c < places.rows.size(); ++c) {
+    if (places.rows[c].empty()) continue;
+    for (int64_t row : places.rows[c]) part_of[static_cast<size_t>(row)] = filled++;
+    const Variable states_in = embedding(states, from_vector(places.rows[c]));
+    parts.push_back(pick(cluster_log_probabilities(o, states_in, c), places.columns[c]));
   }
   if (parts.size() == 1) return in_head;
   return add(in_head, embedding(concat(parts, 0), from_vector(part_of)));
