@@ -240,6 +240,13 @@ check "pretrain by clm with a clustered softmax" 0 "$pretrain" train "${clm[@]}"
 grep -o 'next-token accuracy [0-9.]* (chance [0-9.]*' "$work/out" | tr -d '(' |
   awk '{ learnt = NF == 5 && $3 > 0.5 } END { exit !learnt }' && echo "ok: the clustered clm learns: $(head -1 "$work/out")" ||
   fail "the clustered clm's next-token accuracy is not above 0.5: $(cat "$work/out")"
+check "pretrain by clustered clm stops half-way" 0 "$pretrain" train "${clm[@]}" --softmax-cutoffs 10,17 --out "$work/clm_clustered_half" --stop-after 150
+check "pretrain by clustered clm resumes" 0 "$pretrain" train "${clm[@]}" --softmax-cutoffs 10,17 --out "$work/clm_clustered_half" --resume
+cmp -s "$work/clm_clustered/last.safetensors" "$work/clm_clustered_half/last.safetensors" &&
+  echo "ok: resumed clustered clm run is bit-identical" || fail "the resumed clustered clm run differs from the uninterrupted one"
+check "pretrain resumed with other softmax cutoffs" 2 "$pretrain" train "${clm[@]}" --softmax-cutoffs 10,18 --out "$work/clm_clustered_half" --resume
+grep -q -- "--softmax-cutoffs 10,18 contradicts" "$work/err" && echo "ok: the resume names the contradicting flag" ||
+  fail "resumed with other cutoffs: $(cat "$work/err")"
 check "pretrain with softmax cutoffs past the vocabulary" 1 "$pretrain" train "${clm[@]}" --softmax-cutoffs 10,500 --out "$work/clm_cut"
 grep -q "softmax cutoffs 10,500 must increase inside (0, " "$work/err" && echo "ok: the cutoffs error names them" ||
   fail "cutoffs past the vocabulary: $(cat "$work/err")"
