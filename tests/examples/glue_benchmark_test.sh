@@ -105,6 +105,15 @@ check "--init-from a causal trunk, surprisal pooling" 0 "$glue" train --task SST
 grep -q 'best dev accuracy 1.0000' "$work/out" && echo "ok: the surprisal head learns the task" ||
   fail "surprisal pooling: $(cat "$work/out")"
 expect_in "$work/err" "SST-2: surprisal features over the training set" "the features' standardization is logged"
+# The same through a clustered softmax: its cutoffs and cluster vectors come with the trunk.
+mkdir -p "$work/pt-clustered"
+"$tool" make "$work/pt-clustered/best.safetensors" V 2 "$work/text.txt" weighted causal clustered ||
+  fail "masked_lm_tool make clustered"
+check "--init-from a clustered causal trunk, surprisal pooling" 0 "$glue" train --task SST-2 --data "$data/SST-2" \
+  --batch-size 8 --epochs 3 --lr 3e-3 --pooling surprisal --init-from "$work/pt-clustered/best.safetensors" \
+  --out "$work/surprisal-clustered"
+grep -q 'best dev accuracy 1.0000' "$work/out" && echo "ok: the clustered surprisal head learns the task" ||
+  fail "clustered surprisal pooling: $(cat "$work/out")"
 check "surprisal pooling without token weights" 1 "$glue" train --task SST-2 --data "$data/SST-2" \
   --pooling surprisal --init-from "$work/pt-V/best.safetensors" --out "$work/x"
 expect_in "$work/err" "pooling 'surprisal' needs the trunk's token weights" "the missing token weights are named"

@@ -1,8 +1,10 @@
 // The test helper of glue --init-from and glue benchmark end to end:
 //   masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE [weighted] [causal]
+//   [clustered]
 // writes an untrained tiny MaskedLM checkpoint with a word tokenizer beside it, as a pre-training
 // run leaves them (tests/checkpoint_difference compares checkpoints); `weighted` gives its trunk
-// token weights, 1 / (id + 1); `causal` makes it a CausalLM (pretrain --objective clm).
+// token weights, 1 / (id + 1); `causal` makes it a CausalLM (pretrain --objective clm), and
+// `clustered` gives that a clustered softmax (cutoffs at a third and two thirds of the words).
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -20,7 +22,7 @@ namespace {
 
 template <class Model>
 int make(const std::string& out, const std::string& attention, int64_t segments,
-         const std::string& text_file, bool weighted) {
+         const std::string& text_file, bool weighted, bool clustered) {
   std::ifstream in(text_file);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -29,7 +31,8 @@ int make(const std::string& out, const std::string& attention, int64_t segments,
     return 1;
   }
   const auto tokenizer = sg::data::WordTokenizer::build(lines, {.min_count = 1, .lowercase = true});
-  Model model({.vocab_size = tokenizer.vocab_size(),
+  const int64_t vocab = tokenizer.vocab_size();
+  Model model({.vocab_size = vocab,
                .dim = 16,
                .heads = 2,
                .layers = 1,
@@ -37,6 +40,8 @@ int make(const std::string& out, const std::string& attention, int64_t segments,
                .attention = attention,
                .segments = segments,
                .token_weights = weighted,
+               .softmax_cutoffs = clustered ? std::vector<int64_t>{vocab / 3, 2 * vocab / 3}
+                                            : std::vector<int64_t>{},
                .seed = 9,
                .verbose = false});
   if (weighted) {
@@ -56,18 +61,18 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   const std::set<std::string> options(args.begin() + std::min<size_t>(args.size(), 5), args.end());
   const bool known = std::all_of(options.begin(), options.end(), [](const std::string& o) {
-    return o == "weighted" || o == "causal";
+    return o == "weighted" || o == "causal" || o == "clustered";
   });
   if (args.size() >= 5 && args.size() == 5 + options.size() && known && args[0] == "make") {
-    const bool weighted = options.contains("weighted");
+    const bool weighted = options.contains("weighted"), clustered = options.contains("clustered");
     return options.contains("causal")
                ? make<sg::models::CausalLM>(args[1], args[2], std::stoll(args[3]), args[4],
-                                            weighted)
+                                            weighted, clustered)
                : make<sg::models::MaskedLM>(args[1], args[2], std::stoll(args[3]), args[4],
-                                            weighted);
+                                            weighted, clustered);
   }
   fmt::print(stderr,
              "usage: masked_lm_tool make OUT.safetensors ATTENTION SEGMENTS TEXT_FILE [weighted] "
-             "[causal]\n");
+             "[causal] [clustered]\n");
   return 2;
 }
