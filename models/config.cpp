@@ -1,13 +1,12 @@
 #include "synthgrad/models/config.h"
 
-#include <fmt/ranges.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
 
 #include "synthgrad/core/error.h"
+#include "synthgrad/nn/clustered_softmax.h"
 
 namespace sg::models {
 
@@ -78,13 +77,7 @@ void validate(const ModelConfig& c) {
   SG_CHECK(c.softmax_cutoffs.empty() || c.tie_embeddings,
            "model config: softmax cutoffs factor the tied output embedding's softmax; an untied "
            "output layer has none");
-  int64_t previous_cutoff = 0;
-  for (int64_t cutoff : c.softmax_cutoffs) {
-    SG_CHECK(cutoff > previous_cutoff && cutoff < c.vocab_size,
-             "model config: softmax cutoffs {} must increase inside (0, {}) (vocab_size)",
-             fmt::join(c.softmax_cutoffs, ","), c.vocab_size);
-    previous_cutoff = cutoff;
-  }
+  nn::check_softmax_cutoffs(c.softmax_cutoffs, c.vocab_size, "model config");
   for (const auto& [field, value] : {std::pair{"dim", c.dim},
                                      {"heads", c.heads},
                                      {"max_length", c.max_length},

@@ -25,8 +25,9 @@ int64_t head_words(const ClusteredSoftmax& o) {
 
 // log p over the head, [N, K + C]: the K most frequent words, then one entry per cluster.
 Variable head_log_probabilities(const ClusteredSoftmax& o, const Variable& states) {
-  if (o.cutoffs.empty()) return log_softmax(matmul(states, transpose(o.embedding, 0, 1)), 1);
-  const Variable weight = concat({narrow(o.embedding, 0, 0, head_words(o)), o.cluster_vectors}, 0);
+  const Variable weight =
+      o.cutoffs.empty() ? o.embedding
+                        : concat({narrow(o.embedding, 0, 0, head_words(o)), o.cluster_vectors}, 0);
   return log_softmax(matmul(states, transpose(weight, 0, 1)), 1);
 }
 
@@ -86,17 +87,21 @@ void check_states(const ClusteredSoftmax& o, const Variable& states, const char*
 
 }  // namespace
 
+void check_softmax_cutoffs(const std::vector<int64_t>& cutoffs, int64_t vocab, const char* op) {
+  int64_t previous = 0;
+  for (int64_t cutoff : cutoffs) {
+    SG_CHECK(previous < cutoff && cutoff < vocab,
+             "{}: softmax cutoffs {} must increase inside (0, {}) (the vocabulary's size)", op,
+             fmt::join(cutoffs, ","), vocab);
+    previous = cutoff;
+  }
+}
+
 void check_clustered_softmax(const ClusteredSoftmax& o, const char* op) {
   SG_CHECK(o.embedding.defined() && o.embedding.dim() == 2,
            "{}: the output embedding must be [V, d], got {}", op,
            o.embedding.defined() ? shape_str(o.embedding.shape()) : "none");
-  int64_t previous = 0;
-  for (int64_t cutoff : o.cutoffs) {
-    SG_CHECK(cutoff > previous && cutoff < vocabulary(o),
-             "{}: softmax cutoffs {} must increase inside (0, {}) (the vocabulary's size)", op,
-             fmt::join(o.cutoffs, ","), vocabulary(o));
-    previous = cutoff;
-  }
+  check_softmax_cutoffs(o.cutoffs, vocabulary(o), op);
   const Shape clusters{static_cast<int64_t>(o.cutoffs.size()), o.embedding.shape()[1]};
   SG_CHECK(
       o.cutoffs.empty() || (o.cluster_vectors.defined() && o.cluster_vectors.shape() == clusters),

@@ -22,6 +22,9 @@ struct ClusteredSoftmax {
   Variable cluster_vectors = {};  // [cutoffs.size(), d]: the head's entry of each cluster
 };
 
+// Throws sg::Error naming `op` unless the cutoffs increase inside (0, vocab).
+void check_softmax_cutoffs(const std::vector<int64_t>& cutoffs, int64_t vocab, const char* op);
+
 // Throws sg::Error unless the cutoffs increase inside (0, vocab) and the cluster vectors fit.
 void check_clustered_softmax(const ClusteredSoftmax& output, const char* op);
 

@@ -662,7 +662,8 @@ TEST_CASE("softmax cutoffs round-trip through JSON, and bad ones are refused by 
   c.softmax_cutoffs = {9, 4};
   CHECK_THROWS_WITH_AS(
       models::validate(c),
-      "model config: softmax cutoffs 9,4 must increase inside (0, 16) (vocab_size)", Error);
+      "model config: softmax cutoffs 9,4 must increase inside (0, 16) (the vocabulary's size)",
+      Error);
   c.softmax_cutoffs = {4, 16};
   CHECK_THROWS_WITH_AS(models::validate(c), doctest::Contains("softmax cutoffs 4,16"), Error);
   c.softmax_cutoffs = {4};
