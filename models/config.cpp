@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -116,15 +117,35 @@ void visit_fields(Json& j, Config& c, const Visit& visit) {
   visit(j, "num_classes", c.num_classes);
   visit(j, "pooling", c.pooling);
   visit(j, "token_weights", c.token_weights);
+  visit(j, "layer_mix", c.layer_mix);
   visit(j, "tie_embeddings", c.tie_embeddings);
   visit(j, "softmax_cutoffs", c.softmax_cutoffs);
   visit(j, "seed", c.seed);
 }
 
+namespace {
+
+// Fields a config may lack: checkpoints written before they existed read as the defaults (the
+// head on position 0, no token weights, the last layer, one softmax).
+bool optional_field(std::string_view name) {
+  return name == "pooling" || name == "token_weights" || name == "layer_mix" ||
+         name == "softmax_cutoffs";
+}
+
+// The newest of those are written only when set: a config that does not use them is the text an
+// earlier version wrote (which glue benchmark's settings.txt compares), and earlier versions
+// read it.
+bool written_when_set(std::string_view name) {
+  return name == "layer_mix" || name == "softmax_cutoffs";
+}
+
+}  // namespace
+
 std::string to_json(const ModelConfig& config) {
   nlohmann::ordered_json j;
-  visit_fields(j, config,
-               [](auto& json, const char* name, const auto& value) { json[name] = value; });
+  visit_fields(j, config, [](auto& json, const char* name, const auto& value) {
+    if (!written_when_set(name) || value != std::decay_t<decltype(value)>{}) json[name] = value;
+  });
   return j.dump();
 }
 
@@ -162,13 +183,7 @@ ModelConfig config_from_json(const std::string& text) {
   ModelConfig config;
   config.verbose = false;
   visit_fields(j, config, [](const auto& json, const char* name, auto& value) {
-    // Checkpoints written before these fields existed get the defaults: position 0, no weights,
-    // one softmax.
-    const std::string_view field_name(name);
-    if ((field_name == "pooling" || field_name == "token_weights" ||
-         field_name == "softmax_cutoffs") &&
-        !json.contains(name))
-      return;
+    if (optional_field(name) && !json.contains(name)) return;
     SG_CHECK(json.contains(name), "model config: field '{}' is missing", name);
     const auto& field = json.at(name);
     SG_CHECK(has_type<std::decay_t<decltype(value)>>(field),

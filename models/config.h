@@ -39,6 +39,10 @@ struct ModelConfig {
   // "pair" weigh each position: pre-training sets smooth inverse frequencies a / (a + p(token))
   // (Arora et al. 2017), so that frequent words count less in a sentence's mean.
   bool token_weights = false;
+  // The head reads a learnt blend of the embedding layer's and every block's states (ELMo's
+  // scalar mix, models/layer_mix.h) instead of the last block's; surprisals still come from the
+  // last block, whose predictions they are.
+  bool layer_mix = false;
   // Causal LM only.
   bool tie_embeddings = true;  // output projection = token embedding transposed
   // Empty: one softmax over the vocabulary; else the first id of each frequency cluster of a

@@ -10,6 +10,7 @@
 #include "synthgrad/autograd/shape_ops.h"
 #include "synthgrad/autograd/softmax.h"
 #include "synthgrad/core/core.h"
+#include "synthgrad/models/layer_mix.h"
 #include "synthgrad/models/surprisal_features.h"
 
 namespace sg::models {
@@ -19,6 +20,10 @@ EncoderClassifier::EncoderClassifier(const ModelConfig& config) : config_(config
   Generator head_init(config.seed + 2);
   head = register_module("head", std::make_shared<nn::Linear>(config.pooled_features(),
                                                               config.num_classes, head_init));
+  if (config.layer_mix) {
+    layer_mix_logits = register_parameter("layer_mix_logits", zeros({config.layers + 1}));
+    layer_mix_scale = register_parameter("layer_mix_scale", ones({1}));
+  }
   if (config.pooling == "surprisal") {
     surprisal_shift = register_buffer("surprisal_shift", zeros({kSurprisalFeatures}));
     surprisal_scale = register_buffer("surprisal_scale", ones({kSurprisalFeatures}));
@@ -150,14 +155,18 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
   // Surprisals are the trunk's own next-token predictions, which only a causal trunk makes.
   const bool causal = config_.pooling == "surprisal";
-  const Variable hidden = trunk->forward(ids, segments, {.padding = padding, .causal = causal});
+  std::vector<Variable> layers;
+  const Variable last = trunk->forward(ids, segments, {.padding = padding, .causal = causal},
+                                       config_.layer_mix ? &layers : nullptr);
+  const Variable hidden =
+      config_.layer_mix ? scalar_mix(layers, layer_mix_logits, layer_mix_scale) : last;
   if (config_.pooling == "cls") return head->forward(select(hidden, 1, 0));
   const Tensor weights =
       trunk->token_weights.defined() ? weights_of_tokens(trunk->token_weights, ids) : Tensor{};
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));
   if (causal) {
     const Variable features =
-        surprisal_features(hidden, trunk->tied_output(), ids, padding, trunk->token_weights);
+        surprisal_features(last, trunk->tied_output(), ids, padding, trunk->token_weights);
     const Variable standardized =
         mul(sub(features, Variable(surprisal_shift)), Variable(surprisal_scale));
     return head->forward(concat({mean_over_tokens(hidden, padding, weights), standardized}, 1));
@@ -182,9 +191,9 @@ Tensor EncoderClassifier::raw_surprisal_features(const Tensor& ids, const Tensor
 }
 
 std::string EncoderClassifier::settings() const {
-  return fmt::format("attention={}, layers={}, dim={}, heads={}, classes={}, pooling={}",
+  return fmt::format("attention={}, layers={}, dim={}, heads={}, classes={}, pooling={}{}",
                      config_.attention, config_.layers, config_.dim, config_.heads,
-                     config_.num_classes, config_.pooling);
+                     config_.num_classes, config_.pooling, config_.layer_mix ? ", layer_mix" : "");
 }
 
 }  // namespace sg::models

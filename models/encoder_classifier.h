@@ -45,6 +45,9 @@ class EncoderClassifier : public nn::Module {
 
   std::shared_ptr<Trunk> trunk;
   std::shared_ptr<nn::Linear> head;
+  // config.layer_mix: the mix's weight logits [layers + 1] (zeros: the layers weighed equally)
+  // and scale [1] (one); undefined otherwise.
+  Variable layer_mix_logits, layer_mix_scale;
   // --pooling surprisal: buffers [kSurprisalFeatures] (0 and 1 until set); the head reads
   // (features - shift) * scale. glue train sets them from the training set before fine-tuning,
   // to each feature's mean and 1 / standard deviation, as a logistic regression standardizes its

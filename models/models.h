@@ -4,6 +4,7 @@
 #include "synthgrad/models/checkpoint.h"
 #include "synthgrad/models/config.h"
 #include "synthgrad/models/encoder_classifier.h"
+#include "synthgrad/models/layer_mix.h"
 #include "synthgrad/models/masked_lm.h"
 #include "synthgrad/models/mlm_head.h"
 #include "synthgrad/models/pretrained_trunk.h"

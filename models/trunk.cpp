@@ -45,8 +45,9 @@ nn::ClusteredSoftmax Trunk::tied_output() const {
           .cluster_vectors = softmax_clusters};
 }
 
-Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask) {
-  return encode(embed(ids, segments), mask);
+Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask,
+                        std::vector<Variable>* layer_states) {
+  return encode(embed(ids, segments), mask, layer_states);
 }
 
 Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
@@ -76,19 +77,25 @@ Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
   return dropout_->forward(x);
 }
 
-Variable Trunk::encode(Variable x, const nn::AttentionMask& mask) {
+Variable Trunk::encode(Variable x, const nn::AttentionMask& mask,
+                       std::vector<Variable>* layer_states) {
   // The attention layers check the mask too, but with no layers nothing else would.
   const Tensor& padding = mask.padding;
   SG_CHECK(!padding.defined() ||
                (padding.dtype() == DType::b8 && padding.shape() == Shape({x.size(0), x.size(1)})),
            "{}: the padding mask must be b8 [{}, {}], got {} {}", model_, x.size(0), x.size(1),
            dtype_name(padding.dtype()), shape_str(padding.shape()));
-  if (blocks->size() == 0) return final_norm->forward(x);
+  const auto keep = [layer_states](const Variable& state) {
+    if (layer_states) layer_states->push_back(state);
+    return state;
+  };
+  if (blocks->size() == 0) return keep(final_norm->forward(x));
   // Each block's last residual add runs in one pass with the norm that reads its output next.
-  AddLayerNorm stream{x, (*blocks)[0].norm1->forward(x)};
+  AddLayerNorm stream{x, keep((*blocks)[0].norm1->forward(x))};
   for (size_t i = 0; i < blocks->size(); ++i) {
     const bool last = i + 1 == blocks->size();
     stream = (*blocks)[i].forward(stream, mask, last ? *final_norm : *(*blocks)[i + 1].norm1);
+    keep(stream.norm);
   }
   return stream.norm;
 }

@@ -2,6 +2,7 @@
 // What both model kinds share: token + position (+ segment) embeddings, dropout, N pre-LN blocks of
 // the configured attention variant, and a final LayerNorm.
 #include <memory>
+#include <vector>
 
 #include "synthgrad/models/config.h"
 #include "synthgrad/nn/clustered_softmax.h"
@@ -17,12 +18,17 @@ class Trunk : public nn::Module {
   // `model` names the owning model in the errors of bad segment ids or padding masks.
   explicit Trunk(const ModelConfig& config, std::string model = "Trunk");
   // ids [B, L] (i32 or i64); segments [B, L] or undefined; returns hidden states [B, L, d]:
-  // encode(embed(ids, segments), mask).
-  Variable forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask);
+  // encode(embed(ids, segments), mask, layer_states).
+  Variable forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask,
+                   std::vector<Variable>* layer_states = nullptr);
   // The summed token, position (and segment) embeddings, after dropout: [B, L, d].
   Variable embed(const Tensor& ids, const Tensor& segments);
-  // The blocks and the final LayerNorm over embedded input x [B, L, d].
-  Variable encode(Variable x, const nn::AttentionMask& mask);
+  // The blocks and the final LayerNorm over embedded input x [B, L, d]. With layer_states, also
+  // every layer's normalized states [B, L, d] in order (the embedding layer's as the first
+  // block's norm reads it, each block's output as the next norm reads it; the last is the result):
+  // layers + 1 of them, for a head that mixes the layers (models/layer_mix.h).
+  Variable encode(Variable x, const nn::AttentionMask& mask,
+                  std::vector<Variable>* layer_states = nullptr);
   std::string type_name() const override { return "Trunk"; }
 
   // The generator behind every dropout mask of the model: part of a training checkpoint.

@@ -482,6 +482,10 @@ void add_training_options(CLI::App& cmd, TrainOptions& o) {
                  "surprisals, a causal trunk from pretrain --objective clm --token-weights)")
       ->capture_default_str()
       ->check(CLI::IsMember({"cls", "mean", "pair", "align", "surprisal"}));
+  cmd.add_flag("--layer-mix", o.model.layer_mix,
+               "the head reads a learnt blend of the embedding layer's and every block's states "
+               "(ELMo's scalar mix) instead of the last block's: for a pre-trained trunk whose "
+               "word vectors and blocks serve different tasks");
   examples::add_tokenizer_options(cmd, o.tokenizer, {"char", "word", "sentencepiece"},
                                   "char, word or sentencepiece");
   cmd.add_option("--epochs", o.epochs, "passes over the train split")

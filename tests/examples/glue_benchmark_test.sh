@@ -67,6 +67,17 @@ within 0 "$work/pt-weighted/best.safetensors" "$work/frozen/best.safetensors" tr
   echo "ok: the blocks learn while the embedding is frozen" || fail "the blocks did not learn: $difference_found"
 ! within 0 "$work/pt-weighted/best.safetensors" "$work/weighted/best.safetensors" trunk.tokens.weight &&
   echo "ok: at the full rate the embedding moves" || fail "the embedding did not move at the full rate"
+# --layer-mix: the head reads a learnt blend of the trunk's layers, whose weights are trained and
+# saved with the model (a run of one step at a negligible rate keeps them where they start).
+check "--init-from with a layer mix, align pooling" 0 "$glue" train "${mrpc[@]}" --pooling align --layer-mix \
+  --init-from "$work/pt-weighted/best.safetensors" --out "$work/mix"
+check "the same, one negligible step" 0 "$glue" train --task MRPC --data "$data/MRPC" "${still[@]}" \
+  --pooling align --layer-mix --init-from "$work/pt-weighted/best.safetensors" --out "$work/mix-still"
+within 1e9 "$work/mix-still/best.safetensors" "$work/mix/best.safetensors" layer_mix &&
+  awk -v d="$difference_found" 'BEGIN { exit !(d + 0 > 0) }' &&
+  echo "ok: the layer mix is saved and trained" || fail "the layer mix: $difference_found"
+within 1e-6 "$work/pt-weighted/best.safetensors" "$work/mix-still/best.safetensors" trunk. &&
+  echo "ok: the mixing model has the pre-trained trunk" || fail "layer mix trunk: $difference_found"
 check "--init-from refuses a tokenizer flag" 2 "$glue" train "${mrpc[@]}" --init-from "$work/pt-V/best.safetensors" \
   --out "$work/x" --tokenizer char
 expect_in "$work/err" "--tokenizer cannot be used with --init-from" "the tokenizer error names the flag"
