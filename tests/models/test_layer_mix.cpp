@@ -116,10 +116,10 @@ TEST_CASE("a classifier with a layer mix: equal weights at the start, the last l
   std::vector<Variable> layers;
   model.trunk->forward(ids, {}, {}, &layers);
   const Variable equal_mix = mul(add(add(layers[0], layers[1]), layers[2]), 1.0f / 3.0f);
-  const auto want = model.head->forward(models::mean_over_tokens(equal_mix, {})).data();
+  const auto want =
+      model.head->forward(models::mean_over_tokens(equal_mix, {})).data().to_vector<float>();
   const auto got = model.forward(ids).data().to_vector<float>();
-  for (size_t i = 0; i < got.size(); ++i)
-    CHECK(got[i] == doctest::Approx(want.to_vector<float>()[i]).epsilon(1e-5));
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5));
   // All weight on the last layer: the same model without a mix.
   ModelConfig plain = config;
   plain.layer_mix = false;
@@ -134,22 +134,26 @@ TEST_CASE(
   models::EncoderClassifier model(mixing_classifier());
   Generator gen(8);
   const Tensor ids = random_ids({2, 5}, 16, gen);
+  const Tensor logits = from_vector(std::vector<float>{0.3f, -0.2f, 0.5f});
+  const Tensor scale = from_vector(std::vector<float>{1.2f});
+  const auto classify = [&](const Variable& mix_logits, const Variable& mix_scale) {
+    std::vector<Variable> layers;
+    model.trunk->forward(ids, {}, {}, &layers);
+    return model.head->forward(
+        models::mean_over_tokens(models::scalar_mix(layers, mix_logits, mix_scale), {}));
+  };
   const GradcheckResult r = gradcheck(
-      [&](const std::vector<Variable>& v) {
-        copy_into(model.layer_mix_logits.data(), v[0].data());
-        copy_into(model.layer_mix_scale.data(), v[1].data());
-        std::vector<Variable> layers;
-        model.trunk->forward(ids, {}, {}, &layers);
-        return model.head->forward(
-            models::mean_over_tokens(models::scalar_mix(layers, v[0], v[1]), {}));
-      },
-      {from_vector(std::vector<float>{0.3f, -0.2f, 0.5f}), from_vector(std::vector<float>{1.2f})});
+      [&](const std::vector<Variable>& v) { return classify(v[0], v[1]); }, {logits, scale});
   INFO(r.message);
   CHECK(r.ok);
-  // And the model's own forward reaches both parameters.
+  // The model's own forward is that function of its mix parameters: the same gradients reach them.
+  const Variable logits_leaf(logits.clone(), true), scale_leaf(scale.clone(), true);
+  sum(classify(logits_leaf, scale_leaf)).backward();
+  copy_into(model.layer_mix_logits.data(), logits);
+  copy_into(model.layer_mix_scale.data(), scale);
   sum(model.forward(ids)).backward();
-  CHECK(model.layer_mix_logits.grad().defined());
-  CHECK(model.layer_mix_scale.grad().defined());
+  CHECK(model.layer_mix_logits.grad().to_vector<float>() == logits_leaf.grad().to_vector<float>());
+  CHECK(model.layer_mix_scale.grad().to_vector<float>() == scale_leaf.grad().to_vector<float>());
 }
 
 TEST_CASE(
