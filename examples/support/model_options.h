@@ -61,6 +61,13 @@ inline void check_flags_against(const std::set<std::string>& given,
             difference.model, resume ? "the run being resumed" : "the pre-trained trunk", path,
             difference.field, difference.file));
   }
+  // The head's blend of layers is the resumed run's own: its parameters are in the checkpoint or
+  // not, and a flag left to it would be silently ignored.
+  if (resume && given.contains("--layer-mix") && flags.layer_mix != checkpoint.layer_mix)
+    throw UsageError(fmt::format(
+        "--layer-mix contradicts the run being resumed, '{}', which was started {} it: leave "
+        "the flag out, or start a new run",
+        path, checkpoint.layer_mix ? "with" : "without"));
 }
 
 // The model config a --resume into `out` continues: its last checkpoint's, once the given flags

@@ -100,6 +100,9 @@ check "--init-from a trunk without segments on a pair task" 0 "$glue" train "${m
 expect_in "$work/err" "the pre-trained trunk has no segment embedding" "the missing segment embedding is logged"
 check "--init-from stops half-way" 0 "$glue" train "${mrpc[@]}" --init-from "$work/pt-R+V/best.safetensors" \
   --out "$work/half" --stop-after 5
+check "a resume that adds --layer-mix" 2 "$glue" train "${mrpc[@]}" --out "$work/half" --resume --layer-mix
+expect_in "$work/err" "--layer-mix contradicts the run being resumed, '$work/half/last.safetensors', which was started without it" \
+  "the resume refuses a layer mix the run did not start with"
 check "--init-from resumes" 0 "$glue" train "${mrpc[@]}" --out "$work/half" --resume
 cmp -s "$work/full/last.safetensors" "$work/half/last.safetensors" && echo "ok: the resumed run is bit-identical" ||
   fail "the resumed --init-from run differs from the uninterrupted one"
