@@ -3,6 +3,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <type_traits>
+#include <vector>
 
 #include "synthgrad/core/safetensors.h"
 #include "synthgrad/nn/checkpoint.h"
@@ -65,6 +67,15 @@ std::string tensor_report(const ModelConfig& config, const NamedTensorList& stat
   return "";
 }
 
+// A field's value as its flag takes it: cutoffs "1000,4000" (or "none"), the rest as they print.
+template <class T>
+std::string field_text(const T& value) {
+  if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+    return value.empty() ? "none" : fmt::format("{}", fmt::join(value, ","));
+  else
+    return fmt::format("{}", value);
+}
+
 }  // namespace
 
 ModelConfig pretrained_config(const std::string& path) {
@@ -84,7 +95,7 @@ std::string FieldDifference::describe() const {
 std::vector<FieldDifference> trunk_differences(const ModelConfig& file, const ModelConfig& model) {
   std::vector<FieldDifference> out;
   visit_trunk_fields(file, model, [&](const char* name, const auto& a, const auto& b) {
-    if (a != b) out.push_back({name, fmt::format("{}", a), fmt::format("{}", b)});
+    if (a != b) out.push_back({name, field_text(a), field_text(b)});
   });
   return out;
 }

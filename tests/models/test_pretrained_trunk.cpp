@@ -232,4 +232,11 @@ TEST_CASE("a trunk that differs only in config, not in tensor shapes, is refused
             "': the pre-trained trunk differs from the model's: heads 2 in the file, 4 in the "
             "model");
   CHECK((*trunk.blocks)[0].parameters().front().data().to_vector<float>() == before);
+  // Softmax cutoffs are named as the flag takes them, and none as none.
+  ModelConfig clustered = models::pretrained_config(path);
+  clustered.softmax_cutoffs = {4, 9};
+  models::Trunk clustered_trunk(clustered);
+  CHECK(error_message([&] {
+          models::load_trunk_into(clustered_trunk, clustered, path);
+        }).find("softmax_cutoffs none in the file, 4,9 in the model") != std::string::npos);
 }
