@@ -25,19 +25,6 @@ struct Row {
   int64_t n;
 };
 
-float max_of(const float* z, int64_t n) {
-  constexpr int kLanes = 16;  // independent maxima, so that the loop vectorises
-  float lanes[kLanes];
-  std::fill_n(lanes, kLanes, kMinusInf);
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], z[j + l]);
-  float m = kMinusInf;
-  for (; j < n; ++j) m = std::max(m, z[j]);
-  for (float lane : lanes) m = std::max(m, lane);
-  return m;
-}
-
 // In double, in lanes: vectorises, and rows of many small terms (a vocabulary) lose nothing.
 double sum_of(const float* e, int64_t n) {
   constexpr int kLanes = 8;
@@ -60,7 +47,7 @@ void softmax_row(const Row& row, const Masked& masked, float* scratch) {
   float* z = scratch;
   float* e = scratch + n;
   for (int64_t j = 0; j < n; ++j) z[j] = masked(j, row.x[j * row.sx]);
-  const float m = max_of(z, n);
+  const float m = lane_max(z, n);
   if (m == kMinusInf) {  // every entry masked, or NaN (which the max passes over)
     const bool nan = std::any_of(z, z + n, [](float v) { return std::isnan(v); });
     const float fill = nan ? std::numeric_limits<float>::quiet_NaN() : kLog ? kMinusInf : 0.0f;
