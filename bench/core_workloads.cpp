@@ -138,4 +138,29 @@ std::vector<Workload> residual_norm_workloads(const Shape& shape, Generator& gen
   };
 }
 
+// Would GELU pay to run in the epilogue of the FFN's first GEMM (issue 14's "bias + GELU in one
+// GEMM")? An epilogue would apply it to each tile while the tile is in L1; as a pass it reads the
+// GEMM's whole output back from L2 or L3. Both rows do the same count of GELUs with dropout and
+// are charged the pass's bytes: if they run at the same speed, GELU is bound by its arithmetic and
+// an epilogue saves nothing but the read.
+std::vector<Workload> gelu_epilogue_workloads(const Shape& shape, Generator& gen) {
+  const Tensor h = randn(shape, gen);
+  const DropoutMask mask = reserve_dropout_mask(gen, h.numel(), 0.1f);
+  const int64_t rows = 8, pieces = shape[0] / rows;  // 8 rows: the GEMM kernel's tile height
+  const Tensor piece = randn({rows, shape[1]}, gen);
+  const DropoutMask piece_mask = reserve_dropout_mask(gen, piece.numel(), 0.1f);
+  const double bytes = 2 * f32_bytes(h.numel());
+  return {
+      bandwidth(fmt::format("gelu with dropout, one pass over {}", shape_str(shape)), bytes,
+                [h, mask] { sg::gelu(h, mask); }),
+      bandwidth(fmt::format("the same, {} pieces of {} in L1", pieces, shape_str(piece.shape())),
+                bytes,
+                [piece, piece_mask, pieces] {  // spread over the threads, as tiles would be
+                  parallel_for(0, pieces, 1, [&](int64_t begin, int64_t end) {
+                    for (int64_t i = begin; i < end; ++i) sg::gelu(piece, piece_mask);
+                  });
+                }),
+  };
+}
+
 }  // namespace sg::bench

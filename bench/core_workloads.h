@@ -31,5 +31,6 @@ std::vector<Workload> gemm_workloads(const CoreSizes& sizes, Generator& gen);
 Workload memcpy_workload(const Shape& shape);
 std::vector<Workload> kernel_workloads(const Shape& shape, Generator& gen);
 std::vector<Workload> residual_norm_workloads(const Shape& shape, Generator& gen);
+std::vector<Workload> gelu_epilogue_workloads(const Shape& shape, Generator& gen);
 
 }  // namespace sg::bench
