@@ -22,7 +22,8 @@ import tempfile
 # First match wins; a sample is classified by its innermost frame.
 KINDS = [
     ("GEMM", r"gemm_kernel|sgemm|cblas_|_kernel_(?:n|t)_|sgemm_(?:on|it|in|ot)copy"),
-    ("fused attention: logits, softmax, masks", r"fused_attention|exp_row|block_logits|update_row"),
+    ("fused attention: logits, softmax, masks",
+     r"fused_attention|exp_row|block_logits|update_row|row_max|row_sum|multiply_row|attention_softmax"),
     ("GELU (with the FFN's dropout)", r"gelu"),
     ("dropout masks", r"dropout|apply_mask_to_pairs"),
     ("LayerNorm", r"layer_norm"),

@@ -132,8 +132,8 @@ SG_ALSO_FOR_AVX512 void multiply_row(const float* x, const float* factors, float
 
 // Softmax's backward on a row: ds = p * (dp - delta), with dp (in ds on entry) first through
 // dropout's factors when there are any.
-SG_ALSO_FOR_AVX512 void softmax_backward_row(const float* p, const float* factors, float delta,
-                                             float* ds, int64_t n) {
+SG_ALSO_FOR_AVX512 void attention_softmax_backward_row(const float* p, const float* factors,
+                                                       float delta, float* ds, int64_t n) {
   if (factors)
     for (int64_t c = 0; c < n; ++c) ds[c] = p[c] * (ds[c] * factors[c] - delta);
   else
@@ -412,8 +412,8 @@ void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs
     const float delta = w.delta[blk.i0 + r];
     float* row = ds + r * kKeyBlock;
     const float* pr = p + r * kKeyBlock;
-    softmax_backward_row(pr, dropout ? w.factors.data() + r * kKeyBlock : nullptr, delta, row,
-                         blk.cols);
+    attention_softmax_backward_row(pr, dropout ? w.factors.data() + r * kKeyBlock : nullptr, delta,
+                                   row, blk.cols);
     if (d.dlogits) {
       float* target = d.dlogits + (blk.i0 + r) * g.length + blk.j0;
       for (int64_t c = 0; c < blk.cols; ++c) target[c] += row[c];
