@@ -81,6 +81,8 @@ double flops_per_step(const TrainConfig& c, const std::string& variant) {
   double forward = static_cast<double>(c.layers) * layer;
   if (c.language_model)
     forward += B * L * d * static_cast<double>(c.vocab);  // tied output projection
+  else  // the head reads position 0, and the last block's feed-forward half runs there alone
+    forward -= B * (L - 1) * 8 * d * d;
   return 3.0 * 2.0 * forward;
 }
 

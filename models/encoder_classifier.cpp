@@ -155,12 +155,17 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
   check_token_ids(ids, config_.vocab_size, "EncoderClassifier");
   // Surprisals are the trunk's own next-token predictions, which only a causal trunk makes.
   const bool causal = config_.pooling == "surprisal";
+  // A head on the [CLS] state reads the first position alone, and the trunk computes no more.
+  const bool cls = config_.pooling == "cls";
   std::vector<Variable> layers;
   const Variable last = trunk->forward(ids, segments, {.padding = padding, .causal = causal},
-                                       config_.layer_mix ? &layers : nullptr);
+                                       config_.layer_mix ? &layers : nullptr,
+                                       cls ? nn::OutputPositions::first : nn::OutputPositions::all);
+  if (cls)  // the mix is per position: mixing the first positions is the first of the mix
+    for (Variable& state : layers) state = narrow(state, 1, 0, 1);
   const Variable hidden =
       config_.layer_mix ? scalar_mix(layers, layer_mix_logits, layer_mix_scale) : last;
-  if (config_.pooling == "cls") return head->forward(select(hidden, 1, 0));
+  if (cls) return head->forward(select(hidden, 1, 0));
   const Tensor weights =
       trunk->token_weights.defined() ? weights_of_tokens(trunk->token_weights, ids) : Tensor{};
   if (config_.pooling == "mean") return head->forward(mean_over_tokens(hidden, padding, weights));

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "synthgrad/autograd/arithmetic.h"
+#include "synthgrad/autograd/shape_ops.h"
 #include "synthgrad/core/creation.h"
 #include "synthgrad/nn/attention/attention.h"
 
@@ -46,8 +47,8 @@ nn::ClusteredSoftmax Trunk::tied_output() const {
 }
 
 Variable Trunk::forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask,
-                        std::vector<Variable>* layer_states) {
-  return encode(embed(ids, segments), mask, layer_states);
+                        std::vector<Variable>* layer_states, nn::OutputPositions read) {
+  return encode(embed(ids, segments), mask, layer_states, read);
 }
 
 Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
@@ -78,7 +79,7 @@ Variable Trunk::embed(const Tensor& ids, const Tensor& segments) {
 }
 
 Variable Trunk::encode(Variable x, const nn::AttentionMask& mask,
-                       std::vector<Variable>* layer_states) {
+                       std::vector<Variable>* layer_states, nn::OutputPositions read) {
   // The attention layers check the mask too, but with no layers nothing else would.
   const Tensor& padding = mask.padding;
   SG_CHECK(!padding.defined() ||
@@ -89,12 +90,16 @@ Variable Trunk::encode(Variable x, const nn::AttentionMask& mask,
     if (layer_states) layer_states->push_back(state);
     return state;
   };
-  if (blocks->size() == 0) return keep(final_norm->forward(x));
+  if (blocks->size() == 0) {
+    const Variable states = final_norm->forward(x);
+    return keep(read == nn::OutputPositions::first ? narrow(states, 1, 0, 1) : states);
+  }
   // Each block's last residual add runs in one pass with the norm that reads its output next.
   AddLayerNorm stream{x, keep((*blocks)[0].norm1->forward(x))};
   for (size_t i = 0; i < blocks->size(); ++i) {
     const bool last = i + 1 == blocks->size();
-    stream = (*blocks)[i].forward(stream, mask, last ? *final_norm : *(*blocks)[i + 1].norm1);
+    stream = (*blocks)[i].forward(stream, mask, last ? *final_norm : *(*blocks)[i + 1].norm1,
+                                  last ? read : nn::OutputPositions::all);
     keep(stream.norm);
   }
   return stream.norm;

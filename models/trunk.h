@@ -19,16 +19,22 @@ class Trunk : public nn::Module {
   explicit Trunk(const ModelConfig& config, std::string model = "Trunk");
   // ids [B, L] (i32 or i64); segments [B, L] or undefined; returns hidden states [B, L, d]:
   // encode(embed(ids, segments), mask, layer_states).
+  // With nn::OutputPositions::first, only the first position's states [B, 1, d] (see encode).
   Variable forward(const Tensor& ids, const Tensor& segments, const nn::AttentionMask& mask,
-                   std::vector<Variable>* layer_states = nullptr);
+                   std::vector<Variable>* layer_states = nullptr,
+                   nn::OutputPositions read = nn::OutputPositions::all);
   // The summed token, position (and segment) embeddings, after dropout: [B, L, d].
   Variable embed(const Tensor& ids, const Tensor& segments);
   // The blocks and the final LayerNorm over embedded input x [B, L, d]. With layer_states, also
   // every layer's normalized states [B, L, d] in order (the embedding layer's as the first
   // block's norm reads it, each block's output as the next norm reads it; the last is the result):
   // layers + 1 of them, for a head that mixes the layers (models/layer_mix.h).
+  // With nn::OutputPositions::first the result, and the last of the layer states, are the first
+  // position's [B, 1, d] alone, and the last block computes only what they need: for a head that
+  // reads the [CLS] state, the same values with less work.
   Variable encode(Variable x, const nn::AttentionMask& mask,
-                  std::vector<Variable>* layer_states = nullptr);
+                  std::vector<Variable>* layer_states = nullptr,
+                  nn::OutputPositions read = nn::OutputPositions::all);
   std::string type_name() const override { return "Trunk"; }
 
   // The generator behind every dropout mask of the model: part of a training checkpoint.

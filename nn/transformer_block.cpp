@@ -1,5 +1,7 @@
 #include "synthgrad/nn/transformer_block.h"
 
+#include "synthgrad/autograd/shape_ops.h"
+
 namespace sg::nn {
 
 TransformerBlock::TransformerBlock(std::shared_ptr<TokenMixer> token_mixer, int64_t dim,
@@ -24,8 +26,9 @@ Variable TransformerBlock::forward(const Variable& x, const AttentionMask& mask)
 }
 
 AddLayerNorm TransformerBlock::forward(const AddLayerNorm& input, const AttentionMask& mask,
-                                       const LayerNorm& next_norm) {
-  const AddLayerNorm h = mix(input.sum, input.norm, mask);
+                                       const LayerNorm& next_norm, OutputPositions positions) {
+  AddLayerNorm h = mix(input.sum, input.norm, mask);
+  if (positions == OutputPositions::first) h = {narrow(h.sum, 1, 0, 1), narrow(h.norm, 1, 0, 1)};
   return next_norm.forward_residual(h.sum, ffn->forward(h.norm), *dropout_);
 }
 

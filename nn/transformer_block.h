@@ -8,6 +8,11 @@
 
 namespace sg::nn {
 
+// The positions of a block's output that its caller reads: all of them, or the first alone (a
+// classifier on the [CLS] state). For the first alone the block's feed-forward half, two thirds
+// of its work at sequence 64, runs on that position only; attention still reads every position.
+enum class OutputPositions { all, first };
+
 // Pre-LayerNorm block: x = x + Dropout(mixer(LN(x))); x = x + Dropout(FFN(LN(x))). The token
 // mixer is any attention module, so the Synthesizer variants plug in without changing the block.
 class TransformerBlock : public Module {
@@ -18,8 +23,10 @@ class TransformerBlock : public Module {
   // The form for a stack of blocks: `input` holds x and norm1(x) (the previous block's last pass
   // computed both), and the block's output comes with next_norm(output) from the same pass of its
   // last residual add. next_norm is the following block's norm1, or the stack's final norm.
+  // With OutputPositions::first, the output is [B, 1, d]: the first position of the full one.
   AddLayerNorm forward(const AddLayerNorm& input, const AttentionMask& mask,
-                       const LayerNorm& next_norm);
+                       const LayerNorm& next_norm,
+                       OutputPositions positions = OutputPositions::all);
   std::string type_name() const override { return "TransformerBlock"; }
 
   std::shared_ptr<LayerNorm> norm1, norm2;

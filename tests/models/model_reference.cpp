@@ -81,15 +81,22 @@ std::vector<double> aligned_hypothesis_mean(const Values& hidden, const TokenBat
 }  // namespace
 
 Values trunk(const Params& params, const models::ModelConfig& config, const TokenBatch& input,
-             bool causal, DropoutReplay* dropout) {
+             bool causal, DropoutReplay* dropout, bool first_position_only) {
   Values x = dropped(embed(params, config, input), dropout);
+  std::vector<int64_t> first_positions;
+  for (int64_t b = 0; b < input.batch; ++b) first_positions.push_back(b * input.length);
+  if (config.layers == 0 && first_position_only)
+    return gather_rows(layer_norm(params_under(params, "final_norm"), x, config.dim),
+                       first_positions, config.dim);
   for (int64_t i = 0; i < config.layers; ++i) {
     const Params block = params_under(params, "blocks." + std::to_string(i));
     const ReferenceAttention attention{config.attention_config(), params_under(block, "mixer")};
     const Mixer mixer = [&](const Values& normed) {
       return attention.forward(normed, input.batch, input.length, input.padding, causal);
     };
-    x = transformer_block(block, x, config.dim, mixer, dropout);
+    const bool last = i + 1 == config.layers;
+    x = transformer_block(block, x, config.dim, mixer, dropout,
+                          last && first_position_only ? first_positions : std::vector<int64_t>{});
   }
   return layer_norm(params_under(params, "final_norm"), x, config.dim);
 }
@@ -97,7 +104,8 @@ Values trunk(const Params& params, const models::ModelConfig& config, const Toke
 Values classifier_logits(const Params& params, const models::ModelConfig& config,
                          const TokenBatch& input, DropoutReplay* dropout) {
   const int64_t d = config.dim;
-  const Values hidden = trunk(params_under(params, "trunk"), config, input, false, dropout);
+  const bool cls = config.pooling == "cls";  // the trunk then computes position 0 alone
+  const Values hidden = trunk(params_under(params, "trunk"), config, input, false, dropout, cls);
   // The mean over the positions of example b where keep(t) holds.
   const auto mean_where = [&](int64_t b, const auto& keep) {
     std::vector<double> mean(d, 0.0);
@@ -114,9 +122,8 @@ Values classifier_logits(const Params& params, const models::ModelConfig& config
   const int64_t features = config.pooling == "pair" ? 4 * d : config.pooling == "align" ? 6 * d : d;
   Values pooled;
   for (int64_t b = 0; b < input.batch; ++b) {
-    if (config.pooling == "cls") {  // position 0 of each sequence
-      pooled.insert(pooled.end(), row_of(hidden, b * input.length, d),
-                    row_of(hidden, b * input.length, d) + d);
+    if (cls) {  // position 0 of each sequence, the only one computed
+      pooled.insert(pooled.end(), row_of(hidden, b, d), row_of(hidden, b, d) + d);
     } else if (config.pooling == "mean") {
       const auto mean = mean_where(b, [](int64_t) { return true; });
       pooled.insert(pooled.end(), mean.begin(), mean.end());

@@ -17,9 +17,11 @@ struct TokenBatch {
 };
 
 // Hidden states [B, L, d] of a Trunk with parameters `params` (its own names, e.g.
-// "tokens.weight"): embeddings summed, dropout, the blocks, the final LayerNorm.
+// "tokens.weight"): embeddings summed, dropout, the blocks, the final LayerNorm. With
+// first_position_only, [B, d]: the last block's second half on position 0 of each example alone,
+// as Trunk::encode with nn::OutputPositions::first.
 Values trunk(const Params& params, const models::ModelConfig& config, const TokenBatch& input,
-             bool causal, DropoutReplay* dropout);
+             bool causal, DropoutReplay* dropout, bool first_position_only = false);
 
 // EncoderClassifier: the head applied to the hidden state of position 0, to the mean of the
 // non-padding positions', or to the two segments' means compared (config.pooling), [B, C].

@@ -129,6 +129,22 @@ TEST_CASE("a classifier with a layer mix: equal weights at the start, the last l
         without.forward(ids).data().to_vector<float>());
 }
 
+TEST_CASE("with a head on the CLS state, the mix is of the layers' first positions alone") {
+  ModelConfig config = mixing_classifier();
+  config.pooling = "cls";
+  models::EncoderClassifier model(config);
+  copy_into(model.layer_mix_logits.data(), from_vector(std::vector<float>{0.5f, -1.0f, 2.0f}));
+  Generator gen(8);
+  const Tensor ids = random_ids({2, 5}, 16, gen);
+  std::vector<Variable> layers;
+  model.trunk->forward(ids, {}, {}, &layers);  // every position of every layer
+  const Variable mix = models::scalar_mix(layers, model.layer_mix_logits, model.layer_mix_scale);
+  const auto want = model.head->forward(select(mix, 1, 0)).data().to_vector<float>();
+  const auto got = model.forward(ids).data().to_vector<float>();
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5));
+}
+
 TEST_CASE(
     "a layer mix is trained: its gradient through the classifier matches finite differences") {
   models::EncoderClassifier model(mixing_classifier());

@@ -107,6 +107,66 @@ TEST_CASE(
   }
 }
 
+// The states of the first position and every parameter's gradient from a loss on them, in
+// evaluation mode (dropout would draw different masks for the two shapes).
+struct FirstPosition {
+  std::vector<float> states;
+  std::vector<std::vector<float>> grads;
+};
+
+FirstPosition first_position_of(models::Trunk& trunk, const Example& e, bool causal,
+                                nn::OutputPositions read) {
+  trunk.zero_grad();
+  const Variable out =
+      trunk.forward(e.ids, e.segments, {.padding = e.padding, .causal = causal}, nullptr, read);
+  const Variable first = read == nn::OutputPositions::first ? out : narrow(out, 1, 0, 1);
+  Generator gen(17);  // a loss that weighs every state differently
+  sum(mul(first, Variable(randn(first.shape(), gen)))).backward();
+  FirstPosition result{first.data().contiguous().to_vector<float>(), {}};
+  for (const auto& [name, p] : trunk.named_parameters())
+    result.grads.push_back(p.grad().defined() ? p.grad().to_vector<float>() : std::vector<float>{});
+  return result;
+}
+
+void check_close(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5).scale(1.0));
+}
+
+TEST_CASE(
+    "a trunk asked for the first position alone gives the full output's first position and the "
+    "same gradients") {
+  for (const std::string variant : {"V", "R", "D", "Rfix", "FR", "FD", "R+V", "D+V"})
+    for (const bool causal : {false, true}) {
+      INFO(variant, causal ? ", causal" : "");
+      ModelConfig config = formula_config(variant);
+      config.segments = 2;
+      models::Trunk trunk(config);
+      testing::perturb_parameters(trunk, 9);
+      trunk.eval();
+      const Example e = make_example(config, true, 10);
+      const FirstPosition full = first_position_of(trunk, e, causal, nn::OutputPositions::all);
+      const FirstPosition first = first_position_of(trunk, e, causal, nn::OutputPositions::first);
+      check_close(first.states, full.states);
+      REQUIRE(first.grads.size() == full.grads.size());
+      for (size_t i = 0; i < full.grads.size(); ++i) check_close(first.grads[i], full.grads[i]);
+    }
+}
+
+TEST_CASE("without blocks, the first position alone is the final norm's first position") {
+  ModelConfig config = formula_config("V");
+  config.layers = 0;
+  models::Trunk trunk(config);
+  testing::perturb_parameters(trunk, 11);
+  trunk.eval();
+  const Example e = make_example(config, false, 12);
+  const Tensor first = trunk.forward(e.ids, {}, {}, nullptr, nn::OutputPositions::first).data();
+  CHECK(first.shape() == Shape({kBatch, 1, config.dim}));
+  check_close(first.contiguous().to_vector<float>(),
+              narrow(trunk.forward(e.ids, {}, {}), 1, 0, 1).data().contiguous().to_vector<float>());
+}
+
 TEST_CASE("the causal LM's logits are hidden states times the token embedding transposed") {
   for (const bool tied : {true, false}) {
     INFO("tied: ", tied);

@@ -99,10 +99,18 @@ Values feed_forward(const Params& params, const Values& x, int64_t dim, DropoutR
   return linear(params_under(params, "down"), inner, hidden);
 }
 
+Values gather_rows(const Values& x, const std::vector<int64_t>& rows, int64_t width) {
+  Values kept;
+  for (int64_t r : rows)
+    kept.insert(kept.end(), x.begin() + r * width, x.begin() + (r + 1) * width);
+  return kept;
+}
+
 Values transformer_block(const Params& params, const Values& x, int64_t dim, const Mixer& mixer,
-                         DropoutReplay* dropout) {
+                         DropoutReplay* dropout, const std::vector<int64_t>& rows) {
   const Values mixed = mixer(layer_norm(params_under(params, "norm1"), x, dim));
-  const Values h = add(x, dropped(mixed, dropout));
+  Values h = add(x, dropped(mixed, dropout));
+  if (!rows.empty()) h = gather_rows(h, rows, dim);
   const Values normed = layer_norm(params_under(params, "norm2"), h, dim);
   return add(h, dropped(feed_forward(params_under(params, "ffn"), normed, dim, dropout), dropout));
 }

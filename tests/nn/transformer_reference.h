@@ -61,9 +61,13 @@ Values feed_forward(const Params& params, const Values& x, int64_t dim, DropoutR
 // The token mixer of a block: normalised [B * L, d] -> [B * L, d].
 using Mixer = std::function<Values(const Values&)>;
 
-// The pre-LN block: h = x + Drop(mixer(LN1 x)), then h + Drop(FFN(LN2 h)).
+// The given rows of x [*, width], in that order.
+Values gather_rows(const Values& x, const std::vector<int64_t>& rows, int64_t width);
+
+// The pre-LN block: h = x + Drop(mixer(LN1 x)), then h + Drop(FFN(LN2 h)). With `rows`, the
+// second half runs on those rows of h alone, in that order, and the result has only them.
 Values transformer_block(const Params& params, const Values& x, int64_t dim, const Mixer& mixer,
-                         DropoutReplay* dropout);
+                         DropoutReplay* dropout, const std::vector<int64_t>& rows = {});
 
 // Checks a tensor against expected values: max |got - want| within rtol of the largest |want|.
 void check_matches(const Tensor& got, const Values& want, double rtol = 1e-5);
