@@ -55,34 +55,49 @@ models::ModelConfig model_config(const TrainConfig& c, const std::string& varian
           .verbose = false};
 }
 
-double flops_per_step(const TrainConfig& c, const std::string& variant) {
+namespace {
+
+// Multiply-adds of one layer's forward pass for the whole batch when it computes the output of
+// the first q positions of each example (q = L but in a classifier's last block, which computes
+// position 0 alone): the value projection and the sources' key sides cover every position.
+double layer_multiply_adds(const TrainConfig& c, const std::string& variant, double q) {
   const double L = static_cast<double>(c.length), d = static_cast<double>(c.dim),
                B = static_cast<double>(c.batch);
   const double h = static_cast<double>(c.heads);
-  // Multiply-adds of one layer's forward pass for the whole batch.
-  double layer = B * (2 * L * d * d + 8 * L * d * d + L * L * d);  // value, output, FFN, P @ V
+  double layer = B * (L * d * d + q * d * d + 8 * q * d * d + q * L * d);  // V, output, FFN, P @ V
   const nn::AttentionConfig attention = model_config(c, variant).attention_config();
   for (nn::LogitKind kind : nn::parse_variant(variant)) {
     switch (kind) {
-      case nn::LogitKind::dot_product: layer += B * (2 * L * d * d + L * L * d); break;
-      case nn::LogitKind::dense: layer += B * (L * d * d + L * d * L); break;
+      case nn::LogitKind::dot_product: layer += B * (q * d * d + L * d * d + q * L * d); break;
+      case nn::LogitKind::dense: layer += B * (q * d * d + q * d * L); break;
       case nn::LogitKind::factorized_dense: {
         const auto [a, b] = nn::factorized_dense_factors(attention);
-        layer += B * (L * d * d + L * d * static_cast<double>(a + b) + h * L * L);
+        layer += B * (q * d * d + q * d * static_cast<double>(a + b) + h * q * L);
         break;
       }
       case nn::LogitKind::factorized_random:
-        layer += h * L * L * static_cast<double>(attention.random_rank);
+        layer += h * q * L * static_cast<double>(attention.random_rank);
         break;
       case nn::LogitKind::random:
       case nn::LogitKind::random_fixed: break;
     }
   }
-  double forward = static_cast<double>(c.layers) * layer;
+  return layer;
+}
+
+}  // namespace
+
+double flops_per_step(const TrainConfig& c, const std::string& variant) {
+  const double L = static_cast<double>(c.length), d = static_cast<double>(c.dim),
+               B = static_cast<double>(c.batch);
+  const double layers = static_cast<double>(c.layers);
+  double forward = 0;
   if (c.language_model)
-    forward += B * L * d * static_cast<double>(c.vocab);  // tied output projection
-  else  // the head reads position 0, and the last block's feed-forward half runs there alone
-    forward -= B * (L - 1) * 8 * d * d;
+    forward = layers * layer_multiply_adds(c, variant, L) +
+              B * L * d * static_cast<double>(c.vocab);  // tied output projection
+  else  // the head reads position 0, which the last block computes alone
+    forward =
+        (layers - 1) * layer_multiply_adds(c, variant, L) + layer_multiply_adds(c, variant, 1);
   return 3.0 * 2.0 * forward;
 }
 

@@ -16,7 +16,10 @@ TransformerBlock::TransformerBlock(std::shared_ptr<TokenMixer> token_mixer, int6
 }
 
 AddLayerNorm TransformerBlock::mix(const Variable& x, const Variable& normed_x,
-                                   const AttentionMask& mask) {
+                                   const AttentionMask& mask, OutputPositions positions) {
+  if (positions == OutputPositions::first)
+    return norm2->forward_residual(narrow(x, 1, 0, 1), mixer->forward_first(normed_x, mask),
+                                   *dropout_);
   return norm2->forward_residual(x, mixer->forward(normed_x, mask), *dropout_);
 }
 
@@ -27,8 +30,7 @@ Variable TransformerBlock::forward(const Variable& x, const AttentionMask& mask)
 
 AddLayerNorm TransformerBlock::forward(const AddLayerNorm& input, const AttentionMask& mask,
                                        const LayerNorm& next_norm, OutputPositions positions) {
-  AddLayerNorm h = mix(input.sum, input.norm, mask);
-  if (positions == OutputPositions::first) h = {narrow(h.sum, 1, 0, 1), narrow(h.norm, 1, 0, 1)};
+  const AddLayerNorm h = mix(input.sum, input.norm, mask, positions);
   return next_norm.forward_residual(h.sum, ffn->forward(h.norm), *dropout_);
 }
 

@@ -71,19 +71,19 @@ Variable Attention::mixing_alpha() const {
   return mix.defined() ? softmax(mix, 0) : Variable();
 }
 
-Variable Attention::mixed_logits(const Variable& x, const Variable& alpha,
-                                 bool without_dot_product) {
+Variable Attention::mixed_logits(const Variable& x, const Variable& alpha, bool without_dot_product,
+                                 int64_t queries) {
   Variable sum;
   for (size_t i = 0; i < sources.size(); ++i) {
     if (without_dot_product && dynamic_cast<const DotProductLogits*>(sources[i].get())) continue;
-    Variable s = sources[i]->forward(x);
+    Variable s = sources[i]->forward_queries(x, queries);
     if (alpha.defined()) s = select(alpha, 0, static_cast<int64_t>(i)) * s;
     sum = sum.defined() ? sum + s : s;
   }
   return sum;
 }
 
-Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
+void Attention::check_input(const Variable& x, const AttentionMask& mask) const {
   SG_CHECK(x.dim() == 3 && x.size(2) == config_.dim,
            "Attention ({}): input of shape {} is not [batch, length, {}]", config_.variant,
            shape_str(x.shape()), config_.dim);
@@ -91,7 +91,17 @@ Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
            "Attention ({}): sequence length {} exceeds the layer's maximum length {}",
            config_.variant, x.size(1), config_.max_length);
   check_padding(mask, x.size(0), x.size(1));
-  return fused_ && !keep_weights_ ? forward_fused(x, mask) : forward_unfused(x, mask);
+}
+
+Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
+  check_input(x, mask);
+  return fused_ && !keep_weights_ ? forward_fused(x, mask) : forward_unfused(x, mask, x.size(1));
+}
+
+Variable Attention::forward_first(const Variable& x, const AttentionMask& mask) {
+  if (keep_weights_) return narrow(forward(x, mask), 1, 0, 1);
+  check_input(x, mask);
+  return forward_unfused(x, mask, 1);
 }
 
 // The sources enter the fused op apart: the dot-product source as its projections (its mixing
@@ -108,7 +118,7 @@ Variable Attention::forward_fused(const Variable& x, const AttentionMask& mask) 
       key = dot->key->forward(x);
       if (alpha.defined()) query = select(alpha, 0, static_cast<int64_t>(i)) * query;
     }
-  const Variable logits = mixed_logits(x, alpha, true);
+  const Variable logits = mixed_logits(x, alpha, true, x.size(1));
   const bool drop = is_training() && dropout_->p() > 0.0f;
   FusedAttentionOptions options{.heads = config_.heads,
                                 .scale = scale,
@@ -119,16 +129,16 @@ Variable Attention::forward_fused(const Variable& x, const AttentionMask& mask) 
   return output->forward(fused_attention(query, key, value->forward(x), logits, options));
 }
 
-Variable Attention::forward_unfused(const Variable& x, const AttentionMask& mask) {
+Variable Attention::forward_unfused(const Variable& x, const AttentionMask& mask, int64_t queries) {
   const int64_t batch = x.size(0), length = x.size(1);
-  Variable logits = mixed_logits(x, mixing_alpha(), false);
-  const Tensor additive = additive_attention_mask(mask, batch, length);
+  Variable logits = mixed_logits(x, mixing_alpha(), false, queries);
+  const Tensor additive = additive_attention_mask(mask, batch, length, queries);
   if (additive.defined()) {
     const Shape full = broadcast_shapes(logits.shape(), additive.shape(), "Attention");
     if (full != logits.shape()) logits = expand(logits, full);  // a view: no per-example copies
   }
   Variable probs = softmax(logits, -1, additive);
-  const Shape full{batch, config_.heads, length, length};
+  const Shape full{batch, config_.heads, queries, length};
   if (keep_weights_) last_weights_ = probs.data().expand(full).contiguous();
   // Input-blind logits (R, FR without padding) give probabilities without a batch axis; dropout
   // must still draw an independent mask per example.
@@ -138,18 +148,21 @@ Variable Attention::forward_unfused(const Variable& x, const AttentionMask& mask
   return output->forward(merge_heads(matmul(probs, values)));
 }
 
-Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length) {
+Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length,
+                               int64_t queries) {
   check_padding(mask, batch, length);
+  if (queries < 0) queries = length;
   Tensor additive;
   if (mask.padding.defined()) {
     additive = masked_fill(zeros({batch, 1, 1, length}),
                            mask.padding.reshape({batch, 1, 1, length}), kMinusInf);
   }
   if (mask.causal) {
-    const Tensor positions = arange(length, DType::i64).to(DType::f32);
-    const Tensor future = gt(positions.reshape({1, length}), positions.reshape({length, 1}));
-    const Tensor causal = masked_fill(zeros({1, 1, length, length}),
-                                      future.reshape({1, 1, length, length}), kMinusInf);
+    const Tensor keys = arange(length, DType::i64).to(DType::f32);
+    const Tensor future =
+        gt(keys.reshape({1, length}), keys.narrow(0, 0, queries).reshape({queries, 1}));
+    const Tensor causal = masked_fill(zeros({1, 1, queries, length}),
+                                      future.reshape({1, 1, queries, length}), kMinusInf);
     additive = additive.defined() ? add(additive, causal) : causal;
   }
   return additive;

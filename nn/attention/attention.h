@@ -21,6 +21,9 @@ class Attention : public TokenMixer {
             std::shared_ptr<Generator> dropout_gen);
   // x [B, L, d] with L <= max_length -> [B, L, d].
   Variable forward(const Variable& x, const AttentionMask& mask) override;
+  // Position 0's output alone, [B, 1, d]: its [B, H, 1, L] row of logits is small, so the unfused
+  // ops compute it. With keep_attention_weights on, taken from the whole forward (which keeps P).
+  Variable forward_first(const Variable& x, const AttentionMask& mask) override;
   std::string type_name() const override { return "Attention"; }
   std::string settings() const override;
   const AttentionConfig& config() const { return config_; }
@@ -46,8 +49,12 @@ class Attention : public TokenMixer {
   Variable mixing_alpha() const;
   // sum_i alpha_i S_i over the sources (S_0 alone for a single one), leaving out the dot-product
   // source when asked (the fused path takes it as its projections); undefined if nothing is left.
-  Variable mixed_logits(const Variable& x, const Variable& alpha, bool without_dot_product);
-  Variable forward_unfused(const Variable& x, const AttentionMask& mask);
+  // The logits of the first `queries` positions.
+  Variable mixed_logits(const Variable& x, const Variable& alpha, bool without_dot_product,
+                        int64_t queries);
+  void check_input(const Variable& x, const AttentionMask& mask) const;
+  // The output of the first `queries` positions [B, queries, d], each step its own op.
+  Variable forward_unfused(const Variable& x, const AttentionMask& mask, int64_t queries);
   Variable forward_fused(const Variable& x, const AttentionMask& mask);
 
   AttentionConfig config_;
@@ -58,7 +65,9 @@ class Attention : public TokenMixer {
 };
 
 // An additive f32 mask ([B or 1, 1, L, L], -inf where attention is forbidden) from padding and
-// causality, or an undefined tensor when there is nothing to mask.
-Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length);
+// causality, or an undefined tensor when there is nothing to mask. With `queries`, for the first
+// that many query positions alone ([B or 1, 1, queries, L]).
+Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length,
+                               int64_t queries = -1);
 
 }  // namespace sg::nn

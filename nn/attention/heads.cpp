@@ -15,4 +15,8 @@ Variable merge_heads(const Variable& x) {
   return reshape(transpose(x, 1, 2), {x.size(0), x.size(2), x.size(1) * x.size(3)});
 }
 
+Variable first_positions(const Variable& x, int64_t n) {
+  return n == x.size(1) ? x : narrow(x, 1, 0, n);
+}
+
 }  // namespace sg::nn

@@ -12,7 +12,11 @@ namespace sg::nn {
 
 class AttentionLogits : public Module {
  public:
-  virtual Variable forward(const Variable& x) = 0;
+  // Every query position of x [B, L, d] against every key.
+  Variable forward(const Variable& x) { return forward_queries(x, x.size(1)); }
+  // The first `queries` positions alone against every key: [B, H, queries, L] (or [H, queries,
+  // L]), for a caller that reads no other rows (models::Trunk for a head on position 0).
+  virtual Variable forward_queries(const Variable& x, int64_t queries) = 0;
 };
 
 std::shared_ptr<AttentionLogits> make_logits(LogitKind kind, const AttentionConfig& config,
@@ -22,7 +26,7 @@ std::shared_ptr<AttentionLogits> make_logits(LogitKind kind, const AttentionConf
 class DotProductLogits : public AttentionLogits {
  public:
   DotProductLogits(const AttentionConfig& config, Generator& gen);
-  Variable forward(const Variable& x) override;
+  Variable forward_queries(const Variable& x, int64_t queries) override;
   std::string type_name() const override { return "DotProductLogits"; }
   float scale() const { return scale_; }  // 1 / sqrt(d_head)
 
@@ -37,7 +41,7 @@ class DotProductLogits : public AttentionLogits {
 class DenseLogits : public AttentionLogits {
  public:
   DenseLogits(const AttentionConfig& config, Generator& gen);
-  Variable forward(const Variable& x) override;
+  Variable forward_queries(const Variable& x, int64_t queries) override;
   std::string type_name() const override { return "DenseLogits"; }
   std::string settings() const override;
 
@@ -53,7 +57,7 @@ class DenseLogits : public AttentionLogits {
 class RandomLogits : public AttentionLogits {
  public:
   RandomLogits(const AttentionConfig& config, Generator& gen, bool trainable);
-  Variable forward(const Variable& x) override;
+  Variable forward_queries(const Variable& x, int64_t queries) override;
   std::string type_name() const override {
     return trainable_ ? "RandomLogits" : "FixedRandomLogits";
   }
@@ -69,7 +73,7 @@ class RandomLogits : public AttentionLogits {
 class FactorizedRandomLogits : public AttentionLogits {
  public:
   FactorizedRandomLogits(const AttentionConfig& config, Generator& gen);
-  Variable forward(const Variable& x) override;
+  Variable forward_queries(const Variable& x, int64_t queries) override;
   std::string type_name() const override { return "FactorizedRandomLogits"; }
   std::string settings() const override;
 
@@ -81,7 +85,7 @@ class FactorizedRandomLogits : public AttentionLogits {
 class FactorizedDenseLogits : public AttentionLogits {
  public:
   FactorizedDenseLogits(const AttentionConfig& config, Generator& gen);
-  Variable forward(const Variable& x) override;
+  Variable forward_queries(const Variable& x, int64_t queries) override;
   std::string type_name() const override { return "FactorizedDenseLogits"; }
   std::string settings() const override;
 

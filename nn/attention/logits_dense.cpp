@@ -30,10 +30,10 @@ DenseLogits::DenseLogits(const AttentionConfig& c, Generator& gen)
   bias = register_parameter("bias", zeros({c.heads, c.max_length}));
 }
 
-Variable DenseLogits::forward(const Variable& x) {
+Variable DenseLogits::forward_queries(const Variable& x, int64_t queries) {
   const int64_t length = x.size(1);
   check_sequence_length("DenseLogits", length, weight.size(2));
-  const Variable a = split_heads(relu(hidden->forward(x)), heads_);
+  const Variable a = split_heads(relu(hidden->forward(first_positions(x, queries))), heads_);
   // Only the first L columns of W2 are used: slicing before the product skips the rest.
   return per_head_affine(a, narrow(weight, 2, 0, length), narrow(bias, 1, 0, length));
 }
@@ -53,9 +53,9 @@ FactorizedDenseLogits::FactorizedDenseLogits(const AttentionConfig& c, Generator
   bias_b = register_parameter("bias_b", zeros({c.heads, b}));
 }
 
-Variable FactorizedDenseLogits::forward(const Variable& x) {
+Variable FactorizedDenseLogits::forward_queries(const Variable& x, int64_t queries) {
   check_sequence_length("FactorizedDenseLogits", x.size(1), weight_a.size(2) * weight_b.size(2));
-  const Variable hid = split_heads(relu(hidden->forward(x)), heads_);
+  const Variable hid = split_heads(relu(hidden->forward(first_positions(x, queries))), heads_);
   const Variable b1 = per_head_affine(hid, weight_a, bias_a);  // [B, H, L, a]
   const Variable b2 = per_head_affine(hid, weight_b, bias_b);  // [B, H, L, b]
   const int64_t a = b1.size(-1), b = b2.size(-1);

@@ -14,8 +14,8 @@ DotProductLogits::DotProductLogits(const AttentionConfig& c, Generator& gen)
   key = register_module("key", std::make_shared<Linear>(c.dim, c.dim, gen));
 }
 
-Variable DotProductLogits::forward(const Variable& x) {
-  const Variable q = split_heads(query->forward(x), heads_);
+Variable DotProductLogits::forward_queries(const Variable& x, int64_t queries) {
+  const Variable q = split_heads(query->forward(first_positions(x, queries)), heads_);
   const Variable k = split_heads(key->forward(x), heads_);
   return matmul(q, transpose(k, -1, -2), scale_);  // the scale is the GEMM's alpha: no extra pass
 }

@@ -16,10 +16,10 @@ RandomLogits::RandomLogits(const AttentionConfig& c, Generator& gen, bool traina
     matrix = Variable(register_buffer("matrix", normal(shape, 1.0f, gen)));
 }
 
-Variable RandomLogits::forward(const Variable& x) {
+Variable RandomLogits::forward_queries(const Variable& x, int64_t queries) {
   const int64_t length = x.size(1);
   check_sequence_length("RandomLogits", length, matrix.size(1));
-  return narrow(narrow(matrix, 1, 0, length), 2, 0, length);
+  return narrow(narrow(matrix, 1, 0, queries), 2, 0, length);
 }
 
 std::string RandomLogits::settings() const {
@@ -32,10 +32,10 @@ FactorizedRandomLogits::FactorizedRandomLogits(const AttentionConfig& c, Generat
   right = register_parameter("right", normal({c.heads, c.max_length, c.random_rank}, 0.02f, gen));
 }
 
-Variable FactorizedRandomLogits::forward(const Variable& x) {
+Variable FactorizedRandomLogits::forward_queries(const Variable& x, int64_t queries) {
   const int64_t length = x.size(1);
   check_sequence_length("FactorizedRandomLogits", length, left.size(1));
-  return matmul(narrow(left, 1, 0, length), transpose(narrow(right, 1, 0, length), 1, 2));
+  return matmul(narrow(left, 1, 0, queries), transpose(narrow(right, 1, 0, length), 1, 2));
 }
 
 std::string FactorizedRandomLogits::settings() const {

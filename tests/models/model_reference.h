@@ -18,8 +18,8 @@ struct TokenBatch {
 
 // Hidden states [B, L, d] of a Trunk with parameters `params` (its own names, e.g.
 // "tokens.weight"): embeddings summed, dropout, the blocks, the final LayerNorm. With
-// first_position_only, [B, d]: the last block's second half on position 0 of each example alone,
-// as Trunk::encode with nn::OutputPositions::first.
+// first_position_only, [B, d]: the last block's residual adds and second half on position 0 of
+// each example alone, as Trunk::encode with nn::OutputPositions::first.
 Values trunk(const Params& params, const models::ModelConfig& config, const TokenBatch& input,
              bool causal, DropoutReplay* dropout, bool first_position_only = false);
 

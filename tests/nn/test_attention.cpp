@@ -406,6 +406,26 @@ TEST_CASE("attention weights are kept on request: rows sum to one, masked keys a
   CHECK(p.at<float>({1, 0, 4, 3}) == 0.0f);  // padding: key 3 of example 1
 }
 
+TEST_CASE("forward_first is position 0 of forward, also when the weights are kept") {
+  for (const bool keep : {false, true}) {
+    INFO("keep weights: ", keep);
+    Generator gen(15);
+    Attention layer(small_config("R+V"), gen, nullptr);
+    randomize(layer, 16);
+    layer.keep_attention_weights(keep);
+    const Variable x(randn({kBatch, kLength, 8}, gen));
+    const nn::AttentionMask mask = make_mask(kCausalAndPadding);
+    const Tensor first = layer.forward_first(x, mask).data();
+    REQUIRE(first.shape() == Shape{kBatch, 1, 8});
+    // Kept weights are the whole [B, H, L, L] of the call, as forward keeps them.
+    if (keep) CHECK(layer.attention_weights().shape() == Shape{kBatch, 2, kLength, kLength});
+    const auto want = layer.forward(x, mask).data().narrow(1, 0, 1).contiguous().to_vector<float>();
+    const auto got = first.contiguous().to_vector<float>();
+    for (size_t i = 0; i < got.size(); ++i)
+      CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5).scale(1.0));
+  }
+}
+
 TEST_CASE("clear errors for a long sequence, bad FD factors, unknown variants and bad input") {
   Generator gen(14);
   Attention layer(small_config("R"), gen, nullptr);

@@ -109,8 +109,9 @@ Values gather_rows(const Values& x, const std::vector<int64_t>& rows, int64_t wi
 Values transformer_block(const Params& params, const Values& x, int64_t dim, const Mixer& mixer,
                          DropoutReplay* dropout, const std::vector<int64_t>& rows) {
   const Values mixed = mixer(layer_norm(params_under(params, "norm1"), x, dim));
-  Values h = add(x, dropped(mixed, dropout));
-  if (!rows.empty()) h = gather_rows(h, rows, dim);
+  const Values h = rows.empty() ? add(x, dropped(mixed, dropout))
+                                : add(gather_rows(x, rows, dim),
+                                      dropped(gather_rows(mixed, rows, dim), dropout));
   const Values normed = layer_norm(params_under(params, "norm2"), h, dim);
   return add(h, dropped(feed_forward(params_under(params, "ffn"), normed, dim, dropout), dropout));
 }

@@ -64,8 +64,9 @@ using Mixer = std::function<Values(const Values&)>;
 // The given rows of x [*, width], in that order.
 Values gather_rows(const Values& x, const std::vector<int64_t>& rows, int64_t width);
 
-// The pre-LN block: h = x + Drop(mixer(LN1 x)), then h + Drop(FFN(LN2 h)). With `rows`, the
-// second half runs on those rows of h alone, in that order, and the result has only them.
+// The pre-LN block: h = x + Drop(mixer(LN1 x)), then h + Drop(FFN(LN2 h)). With `rows`, both
+// residual adds and the second half run on those rows alone, in that order, and the result has
+// only them (the mixer still reads every row).
 Values transformer_block(const Params& params, const Values& x, int64_t dim, const Mixer& mixer,
                          DropoutReplay* dropout, const std::vector<int64_t>& rows = {});
 
