@@ -162,7 +162,8 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
                                        config_.layer_mix ? &layers : nullptr,
                                        cls ? nn::OutputPositions::first : nn::OutputPositions::all);
   if (cls)  // the mix is per position: mixing the first positions is the first of the mix
-    for (Variable& state : layers) state = narrow(state, 1, 0, 1);
+    for (Variable& state : layers)
+      if (state.size(1) > 1) state = narrow(state, 1, 0, 1);
   const Variable hidden =
       config_.layer_mix ? scalar_mix(layers, layer_mix_logits, layer_mix_scale) : last;
   if (cls) return head->forward(select(hidden, 1, 0));

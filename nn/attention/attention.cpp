@@ -99,7 +99,7 @@ Variable Attention::forward(const Variable& x, const AttentionMask& mask) {
 }
 
 Variable Attention::forward_first(const Variable& x, const AttentionMask& mask) {
-  if (keep_weights_) return narrow(forward(x, mask), 1, 0, 1);
+  if (keep_weights_) return TokenMixer::forward_first(x, mask);  // forward keeps P
   check_input(x, mask);
   return forward_unfused(x, mask, 1);
 }
@@ -151,7 +151,6 @@ Variable Attention::forward_unfused(const Variable& x, const AttentionMask& mask
 Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length,
                                int64_t queries) {
   check_padding(mask, batch, length);
-  if (queries < 0) queries = length;
   Tensor additive;
   if (mask.padding.defined()) {
     additive = masked_fill(zeros({batch, 1, 1, length}),

@@ -64,10 +64,10 @@ class Attention : public TokenMixer {
   Tensor last_weights_;
 };
 
-// An additive f32 mask ([B or 1, 1, L, L], -inf where attention is forbidden) from padding and
-// causality, or an undefined tensor when there is nothing to mask. With `queries`, for the first
-// that many query positions alone ([B or 1, 1, queries, L]).
+// An additive f32 mask ([B or 1, 1, queries, L], -inf where attention is forbidden) for the first
+// `queries` of L query positions, from padding and causality, or an undefined tensor when there is
+// nothing to mask.
 Tensor additive_attention_mask(const AttentionMask& mask, int64_t batch, int64_t length,
-                               int64_t queries = -1);
+                               int64_t queries);
 
 }  // namespace sg::nn

@@ -77,6 +77,11 @@ void check_sequence_length(const char* op, int64_t length, int64_t max_length) {
            max_length);
 }
 
+void check_query_rows(const char* op, int64_t queries, int64_t length) {
+  SG_CHECK(queries >= 1 && queries <= length, "{}: {} query rows of a sequence of length {}", op,
+           queries, length);
+}
+
 void validate(const AttentionConfig& c) {
   checked_sizes(c, "attention");
   SG_CHECK(c.dropout >= 0.0f && c.dropout < 1.0f, "attention: dropout {} is outside [0, 1)",

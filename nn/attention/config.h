@@ -39,6 +39,8 @@ void validate(const AttentionConfig& config);
 const AttentionConfig& checked_sizes(const AttentionConfig& config, const char* op);
 // Throws unless a sequence of `length` fits a source built for `max_length` positions.
 void check_sequence_length(const char* op, int64_t length, int64_t max_length);
+// Throws unless 1 <= queries <= length: the query rows a source's forward_queries can give.
+void check_query_rows(const char* op, int64_t queries, int64_t length);
 
 // FD's (a, b) with a * b = max_length: the configured ones, or the most square pair.
 std::pair<int64_t, int64_t> factorized_dense_factors(const AttentionConfig& config);

@@ -19,6 +19,7 @@ RandomLogits::RandomLogits(const AttentionConfig& c, Generator& gen, bool traina
 Variable RandomLogits::forward_queries(const Variable& x, int64_t queries) {
   const int64_t length = x.size(1);
   check_sequence_length("RandomLogits", length, matrix.size(1));
+  check_query_rows("RandomLogits", queries, length);
   return narrow(narrow(matrix, 1, 0, queries), 2, 0, length);
 }
 
@@ -35,6 +36,7 @@ FactorizedRandomLogits::FactorizedRandomLogits(const AttentionConfig& c, Generat
 Variable FactorizedRandomLogits::forward_queries(const Variable& x, int64_t queries) {
   const int64_t length = x.size(1);
   check_sequence_length("FactorizedRandomLogits", length, left.size(1));
+  check_query_rows("FactorizedRandomLogits", queries, length);
   return matmul(narrow(left, 1, 0, queries), transpose(narrow(right, 1, 0, length), 1, 2));
 }
 

@@ -473,6 +473,11 @@ TEST_CASE("a logit source built on its own checks its sizes and the sequence len
     CHECK_THROWS_WITH_AS(nn::make_logits(kind, small_config("V"), gen)->forward(seven),
                          doctest::Contains("sequence length 7 exceeds the maximum length 6"),
                          Error);
+  // More query rows than the sequence has: the input-blind sources would not notice on their own.
+  const Variable three(zeros({1, 3, 8}));
+  for (nn::LogitKind kind : {nn::LogitKind::random, nn::LogitKind::factorized_random})
+    CHECK_THROWS_WITH_AS(nn::make_logits(kind, small_config("V"), gen)->forward_queries(three, 4),
+                         doctest::Contains("4 query rows of a sequence of length 3"), Error);
 }
 
 TEST_CASE("FD factors whose product overflows are refused, not wrapped round to max_length") {
