@@ -236,8 +236,9 @@ int64_t probability_index(const Geometry& g, const Head& h, int64_t i, int64_t j
   return ((h.batch * g.heads + h.head) * g.length + i) * g.length + j;
 }
 
-// Scratch of one thread, kept from call to call and only grown: allocated and zeroed afresh for
-// each task, it cost more than the softmax at sequence 64 (page faults and memset).
+// Scratch of one thread, kept from call to call and only grown, rather than allocated and zeroed
+// for each task: in a harness calling the op alone at sequence 64 that cost more than the softmax
+// (page faults, memset); in a training step, whose heap stays warm, the change did not show.
 template <class Scratch>
 Scratch& thread_scratch(const Geometry& g) {
   thread_local Scratch scratch;
@@ -352,8 +353,8 @@ struct GradPointers {
 
 // Zeroes one head's parts of the gradients, which its blocks then add to, and its [L, L] logits'
 // gradient unless earlier examples have begun summing into it. In the task rather than as whole
-// tensors beforehand: the blocks then add to lines still in cache (a separate pass over the
-// gradients was 5% of the backward at sequence 64).
+// tensors beforehand, so that the blocks add to lines still in cache (a separate pass was 5% of
+// the backward at sequence 64 in a harness calling the op alone; no change showed in a step).
 void zero_head_grads(const Geometry& g, const GradPointers& d, bool zero_logits) {
   const auto zero_rows = [&](float* p, int64_t width, int64_t stride) {
     if (p)

@@ -12,6 +12,7 @@
 #include "synthgrad/core/core.h"
 #include "synthgrad/models/layer_mix.h"
 #include "synthgrad/models/surprisal_features.h"
+#include "synthgrad/nn/attention/heads.h"
 
 namespace sg::models {
 
@@ -162,8 +163,7 @@ Variable EncoderClassifier::forward(const Tensor& ids, const Tensor& padding,
                                        config_.layer_mix ? &layers : nullptr,
                                        cls ? nn::OutputPositions::first : nn::OutputPositions::all);
   if (cls)  // the mix is per position: mixing the first positions is the first of the mix
-    for (Variable& state : layers)
-      if (state.size(1) > 1) state = narrow(state, 1, 0, 1);
+    for (Variable& state : layers) state = nn::first_positions(state, 1);
   const Variable hidden =
       config_.layer_mix ? scalar_mix(layers, layer_mix_logits, layer_mix_scale) : last;
   if (cls) return head->forward(select(hidden, 1, 0));
