@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 #include "bench/environment.h"
 #include "bench/subcommands.h"
@@ -162,13 +163,23 @@ TorchThreads fastest_torch_threads(const Settings& s, const std::string& config,
   return settings[best];
 }
 
-// The rate of one of the step's own products (an FFN layer's) with the given GEMM backend.
-double sgemm_gflops(GemmBackend backend) {
-  const ScopedGemmBackend scope(backend);
+// The rate of one of the step's own products (an FFN layer's), with the GEMM backend in use and
+// with OpenBLAS, their calls alternating so that both see the same machine load (timed one after
+// the other on a shared machine, a neighbour's burst once put OpenBLAS 23% ahead where alternated
+// runs had the two within 5%). Returns {in use, OpenBLAS}, each the median of 7 rounds.
+std::pair<double, double> sgemm_gflops() {
   Generator gen(0);
   const Tensor a = randn({2048, 256}, gen), b = randn({256, 1024}, gen);
-  const Timing t = time_runs([&] { matmul(a, b); }, {.warmup = 2, .runs = 7});
-  return 2.0 * 2048 * 256 * 1024 / t.median_s / 1e9;
+  const GemmBackend backends[2] = {gemm_backend(), GemmBackend::openblas};
+  std::vector<double> seconds[2];
+  for (int round = 0; round < 7; ++round)
+    for (int i = 0; i < 2; ++i) {
+      const ScopedGemmBackend scope(backends[i]);
+      const Repeats repeats{.warmup = round == 0 ? 2 : 0, .runs = 3};
+      seconds[i].push_back(time_runs([&] { matmul(a, b); }, repeats).median_s);
+    }
+  const double flops = 2.0 * 2048 * 256 * 1024;
+  return {flops / median(seconds[0]) / 1e9, flops / median(seconds[1]) / 1e9};
 }
 
 std::string fixed(double v, int digits) {
@@ -335,8 +346,7 @@ int run_train(const Options& options) {
   const int threads = num_threads();
   print_environment();
 
-  const double sgemm_start = sgemm_gflops(gemm_backend());
-  const double openblas_start = sgemm_gflops(GemmBackend::openblas);
+  const auto [sgemm_start, openblas_start] = sgemm_gflops();
   TorchThreads torch_threads{threads, threads};
   if (with_torch) {
     print_heading("PyTorch thread settings (the fastest is used below)");
@@ -365,14 +375,15 @@ int run_train(const Options& options) {
     }
   // The limit is the better of two sgemm measurements, before and after: a loaded moment during
   // one of them would otherwise flatter the percentages.
-  const double sgemm = std::max(sgemm_start, sgemm_gflops(gemm_backend()));
+  const auto [sgemm_end, openblas_end] = sgemm_gflops();
+  const double sgemm = std::max(sgemm_start, sgemm_end);
   fmt::print(
       "\nsgemm 2048x256x1024 in this run: {:.1f} GFLOP/s with {} (the limit for the GFLOP/s "
       "column)\n",
       sgemm, gemm_backend_name());
   if (gemm_backend() != GemmBackend::openblas)
     fmt::print("  the same product with OpenBLAS {}: {:.1f} GFLOP/s\n", blas_core_name(),
-               std::max(openblas_start, sgemm_gflops(GemmBackend::openblas)));
+               std::max(openblas_start, openblas_end));
   print_heading(fmt::format("One training step, synthgrad at {} threads, PyTorch at {}", threads,
                             with_torch ? torch_threads.label() : "(skipped)"));
   print_step_table(results, sgemm);
