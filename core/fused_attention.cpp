@@ -205,15 +205,9 @@ int64_t key_end(const Geometry& g, bool causal, int64_t i0, int64_t rows) {
   return causal ? std::min(g.length, i0 + rows) : g.length;
 }
 
-// The masked logits of a block into s (row stride kKeyBlock), or with shared probabilities the
-// probabilities themselves.
+// The masked logits of a block into s (row stride kKeyBlock).
 void block_logits(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
                   const Block& blk, float* s) {
-  if (h.probabilities) {
-    for (int64_t r = 0; r < blk.rows; ++r)
-      std::copy_n(h.probabilities + (blk.i0 + r) * g.length + blk.j0, blk.cols, s + r * kKeyBlock);
-    return;
-  }
   if (h.logits)
     for (int64_t r = 0; r < blk.rows; ++r)
       std::copy_n(h.logits + (blk.i0 + r) * g.length + blk.j0, blk.cols, s + r * kKeyBlock);
@@ -234,6 +228,14 @@ void block_logits(const Geometry& g, const Head& h, const FusedAttentionInputs& 
 // The index of probability (i, j) of this head in the [B, H, L, L] order of the dropout mask.
 int64_t probability_index(const Geometry& g, const Head& h, int64_t i, int64_t j) {
   return ((h.batch * g.heads + h.head) * g.length + i) * g.length + j;
+}
+
+// Row r of a block dropped out, from src into dst (which may be src); its factors are left in
+// `factors` for a backward that needs them again.
+void drop_row(const Geometry& g, const Head& h, const FusedAttentionInputs& in, const Block& blk,
+              int64_t r, const float* src, float* factors, float* dst) {
+  dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols, factors);
+  multiply_row(src, factors, dst, blk.cols);
 }
 
 // Scratch of one thread, kept from call to call and only grown, rather than allocated and zeroed
@@ -276,17 +278,34 @@ void rescale_row(const Geometry& g, const Block& blk, int64_t r, ForwardScratch&
   for (int64_t c = 0; c < g.dv; ++c) acc[c] *= correction;
 }
 
-// A row of the block becomes its weights: rescaled by the online softmax (shared probabilities
-// are weights already), then dropped out.
-void update_row(const Geometry& g, const Head& h, const FusedAttentionInputs& in, const Block& blk,
-                int64_t r, ForwardScratch& w) {
-  if (!h.probabilities) rescale_row(g, blk, r, w);
-  if (in.dropout.p > 0.0f) {
+// A block of rows with a stride: a scratch block, or a view into shared probabilities.
+struct Rows {
+  const float* data;
+  int64_t stride;
+  const float* row(int64_t r) const { return data + r * stride; }
+};
+
+// The block's rows as weights for the product with V, in s: the online softmax's, then dropped
+// out.
+Rows block_weights(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                   const Block& blk, ForwardScratch& w) {
+  block_logits(g, h, in, blk, w.s.data());
+  for (int64_t r = 0; r < blk.rows; ++r) {
+    rescale_row(g, blk, r, w);
     float* row = w.s.data() + r * kKeyBlock;
-    dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols,
-                    w.factors.data());
-    multiply_row(row, w.factors.data(), row, blk.cols);
+    if (in.dropout.p > 0.0f) drop_row(g, h, in, blk, r, row, w.factors.data(), row);
   }
+  return {w.s.data(), kKeyBlock};
+}
+
+// Shared probabilities are weights already: read in place, or dropped out into s.
+Rows shared_block_weights(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                          const Block& blk, ForwardScratch& w) {
+  const Rows shared{h.probabilities + blk.i0 * g.length + blk.j0, g.length};
+  if (in.dropout.p == 0.0f) return shared;
+  for (int64_t r = 0; r < blk.rows; ++r)
+    drop_row(g, h, in, blk, r, shared.row(r), w.factors.data(), w.s.data() + r * kKeyBlock);
+  return {w.s.data(), kKeyBlock};
 }
 
 void forward_query_block(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
@@ -303,9 +322,9 @@ void forward_query_block(const Geometry& g, const Head& h, const FusedAttentionI
   const int64_t end = key_end(g, in.causal, i0, rows);
   for (int64_t j0 = 0; j0 < end; j0 += kKeyBlock) {
     const Block blk{i0, rows, j0, std::min(kKeyBlock, end - j0)};
-    block_logits(g, h, in, blk, w.s.data());
-    for (int64_t r = 0; r < rows; ++r) update_row(g, h, in, blk, r, w);
-    gemm_on_this_thread(false, false, rows, g.dv, blk.cols, 1.0f, w.s.data(), kKeyBlock,
+    const Rows weights =
+        h.probabilities ? shared_block_weights(g, h, in, blk, w) : block_weights(g, h, in, blk, w);
+    gemm_on_this_thread(false, false, rows, g.dv, blk.cols, 1.0f, weights.data, weights.stride,
                         h.v + j0 * g.v_stride(), g.v_stride(), 1.0f, w.acc.data(), g.dv);
   }
   for (int64_t r = 0; r < rows; ++r) {
@@ -374,37 +393,42 @@ struct BackwardScratch {
   }
 };
 
-// One block of the backward: recompute the probabilities P from the saved log-sum-exps (or read
-// the shared ones), then
+// P of a block: the shared probabilities in place, or recomputed into w.p from the logits and
+// the forward's log-sum-exps.
+Rows block_probabilities(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                         const Block& blk, const float* lse, BackwardScratch& w) {
+  if (h.probabilities) return {h.probabilities + blk.i0 * g.length + blk.j0, g.length};
+  float* p = w.p.data();
+  block_logits(g, h, in, blk, p);
+  for (int64_t r = 0; r < blk.rows; ++r) {
+    const float m = lse[blk.i0 + r];
+    float* row = p + r * kKeyBlock;
+    if (m == kMinusInf)
+      std::fill_n(row, blk.cols, 0.0f);
+    else
+      exp_row(row, blk.cols, m);
+  }
+  return {p, kKeyBlock};
+}
+
+// One block of the backward: P, then
 //   dV += dropout(P)^T dO,  dP = dropout'(dO V^T),  dS = P * (dP - delta),
 //   dQ += scale dS K,  dK += scale dS^T Q,  dlogits += dS
 // with delta = rowsum(dO * O) = rowsum(dP * P), computed once per row.
 void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
                     const Block& blk, const float* lse, const float* dout, const GradPointers& d,
                     BackwardScratch& w) {
-  float* p = w.p.data();
-  block_logits(g, h, in, blk, p);
+  const Rows p = block_probabilities(g, h, in, blk, lse, w);
   const bool dropout = in.dropout.p > 0.0f;
-  for (int64_t r = 0; r < blk.rows; ++r) {
-    const float m = lse[blk.i0 + r];
-    float* row = p + r * kKeyBlock;
-    if (!h.probabilities) {  // shared probabilities are in the block already
-      if (m == kMinusInf)
-        std::fill_n(row, blk.cols, 0.0f);
-      else
-        exp_row(row, blk.cols, m);
-    }
-    if (dropout) {
-      float* f = w.factors.data() + r * kKeyBlock;
-      dropout_factors(in.dropout, probability_index(g, h, blk.i0 + r, blk.j0), blk.cols, f);
-      multiply_row(row, f, w.dropped.data() + r * kKeyBlock, blk.cols);
-    }
-  }
-  const float* kept = dropout ? w.dropped.data() : p;
+  if (dropout)
+    for (int64_t r = 0; r < blk.rows; ++r)
+      drop_row(g, h, in, blk, r, p.row(r), w.factors.data() + r * kKeyBlock,
+               w.dropped.data() + r * kKeyBlock);
+  const Rows kept = dropout ? Rows{w.dropped.data(), kKeyBlock} : p;
   const float* dout_rows = dout + blk.i0 * g.v_stride();
   if (d.dv)
-    gemm_on_this_thread(true, false, blk.cols, g.dv, blk.rows, 1.0f, kept, kKeyBlock, dout_rows,
-                        g.v_stride(), 1.0f, d.dv + blk.j0 * g.v_stride(), g.v_stride());
+    gemm_on_this_thread(true, false, blk.cols, g.dv, blk.rows, 1.0f, kept.data, kept.stride,
+                        dout_rows, g.v_stride(), 1.0f, d.dv + blk.j0 * g.v_stride(), g.v_stride());
   if (!d.dq && !d.dlogits) return;  // dS feeds only those
   float* ds = w.ds.data();
   gemm_on_this_thread(false, true, blk.rows, blk.cols, g.dv, 1.0f, dout_rows, g.v_stride(),
@@ -412,9 +436,8 @@ void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs
   for (int64_t r = 0; r < blk.rows; ++r) {
     const float delta = w.delta[blk.i0 + r];
     float* row = ds + r * kKeyBlock;
-    const float* pr = p + r * kKeyBlock;
-    attention_softmax_backward_row(pr, dropout ? w.factors.data() + r * kKeyBlock : nullptr, delta,
-                                   row, blk.cols);
+    attention_softmax_backward_row(p.row(r), dropout ? w.factors.data() + r * kKeyBlock : nullptr,
+                                   delta, row, blk.cols);
     if (d.dlogits) {
       float* target = d.dlogits + (blk.i0 + r) * g.length + blk.j0;
       for (int64_t c = 0; c < blk.cols; ++c) target[c] += row[c];
