@@ -160,23 +160,30 @@ struct Addend {
   }
 };
 
-// One kMR x kNR tile: c = a_panel @ b_panel over `depth` steps + addend. The 16 accumulators stay
-// in registers for the whole depth.
-SG_AVX512 void micro_kernel(int64_t depth, const float* __restrict a, const float* __restrict b,
-                            float* c, int64_t ldc, Addend add) {
+// One kMR x kNR tile: c = A rows @ b_panel over `depth` steps + addend. The 16 accumulators stay
+// in registers for the whole depth. The A rows are a packed panel (row i of step p at
+// a[p * kMR + i]) or, kRowsInPlace, rows of a row-major matrix read where they are
+// (a[i * lda + p]): the broadcasts load one float per row either way.
+template <bool kRowsInPlace>
+SG_AVX512 void micro_kernel(int64_t depth, const float* __restrict a, int64_t lda,
+                            const float* __restrict b, float* c, int64_t ldc, Addend add) {
   if (add.data)  // read after the loop; fetched meanwhile
     for (int64_t i = 0; i < kMR; ++i) {
       _mm_prefetch(reinterpret_cast<const char*>(add.data + i * add.row_stride), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(add.data + i * add.row_stride + 16), _MM_HINT_T0);
     }
+  constexpr int64_t kStep = kRowsInPlace ? 1 : kMR;
   __m512 left[kMR], right[kMR];
 #pragma GCC unroll 16
   for (int64_t i = 0; i < kMR; ++i) left[i] = right[i] = _mm512_setzero_ps();
-  for (int64_t p = 0; p < depth; ++p, a += kMR, b += kNR) {
+  for (int64_t p = 0; p < depth; ++p, a += kStep, b += kNR) {
+    if (kRowsInPlace && p % 16 == 0)  // eight rows of a matrix are eight streams for the prefetcher
+      for (int64_t i = 0; i < kMR; ++i)
+        _mm_prefetch(reinterpret_cast<const char*>(a + i * lda + 64), _MM_HINT_T0);
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
 #pragma GCC unroll 16
     for (int64_t i = 0; i < kMR; ++i) {
-      const __m512 ai = _mm512_set1_ps(a[i]);
+      const __m512 ai = _mm512_set1_ps(kRowsInPlace ? a[i * lda] : a[i]);
       left[i] = _mm512_fmadd_ps(ai, b0, left[i]);
       right[i] = _mm512_fmadd_ps(ai, b1, right[i]);
     }
@@ -197,7 +204,7 @@ SG_AVX512 void micro_kernel(int64_t depth, const float* __restrict a, const floa
 SG_AVX512 void edge_tile(int64_t depth, const float* a, const float* b, float* c, int64_t ldc,
                          int64_t rows, int64_t cols, Addend add) {
   alignas(64) float tile[kMR * kNR];
-  micro_kernel(depth, a, b, tile, kNR, {});
+  micro_kernel<false>(depth, a, 0, b, tile, kNR, {});
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       c[i * ldc + j] = tile[i * kNR + j] + (add.data ? add.data[i * add.row_stride + j] : 0.0f);
@@ -214,20 +221,75 @@ SG_AVX512 void multiply_packed(const float* pa, const float* pb, int64_t rows, i
       const int64_t tile_rows = std::min(kMR, rows - i0);
       float* tile = c + i0 * ldc + j0;
       if (tile_rows == kMR && tile_cols == kNR)
-        micro_kernel(depth, a_panel, b_panel, tile, ldc, add.at(i0, j0));
+        micro_kernel<false>(depth, a_panel, 0, b_panel, tile, ldc, add.at(i0, j0));
       else
         edge_tile(depth, a_panel, b_panel, tile, ldc, tile_rows, tile_cols, add.at(i0, j0));
     }
   }
 }
 
+int64_t round_up(int64_t x, int64_t to) {
+  return (x + to - 1) / to * to;
+}
+
+// A tile of C^T (kMR columns of C by kNR rows of C, row stride kNR) stored into the `rows` x
+// `cols` corner of C at c, each element plus its addend (in C's coordinates).
+SG_AVX512 void store_transposed(const float* tile, int64_t rows, int64_t cols, float* c,
+                                int64_t ldc, Addend add) {
+  static_assert(kMR == 8, "a tile's columns of C are one 8 x 8 transpose wide");
+  alignas(32) float t[kNR * kMR];  // t[r * kMR + j] = tile[j * kNR + r]
+  for (int64_t r0 = 0; r0 < kNR; r0 += 8) transpose_8x8(tile + r0, kNR, 1.0f, t + r0 * kMR, kMR);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* from = t + r * kMR;
+    const float* extra = add.data ? add.data + r * add.row_stride : nullptr;
+    float* to = c + r * ldc;
+    if (cols == kMR) {
+      const __m256 v = _mm256_load_ps(from);
+      _mm256_storeu_ps(to, extra ? _mm256_add_ps(v, _mm256_loadu_ps(extra)) : v);
+    } else {
+      for (int64_t j = 0; j < cols; ++j) to[j] = extra ? from[j] + extra[j] : from[j];
+    }
+  }
+}
+
+// C = alpha op(A) B^T + add when op(A) has few rows and B many (a layer's weights at batch 1,
+// x W^T): the usual path would pack, that is transpose, all of B for those few rows. Here C^T =
+// B (alpha op(A))^T: B's rows are the micro-kernel's A rows, read in place, op(A) is packed as
+// its B panels, and each tile is stored transposed. Every element of C sums the same products in
+// the same order as on the usual path (fma(a, b, s) is fma(b, a, s)): the same bits.
+SG_AVX512 void gemm_transposed(int64_t m, int64_t n, int64_t k, float alpha, StridedMatrix op_a,
+                               const float* b, int64_t ldb, float* c, int64_t ldc, Addend first) {
+  const int64_t panel_floats = round_up(m, kNR);
+  float* pb = packed_b_buffer.get(panel_floats * k);
+  for (int64_t p0 = 0; p0 < k; p0 += kKC)  // op(A)'s rows as lanes, its columns as depth
+    pack<kNR>(op_a.data + p0 * op_a.col_stride, op_a.row_stride, op_a.col_stride, m,
+              std::min(kKC, k - p0), alpha, pb + p0 * panel_floats);
+  const StridedMatrix b_rows{b, ldb, 1};
+  float* edge = packed_a_buffer.get(kMR * kKC);  // B's last rows, padded to a full panel
+  alignas(64) float tile[kMR * kNR];
+  for (int64_t i0 = 0; i0 < n; i0 += kMC)  // a block of B's rows, kept in L2 over the panels
+    for (int64_t p0 = 0; p0 < k; p0 += kKC) {
+      const int64_t depth = std::min(kKC, k - p0);
+      const Addend add = p0 == 0 ? first : Addend{c, ldc};
+      for (int64_t j0 = 0; j0 < m; j0 += kNR) {
+        const float* panel = pb + p0 * panel_floats + j0 * depth;
+        for (int64_t i = i0; i < std::min(n, i0 + kMC); i += kMR) {
+          const int64_t cols = std::min(kMR, n - i);
+          if (cols == kMR) {
+            micro_kernel<true>(depth, b + i * ldb + p0, ldb, panel, tile, kNR, {});
+          } else {
+            pack_a(b_rows.block(i, p0), cols, depth, 1.0f, edge);
+            micro_kernel<false>(depth, edge, 0, panel, tile, kNR, {});
+          }
+          store_transposed(tile, std::min(kNR, m - j0), cols, c + j0 * ldc + i, ldc, add.at(j0, i));
+        }
+      }
+    }
+}
+
 void scale(float* c, int64_t m, int64_t n, int64_t ldc, float beta) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
-}
-
-int64_t round_up(int64_t x, int64_t to) {
-  return (x + to - 1) / to * to;
 }
 
 }  // namespace
@@ -252,6 +314,12 @@ SG_AVX512 void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int
   // others add what the blocks before them left in C.
   const Addend first = row_bias ? Addend{row_bias, 0} : beta != 0.0f ? Addend{c, ldc} : Addend{};
   const StridedMatrix op_a = operand(a, lda, trans_a), op_b = operand(b, ldb, trans_b);
+  // Few rows against a transposed B of more rows, deep enough that the transposed stores are a
+  // small part of each tile's work (attention's 64-deep blocks stay on the usual path).
+  if (trans_b && m < n && m <= kMC && k >= kKC / 2 && m * k <= kPackedB) {
+    gemm_transposed(m, n, k, alpha, op_a, b, ldb, c, ldc, first);
+    return;
+  }
   // All of B's depth is packed for a block of columns, so that a block of kMC rows of C takes
   // every depth block while it is in L2 (with depth blocks outermost, a 2048 x 256 C left L2
   // between them: a product with k = 1024 ran 20% slower than one with k = 256).

@@ -145,6 +145,56 @@ TEST_CASE("gemm, every backend: k = 0 scales C by beta, and empty products leave
   }
 }
 
+namespace {
+
+// C = alpha op(A) B^T + (bias or beta C) with B stored [n, k], against the same product with B
+// stored [k, n]: the kernel computes a product with few rows against a transposed B as C^T (B's
+// rows read in place, tiles stored transposed), and a plain B never so; both must give the same
+// bits.
+void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, float beta,
+                             bool with_bias) {
+  CAPTURE(trans_a);
+  CAPTURE(m);
+  CAPTURE(n);
+  CAPTURE(k);
+  CAPTURE(alpha);
+  CAPTURE(beta);
+  CAPTURE(with_bias);
+  const Stored a(trans_a ? k : m, trans_a ? m : k, 5);
+  const Stored b(n, k, 6);
+  std::vector<float> b_plain(static_cast<size_t>(k * n));
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) b_plain[static_cast<size_t>(p * n + j)] = b.at(j, p);
+  const Stored bias(1, n, 7);
+  Stored transposed(m, n, 8);
+  Stored plain = transposed;
+  const float* row_bias = with_bias ? bias.values.data() : nullptr;
+  gemm(trans_a, true, m, n, k, alpha, a.values.data(), a.ld, b.values.data(), b.ld, beta,
+       transposed.values.data(), transposed.ld, row_bias);
+  gemm(trans_a, false, m, n, k, alpha, a.values.data(), a.ld, b_plain.data(), n, beta,
+       plain.values.data(), plain.ld, row_bias);
+  CHECK(transposed.values == plain.values);  // padding between rows included: never written
+}
+
+}  // namespace
+
+TEST_CASE("gemm, AVX-512 kernel: few rows against a transposed B give the bits of a plain B") {
+  if (!kCpuHasAvx512) return;  // the other backend, OpenBLAS, promises no bits
+  const ScopedGemmBackend scope(GemmBackend::avx512);
+  // Batch 1's shapes (64 rows against a layer's 768 or 1024), edges of every tile and block (n
+  // not a multiple of 8 or of the 128-row block, m not of 32), several depth blocks.
+  const std::vector<std::vector<int64_t>> shapes = {{64, 768, 256},  {64, 256, 1024},
+                                                    {1, 9, 128},     {33, 135, 300},
+                                                    {128, 300, 600}, {7, 1000, 513}};
+  for (const auto& s : shapes)
+    for (bool trans_a : {false, true}) {
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1.0f, 0.0f, false);
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1.0f, 0.0f, true);
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], -0.5f, 1.0f, false);
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], 2.0f, 0.25f, false);
+    }
+}
+
 TEST_CASE("gemm: the AVX-512 kernel is the default wherever the CPU has AVX-512F") {
   if (kCpuHasAvx512) {
     CHECK(gemm_backend() == GemmBackend::avx512);
