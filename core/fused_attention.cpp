@@ -279,7 +279,7 @@ void rescale_row(const Geometry& g, const Block& blk, int64_t r, ForwardScratch&
 }
 
 // A block of rows with a stride: a scratch block, or a view into shared probabilities.
-struct Rows {
+struct RowView {
   const float* data;
   int64_t stride;
   const float* row(int64_t r) const { return data + r * stride; }
@@ -287,8 +287,8 @@ struct Rows {
 
 // The block's rows as weights for the product with V, in s: the online softmax's, then dropped
 // out.
-Rows block_weights(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
-                   const Block& blk, ForwardScratch& w) {
+RowView block_weights(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                      const Block& blk, ForwardScratch& w) {
   block_logits(g, h, in, blk, w.s.data());
   for (int64_t r = 0; r < blk.rows; ++r) {
     rescale_row(g, blk, r, w);
@@ -299,9 +299,9 @@ Rows block_weights(const Geometry& g, const Head& h, const FusedAttentionInputs&
 }
 
 // Shared probabilities are weights already: read in place, or dropped out into s.
-Rows shared_block_weights(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
-                          const Block& blk, ForwardScratch& w) {
-  const Rows shared{h.probabilities + blk.i0 * g.length + blk.j0, g.length};
+RowView shared_block_weights(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                             const Block& blk, ForwardScratch& w) {
+  const RowView shared{h.probabilities + blk.i0 * g.length + blk.j0, g.length};
   if (in.dropout.p == 0.0f) return shared;
   for (int64_t r = 0; r < blk.rows; ++r)
     drop_row(g, h, in, blk, r, shared.row(r), w.factors.data(), w.s.data() + r * kKeyBlock);
@@ -322,7 +322,7 @@ void forward_query_block(const Geometry& g, const Head& h, const FusedAttentionI
   const int64_t end = key_end(g, in.causal, i0, rows);
   for (int64_t j0 = 0; j0 < end; j0 += kKeyBlock) {
     const Block blk{i0, rows, j0, std::min(kKeyBlock, end - j0)};
-    const Rows weights =
+    const RowView weights =
         h.probabilities ? shared_block_weights(g, h, in, blk, w) : block_weights(g, h, in, blk, w);
     gemm_on_this_thread(false, false, rows, g.dv, blk.cols, 1.0f, weights.data, weights.stride,
                         h.v + j0 * g.v_stride(), g.v_stride(), 1.0f, w.acc.data(), g.dv);
@@ -395,8 +395,8 @@ struct BackwardScratch {
 
 // P of a block: the shared probabilities in place, or recomputed into w.p from the logits and
 // the forward's log-sum-exps.
-Rows block_probabilities(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
-                         const Block& blk, const float* lse, BackwardScratch& w) {
+RowView block_probabilities(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
+                            const Block& blk, const float* lse, BackwardScratch& w) {
   if (h.probabilities) return {h.probabilities + blk.i0 * g.length + blk.j0, g.length};
   float* p = w.p.data();
   block_logits(g, h, in, blk, p);
@@ -418,13 +418,13 @@ Rows block_probabilities(const Geometry& g, const Head& h, const FusedAttentionI
 void backward_block(const Geometry& g, const Head& h, const FusedAttentionInputs& in,
                     const Block& blk, const float* lse, const float* dout, const GradPointers& d,
                     BackwardScratch& w) {
-  const Rows p = block_probabilities(g, h, in, blk, lse, w);
+  const RowView p = block_probabilities(g, h, in, blk, lse, w);
   const bool dropout = in.dropout.p > 0.0f;
   if (dropout)
     for (int64_t r = 0; r < blk.rows; ++r)
       drop_row(g, h, in, blk, r, p.row(r), w.factors.data() + r * kKeyBlock,
                w.dropped.data() + r * kKeyBlock);
-  const Rows kept = dropout ? Rows{w.dropped.data(), kKeyBlock} : p;
+  const RowView kept = dropout ? RowView{w.dropped.data(), kKeyBlock} : p;
   const float* dout_rows = dout + blk.i0 * g.v_stride();
   if (d.dv)
     gemm_on_this_thread(true, false, blk.cols, g.dv, blk.rows, 1.0f, kept.data, kept.stride,

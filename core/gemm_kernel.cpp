@@ -206,8 +206,9 @@ SG_AVX512 void edge_tile(int64_t depth, const float* a, const float* b, float* c
   alignas(64) float tile[kMR * kNR];
   micro_kernel<false>(depth, a, 0, b, tile, kNR, {});
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      c[i * ldc + j] = tile[i * kNR + j] + (add.data ? add.data[i * add.row_stride + j] : 0.0f);
+    for (int64_t j = 0; j < cols; ++j)  // no addend, no `+ 0.0f`: that would turn -0 into +0
+      c[i * ldc + j] =
+          add.data ? tile[i * kNR + j] + add.data[i * add.row_stride + j] : tile[i * kNR + j];
 }
 
 // C[rows x cols] = packed A block @ packed B block of one depth + add.
@@ -264,23 +265,25 @@ SG_AVX512 void gemm_transposed(int64_t m, int64_t n, int64_t k, float alpha, Str
   for (int64_t p0 = 0; p0 < k; p0 += kKC)  // op(A)'s rows as lanes, its columns as depth
     pack<kNR>(op_a.data + p0 * op_a.col_stride, op_a.row_stride, op_a.col_stride, m,
               std::min(kKC, k - p0), alpha, pb + p0 * panel_floats);
-  const StridedMatrix b_rows{b, ldb, 1};
-  float* edge = packed_a_buffer.get(kMR * kKC);  // B's last rows, padded to a full panel
+  // B's last rows when n is not a multiple of kMR, packed and padded to a full panel.
+  const int64_t full_rows = n / kMR * kMR;
+  float* edge = packed_a_buffer.get(kMR * kKC);
   alignas(64) float tile[kMR * kNR];
   for (int64_t i0 = 0; i0 < n; i0 += kMC)  // a block of B's rows, kept in L2 over the panels
     for (int64_t p0 = 0; p0 < k; p0 += kKC) {
       const int64_t depth = std::min(kKC, k - p0);
       const Addend add = p0 == 0 ? first : Addend{c, ldc};
+      const int64_t block_end = std::min(n, i0 + kMC);
+      if (block_end > full_rows)
+        pack_a({b + full_rows * ldb + p0, ldb, 1}, n - full_rows, depth, 1.0f, edge);
       for (int64_t j0 = 0; j0 < m; j0 += kNR) {
         const float* panel = pb + p0 * panel_floats + j0 * depth;
-        for (int64_t i = i0; i < std::min(n, i0 + kMC); i += kMR) {
+        for (int64_t i = i0; i < block_end; i += kMR) {
           const int64_t cols = std::min(kMR, n - i);
-          if (cols == kMR) {
+          if (cols == kMR)
             micro_kernel<true>(depth, b + i * ldb + p0, ldb, panel, tile, kNR, {});
-          } else {
-            pack_a(b_rows.block(i, p0), cols, depth, 1.0f, edge);
+          else
             micro_kernel<false>(depth, edge, 0, panel, tile, kNR, {});
-          }
           store_transposed(tile, std::min(kNR, m - j0), cols, c + j0 * ldc + i, ldc, add.at(j0, i));
         }
       }
@@ -315,8 +318,9 @@ SG_AVX512 void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int
   const Addend first = row_bias ? Addend{row_bias, 0} : beta != 0.0f ? Addend{c, ldc} : Addend{};
   const StridedMatrix op_a = operand(a, lda, trans_a), op_b = operand(b, ldb, trans_b);
   // Few rows against a transposed B of more rows, deep enough that the transposed stores are a
-  // small part of each tile's work (attention's 64-deep blocks stay on the usual path).
-  if (trans_b && m < n && m <= kMC && k >= kKC / 2 && m * k <= kPackedB) {
+  // small part of each tile's work (products as shallow as attention's 64-wide heads stay on the
+  // usual path).
+  if (trans_b && m < n && m <= kMC && k >= kKC / 2 && round_up(m, kNR) * k <= kPackedB) {
     gemm_transposed(m, n, k, alpha, op_a, b, ldb, c, ldc, first);
     return;
   }

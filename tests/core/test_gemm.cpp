@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -13,6 +14,7 @@
 #include "child_process.h"
 #include "support/error_message.h"
 #include "synthgrad/core/core.h"
+#include "synthgrad/core/gemm_kernel.h"
 
 using namespace sg;
 
@@ -169,18 +171,21 @@ void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, floa
   Stored transposed(m, n, 8);
   Stored plain = transposed;
   const float* row_bias = with_bias ? bias.values.data() : nullptr;
-  gemm(trans_a, true, m, n, k, alpha, a.values.data(), a.ld, b.values.data(), b.ld, beta,
-       transposed.values.data(), transposed.ld, row_bias);
-  gemm(trans_a, false, m, n, k, alpha, a.values.data(), a.ld, b_plain.data(), n, beta,
-       plain.values.data(), plain.ld, row_bias);
-  CHECK(transposed.values == plain.values);  // padding between rows included: never written
+  // The kernel itself, not gemm(), which would split the columns among this machine's threads
+  // and might hand the kernel blocks too narrow for the transposed path.
+  detail::gemm_kernel(trans_a, true, m, n, k, alpha, a.values.data(), a.ld, b.values.data(), b.ld,
+                      beta, transposed.values.data(), transposed.ld, row_bias);
+  detail::gemm_kernel(trans_a, false, m, n, k, alpha, a.values.data(), a.ld, b_plain.data(), n,
+                      beta, plain.values.data(), plain.ld, row_bias);
+  // Bits, not values: -0 against +0 counts; padding between rows included (never written).
+  CHECK(std::memcmp(transposed.values.data(), plain.values.data(),
+                    transposed.values.size() * sizeof(float)) == 0);
 }
 
 }  // namespace
 
 TEST_CASE("gemm, AVX-512 kernel: few rows against a transposed B give the bits of a plain B") {
   if (!kCpuHasAvx512) return;  // the other backend, OpenBLAS, promises no bits
-  const ScopedGemmBackend scope(GemmBackend::avx512);
   // Batch 1's shapes (64 rows against a layer's 768 or 1024), edges of every tile and block (n
   // not a multiple of 8 or of the 128-row block, m not of 32), several depth blocks.
   const std::vector<std::vector<int64_t>> shapes = {{64, 768, 256},  {64, 256, 1024},
@@ -192,6 +197,9 @@ TEST_CASE("gemm, AVX-512 kernel: few rows against a transposed B give the bits o
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1.0f, 0.0f, true);
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], -0.5f, 1.0f, false);
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], 2.0f, 0.25f, false);
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], 0.3f, 0.0f, true);
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], -0.7f, 1.0f, false);
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1e-38f, 0.0f, false);  // subnormals
     }
 }
 
