@@ -186,11 +186,12 @@ void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, floa
 
 TEST_CASE("gemm, AVX-512 kernel: few rows against a transposed B give the bits of a plain B") {
   if (!kCpuHasAvx512) return;  // the other backend, OpenBLAS, promises no bits
-  // Batch 1's shapes (64 rows against a layer's 768 or 1024), edges of every tile and block (n
-  // not a multiple of 8 or of the 128-row block, m not of 32), several depth blocks.
-  const std::vector<std::vector<int64_t>> shapes = {{64, 768, 256},  {64, 256, 1024},
-                                                    {1, 9, 128},     {33, 135, 300},
-                                                    {128, 300, 600}, {7, 1000, 513}};
+  // Batch 1's shapes (64 rows against a layer's 768 or 1024), B with fewer rows than op(A) (a
+  // thread's block of columns), edges of every tile and block (n not a multiple of 8 or of the
+  // 128-row block, m not of 32), several depth blocks.
+  const std::vector<std::vector<int64_t>> shapes = {
+      {64, 768, 256}, {64, 256, 1024}, {32, 9, 128},    {33, 135, 300},
+      {100, 20, 300}, {128, 300, 600}, {128, 100, 256}, {40, 1000, 513}};
   for (const auto& s : shapes)
     for (bool trans_a : {false, true}) {
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1.0f, 0.0f, false);
