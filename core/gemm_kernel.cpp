@@ -319,9 +319,9 @@ SG_AVX512 void gemm_kernel(bool trans_a, bool trans_b, int64_t m, int64_t n, int
   const StridedMatrix op_a = operand(a, lda, trans_a), op_b = operand(b, ldb, trans_b);
   // A block of 32 to 128 rows against a transposed B, deep enough that the transposed stores are
   // a small part of each tile's work (products as shallow as attention's 64-wide heads stay on the
-  // usual path). Measured on an Intel Xeon, one thread, B from L3: 32 x 256 x 256 ran 1.3x faster
-  // so, 128 x 128 x 1024 1.05-1.1x, 64 x 32 x 256 1.3x; below 32 rows op(A) fills a fraction of
-  // the lanes of a tile and the usual path was faster (8 x 256 x 256: 1.3-1.5x).
+  // usual path). Medians on an Intel Xeon, one thread, B from L3: 32 x 256 x 256 ran 1.2x faster
+  // so, as many rows as B or more 1.0-1.07x (128 x 128 x 256, 64 x 32 x 256); below 32 rows op(A)
+  // fills a fraction of a tile's lanes and the usual path was faster (8 x 256 x 256: 1.6x).
   if (trans_b && m >= kNR && m <= kMC && k >= kKC / 2 && round_up(m, kNR) * k <= kPackedB) {
     gemm_transposed(m, n, k, alpha, op_a, b, ldb, c, ldc, first);
     return;
