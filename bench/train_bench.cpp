@@ -206,6 +206,20 @@ std::string ratio(double v) {
   return std::isnan(v) ? "-" : fixed(v, 2) + "x";
 }
 
+// The lowest and highest of the rounds' PyTorch / synthgrad ratios of one field: each round's
+// two runs saw the same moment of the machine, so the spread shows how far its noise moves a
+// ratio. "-" without PyTorch or with a single round.
+std::string ratio_range(const std::vector<nlohmann::json>& synthgrad,
+                        const std::vector<nlohmann::json>& pytorch, const char* field) {
+  const size_t rounds = std::min(synthgrad.size(), pytorch.size());
+  if (rounds < 2) return "-";
+  std::vector<double> ratios;
+  for (size_t r = 0; r < rounds; ++r)
+    ratios.push_back(pytorch[r][field].get<double>() / synthgrad[r][field].get<double>());
+  const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+  return fixed(*low, 2) + "-" + ratio(*high);
+}
+
 void print_step_table(const std::vector<Measured>& results, double sgemm) {
   Table table({{"config", Align::left},
                {"variant", Align::left},
@@ -214,6 +228,7 @@ void print_step_table(const std::vector<Measured>& results, double sgemm) {
                {"PyTorch ms"},
                {"tokens/s "},
                {"speed-up"},
+               {"rounds' range"},
                {"GFLOP/step"},
                {"GFLOP/s"},
                {"of sgemm"},
@@ -229,8 +244,8 @@ void print_step_table(const std::vector<Measured>& results, double sgemm) {
     const nlohmann::json& sg = m.synthgrad.back();
     table.add_row({m.config, m.variant, fixed(sg_s * 1e3, 1), fixed(tokens / sg_s, 0),
                    fixed(torch_s * 1e3, 1), fixed(tokens / torch_s, 0), ratio(torch_s / sg_s),
-                   fixed(flops / 1e9, 2), fixed(flops / sg_s / 1e9, 1),
-                   fixed(100 * flops / sg_s / 1e9 / sgemm, 0) + "%",
+                   ratio_range(m.synthgrad, m.pytorch, "step_seconds"), fixed(flops / 1e9, 2),
+                   fixed(flops / sg_s / 1e9, 1), fixed(100 * flops / sg_s / 1e9 / sgemm, 0) + "%",
                    fixed(median_of(m.synthgrad, "peak_rss_mb"), 0),
                    fixed(median_of(m.pytorch, "peak_rss_mb"), 0),
                    std::to_string(sg["parameters"].get<int64_t>())});
@@ -247,14 +262,15 @@ void print_scaling_table(const std::vector<Measured>& results) {
                {"synthgrad 1 thread ms"},
                {"scaling"},
                {"PyTorch 1 thread ms"},
-               {"speed-up at 1 thread"}});
+               {"speed-up at 1 thread"},
+               {"rounds' range"}});
   for (const Measured& m : results) {
     if (!m.scaled) continue;
     const double sg1 = median_of(m.synthgrad_1, "step_seconds");
     const double torch1 = median_of(m.pytorch_1, "step_seconds");
     table.add_row({m.config, m.variant, fixed(sg1 * 1e3, 1),
                    ratio(sg1 / median_of(m.synthgrad, "step_seconds")), fixed(torch1 * 1e3, 1),
-                   ratio(torch1 / sg1)});
+                   ratio(torch1 / sg1), ratio_range(m.synthgrad_1, m.pytorch_1, "step_seconds")});
   }
   table.print();
 }
@@ -265,12 +281,14 @@ void print_latency_table(const std::vector<Measured>& results) {
                {"tokens"},
                {"synthgrad ms"},
                {"PyTorch ms"},
-               {"speed-up"}});
+               {"speed-up"},
+               {"rounds' range"}});
   for (const Measured& m : results) {
     const double sg = median_of(m.synthgrad, "inference_seconds");
     const double torch = median_of(m.pytorch, "inference_seconds");
     table.add_row({m.config, m.variant, std::to_string(train_config(m.config).length),
-                   fixed(sg * 1e3, 2), fixed(torch * 1e3, 2), ratio(torch / sg)});
+                   fixed(sg * 1e3, 2), fixed(torch * 1e3, 2), ratio(torch / sg),
+                   ratio_range(m.synthgrad, m.pytorch, "inference_seconds")});
   }
   table.print();
 }
