@@ -21,8 +21,8 @@ import tempfile
 
 # First match wins; a sample is classified by its innermost frame.
 KINDS = [
-    # The kernel's packing and transposed stores are functions of their own (transpose_8x8).
-    ("GEMM", r"gemm_kernel|gemm_transposed|transpose_8x8|sgemm|cblas_|_kernel_(?:n|t)_|sgemm_(?:on|it|in|ot)copy"),
+    # The kernel's helpers, in case a compiler keeps them out of line (today: transpose_8x8).
+    ("GEMM", r"gemm_kernel|gemm_transposed|transpose_8x8|micro_kernel|pack_panel|store_transposed|edge_tile|multiply_packed|sgemm|cblas_|_kernel_(?:n|t)_|sgemm_(?:on|it|in|ot)copy"),
     ("fused attention: logits, softmax, masks",
      r"fused_attention|exp_row|block_logits|update_row|row_max|row_sum|multiply_row|attention_softmax"),
     ("GELU (with the FFN's dropout)", r"gelu"),

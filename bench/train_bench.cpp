@@ -216,6 +216,8 @@ std::string ratio_range(const std::vector<nlohmann::json>& synthgrad,
   std::vector<double> ratios;
   for (size_t r = 0; r < rounds; ++r)
     ratios.push_back(pytorch[r][field].get<double>() / synthgrad[r][field].get<double>());
+  if (!std::all_of(ratios.begin(), ratios.end(), [](double r) { return std::isfinite(r); }))
+    return "-";
   const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
   return fixed(*low, 2) + "-" + ratio(*high);
 }

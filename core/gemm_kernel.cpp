@@ -253,11 +253,12 @@ SG_AVX512 void store_transposed(const float* tile, int64_t rows, int64_t cols, f
   }
 }
 
-// C = alpha op(A) B^T + add when op(A) has few rows (a layer's weights at batch 1, x W^T): the
-// usual path would pack, that is transpose, all of B for those few rows. Here C^T =
+// C = alpha op(A) B^T + add when op(A) has 32 to 128 rows (a layer's weights at batch 1, x W^T):
+// the usual path would pack, that is transpose, all of B for those few rows. Here C^T =
 // B (alpha op(A))^T: B's rows are the micro-kernel's A rows, read in place, op(A) is packed as
 // its B panels, and each tile is stored transposed. Every element of C sums the same products in
-// the same order as on the usual path (fma(a, b, s) is fma(b, a, s)): the same bits.
+// the same order as on the usual path (fma(a, b, s) is fma(b, a, s), NaN payloads aside): the same
+// bits.
 SG_AVX512 void gemm_transposed(int64_t m, int64_t n, int64_t k, float alpha, StridedMatrix op_a,
                                const float* b, int64_t ldb, float* c, int64_t ldc, Addend first) {
   const int64_t panel_floats = round_up(m, kNR);

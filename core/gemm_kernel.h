@@ -7,8 +7,8 @@
 // Goto's scheme, as in BLIS: B is packed into panels of kNR columns, A into panels of kMR rows
 // (alpha applied while packing), and a register-blocked kMR x kNR micro-kernel runs over them.
 // Every element of C sums its products in ascending k, in blocks of kKC, so results depend on the
-// shape alone. A product of few rows against a transposed B (x W^T at batch 1) runs as C^T = B x^T
-// with B's rows read in place: the same sums in the same order, without transposing all of W.
+// shape alone. A product of 32 to 128 rows against a transposed B (x W^T at batch 1) runs as
+// C^T = B x^T with B's rows read in place: the same sums in the same order, without transposing W.
 #include <cstdint>
 
 namespace sg::detail {

@@ -3,6 +3,7 @@
 // row block (128) and its budget for packed B (with k = 20000 it packs 32 columns at a time).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -152,9 +153,10 @@ namespace {
 // C = alpha op(A) B^T + (bias or beta C) with B stored [n, k], against the same product with B
 // stored [k, n]: the kernel computes a product with few rows against a transposed B as C^T (B's
 // rows read in place, tiles stored transposed), and a plain B never so; both must give the same
-// bits.
+// bits. With `underflow`, every product is a negative number too small for a float: every
+// element of C is -0, which a stray `+ 0.0f` would turn into +0.
 void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, float alpha, float beta,
-                             bool with_bias) {
+                             bool with_bias, bool underflow = false) {
   CAPTURE(trans_a);
   CAPTURE(m);
   CAPTURE(n);
@@ -162,8 +164,13 @@ void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, floa
   CAPTURE(alpha);
   CAPTURE(beta);
   CAPTURE(with_bias);
-  const Stored a(trans_a ? k : m, trans_a ? m : k, 5);
-  const Stored b(n, k, 6);
+  CAPTURE(underflow);
+  Stored a(trans_a ? k : m, trans_a ? m : k, 5);
+  Stored b(n, k, 6);
+  if (underflow) {
+    std::fill(a.values.begin(), a.values.end(), -1e-30f);
+    std::fill(b.values.begin(), b.values.end(), 1e-30f);
+  }
   std::vector<float> b_plain(static_cast<size_t>(k * n));
   for (int64_t p = 0; p < k; ++p)
     for (int64_t j = 0; j < n; ++j) b_plain[static_cast<size_t>(p * n + j)] = b.at(j, p);
@@ -171,8 +178,9 @@ void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, floa
   Stored transposed(m, n, 8);
   Stored plain = transposed;
   const float* row_bias = with_bias ? bias.values.data() : nullptr;
-  // The kernel itself, not gemm(), which would split the columns among this machine's threads
-  // and might hand the kernel blocks too narrow for the transposed path.
+  // The kernel itself, not gemm(), which would split the product among this machine's threads
+  // and might hand the kernel blocks of fewer rows than the transposed path takes.
+  REQUIRE(detail::has_gemm_kernel());
   detail::gemm_kernel(trans_a, true, m, n, k, alpha, a.values.data(), a.ld, b.values.data(), b.ld,
                       beta, transposed.values.data(), transposed.ld, row_bias);
   detail::gemm_kernel(trans_a, false, m, n, k, alpha, a.values.data(), a.ld, b_plain.data(), n,
@@ -180,6 +188,9 @@ void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, floa
   // Bits, not values: -0 against +0 counts; padding between rows included (never written).
   CHECK(std::memcmp(transposed.values.data(), plain.values.data(),
                     transposed.values.size() * sizeof(float)) == 0);
+  if (underflow)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) CHECK(std::signbit(transposed.at(i, j)));
 }
 
 }  // namespace
@@ -187,11 +198,13 @@ void check_transposed_b_bits(bool trans_a, int64_t m, int64_t n, int64_t k, floa
 TEST_CASE("gemm, AVX-512 kernel: few rows against a transposed B give the bits of a plain B") {
   if (!kCpuHasAvx512) return;  // the other backend, OpenBLAS, promises no bits
   // Batch 1's shapes (64 rows against a layer's 768 or 1024), B with fewer rows than op(A) (a
-  // thread's block of columns), edges of every tile and block (n not a multiple of 8 or of the
-  // 128-row block, m not of 32), several depth blocks.
+  // thread's block of columns, a head of 1 or 7 classes: B's rows only an edge panel; exactly one
+  // full panel), edges of every tile and block (n not a multiple of 8 or of the 128-row block, m
+  // not of 32), several depth blocks.
   const std::vector<std::vector<int64_t>> shapes = {
       {64, 768, 256}, {64, 256, 1024}, {32, 9, 128},    {33, 135, 300},
-      {100, 20, 300}, {128, 300, 600}, {128, 100, 256}, {40, 1000, 513}};
+      {100, 20, 300}, {128, 300, 600}, {128, 100, 256}, {40, 1000, 513},
+      {32, 1, 256},   {64, 7, 300},    {128, 8, 128}};
   for (const auto& s : shapes)
     for (bool trans_a : {false, true}) {
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1.0f, 0.0f, false);
@@ -201,6 +214,7 @@ TEST_CASE("gemm, AVX-512 kernel: few rows against a transposed B give the bits o
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], 0.3f, 0.0f, true);
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], -0.7f, 1.0f, false);
       check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1e-38f, 0.0f, false);  // subnormals
+      check_transposed_b_bits(trans_a, s[0], s[1], s[2], 1.0f, 0.0f, false, true);
     }
 }
 
